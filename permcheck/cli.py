@@ -1,0 +1,186 @@
+"""The command line: parse options, run one query, render, exit per the contract.
+
+Only click is imported at start-up; every analysis module is imported inside the
+command that needs it, so `permcheck --help` and a pre-commit run stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+FORMATS = ("text", "json")
+
+
+class Run:
+    """Options shared by every analysing command, merged with the configuration."""
+
+    def __init__(self, paths, account, region, parameters, context, closed, config_path):
+        from permcheck.config import load_config
+
+        self.config = load_config(config_path)
+        self.paths = list(paths)
+        self.account = account or self.config.account
+        self.region = region or self.config.region or "us-east-1"
+        self.parameters = {**self.config.parameters, **_pairs(parameters, "--parameter")}
+        self.context: dict[str, tuple[str, ...]] = {}
+        for key, value in _pair_list(context, "--context"):
+            self.context[key.lower()] = self.context.get(key.lower(), ()) + (value,)
+        self.closed = closed
+
+    def edges(self):
+        from permcheck.graph.edges import Edges
+        from permcheck.graph.index import Index
+        from permcheck.load.inputs import Options, load_inventory
+
+        inventory = load_inventory(self.paths, Options(self.account, self.region, self.parameters))
+        return Edges(Index(inventory), context=self.context, closed=self.closed)
+
+
+def _pair_list(items, flag):
+    out = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"{flag} takes KEY=VALUE, not {item!r}")
+        out.append((key, value))
+    return out
+
+
+def _pairs(items, flag):
+    return dict(_pair_list(items, flag))
+
+
+def analysis_options(command):
+    """The options every analysing command takes (contract: inputs, decisions, config)."""
+    for decorator in reversed((
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                     help="text: a table for people; json: one JSON document on stdout."),
+        click.option("--account", help="Account the templates deploy into."),
+        click.option("--region", help="Region the templates deploy into [default: us-east-1]."),
+        click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
+                     help="Template parameter value (repeatable)."),
+        click.option("--context", multiple=True, metavar="KEY=VALUE",
+                     help="Fix a condition key (repeatable; repeated keys are multi-valued)."),
+        click.option("--closed-context", "closed", is_flag=True,
+                     help="Keys not given are absent from the request, not unknown."),
+        click.option("--config", "config_path", type=click.Path(), help="TOML configuration file."),
+    )):
+        command = decorator(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="permcheck")
+def main() -> None:
+    """Offline IAM permission analysis for AWS serverless applications.
+
+    PATH arguments are CloudFormation templates, or directories of them.
+    """
+
+
+@main.command("who-can-invoke")
+@click.argument("function")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@analysis_options
+def who_can_invoke(function, paths, fmt, account, region, parameters, context, closed, config_path):
+    """Every principal that may invoke FUNCTION, and why."""
+    from permcheck.graph.query import who_can_invoke as query
+
+    edges = Run(paths, account, region, parameters, context, closed, config_path).edges()
+    emit(query(edges, edges.index.function(function)), fmt, "who-can-invoke")
+
+
+@main.command("what-can-access")
+@click.argument("principal")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@analysis_options
+def what_can_access(principal, paths, fmt, account, region, parameters, context, closed, config_path):
+    """Everything PRINCIPAL (or FUNCTION's execution role) may access."""
+    from permcheck.graph.query import what_can_access as query
+
+    edges = Run(paths, account, region, parameters, context, closed, config_path).edges()
+    emit(query(edges, edges.index.caller(principal)), fmt, "what-can-access")
+
+
+@main.command("can")
+@click.argument("principal")
+@click.argument("action")
+@click.argument("resource")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--expect", type=click.Choice(("allowed", "denied", "conditional")),
+              help="Exit 1 when the decision differs (an assertion for CI).")
+@analysis_options
+def can(principal, action, resource, paths, expect, fmt, account, region, parameters, context, closed,
+        config_path):
+    """Can PRINCIPAL do ACTION on RESOURCE? By AWS's evaluation logic."""
+    from permcheck.graph.query import can as query
+
+    if ":" not in action and action != "*":
+        raise click.UsageError(f"ACTION must be service:action, not {action!r}")
+    edges = Run(paths, account, region, parameters, context, closed, config_path).edges()
+    result = query(edges, edges.index.caller(principal), action, resource)
+    emit(result, fmt, "can")
+    if expect and result["decision"] != expect:
+        sys.exit(1)
+
+
+@main.command("graph")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(("json", "dot", "graphml", "mermaid")), default="json",
+              show_default=True)
+@click.option("--account")
+@click.option("--region")
+@click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE")
+@click.option("--config", "config_path", type=click.Path())
+def graph(paths, fmt, account, region, parameters, config_path):
+    """The graph of principals, functions and resources, and its edges."""
+    from permcheck.graph.build import build_graph
+    from permcheck.report.graph_formats import render
+
+    edges = Run(paths, account, region, parameters, (), False, config_path).edges()
+    click.echo(render(build_graph(edges), fmt), nl=False)
+
+
+def emit(result: dict, fmt: str, command: str) -> None:
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(result, indent=2))
+    else:
+        from permcheck.report.console import render
+
+        render(result, command)
+
+
+def run() -> None:
+    """Entry point: every failure is one line on stderr and exit 2, never a traceback."""
+    from permcheck.model.location import InputError
+
+    try:
+        main.main(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.exceptions.Abort:
+        _fail("aborted")
+    except click.ClickException as error:
+        _fail(error.format_message())
+    except InputError as error:
+        _fail(str(error))
+    except RecursionError:
+        _fail("input nested too deeply to analyse")
+    except MemoryError:
+        _fail("out of memory while analysing the input")
+    except (BrokenPipeError, KeyboardInterrupt):
+        sys.exit(2)
+    except Exception as error:  # a bug: still fail closed, and say how to see the traceback
+        if os.environ.get("PERMCHECK_DEBUG"):
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error} (set PERMCHECK_DEBUG=1 for the traceback)")
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(f"permcheck: error: {message}\n")
+    sys.exit(2)

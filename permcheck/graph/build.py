@@ -1,0 +1,67 @@
+"""The networkx graph of principals, functions and resources.
+
+Nodes are keyed by canonical ARN (a service by its name, anyone by `*`) with a `kind`;
+edges are `executes-as` (function → role), `may-assume` (principal → role),
+`may-invoke` (principal → function) and `may-access` (principal → resource), each
+with the decision. Only this module writes graph attributes.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from permcheck.graph.edges import Edges
+from permcheck.graph.query import what_can_access, who_can_invoke
+
+
+def _principal_kind(arn: str) -> str:
+    if arn == "*":
+        return "anyone"
+    if not arn.startswith("arn:"):
+        return "service"
+    if arn.endswith(":root"):
+        return "account"
+    return "user" if ":user/" in arn else "role"
+
+
+def build_graph(edges: Edges) -> nx.MultiDiGraph:
+    inv = edges.index.inventory
+    graph = nx.MultiDiGraph()
+    for arn, role in inv.roles.items():
+        graph.add_node(arn, kind="role", account=role.account, label=str(role.name))
+    for arn, user in inv.users.items():
+        graph.add_node(arn, kind="user", account=user.account, label=str(user.name))
+    for arn, resource in inv.resources.items():
+        graph.add_node(arn, kind="resource", type=resource.type, account=resource.account or "",
+                       label=resource.logical_id or arn)
+    for arn, function in inv.functions.items():
+        graph.add_node(arn, kind="function", account=function.account, label=str(function.name))
+        if function.role is not None:
+            role = str(function.role)
+            if role not in graph:
+                graph.add_node(role, kind="role", account="", label=role)
+            graph.add_edge(arn, role, kind="executes-as", decision="allowed")
+        for entry in who_can_invoke(edges, function)["principals"]:
+            if entry.get("via"):
+                continue
+            _ensure(graph, entry["principal"], arn)
+            graph.add_edge(entry["principal"], arn, kind="may-invoke", decision=entry["decision"],
+                           actions=",".join(entry["actions"]))
+    for target, target_edges in edges.assumers.items():
+        for edge in target_edges:
+            _ensure(graph, edge.source, target)
+            graph.add_edge(edge.source, target, kind="may-assume", decision=edge.answer.decision.value)
+    for arn, role in inv.roles.items():
+        for entry in what_can_access(edges, edges.index.caller_for_entity(role))["access"]:
+            if entry.get("via") or entry["resource"] in inv.functions:
+                continue
+            if entry["resource"] not in graph:
+                graph.add_node(entry["resource"], kind="resource", type="", account="", label=entry["resource"])
+            graph.add_edge(arn, entry["resource"], kind="may-access", decision=entry["decision"],
+                           actions=",".join(entry["actions"]))
+    return graph
+
+
+def _ensure(graph: nx.MultiDiGraph, principal: str, near: str) -> None:
+    if principal not in graph:
+        graph.add_node(principal, kind=_principal_kind(principal), account="", label=principal)

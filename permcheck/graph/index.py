@@ -1,0 +1,181 @@
+"""Look-ups over an inventory: identifiers → callers and targets, policies by principal.
+
+Built once per run; every query goes through it, so no query loops over all pairs of
+principals and resources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from permcheck.iam.decide import Organisation
+from permcheck.iam.request import Caller, CallerKind, Target
+from permcheck.model.arn import ACCOUNT_ID, account_of, iam_name, parse_arn, root_arn, session_role_arn
+from permcheck.model.entities import Function, Inventory, Role, User
+from permcheck.model.location import InputError, Location as _L
+from permcheck.model.policy import Clause, Effect, Policy, PolicyKind, Principal, PrincipalType, Statement
+
+ASSUME_ACTIONS = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:assumerolewithsaml", "sts:tagsession")
+
+
+@dataclass
+class Index:
+    """An inventory with the look-ups queries need."""
+
+    inventory: Inventory
+    by_name: dict[str, str] = field(default_factory=dict)  # role/user name and logical id → ARN
+
+    def __post_init__(self) -> None:
+        for table in (self.inventory.roles, self.inventory.users):
+            for arn, entity in table.items():
+                self.by_name.setdefault(f"{entity.account}:{entity.name}", arn)
+                if entity.logical_id:
+                    self.by_name.setdefault(entity.logical_id, arn)
+
+    @property
+    def organisation(self) -> Organisation:
+        inv = self.inventory
+        return Organisation(tuple(inv.scps), tuple(inv.rcps), frozenset(inv.accounts))
+
+    # -- principals -------------------------------------------------------------------
+    def identity_policies(self, entity: Role | User) -> tuple[Policy, ...]:
+        """A role's or user's identity policies, with a user's groups' policies."""
+        policies = list(entity.policies)
+        for group_arn in getattr(entity, "groups", ()):
+            group = self.inventory.groups.get(group_arn)
+            if group is not None:
+                policies += group.policies
+        return tuple(policies)
+
+    def caller_for_entity(self, entity: Role | User, session: str | None = None) -> Caller:
+        kind = CallerKind.ROLE if isinstance(entity, Role) else CallerKind.USER
+        return Caller(kind=kind, arn=str(entity.arn), account=entity.account, session_arn=session,
+                      identity=self.identity_policies(entity), boundary=entity.boundary, name=str(entity.name))
+
+    def caller(self, identifier: str) -> Caller:
+        """A PRINCIPAL of the contract → the caller it stands for."""
+        text = identifier.strip()
+        if text == "*":
+            return Caller(kind=CallerKind.ANYONE, arn="*")
+        if ACCOUNT_ID.match(text):
+            return self._root(text)
+        if text in self.inventory.roles:
+            return self.caller_for_entity(self.inventory.roles[text])
+        if text in self.inventory.users:
+            return self.caller_for_entity(self.inventory.users[text])
+        function = self.function(text, required=False)
+        if function is not None:
+            if function.role is None or str(function.role) not in self.inventory.roles:
+                raise InputError(None, f"the execution role of function {identifier} is not in the inputs")
+            return self.caller_for_entity(self.inventory.roles[str(function.role)])
+        if text in self.by_name:
+            arn = self.by_name[text]
+            return self.caller_for_entity(self.inventory.roles.get(arn) or self.inventory.users[arn])
+        role_arn = session_role_arn(text)
+        if role_arn is not None:
+            caller = self._iam(role_arn)
+            return Caller(kind=CallerKind.ROLE, arn=caller.arn, account=caller.account, session_arn=text,
+                          identity=caller.identity, boundary=caller.boundary, name=caller.name)
+        if text.startswith("arn:"):
+            return self._iam(text)
+        if "." in text:  # a service principal
+            return Caller(kind=CallerKind.SERVICE, arn=text)
+        raise InputError(None, f"unknown principal {identifier!r}: not a logical id, name, ARN, account id or service")
+
+    def _root(self, account: str) -> Caller:
+        known = account in self.inventory.accounts
+        return Caller(kind=CallerKind.ROOT, arn=root_arn(account, self.inventory.partition), account=account,
+                      identity=() if known else None)
+
+    def _iam(self, arn: str) -> Caller:
+        named = iam_name(arn)
+        account = account_of(arn)
+        if named is None or account is None:
+            if arn.endswith(":root") and account:
+                return self._root(account)
+            raise InputError(None, f"unknown principal {arn!r}: not an IAM role, user or account ARN")
+        kind, name = named
+        table = self.inventory.roles if kind == "role" else self.inventory.users
+        key = arn if arn in table else self.by_name.get(f"{account}:{name}")
+        if key is not None and key in table:
+            return self.caller_for_entity(table[key])
+        caller_kind = {"role": CallerKind.ROLE, "user": CallerKind.USER}.get(kind)
+        if caller_kind is None:
+            raise InputError(None, f"principal {arn!r} is an IAM {kind}, which cannot make requests")
+        return Caller(kind=caller_kind, arn=arn, account=account, identity=None, name=name)
+
+    # -- functions and targets --------------------------------------------------------
+    def function(self, identifier: str, required: bool = True) -> Function | None:
+        """A FUNCTION of the contract: logical id, name or ARN (qualifier ignored)."""
+        functions = self.inventory.functions
+        if identifier in functions:
+            return functions[identifier]
+        for arn in self.inventory.logical_ids.get(identifier, []):
+            if arn in functions:
+                return functions[arn]
+        arn = parse_arn(identifier)
+        if arn is not None and arn.service == "lambda":
+            base = ":".join(identifier.split(":")[:7])
+            if base in functions:
+                return functions[base]
+        matches = [f for f in functions.values() if str(f.name) == identifier]
+        if len(matches) == 1:
+            return matches[0]
+        if required:
+            more = " (several functions have that name)" if matches else ""
+            raise InputError(None, f"no function {identifier!r} in the inputs{more}")
+        return None
+
+    def target(self, arn: object, action: str) -> Target:
+        """The resource side of a request on `arn`, with AWS's defaults for what the inputs lack."""
+        inv = self.inventory
+        text = str(arn)
+        account = account_of(text) or inv.default_account
+        if action.lower() in ASSUME_ACTIONS and text in inv.roles:
+            role = inv.roles[text]
+            return Target(arn=arn, account=role.account, policy=role.trust, policy_required=True)
+        base = ":".join(text.split(":")[:7]) if text.startswith("arn:") and ":lambda:" in text else text
+        function = inv.functions.get(base)
+        if function is not None:
+            return Target(arn=arn, account=function.account, policy=function.policy,
+                          context=self._url_context(function, action))
+        resource = inv.resources.get(text) or inv.resources.get(_bucket_of(text))
+        if resource is not None:
+            kms = resource.type == "AWS::KMS::Key"
+            policy = resource.policy if resource.policy or not kms else default_key_policy(arn, account)
+            return Target(arn=arn, account=resource.account or account, policy=policy, policy_required=kms)
+        parsed = parse_arn(text)
+        if parsed is not None and parsed.service == "kms" and parsed.resource.startswith("key/"):
+            return Target(arn=arn, account=account, policy=default_key_policy(arn, account), policy_required=True,
+                          note=f"{arn} is not in the inputs: AWS's default key policy assumed")
+        note = None if text == "*" else f"{text} is not in the inputs: no resource policy assumed"
+        return Target(arn=arn, account=account, note=note)
+
+    @staticmethod
+    def _url_context(function: Function, action: str) -> dict:
+        """`lambda:FunctionUrlAuthType` is known for InvokeFunctionUrl from the URL config."""
+        if action.lower() != "lambda:invokefunctionurl" or not function.urls:
+            return {}
+        types = {u.auth_type for u in function.urls}
+        if len(types) == 1 and isinstance(next(iter(types)), str):
+            return {"lambda:functionurlauthtype": (str(types.pop()),)}
+        return {}
+
+
+def _bucket_of(arn: str) -> str:
+    """`arn:aws:s3:::bucket/key` → `arn:aws:s3:::bucket`: an object is governed by its bucket's policy."""
+    if arn.startswith("arn:") and ":s3:::" in arn and "/" in arn:
+        return arn.split("/", 1)[0]
+    return arn
+
+
+def default_key_policy(arn: str, account: str) -> Policy:
+    """The key policy AWS gives a key created without one: the account's IAM policies decide.
+
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+    """
+    location = _L(f"default key policy of {arn}")
+    statement = Statement(effect=Effect.ALLOW, sid="Enable IAM User Permissions", actions=("kms:*",),
+                          resources=("*",), principals=(Principal(type=PrincipalType.AWS, value=root_arn(account)),),
+                          policy="default key policy", location=location)
+    return Policy(name="default key policy", kind=PolicyKind.RESOURCE, location=location, statements=(statement,))

@@ -1,0 +1,261 @@
+"""The contract's queries: who-can-invoke, what-can-access, can.
+
+Each returns the contract's JSON shape as plain data; rendering is elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from permcheck.graph.edges import INVOKE_ACTIONS, Edge, Edges
+from permcheck.iam.decide import Answer, Decision
+from permcheck.iam.request import Caller, CallerKind
+from permcheck.model.entities import Function
+from permcheck.model.policy import Effect, Principal, Statement
+
+MAX_CHAIN = 5  # role-assumption hops followed
+
+
+def because(statements: tuple[Statement, ...]) -> list[dict]:
+    """The contract's `because` entries: file, line, policy, sid (and how SAM made it)."""
+    out = []
+    for s in statements:
+        entry = {"file": s.location.file, "line": s.location.line, "policy": s.policy, "sid": s.sid}
+        if s.source_note:
+            entry["note"] = s.source_note
+        out.append(entry)
+    return out
+
+
+def answer_json(answer: Answer) -> dict:
+    out = {"decision": answer.decision.value, "conditions": list(answer.conditions),
+           "because": because(answer.because)}
+    if answer.notes:
+        out["notes"] = list(answer.notes)
+    return out
+
+
+@dataclass(frozen=True)
+class _Hop:
+    """One link of a role chain: who, and the answer that lets them take the next step."""
+
+    principal: str
+    answer: Answer
+
+
+def _combine(answers: list[Answer]) -> Answer:
+    """A chain holds when every link holds: allowed only if all are, conditions joined."""
+    if any(a.decision is Decision.DENIED for a in answers):
+        return Answer(Decision.DENIED)
+    decision = Decision.ALLOWED if all(a.decision is Decision.ALLOWED for a in answers) else Decision.CONDITIONAL
+    conditions, statements, notes = [], [], []
+    for a in answers:
+        conditions += [c for c in a.conditions if c not in conditions]
+        statements += [s for s in a.because if s not in statements]
+        notes += [n for n in a.notes if n not in notes]
+    return Answer(decision, tuple(conditions), tuple(statements), tuple(notes))
+
+
+def who_can_invoke(edges: Edges, function: Function) -> dict:
+    """Every principal allowed or conditional to invoke `function`, with role chains."""
+    arn = str(function.arn)
+    targets = [(arn, None)] + [(f"{arn}:{q}", q) for q in function.qualifiers]
+    actions = INVOKE_ACTIONS if function.urls else INVOKE_ACTIONS[:1]
+    statements = function.policy.statements if function.policy else ()
+    entries: list[dict] = []
+    direct: dict[str, list[tuple[str | None, Answer]]] = {}
+    callers: dict[str, Caller] = {}
+    for named in edges.named_callers(statements):
+        if isinstance(named, Principal):
+            entries.append(_unknown_principal_entry(named, statements))
+        else:
+            callers[named.session_arn or named.arn] = named
+    for resource, _ in targets:
+        for action in actions:
+            for entity in edges.identity_candidates(action, resource):
+                caller = edges.index.caller_for_entity(entity)
+                callers.setdefault(caller.arn, caller)
+    for key, caller in callers.items():
+        for resource, qualifier in targets:
+            grouped = _by_answer([(action, edges.ask(caller, action, resource)) for action in actions])
+            for acts, answer in grouped:
+                entries.append(_entry(key, acts, answer, qualifier))
+                direct.setdefault(caller.arn, []).append((qualifier, answer))
+    entries += _chains(edges, direct)
+    entries.sort(key=lambda e: (e.get("via") is not None, e["principal"], e.get("qualifier") or ""))
+    return {"function": arn, "principals": entries}
+
+
+def _by_answer(pairs: list[tuple[str, Answer]]) -> list[tuple[list[str], Answer]]:
+    """Group actions with the same decision and conditions (their reasons joined); drop denied ones."""
+    groups: dict[tuple, tuple[list[str], Answer]] = {}
+    for action, answer in pairs:
+        if answer.decision is Decision.DENIED:
+            continue
+        key = (answer.decision, repr(answer.conditions), answer.notes)
+        if key in groups:
+            actions, other = groups[key]
+            actions.append(action)
+            merged = other.because + tuple(s for s in answer.because if s not in other.because)
+            groups[key] = (actions, Answer(other.decision, other.conditions, merged, other.notes))
+        else:
+            groups[key] = ([action], answer)
+    return list(groups.values())
+
+
+def _entry(principal: str, actions: list[str], answer: Answer, qualifier: str | None = None,
+           via: list[str] | None = None) -> dict:
+    entry = {"principal": principal, **answer_json(answer), "actions": actions}
+    entry = {k: entry[k] for k in ("principal", "decision", "actions", "conditions", "because", "notes") if k in entry}
+    if qualifier:
+        entry["qualifier"] = qualifier
+    if via:
+        entry["via"] = via
+    return entry
+
+
+def _unknown_principal_entry(principal: Principal, statements: tuple[Statement, ...]) -> dict:
+    named = [s for s in statements if s.principals and principal in s.principals]
+    answer = Answer(Decision.CONDITIONAL, ({"unknown": f"principal {principal.value}"},), tuple(named))
+    actions = sorted({str(a) for s in named for a in s.actions})
+    return _entry(str(principal.value), actions, answer)
+
+
+def _chains(edges: Edges, reached: dict[str, list[tuple[str | None, Answer]]]) -> list[dict]:
+    """Principals that reach an invoker by assuming roles: breadth-first over may-assume edges."""
+    out = []
+    queue = deque((role, [role], [a], q) for role, answers in reached.items() for q, a in answers
+                  if role in edges.assumers)
+    seen = {(role, q) for role, answers in reached.items() for q, _ in answers}
+    while queue:
+        role, via, answers, qualifier = queue.popleft()
+        if len(via) > MAX_CHAIN:
+            continue
+        for edge in edges.assumers.get(role, []):
+            if (edge.source, qualifier) in seen:
+                continue
+            seen.add((edge.source, qualifier))
+            chain = [edge.answer] + answers
+            combined = _combine(chain)
+            if combined.decision is Decision.DENIED:
+                continue
+            out.append(_entry(edge.source, ["lambda:InvokeFunction"], combined, qualifier, list(via)))
+            if edge.source in edges.assumers:
+                queue.append((edge.source, [edge.source] + via, chain, qualifier))
+    return out
+
+
+def what_can_access(edges: Edges, caller: Caller) -> dict:
+    """What a principal may do: its identity grants, resource policies naming it, and role chains."""
+    entries = _access(edges, caller, None, [])
+    queue = deque([(caller.arn, [], [])])
+    seen = {caller.arn}
+    reverse: dict[str, list[Edge]] = {}
+    for target_edges in edges.assumers.values():
+        for edge in target_edges:
+            reverse.setdefault(edge.source, []).append(edge)
+    while queue:
+        source, via, answers = queue.popleft()
+        if len(via) >= MAX_CHAIN:
+            continue
+        for edge in reverse.get(source, []):
+            if edge.target in seen:
+                continue
+            seen.add(edge.target)
+            role = edges.index.inventory.roles[edge.target]
+            chain = answers + [edge.answer]
+            entries += _access(edges, edges.index.caller_for_entity(role), chain, via + [edge.target])
+            queue.append((edge.target, via + [edge.target], chain))
+    return {"principal": caller.session_arn or caller.arn, "access": entries}
+
+
+def _access(edges: Edges, caller: Caller, chain: list[Answer] | None, via: list[str]) -> list[dict]:
+    grants: list[tuple[object, object]] = []  # (action pattern, resource pattern) as granted
+    if caller.kind in (CallerKind.ROLE, CallerKind.USER) and caller.identity:
+        for policy in caller.identity:
+            for statement in policy.statements:
+                if statement.effect is Effect.ALLOW:
+                    grants += _patterns(statement)
+            if policy.unknown is not None:
+                grants.append(("*", "*"))
+    grants += _resource_grants(edges, caller)
+    by_resource: dict[str, tuple[object, list]] = {}
+    for action, resource in dict.fromkeys(grants):
+        by_resource.setdefault(str(resource), (resource, []))[1].append(action)
+    out = []
+    for key, (resource, actions) in by_resource.items():
+        general = _entries(edges, caller, resource, actions, chain, via)
+        out += general
+        if _is_pattern(resource):
+            # Where a resource policy in the inputs changes the answer under a wildcard grant,
+            # show that resource on its own (e.g. a bucket policy's Deny without TLS).
+            seen = {(e["decision"], repr(e["conditions"])) for e in general}
+            for holder in _covered_holders(edges, resource):
+                if str(holder) in by_resource:
+                    continue
+                for entry in _entries(edges, caller, holder, actions, chain, via):
+                    if (entry["decision"], repr(entry["conditions"])) not in seen:
+                        out.append(entry)
+    return out
+
+
+def _entries(edges: Edges, caller: Caller, resource: object, actions: list, chain, via) -> list[dict]:
+    pairs = [(str(a), edges.ask(caller, str(a), resource)) for a in actions]
+    out = []
+    for acts, answer in _by_answer(pairs):
+        if chain:
+            answer = _combine(chain + [answer])
+            if answer.decision is Decision.DENIED:
+                continue
+        entry = {"resource": str(resource), "actions": acts, **answer_json(answer)}
+        if via:
+            entry["via"] = via
+        out.append(entry)
+    return out
+
+
+def _is_pattern(resource: object) -> bool:
+    return isinstance(resource, str) and ("*" in resource or "?" in resource)
+
+
+def _covered_holders(edges: Edges, pattern: str) -> list:
+    from permcheck.iam.match import match
+    inv = edges.index.inventory
+    holders = [f.arn for f in inv.functions.values() if f.policy] + \
+              [r.arn for r in inv.resources.values() if r.policy]
+    return [h for h in holders if match(pattern, h) is not False]
+
+
+def _patterns(statement: Statement) -> list[tuple[object, object]]:
+    actions = list(statement.actions) if not statement.not_action else ["*"]
+    resources = list(statement.resources or ("*",)) if not statement.not_resource else ["*"]
+    return [(a, r) for r in resources for a in actions]
+
+
+def _resource_grants(edges: Edges, caller: Caller) -> list[tuple[str, str]]:
+    """Resource-policy statements elsewhere in the inputs that name this caller or its account."""
+    from permcheck.iam.grants import principal_match
+    inv = edges.index.inventory
+    holders = [(f.arn, f.policy) for f in inv.functions.values()] + \
+              [(r.arn, r.policy) for r in inv.resources.values()]
+    out = []
+    for holder, policy in holders:
+        if policy is None:
+            continue
+        for statement in policy.statements:
+            if statement.effect is not Effect.ALLOW or statement.principals is None:
+                continue
+            hit, grant = principal_match(statement, caller)
+            if hit is False or (grant is not None and grant.value == "any"):
+                continue  # public grants show under who-can-invoke and in check, not per principal
+            resources = [r for r in statement.resources or () if r != "*" and not statement.not_resource] or [holder]
+            out += [(a, r) for r in resources for a in statement.actions]
+    return out
+
+
+def can(edges: Edges, caller: Caller, action: str, resource: str) -> dict:
+    answer = edges.ask(caller, action, resource)
+    out = {"principal": caller.session_arn or caller.arn, "action": action, "resource": resource,
+           **answer_json(answer)}
+    return out

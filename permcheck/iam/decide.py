@@ -1,0 +1,185 @@
+"""AWS policy evaluation logic for one request, exact over every request context.
+
+How AWS decides (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+and .../reference_policies_evaluation-logic-cross-account.html):
+an explicit Deny in any policy wins; SCPs must allow for principals of accounts in the
+organisation; RCPs only add denies; within one account an identity-policy Allow (inside
+the permissions boundary) or a resource-policy Allow that names the principal is enough;
+across accounts both sides must allow.
+
+Exactness: the statements that can apply are found once; the condition keys and unknown
+values they depend on are enumerated over a finite set of representative values
+(`conditions.candidate_contexts`), and each combination is decided concretely. `allowed`
+means allowed for every combination, `denied` for none, `conditional` otherwise.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from enum import Enum
+
+from permcheck.iam import grants
+from permcheck.iam.grants import Grant, Live
+from permcheck.iam.request import CallerKind, Request
+from permcheck.model.location import InputError
+from permcheck.model.policy import Effect, Policy, Statement
+
+MAX_COMBINATIONS = 50_000
+
+
+class Decision(str, Enum):
+    ALLOWED = "allowed"
+    DENIED = "denied"
+    CONDITIONAL = "conditional"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A decision with the conditions it depends on and the statements that decided it."""
+
+    decision: Decision
+    conditions: tuple[dict, ...] = ()
+    because: tuple[Statement, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """The organisation layer: SCPs limit principals, RCPs limit resources, of `accounts`."""
+
+    scps: tuple[Policy, ...] = ()
+    rcps: tuple[Policy, ...] = ()
+    accounts: frozenset[str] = field(default_factory=frozenset)
+
+
+def evaluate(request: Request, org: Organisation = Organisation()) -> Answer:
+    """Decide one request exactly, or raise InputError when it depends on a malformed policy."""
+    caller, target = request.caller, request.target
+    layers = _layers(request, org)
+    for _, policy in layers:
+        if policy.error:
+            raise InputError(policy.error_location, f"invalid policy {policy.name}: {policy.error}")
+    space = grants.Space()
+    lives = [live for name, policy in layers for live in grants.live_statements(name, policy, request, space)]
+    fixed = {**caller.known_context(), **target.context, **request.context}
+    keys = grants.open_keys(lives, fixed, request.closed)
+    axes = [(key, grants.candidates(key, lives, target.arn)) for key in keys] + space.axes()
+    total = 1
+    for _, values in axes:
+        total *= len(values)
+    if total > MAX_COMBINATIONS:
+        return Answer(Decision.CONDITIONAL, tuple(grants.condition_entries(lives, keys, space)),
+                      tuple(l.statement for l in lives),
+                      (f"{total} combinations of condition values: too many to decide exactly",))
+    outcomes = []
+    for combo in itertools.product(*(values for _, values in axes)):
+        context = dict(fixed)
+        atoms = {}
+        for (key, _), value in zip(axes, combo):
+            if isinstance(key, int):
+                atoms[key] = value
+            elif value is not None:
+                context[key] = value
+        applied = [live for live in lives if grants.applies(live, context, atoms, target.arn)]
+        outcomes.append(_decide(request, org, applied))
+    return _aggregate(outcomes, lives, keys, space, _notes(request))
+
+
+def _layers(request: Request, org: Organisation) -> list[tuple[str, Policy]]:
+    caller, target = request.caller, request.target
+    out: list[tuple[str, Policy]] = []
+    if caller.kind in (CallerKind.ROLE, CallerKind.USER):
+        out += [("identity", p) for p in caller.identity or ()]
+        if caller.boundary is not None:
+            out.append(("boundary", caller.boundary))
+    if _scps_apply(request, org):
+        out += [(f"scp{i}", p) for i, p in enumerate(org.scps)]
+    if org.rcps and target.account in org.accounts and caller.kind is not CallerKind.SERVICE:
+        out += [("rcp", p) for p in org.rcps]
+    if target.policy is not None:
+        out.append(("resource", target.policy))
+    return out
+
+
+def _scps_apply(request: Request, org: Organisation) -> bool:
+    caller = request.caller
+    return bool(org.scps) and caller.account in org.accounts and caller.kind in (
+        CallerKind.ROLE, CallerKind.USER, CallerKind.ROOT)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    allowed: bool
+    deciding: tuple[Live, ...]
+
+
+def _decide(request: Request, org: Organisation, applied: list[Live]) -> _Outcome:
+    """One fully known request: AWS's flowchart, step by step."""
+    denies = tuple(l for l in applied if l.statement.effect is Effect.DENY)
+    if denies:
+        return _Outcome(False, denies)
+    caller, target = request.caller, request.target
+    allows = [l for l in applied if l.statement.effect is Effect.ALLOW]
+    by_layer: dict[str, list[Live]] = {}
+    for live in allows:
+        by_layer.setdefault(live.layer, []).append(live)
+    resource = by_layer.get("resource", [])
+    if caller.kind in (CallerKind.SERVICE, CallerKind.ANYONE, CallerKind.FEDERATED):
+        return _Outcome(bool(resource), tuple(resource))
+    if _scps_apply(request, org):
+        for i in range(len(org.scps)):
+            if not by_layer.get(f"scp{i}"):
+                return _Outcome(False, ())
+    scp = tuple(l for name, ls in by_layer.items() if name.startswith("scp") for l in ls)
+    if caller.kind is CallerKind.ROOT or caller.identity is None:
+        identity: tuple[Live, ...] = ()
+        identity_ok = True  # the root user, or an identity side not in the inputs
+    else:
+        identity = tuple(by_layer.get("identity", ()))
+        identity_ok = bool(identity)
+    boundary_ok = caller.boundary is None or bool(by_layer.get("boundary"))
+    boundary = tuple(by_layer.get("boundary", ()))
+    unlimited = tuple(l for l in resource if l.grant in (Grant.ANY, Grant.DIRECT))
+    role_grant = tuple(l for l in resource if l.grant is Grant.DIRECT_ROLE)
+    account_grant = tuple(l for l in resource if l.grant is Grant.ACCOUNT)
+    same_account = caller.account is not None and caller.account == target.account
+    if same_account:
+        # A resource policy naming a user or session is not limited by the boundary; one
+        # naming the role ARN is (evaluation-logic page, "resource-based policies").
+        if unlimited:
+            return _Outcome(True, unlimited + scp)
+        if role_grant and boundary_ok:
+            return _Outcome(True, role_grant + boundary + scp)
+        delegated = not target.policy_required or bool(account_grant) or caller.kind is CallerKind.ROOT
+        ok = identity_ok and boundary_ok and delegated
+        return _Outcome(ok, identity + boundary + account_grant + scp if ok else ())
+    granted = unlimited + role_grant + account_grant
+    ok = bool(granted) and identity_ok and boundary_ok
+    return _Outcome(ok, identity + boundary + granted + scp if ok else ())
+
+
+def _aggregate(outcomes: list[_Outcome], lives: list[Live], keys: list[str],
+               space: "grants.Space", notes: tuple[str, ...]) -> Answer:
+    allowed = [o for o in outcomes if o.allowed]
+    if len(allowed) == len(outcomes):
+        return Answer(Decision.ALLOWED, (), _statements(allowed[0].deciding), notes)
+    if not allowed:
+        always = [l for l in outcomes[0].deciding if all(l in o.deciding for o in outcomes)]
+        return Answer(Decision.DENIED, (), _statements(always or outcomes[0].deciding), notes)
+    deciding = [l for o in outcomes for l in o.deciding]
+    return Answer(Decision.CONDITIONAL, tuple(grants.condition_entries(lives, keys, space)),
+                  _statements(deciding), notes)
+
+
+def _statements(lives) -> tuple[Statement, ...]:
+    return tuple(dict.fromkeys(l.statement for l in lives))
+
+
+def _notes(request: Request) -> tuple[str, ...]:
+    caller, notes = request.caller, []
+    if caller.kind in (CallerKind.ROLE, CallerKind.USER, CallerKind.ROOT) and caller.identity is None:
+        notes.append(f"identity side of {caller.arn} not analysed (not in the inputs): assumed to allow")
+    if request.target.note:
+        notes.append(request.target.note)
+    return tuple(notes)

@@ -1,0 +1,298 @@
+"""Which statements can apply to a request, and what they still depend on.
+
+`live_statements` keeps every statement whose action, resource and principal can match
+the request — matched for sure, or depending on an unknown value (an *atom* of the
+`Space`). What is left to decide per request context is the statements' conditions and
+any policy variables; `applies` decides that for one concrete context.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Optional
+
+from permcheck.iam import conditions as cond
+from permcheck.iam import variables
+from permcheck.iam.match import any_match, negate, wildcard_match
+from permcheck.iam.request import Caller, CallerKind, Request
+from permcheck.model.arn import parse_arn
+from permcheck.model.policy import Clause, Effect, Policy, PrincipalType, Statement
+from permcheck.model.values import Sym, Unknown, unknowns_of
+
+
+class Grant(str, Enum):
+    """How a resource-policy statement names the caller, which decides what else is needed."""
+
+    ANY = "any"                # "*": anyone
+    DIRECT = "direct"          # the user, the session, the service itself
+    DIRECT_ROLE = "role"       # the role ARN: still limited by the role's boundary
+    ACCOUNT = "account"        # the whole account: its identity policies must allow too
+
+
+@dataclass(eq=False)
+class Live:
+    """A statement that can apply, with the atom values it needs (`guards`)."""
+
+    layer: str
+    statement: Statement
+    grant: Optional[Grant] = None
+    guards: tuple[tuple[int, object], ...] = ()
+    dynamic_resources: bool = False
+    clauses: tuple[Clause, ...] = ()
+    symbolic: tuple[Clause, ...] = ()  # clauses with unresolved values: decided by atoms, still shown
+
+
+@dataclass
+class Space:
+    """Unknown values a decision may depend on, each with the values it can take."""
+
+    atoms: list[tuple[str, tuple]] = field(default_factory=list)
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+    def atom(self, reason: str, values: tuple = (True, False)) -> int:
+        if reason not in self.by_reason:
+            self.by_reason[reason] = len(self.atoms)
+            self.atoms.append((reason, values))
+        return self.by_reason[reason]
+
+    def axes(self) -> list[tuple[int, tuple]]:
+        return [(i, values) for i, (_, values) in enumerate(self.atoms)]
+
+
+def _reason(value: object, what: str) -> str:
+    """The first unknown inside a value or a tuple of values, else `what`."""
+    items = value if isinstance(value, tuple) else (value,)
+    found = [u for item in items for u in unknowns_of(item)]
+    return found[0].reason if found else what
+
+
+def live_statements(layer: str, policy: Policy, request: Request, space: Space) -> list[Live]:
+    """The statements of `policy` that can apply to `request`."""
+    if policy.unknown is not None:
+        return _unknown_policy(layer, policy, space)
+    out = []
+    for statement in policy.statements:
+        live = _live(layer, statement, request, space)
+        if live is not None:
+            out.append(live)
+    return out
+
+
+def _unknown_policy(layer: str, policy: Policy, space: Space) -> list[Live]:
+    """A policy whose content is unknown may allow, deny, or not apply at all."""
+    reason = f"content of {policy.name}: {policy.unknown.reason}"
+    atom = space.atom(reason, ("no effect", "allow", "deny"))
+    grant = Grant.ANY if layer in ("resource", "rcp") else None
+    out = []
+    for effect, value in ((Effect.ALLOW, "allow"), (Effect.DENY, "deny")):
+        phantom = Statement(effect=effect, actions=("*",), resources=("*",), policy=policy.name,
+                            location=policy.location, source_note=reason)
+        out.append(Live(layer, phantom, grant, ((atom, value),)))
+    return out
+
+
+def _live(layer: str, statement: Statement, request: Request, space: Space) -> Live | None:
+    guards: list[tuple[int, object]] = []
+
+    def need(hit, value, what: str) -> bool:
+        if hit is False:
+            return False
+        if hit is None:
+            guards.append((space.atom(_reason(value, what)), True))
+        return True
+
+    action = any_match(statement.actions, request.action, ignore_case=True)
+    if not need(negate(action) if statement.not_action else action, statement.actions, "action"):
+        return None
+    dynamic = False
+    if statement.resources is not None:
+        if statement.version == "2012-10-17" and any(isinstance(r, str) and "${" in r for r in statement.resources):
+            dynamic = True
+        else:
+            hit = any_match(statement.resources, request.target.arn)
+            if not need(negate(hit) if statement.not_resource else hit, statement.resources, "resource"):
+                return None
+    grant = None
+    if statement.principals is not None:
+        hit, grant = principal_match(statement, request.caller)
+        if statement.not_principal:
+            hit, grant = negate(hit), Grant.DIRECT
+        if not need(hit, statement.principals[0].value if hit is None else None, "principal"):
+            return None
+    clauses, symbolic = [], []
+    for clause in statement.conditions:
+        if any(isinstance(v, (Sym, Unknown)) for v in clause.values):
+            guards.append((space.atom(_reason(clause.values, clause.key)), True))
+            symbolic.append(clause)
+        else:
+            clauses.append(clause)
+    return Live(layer, statement, grant, tuple(guards), dynamic, tuple(clauses), tuple(symbolic))
+
+
+_RANK = {Grant.ANY: 3, Grant.DIRECT: 3, Grant.DIRECT_ROLE: 2, Grant.ACCOUNT: 1}
+
+
+def principal_match(statement: Statement, caller: Caller) -> tuple[Optional[bool], Optional[Grant]]:
+    """Does a Principal element name the caller, and how (the strongest way wins)?
+
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+    """
+    best: Optional[Grant] = None
+    unknown = False
+    for principal in statement.principals or ():
+        if principal.type is PrincipalType.ANYONE:
+            grant: Optional[Grant] = Grant.ANY
+        elif isinstance(principal.value, (Sym, Unknown)):
+            unknown = True
+            continue
+        else:
+            grant = _names(principal.type, principal.value, caller)
+        if grant is not None and (best is None or _RANK[grant] > _RANK[best]):
+            best = grant
+    if best is not None:
+        return True, best
+    return (None, Grant.DIRECT) if unknown else (False, None)
+
+
+def _names(ptype: PrincipalType, value: str, caller: Caller) -> Optional[Grant]:
+    if ptype is PrincipalType.SERVICE:
+        return Grant.DIRECT if caller.kind is CallerKind.SERVICE and value.lower() == caller.arn.lower() else None
+    if ptype is not PrincipalType.AWS:
+        return Grant.DIRECT if value == caller.arn else None
+    if caller.kind not in (CallerKind.ROLE, CallerKind.USER, CallerKind.ROOT):
+        return None
+    arn = parse_arn(value)
+    if arn is None:
+        return None
+    if arn.service == "iam" and arn.resource == "root":
+        return Grant.ACCOUNT if caller.account == arn.account else None
+    if caller.kind is CallerKind.ROLE and value == caller.arn:
+        return Grant.DIRECT_ROLE
+    if value == caller.arn or (caller.session_arn is not None and value == caller.session_arn):
+        return Grant.DIRECT
+    return None
+
+
+def applies(live: Live, context: dict, atoms: dict, resource: str) -> bool:
+    """Does this statement apply for one fully known context and atom assignment?"""
+    for atom, required in live.guards:
+        if atoms.get(atom) != required:
+            return False
+    statement = live.statement
+    if live.dynamic_resources:
+        hit = any(_pattern_matches(p, statement, context, resource) for p in statement.resources)
+        if hit == statement.not_resource:
+            return False
+    for clause in live.clauses:
+        values = tuple(_substituted(v, clause.operator, statement, context) for v in clause.values)
+        if not cond.clause_holds(clause.operator, clause.key, values, context):
+            return False
+    return True
+
+
+def _pattern_matches(pattern: object, statement: Statement, context: dict, resource: str) -> bool:
+    """A Resource pattern with policy variables, filled from one context (no value: no match)."""
+    if not isinstance(pattern, str):
+        return False  # symbolic patterns never reach here: they are static atoms
+    glob = variables.substitute_pattern(pattern, context, version=statement.version)
+    return glob is not None and cond.like_matches(glob, resource)
+
+
+GLOB_OPERATORS = ("StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals")
+
+
+def _substituted(value: object, operator: str, statement: Statement, context: dict):
+    """A condition value with its policy variables filled in (a Glob for wildcard operators)."""
+    text = str(value)
+    if statement.version != "2012-10-17" or "${" not in text:
+        return text
+    base = operator.split(":")[-1].removesuffix("IfExists")
+    if base in GLOB_OPERATORS:
+        return variables.substitute_pattern(text, context, version=statement.version)
+    return variables.substitute(text, context, version=statement.version)
+
+
+def open_keys(lives: list[Live], fixed: dict, closed: bool) -> list[str]:
+    """Condition keys (lower-cased) the decision depends on that the request does not fix."""
+    if closed:
+        return []
+    keys: set[str] = set()
+    for live in lives:
+        for clause in live.clauses:
+            keys.add(clause.key.lower())
+            for value in clause.values:
+                keys.update(k.lower() for k in variables.find_variables(str(value), version=live.statement.version))
+        if live.dynamic_resources:
+            for pattern in live.statement.resources:
+                keys.update(k.lower() for k in variables.find_variables(str(pattern), version=live.statement.version))
+    return sorted(k for k in keys if k not in fixed)
+
+
+def candidates(key: str, lives: list[Live], resource: str) -> list:
+    """Representative values of `key` (None: absent) for the statements that mention it."""
+    clauses, multivalued = [], False
+    for live in lives:
+        for clause in live.clauses:
+            if clause.key.lower() == key:
+                clauses.append((clause.operator, tuple(str(v) for v in clause.values)))
+                multivalued |= clause.operator.startswith(("ForAnyValue:", "ForAllValues:"))
+    found = list(cond.candidate_contexts(key, clauses, multivalued))
+    for extra in _variable_values(key, lives, resource):
+        if (extra,) not in found:
+            found.append((extra,))
+    if None not in found:
+        found.append(None)
+    return found
+
+
+def _variable_values(key: str, lives: list[Live], resource: str) -> list[str]:
+    """Values of `${key}` that make a Resource pattern match this resource, and one that does not."""
+    out = ["permcheck-other-value"]
+    for live in lives:
+        if not live.dynamic_resources:
+            continue
+        for pattern in live.statement.resources:
+            if isinstance(pattern, str):
+                match = _capture(pattern, key).fullmatch(resource)
+                if match is not None and match.group("value") is not None:
+                    out.append(match.group("value"))
+    return out
+
+
+def _capture(pattern: str, key: str) -> "re.Pattern[str]":
+    """A regex for a Resource pattern in which `${key}` is captured and other variables are free."""
+    body, captured = [], False
+    for index, piece in enumerate(re.split(r"(\$\{[^{}]*\})", pattern)):
+        if index % 2 == 1:
+            name = piece[2:-1].split(",")[0].strip().lower()
+            if name in ("*", "?", "$"):
+                body.append(re.escape(name))
+            elif name == key and not captured:
+                body.append("(?P<value>.*?)")
+                captured = True
+            else:
+                body.append(".*?")
+        else:
+            body.append("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in piece))
+    if not captured:
+        body.append("(?P<value>)?")
+    return re.compile("".join(body), re.DOTALL)
+
+
+def condition_entries(lives: list[Live], keys: list[str], space: Space) -> list[dict]:
+    """The conditions a `conditional` answer depends on, as the contract prints them."""
+    out, seen = [], set()
+    open_set = set(keys)
+    for live in lives:
+        for clause in live.clauses + live.symbolic:
+            if clause.key.lower() in open_set or clause in live.symbolic:
+                entry = {**clause.as_json(), "effect": live.statement.effect.value}
+                marker = repr(entry)
+                if marker not in seen:
+                    seen.add(marker)
+                    out.append(entry)
+    for reason, _ in space.atoms:
+        out.append({"unknown": reason})
+    return out

@@ -1,0 +1,85 @@
+"""Wildcard matching of actions and resources, three-valued when a value is unknown.
+
+AWS: actions match case-insensitively, resources case-sensitively; `*` matches any run
+of characters (including none), `?` exactly one.
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+
+`None` stands for "unknown": a pattern or value with an unresolved part matches or not
+depending on what it resolves to. Callers treat None as an open question, never as a miss.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Optional
+
+from permcheck.model.values import Sym, Unknown
+
+Tri = Optional[bool]
+FILLER = "\ue000\ue001\ue000"  # stands in for an unknown part of a value: in no real pattern
+
+
+@lru_cache(maxsize=65536)
+def compile_wildcard(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    """The regex equivalent of an IAM wildcard pattern."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+def wildcard_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    """Does a fully known IAM wildcard pattern match a fully known value?"""
+    if pattern == "*":
+        return True
+    if "*" not in pattern and "?" not in pattern:
+        return pattern.lower() == value.lower() if ignore_case else pattern == value
+    return compile_wildcard(pattern, ignore_case).fullmatch(value) is not None
+
+
+def _as_pattern(sym: Sym) -> str:
+    """A Sym pattern with its unknown parts widened to `*`: a superset of what it can be."""
+    return "".join("*" if isinstance(p, Unknown) else p for p in sym.parts)
+
+
+def match(pattern: object, value: object, ignore_case: bool = False) -> Tri:
+    """Three-valued wildcard match of a pattern against a value (either may be symbolic)."""
+    if isinstance(pattern, Unknown) or isinstance(value, Unknown):
+        return True if pattern == "*" else None
+    if isinstance(pattern, Sym):
+        if isinstance(value, Sym):
+            return True if pattern == value else None  # the same unresolved value: same resource
+        return None if wildcard_match(_as_pattern(pattern), value, ignore_case) else False
+    if isinstance(value, Sym):
+        return _match_symbolic_value(pattern, value, ignore_case)
+    return wildcard_match(pattern, value, ignore_case)
+
+
+def _match_symbolic_value(pattern: str, value: Sym, ignore_case: bool) -> Tri:
+    """A known pattern against a value with unknown parts (e.g. a generated function name)."""
+    filled = "".join(FILLER if isinstance(p, Unknown) else p for p in value.parts)
+    if wildcard_match(pattern, filled, ignore_case):
+        return True  # the unknown parts fall under the pattern's wildcards
+    head = value.parts[0] if isinstance(value.parts[0], str) else ""
+    literal_head = re.split(r"[*?]", pattern, maxsplit=1)[0]
+    n = min(len(head), len(literal_head))
+    a, b = head[:n], literal_head[:n]
+    if (a.lower() != b.lower()) if ignore_case else (a != b):
+        return False
+    return None
+
+
+def any_match(patterns: tuple, value: object, ignore_case: bool = False) -> Tri:
+    """Three-valued OR of `match` over a list of patterns."""
+    result: Tri = False
+    for pattern in patterns:
+        hit = match(pattern, value, ignore_case)
+        if hit:
+            return True
+        if hit is None:
+            result = None
+    return result
+
+
+def negate(value: Tri) -> Tri:
+    return None if value is None else not value

@@ -1,0 +1,84 @@
+"""One request as AWS evaluates it: who asks, for what, on which resource."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Mapping, Optional
+
+from permcheck.model.policy import Policy
+
+
+class CallerKind(str, Enum):
+    ROLE = "role"          # a session of an IAM role
+    USER = "user"
+    ROOT = "root"          # an account as a whole (its root user, or "someone in it")
+    SERVICE = "service"    # an AWS service principal
+    ANYONE = "anyone"      # `*`: any caller, signed or not
+    FEDERATED = "federated"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The principal making the request.
+
+    `identity` holds the caller's identity-based policies (inline, managed, its groups');
+    None means they are not in the inputs (an outside account's role): AWS's worst case
+    for the resource owner is then assumed, that its own account allows the request.
+    """
+
+    kind: CallerKind
+    arn: str                       # canonical: role/user/root ARN, service name, or "*"
+    account: Optional[str] = None
+    session_arn: Optional[str] = None
+    identity: Optional[tuple[Policy, ...]] = None
+    boundary: Optional[Policy] = None
+    name: Optional[str] = None     # user name, for aws:username
+
+    def known_context(self) -> dict[str, tuple[str, ...]]:
+        """Global condition keys that the caller alone determines.
+
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+        """
+        ctx: dict[str, tuple[str, ...]] = {}
+        if self.kind is CallerKind.SERVICE:
+            ctx["aws:principalservicename"] = (self.arn,)
+            ctx["aws:principalisawsservice"] = ("true",)
+            return ctx
+        if self.kind in (CallerKind.ANYONE, CallerKind.FEDERATED):
+            return ctx
+        ctx["aws:principalisawsservice"] = ("false",)
+        if self.account:
+            ctx["aws:principalaccount"] = (self.account,)
+        ctx["aws:principalarn"] = (self.arn,)
+        ctx["aws:principaltype"] = ({CallerKind.ROLE: "AssumedRole", CallerKind.USER: "User",
+                                     CallerKind.ROOT: "Account"}[self.kind],)
+        if self.kind is CallerKind.USER and self.name:
+            ctx["aws:username"] = (self.name,)
+        return ctx
+
+
+@dataclass(frozen=True)
+class Target:
+    """The resource side of a request.
+
+    `policy_required`: AWS grants nothing on this resource without its own policy's
+    consent (a KMS key policy, a role trust policy); IAM policies work only when that
+    policy delegates to the account.
+    """
+
+    arn: object  # an ARN, or a Sym when the inputs leave part of it unresolved
+    account: Optional[str]
+    policy: Optional[Policy] = None
+    policy_required: bool = False
+    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    note: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Request:
+    caller: Caller
+    action: str
+    target: Target
+    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # lower-cased keys
+    closed: bool = False  # keys not given are absent rather than unknown

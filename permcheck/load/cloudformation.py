@@ -1,0 +1,191 @@
+"""CloudFormation templates → the inventory.
+
+Each resource type that carries permissions is read here (IAM principals and policies);
+Lambda and the resource policies of other services are read by `cfn_lambda` and
+`cfn_resources`. Values go through the intrinsic resolver first, so what reaches the
+model is what CloudFormation would deploy, or an explicit Unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from permcheck.load import cfn_lambda, cfn_resources
+from permcheck.load.intrinsics import Deployment, TemplateResolver
+from permcheck.load.managed import aws_managed_policy, is_aws_managed, unknown_policy
+from permcheck.load.nodes import LineDict, line_of
+from permcheck.load.policy_doc import parse_policy
+from permcheck.model.entities import Group, Inventory, Role, User
+from permcheck.model.location import InputError, Location
+from permcheck.model.policy import Policy, PolicyKind
+from permcheck.model.values import Sym, Unknown
+
+
+@dataclass
+class TemplateLoad:
+    """What one template is reading: shared by the per-service readers."""
+
+    file: str
+    template: LineDict
+    resolver: TemplateResolver
+    deployment: Deployment
+    inventory: Inventory
+    managed: dict[str, Policy] = field(default_factory=dict)  # template ManagedPolicy by ARN text
+    attached: dict[str, list[Policy]] = field(default_factory=dict)  # principal logical id → policies
+
+    def resources(self, *types: str):
+        """(logical id, resource, properties resolved) of the given types that are created."""
+        for logical_id, resource in self.template.get("Resources", {}).items():
+            if not isinstance(resource, dict) or resource.get("Type") not in types:
+                continue
+            condition = resource.get("Condition")
+            if condition is not None and self.resolver.condition(condition) is False:
+                continue
+            props = resource.get("Properties", LineDict(line=line_of(resource)))
+            resolved = self.resolver.resolve(props)
+            if not isinstance(resolved, dict):
+                resolved = LineDict(line=line_of(resource))
+            yield logical_id, resource, resolved
+
+    def location(self, node: object, fallback: object = None) -> Location:
+        return Location(self.file, line_of(node, line_of(fallback)))
+
+    def policy(self, document: object, name: str, kind: PolicyKind, at: object) -> Policy:
+        return parse_policy(document, name=name, kind=kind, location=self.location(document, at))
+
+
+def load_template(file: str, template: LineDict, deployment: Deployment,
+                  parameters: dict[str, str], inventory: Inventory) -> None:
+    """Read one CloudFormation template into `inventory` (SAM is expanded before this)."""
+    resources = template.get("Resources")
+    if not isinstance(resources, dict):
+        raise InputError(Location(file, line_of(template)), "Resources must be a mapping")
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
+            raise InputError(Location(file, line_of(resource, line_of(resources))),
+                             f"resource {logical_id} has no Type")
+    load = TemplateLoad(file, template, TemplateResolver(template, file, deployment, parameters),
+                        deployment, inventory)
+    inventory.accounts.add(deployment.account)
+    _managed_policies(load)
+    _attached_policies(load)
+    _principals(load)
+    cfn_lambda.load(load)
+    cfn_resources.load(load)
+
+
+def managed_policy_by_arn(load: TemplateLoad, arn: object, kind: PolicyKind = PolicyKind.IDENTITY) -> Policy:
+    """A managed policy named by ARN: one from this template, AWS's catalog, or unknown."""
+    if isinstance(arn, (Unknown, Sym)):
+        return unknown_policy(str(arn), kind, f"managed policy {arn}")
+    text = str(arn)
+    if text in load.managed:
+        policy = load.managed[text]
+        return policy if policy.kind is kind else policy.model_copy(update={"kind": kind})
+    if is_aws_managed(text):
+        return aws_managed_policy(text, kind)
+    return unknown_policy(text, kind, f"customer managed policy {text} is not in the inputs")
+
+
+def _managed_policies(load: TemplateLoad) -> None:
+    for logical_id, resource, props in load.resources("AWS::IAM::ManagedPolicy"):
+        policy = load.policy(props.get("PolicyDocument"), props.get("ManagedPolicyName") or logical_id,
+                             PolicyKind.IDENTITY, resource)
+        arn = load.resolver.ref(logical_id)
+        load.managed[str(arn)] = policy.model_copy(update={"arn": str(arn)})
+        _attach(load, resource, policy)
+
+
+def _attached_policies(load: TemplateLoad) -> None:
+    for logical_id, resource, props in load.resources("AWS::IAM::Policy"):
+        name = props.get("PolicyName") or logical_id
+        _attach(load, resource, load.policy(props.get("PolicyDocument"), str(name), PolicyKind.IDENTITY, resource))
+
+
+def _attach(load: TemplateLoad, resource: dict, policy: Policy) -> None:
+    """AWS::IAM::Policy / ManagedPolicy `Roles`, `Users`, `Groups`: names, usually `Ref`s."""
+    raw = resource.get("Properties", {})
+    for key, kind in (("Roles", "AWS::IAM::Role"), ("Users", "AWS::IAM::User"), ("Groups", "AWS::IAM::Group")):
+        for item in raw.get(key) or []:
+            target = _principal_logical_id(load, item, kind)
+            load.attached.setdefault(target, []).append(policy)
+
+
+def _principal_logical_id(load: TemplateLoad, item: object, kind: str) -> str:
+    """The logical id a Roles/Users/Groups entry points at, or `name:NAME` for outside ones."""
+    if isinstance(item, dict) and "Ref" in item:
+        return str(item["Ref"])
+    name = load.resolver.resolve(item)
+    for logical_id, resource in load.template.get("Resources", {}).items():
+        if resource.get("Type") == kind and load.resolver.ref(logical_id) == name:
+            return logical_id
+    return f"name:{kind}:{name}"
+
+
+def _inline(load: TemplateLoad, props: dict, resource: dict) -> list[Policy]:
+    out = []
+    for item in props.get("Policies") or []:
+        if isinstance(item, dict):
+            name = str(item.get("PolicyName", "inline"))
+            out.append(load.policy(item.get("PolicyDocument"), name, PolicyKind.IDENTITY, item))
+        else:
+            out.append(load.policy(item, "inline", PolicyKind.IDENTITY, resource))
+    return out
+
+
+def _identity(load: TemplateLoad, logical_id: str, props: dict, resource: dict) -> tuple[Policy, ...]:
+    policies = _inline(load, props, resource)
+    arns = props.get("ManagedPolicyArns") or []
+    if isinstance(arns, (Unknown, Sym)):
+        arns = [arns]
+    policies += [managed_policy_by_arn(load, arn) for arn in arns]
+    policies += load.attached.get(logical_id, [])
+    return tuple(policies)
+
+
+def _boundary(load: TemplateLoad, props: dict) -> Policy | None:
+    arn = props.get("PermissionsBoundary")
+    return None if arn is None else managed_policy_by_arn(load, arn, PolicyKind.BOUNDARY)
+
+
+def _principals(load: TemplateLoad) -> None:
+    account = load.deployment.account
+    inventory = load.inventory
+    for logical_id, resource, props in load.resources("AWS::IAM::Group"):
+        arn = load.resolver.get_att(logical_id, "Arn")
+        inventory.groups[str(arn)] = Group(arn=arn, name=load.resolver.ref(logical_id), account=account,
+                                           policies=_identity(load, logical_id, props, resource),
+                                           logical_id=logical_id, location=load.location(resource))
+        inventory.add_logical_id(logical_id, str(arn))
+    for logical_id, resource, props in load.resources("AWS::IAM::Role"):
+        arn = load.resolver.get_att(logical_id, "Arn")
+        trust = load.policy(props.get("AssumeRolePolicyDocument"), f"{logical_id} trust policy",
+                            PolicyKind.TRUST, resource)
+        inventory.roles[str(arn)] = Role(arn=arn, name=load.resolver.ref(logical_id), account=account,
+                                         trust=trust, policies=_identity(load, logical_id, props, resource),
+                                         boundary=_boundary(load, props), logical_id=logical_id,
+                                         location=load.location(resource))
+        inventory.add_logical_id(logical_id, str(arn))
+    for logical_id, resource, props in load.resources("AWS::IAM::User"):
+        arn = load.resolver.get_att(logical_id, "Arn")
+        groups = tuple(str(g) for g in _user_groups(load, props))
+        inventory.users[str(arn)] = User(arn=arn, name=load.resolver.ref(logical_id), account=account,
+                                         policies=_identity(load, logical_id, props, resource),
+                                         groups=groups, boundary=_boundary(load, props),
+                                         logical_id=logical_id, location=load.location(resource))
+        inventory.add_logical_id(logical_id, str(arn))
+    for logical_id, resource, props in load.resources("AWS::IAM::UserToGroupAddition"):
+        group = f"arn:{load.deployment.partition}:iam::{account}:group/{props.get('GroupName')}"
+        for user_name in props.get("Users") or []:
+            arn = f"arn:{load.deployment.partition}:iam::{account}:user/{user_name}"
+            for key, user in list(inventory.users.items()):
+                if user.name == user_name or key == arn:
+                    inventory.users[key] = user.model_copy(update={"groups": user.groups + (group,)})
+
+
+def _user_groups(load: TemplateLoad, props: dict) -> list:
+    out = []
+    for name in props.get("Groups") or []:
+        match = [g.arn for g in load.inventory.groups.values() if g.name == name]
+        out.append(match[0] if match else f"arn:{load.deployment.partition}:iam::{load.deployment.account}:group/{name}")
+    return out

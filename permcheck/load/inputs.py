@@ -1,0 +1,123 @@
+"""PATH... → one inventory: walk directories, recognise each file by its content.
+
+The contract's input table decides what a file is; a file that is none of them is
+skipped in a directory walk and an error when named directly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from permcheck.load.nodes import LineDict, line_of
+from permcheck.model.entities import Inventory
+from permcheck.model.location import InputError, Location
+
+SUFFIXES = (".json", ".yaml", ".yml", ".template")
+SKIP_DIRS = {"node_modules"}
+SAM = "AWS::Serverless-2016-10-31"
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line (or config) says about where templates deploy."""
+
+    account: str | None = None
+    region: str = "us-east-1"
+    parameters: dict[str, str] = field(default_factory=dict)
+
+
+def walk(paths: list[str]) -> list[tuple[str, bool]]:
+    """(file, named directly) for every candidate file under `paths`, in a stable order."""
+    out: list[tuple[str, bool]] = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = []
+            for root, dirs, files in os.walk(path, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+                found += [os.path.join(root, f) for f in files if f.endswith(SUFFIXES) and not f.startswith(".")]
+            if not found:
+                raise InputError(Location(path), "directory holds no *.json, *.yaml, *.yml or *.template file")
+            out += [(f, False) for f in sorted(found)]
+        elif os.path.exists(path):
+            out.append((path, True))
+        else:
+            raise InputError(Location(path), "no such file or directory")
+    return out
+
+
+def kind_of(document: object) -> str | None:
+    """What a decoded file is, by content (the contract's input table), or None."""
+    if not isinstance(document, dict):
+        return None
+    if "Resources" in document:
+        transform = document.get("Transform")
+        transforms = transform if isinstance(transform, list) else [transform]
+        return "sam" if SAM in transforms else "cloudformation"
+    if any(k in document for k in ("RoleDetailList", "UserDetailList", "GroupDetailList")) or (
+            isinstance(document.get("Policies"), list) and "Version" not in document):
+        return "authorization-details"
+    if isinstance(document.get("Functions"), list):
+        return "list-functions"
+    policy = document.get("Policy")
+    if isinstance(policy, str):
+        return "get-policy"
+    if isinstance(policy, dict) and "Content" in policy:
+        return "organizations-policy"
+    if "format_version" in document and ("planned_values" in document or "resource_changes" in document):
+        return "terraform-plan"
+    if "Statement" in document and ("Version" in document or "Id" in document):
+        return "policy"
+    return None
+
+
+def load_inventory(paths: list[str], options: Options) -> Inventory:
+    """Read every input into one inventory; raises InputError for what cannot be read."""
+    from permcheck.load.decode import read_file
+
+    documents = []
+    for file, named in walk(paths):
+        document = read_file(file)
+        kind = kind_of(document)
+        if kind is None:
+            if named:
+                raise InputError(Location(file, line_of(document, 1)),
+                                 "not a CloudFormation/SAM template, AWS CLI snapshot, Terraform plan or policy document")
+            continue
+        documents.append((file, kind, document))
+    if not documents:
+        raise InputError(Location(" ".join(paths)), "nothing to analyse: no template, snapshot, plan or policy found")
+    account = options.account or "123456789012"
+    inventory = Inventory(region=options.region, default_account=account)
+    for file, kind, document in documents:
+        _load_one(file, kind, document, account, options, inventory)
+    return inventory
+
+
+def _load_one(file: str, kind: str, document: LineDict, account: str, options: Options,
+              inventory: Inventory) -> None:
+    from permcheck.load.intrinsics import Deployment
+
+    deployment = Deployment(account=account, region=options.region,
+                            partition="aws-cn" if options.region.startswith("cn-") else
+                            "aws-us-gov" if options.region.startswith("us-gov-") else "aws")
+    inventory.partition = deployment.partition
+    if kind == "cloudformation":
+        from permcheck.load.cloudformation import load_template
+        load_template(file, document, deployment, options.parameters, inventory)
+    elif kind == "policy":
+        from permcheck.load.policy_doc import parse_policy
+        from permcheck.model.policy import PolicyKind
+        kind_ = PolicyKind.RESOURCE if _has_principal(document) else PolicyKind.IDENTITY
+        inventory.loose_policies.append(parse_policy(document, name=Path(file).name, kind=kind_,
+                                                     location=Location(file, line_of(document, 1))))
+    else:
+        raise InputError(Location(file, line_of(document, 1)),
+                         f"{kind} input is recognised but not supported by this version of permcheck")
+
+
+def _has_principal(document: dict) -> bool:
+    statements = document.get("Statement")
+    items = statements if isinstance(statements, list) else [statements]
+    return any(isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s) for s in items)

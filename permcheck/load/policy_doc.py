@@ -1,0 +1,216 @@
+"""Turn a decoded policy document into a `Policy`, or a `Policy` that carries its error.
+
+IAM rejects a malformed document at deploy time; permcheck keeps it, marked with
+`error` and the line, so that `check` reports it as `invalid-policy` and a query
+that depends on it refuses to answer (exit 2) instead of guessing.
+Grammar: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from permcheck.load.nodes import LineDict, LineList, line_of
+from permcheck.model.location import Location
+from permcheck.model.policy import (
+    ANYONE, VERSIONS, Clause, Effect, Policy, PolicyKind, Statement, normalise_principal,
+)
+from permcheck.model.values import Sym, Unknown
+
+STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
+                  "Principal", "NotPrincipal", "Condition"}
+PRINCIPAL_KEYS = {"AWS", "Service", "Federated", "CanonicalUser"}
+ACTION = re.compile(r"^(\*|[A-Za-z0-9\-]+:[A-Za-z0-9*?\-_]*)$")
+NEEDS_RESOURCE = {PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SCP, PolicyKind.RCP}
+NEEDS_PRINCIPAL = {PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.RCP}
+
+
+class Malformed(Exception):
+    """Raised inside this module for a document IAM would reject."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+def parse_policy(document: object, *, name: str, kind: PolicyKind, location: Location,
+                 source_note: str | None = None) -> Policy:
+    """A `Policy` from a decoded (and intrinsic-resolved) document; never raises for bad input."""
+    if isinstance(document, (Unknown, Sym)):
+        return Policy(name=name, kind=kind, location=location,
+                      unknown=document if isinstance(document, Unknown) else Unknown(f"policy document {name}"))
+    try:
+        document = _from_json_string(document, location)
+        statements = _statements(document, name, kind, location, source_note)
+    except Malformed as bad:
+        where = Location(location.file, bad.line if bad.line is not None else location.line)
+        return Policy(name=name, kind=kind, location=location, error=bad.message, error_location=where)
+    except _UnknownContent as unknown:
+        return Policy(name=name, kind=kind, location=location, unknown=unknown.value)
+    return Policy(name=name, kind=kind, location=location, statements=statements)
+
+
+class _UnknownContent(Exception):
+    def __init__(self, value: Unknown) -> None:
+        super().__init__(value.reason)
+        self.value = value
+
+
+def _from_json_string(document: object, location: Location) -> object:
+    """A policy given as a JSON string (CloudFormation allows it) is decoded in place."""
+    if not isinstance(document, str):
+        return document
+    from permcheck.load.decode import decode
+    try:
+        return decode(location.file, document.encode())
+    except Exception as error:  # InputError, and decode's own failures: the policy is malformed
+        raise Malformed(location.line, f"policy document is not valid JSON: {error}") from None
+
+
+def _statements(document: object, name: str, kind: PolicyKind, location: Location,
+                note: str | None) -> tuple[Statement, ...]:
+    if not isinstance(document, dict):
+        raise Malformed(location.line, "policy document must be a JSON object")
+    here = line_of(document, location.line)
+    unknown_keys = set(document) - {"Version", "Id", "Statement"}
+    if unknown_keys:
+        raise Malformed(here, f"unknown policy element {sorted(unknown_keys)[0]!r}")
+    version = document.get("Version", "2008-10-17")
+    if isinstance(version, Unknown):
+        raise _UnknownContent(version)
+    if version not in VERSIONS:
+        raise Malformed(_key_line(document, "Version", here), f"Version must be 2012-10-17 or 2008-10-17, not {version!r}")
+    if "Statement" not in document:
+        raise Malformed(here, "policy has no Statement")
+    raw = document["Statement"]
+    if isinstance(raw, Unknown):
+        raise _UnknownContent(raw)
+    items = raw if isinstance(raw, list) else [raw]
+    lines = raw.item_lines if isinstance(raw, LineList) else []
+    out = []
+    for index, item in enumerate(items):
+        line = line_of(item, lines[index] if index < len(lines) else here)
+        if isinstance(item, Unknown):
+            raise _UnknownContent(item)
+        out.append(_statement(item, str(version), name, kind, Location(location.file, line), note))
+    return tuple(out)
+
+
+def _key_line(mapping: object, key: str, default: int | None) -> int | None:
+    return mapping.line_of(key) if isinstance(mapping, LineDict) else default
+
+
+def _statement(raw: object, version: str, name: str, kind: PolicyKind, location: Location,
+               note: str | None) -> Statement:
+    line = location.line
+    if not isinstance(raw, dict):
+        raise Malformed(line, "statement must be a JSON object")
+    extra = set(raw) - STATEMENT_KEYS
+    if extra:
+        bad = sorted(extra)[0]
+        raise Malformed(_key_line(raw, bad, line), f"unknown statement element {bad!r}")
+    effect = raw.get("Effect")
+    if isinstance(effect, Unknown):
+        raise _UnknownContent(effect)
+    if effect not in ("Allow", "Deny"):
+        raise Malformed(_key_line(raw, "Effect", line), f"Effect must be Allow or Deny, not {effect!r}")
+    actions, not_action = _exclusive(raw, "Action", "NotAction", line, required=True)
+    for action in actions:
+        if isinstance(action, str) and not ACTION.match(action):
+            raise Malformed(_key_line(raw, "NotAction" if not_action else "Action", line),
+                            f"action {action!r} is not of the form service:action")
+    resources, not_resource = _exclusive(raw, "Resource", "NotResource", line, required=kind in NEEDS_RESOURCE)
+    has_principal = "Principal" in raw or "NotPrincipal" in raw
+    if has_principal and kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SCP):
+        raise Malformed(_key_line(raw, "Principal", line), "identity-based policies cannot have a Principal")
+    principals, not_principal = None, False
+    if has_principal or kind in NEEDS_PRINCIPAL:
+        if not has_principal and kind is PolicyKind.RCP:
+            principals = (ANYONE,)  # RCPs name "*" by rule; tolerate its omission
+        else:
+            principals, not_principal = _principals(raw, line, kind)
+    sid = raw.get("Sid")
+    return Statement(
+        effect=Effect(effect), sid=None if sid is None else str(sid),
+        actions=tuple(actions), not_action=not_action,
+        resources=None if resources is None else tuple(resources), not_resource=not_resource,
+        principals=principals, not_principal=not_principal,
+        conditions=_conditions(raw.get("Condition"), _key_line(raw, "Condition", line)),
+        version=version, policy=name, location=location, source_note=note,
+    )
+
+
+def _texts(value: object, line: int | None, element: str) -> list:
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, (str, Sym, Unknown)):
+            out.append(item)
+        elif isinstance(item, (bool, int, float)) and element == "Condition":
+            out.append(json.dumps(item) if isinstance(item, bool) else str(item))
+        else:
+            raise Malformed(line_of(item, line), f"{element} values must be strings, not {type(item).__name__}")
+    if not out and element != "Condition":
+        raise Malformed(line, f"{element} is empty")
+    return out
+
+
+def _exclusive(raw: dict, key: str, not_key: str, line: int | None, *, required: bool):
+    if key in raw and not_key in raw:
+        raise Malformed(_key_line(raw, not_key, line), f"a statement cannot have both {key} and {not_key}")
+    if key in raw:
+        return _texts(raw[key], _key_line(raw, key, line), key), False
+    if not_key in raw:
+        return _texts(raw[not_key], _key_line(raw, not_key, line), not_key), True
+    if required:
+        raise Malformed(line, f"statement has neither {key} nor {not_key}")
+    return None, False
+
+
+def _principals(raw: dict, line: int | None, kind: PolicyKind):
+    if "Principal" in raw and "NotPrincipal" in raw:
+        raise Malformed(_key_line(raw, "NotPrincipal", line), "a statement cannot have both Principal and NotPrincipal")
+    key = "Principal" if "Principal" in raw else "NotPrincipal"
+    if key not in raw:
+        raise Malformed(line, f"a {kind.value} policy statement needs a Principal")
+    value, where = raw[key], _key_line(raw, key, line)
+    if isinstance(value, Unknown):
+        return (normalise_principal("AWS", value),), key == "NotPrincipal"
+    if value == "*":
+        return (ANYONE,), key == "NotPrincipal"
+    if not isinstance(value, dict) or not value:
+        raise Malformed(where, f"{key} must be \"*\" or an object of AWS/Service/Federated/CanonicalUser")
+    out = []
+    for ptype, entries in value.items():
+        if ptype not in PRINCIPAL_KEYS:
+            raise Malformed(_key_line(value, ptype, where), f"unknown principal type {ptype!r}")
+        for entry in _texts(entries, _key_line(value, ptype, where), key):
+            if isinstance(entry, str) and ptype == "AWS" and "*" in entry and entry != "*":
+                raise Malformed(_key_line(value, ptype, where),
+                                f"wildcards are not allowed inside a principal ARN: {entry!r}")
+            out.append(normalise_principal(ptype, entry))
+    return tuple(dict.fromkeys(out)), key == "NotPrincipal"
+
+
+def _conditions(raw: object, line: int | None) -> tuple[Clause, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, Unknown):
+        raise _UnknownContent(raw)
+    if not isinstance(raw, dict):
+        raise Malformed(line, "Condition must be an object of operator → {key: values}")
+    from permcheck.iam.conditions import parse_operator
+    out = []
+    for operator, block in raw.items():
+        where = _key_line(raw, operator, line)
+        try:
+            parse_operator(operator)
+        except ValueError as error:
+            raise Malformed(where, f"unknown condition operator {operator!r}: {error}") from None
+        if not isinstance(block, dict) or not block:
+            raise Malformed(where, f"condition operator {operator} must map keys to values")
+        for key, values in block.items():
+            out.append(Clause(operator=operator, key=str(key),
+                              values=tuple(_texts(values, _key_line(block, key, where), "Condition"))))
+    return tuple(out)

@@ -1,0 +1,69 @@
+"""ARNs: parsing and the canonical principal forms the contract prints."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Arn:
+    """The six colon-separated fields of an ARN (`resource` keeps any further colons)."""
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+    def __str__(self) -> str:
+        return f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"
+
+
+def parse_arn(text: str) -> Arn | None:
+    """Split an ARN into its fields, or None when `text` is not an ARN."""
+    parts = text.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or not parts[1] or not parts[2]:
+        return None
+    return Arn(parts[1], parts[2], parts[3], parts[4], parts[5])
+
+
+def account_of(text: str) -> str | None:
+    """The account an ARN names in its account field (None for S3 buckets and the like)."""
+    arn = parse_arn(text)
+    if arn is None:
+        return None
+    return arn.account if ACCOUNT_ID.match(arn.account) else None
+
+
+def root_arn(account: str, partition: str = "aws") -> str:
+    """The principal that stands for a whole account."""
+    return f"arn:{partition}:iam::{account}:root"
+
+
+def session_role_arn(text: str) -> str | None:
+    """`arn:aws:sts::A:assumed-role/R/S` → `arn:aws:iam::A:role/R`; None otherwise.
+
+    A session ARN drops the role's path, so the role ARN returned has none either;
+    callers look roles up by account and name.
+    """
+    arn = parse_arn(text)
+    if arn is None or arn.service != "sts" or not arn.resource.startswith("assumed-role/"):
+        return None
+    pieces = arn.resource.split("/")
+    if len(pieces) < 3:
+        return None
+    return f"arn:{arn.partition}:iam::{arn.account}:role/{pieces[1]}"
+
+
+def iam_name(text: str) -> tuple[str, str] | None:
+    """(`role`|`user`|`group`|`policy`, NAME) of an IAM ARN, path dropped."""
+    arn = parse_arn(text)
+    if arn is None or arn.service != "iam":
+        return None
+    kind, _, rest = arn.resource.partition("/")
+    if not rest:
+        return None
+    return kind, rest.rsplit("/", 1)[-1]

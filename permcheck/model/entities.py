@@ -1,0 +1,130 @@
+"""The inventory: principals, functions and resources that every loader produces.
+
+All loaders (CloudFormation today; SAM, snapshots and plans later) fill one `Inventory`,
+so the evaluator, graph and queries work the same whichever input a function came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Optional
+
+from permcheck.model.location import Location
+from permcheck.model.policy import Frozen, Policy, Text
+
+
+class EntityKind(str, Enum):
+    ROLE = "role"
+    USER = "user"
+    GROUP = "group"
+    FUNCTION = "function"
+    RESOURCE = "resource"
+
+
+class Role(Frozen):
+    """An IAM role: its trust policy is the resource policy of `sts:AssumeRole`."""
+
+    arn: Text
+    name: Text
+    account: str
+    trust: Optional[Policy] = None
+    policies: tuple[Policy, ...] = ()
+    boundary: Optional[Policy] = None
+    logical_id: Optional[str] = None
+    location: Optional[Location] = None
+
+
+class User(Frozen):
+    arn: Text
+    name: Text
+    account: str
+    policies: tuple[Policy, ...] = ()
+    groups: tuple[str, ...] = ()  # group ARNs
+    boundary: Optional[Policy] = None
+    logical_id: Optional[str] = None
+    location: Optional[Location] = None
+
+
+class Group(Frozen):
+    arn: Text
+    name: Text
+    account: str
+    policies: tuple[Policy, ...] = ()
+    logical_id: Optional[str] = None
+    location: Optional[Location] = None
+
+
+class FunctionUrl(Frozen):
+    """A function URL: its AuthType fixes the `lambda:FunctionUrlAuthType` key."""
+
+    auth_type: Text
+    qualifier: Optional[str] = None
+    location: Optional[Location] = None
+
+
+class Function(Frozen):
+    """A Lambda function: its execution role, its resource policy, its URLs."""
+
+    arn: Text
+    name: Text
+    account: str
+    region: str
+    role: Optional[Text] = None  # role ARN
+    policy: Optional[Policy] = None
+    urls: tuple[FunctionUrl, ...] = ()
+    qualifiers: tuple[str, ...] = ()  # aliases/versions named by permissions or aliases
+    logical_id: Optional[str] = None
+    location: Optional[Location] = None
+
+
+class Resource(Frozen):
+    """Any other resource (bucket, queue, topic, table, key, secret) and its policy."""
+
+    arn: Text
+    type: str  # the CloudFormation type, e.g. AWS::SQS::Queue
+    account: Optional[str] = None
+    policy: Optional[Policy] = None
+    logical_id: Optional[str] = None
+    location: Optional[Location] = None
+    names: tuple[str, ...] = ()  # other identifiers: queue URL, bucket name, key id
+
+
+@dataclass
+class Inventory:
+    """Everything the inputs define, keyed by ARN text (a `Sym` ARN by its str()).
+
+    Built by loaders and then only read. `accounts` are the accounts whose inputs are
+    analysed (their SCPs apply); `policies` are managed policies by ARN.
+    """
+
+    roles: dict[str, Role] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)
+    resources: dict[str, Resource] = field(default_factory=dict)
+    scps: list[Policy] = field(default_factory=list)
+    rcps: list[Policy] = field(default_factory=list)
+    accounts: set[str] = field(default_factory=set)
+    loose_policies: list[Policy] = field(default_factory=list)  # bare policy documents
+    logical_ids: dict[str, list[str]] = field(default_factory=dict)  # logical id → ARNs
+    partition: str = "aws"
+    region: str = "us-east-1"
+    default_account: str = "123456789012"
+
+    def add_logical_id(self, logical_id: str | None, arn: str) -> None:
+        if logical_id:
+            self.logical_ids.setdefault(logical_id, []).append(arn)
+
+    def all_policies(self) -> list[Policy]:
+        """Every policy in the inventory, for checks that look at each one."""
+        out: list[Policy] = []
+        for role in self.roles.values():
+            out += [p for p in (role.trust, role.boundary) if p] + list(role.policies)
+        for holder in (*self.users.values(), *self.groups.values()):
+            out += list(holder.policies)
+            if getattr(holder, "boundary", None):
+                out.append(holder.boundary)
+        out += [f.policy for f in self.functions.values() if f.policy]
+        out += [r.policy for r in self.resources.values() if r.policy]
+        return out + self.scps + self.rcps + self.loose_policies

@@ -1,0 +1,132 @@
+"""Policies, statements, principals and conditions as validated, normalised values.
+
+Normalise once (policyuniverse's lesson): a single string and a list mean the same,
+`"Principal": "*"` and `{"AWS": "*"}` are one "anyone", a bare account id and its
+root ARN are one account principal. The evaluator and rules never see raw JSON.
+Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Optional, Union
+
+from pydantic import BaseModel, ConfigDict
+
+from permcheck.model.arn import ACCOUNT_ID, parse_arn, root_arn
+from permcheck.model.location import Location
+from permcheck.model.values import Sym, Unknown
+
+Text = Union[str, Sym, Unknown]
+"""A string field of a policy: known, partly known or wholly unknown."""
+
+
+class Frozen(BaseModel):
+    """Base of every model value: immutable, and able to hold symbolic values."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+
+class Effect(str, Enum):
+    ALLOW = "Allow"
+    DENY = "Deny"
+
+
+class PolicyKind(str, Enum):
+    """Where a policy sits in AWS's evaluation logic."""
+
+    IDENTITY = "identity"
+    RESOURCE = "resource"
+    TRUST = "trust"
+    BOUNDARY = "boundary"
+    SCP = "scp"
+    RCP = "rcp"
+
+
+class PrincipalType(str, Enum):
+    ANYONE = "*"
+    AWS = "AWS"
+    SERVICE = "Service"
+    FEDERATED = "Federated"
+    CANONICAL_USER = "CanonicalUser"
+
+
+class Principal(Frozen):
+    """One entry of a Principal element; AWS accounts are held as their root ARN."""
+
+    type: PrincipalType
+    value: Text
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+ANYONE = Principal(type=PrincipalType.ANYONE, value="*")
+
+
+class Clause(Frozen):
+    """One `operator: {key: values}` entry of a Condition block (values are OR-ed)."""
+
+    operator: str
+    key: str
+    values: tuple[Text, ...]
+
+    def as_json(self) -> dict:
+        return {"operator": self.operator, "key": self.key, "values": [str(v) for v in self.values]}
+
+
+class Statement(Frozen):
+    """A normalised statement that remembers where it was written."""
+
+    effect: Effect
+    sid: Optional[str] = None
+    actions: tuple[Text, ...]
+    not_action: bool = False
+    resources: Optional[tuple[Text, ...]] = None  # None: no Resource element (trust policies)
+    not_resource: bool = False
+    principals: Optional[tuple[Principal, ...]] = None  # None: identity-side statement
+    not_principal: bool = False
+    conditions: tuple[Clause, ...] = ()
+    version: str = "2012-10-17"
+    policy: str = ""
+    location: Location
+    source_note: Optional[str] = None  # e.g. "created by SAM"
+
+
+class Policy(Frozen):
+    """A policy document; `unknown` is set when its content cannot be known.
+
+    An unknown policy (an AWS managed policy not in the catalog, a document made by an
+    `Fn::ImportValue`) may allow or deny anything: the evaluator reports answers that
+    depend on it as depending on that unknown. `error` marks a malformed policy, which
+    `check` reports and any query that depends on it refuses (AWS would reject it).
+    """
+
+    name: str
+    kind: PolicyKind
+    location: Location
+    statements: tuple[Statement, ...] = ()
+    unknown: Optional[Unknown] = None
+    error: Optional[str] = None
+    error_location: Optional[Location] = None
+    arn: Optional[str] = None
+
+
+VERSIONS = ("2012-10-17", "2008-10-17")
+
+
+def normalise_principal(kind: str, value: object) -> Principal:
+    """One Principal entry → typed value (accounts become root ARNs)."""
+    if isinstance(value, (Unknown, Sym)):
+        return Principal(type=PrincipalType(kind), value=value)
+    text = str(value).strip()
+    if kind == "AWS":
+        if text == "*":
+            return ANYONE
+        if ACCOUNT_ID.match(text):
+            return Principal(type=PrincipalType.AWS, value=root_arn(text))
+        arn = parse_arn(text)
+        if arn is not None and arn.service == "iam" and ACCOUNT_ID.match(arn.account) and arn.resource == "root":
+            return Principal(type=PrincipalType.AWS, value=text)
+        return Principal(type=PrincipalType.AWS, value=text)
+    return Principal(type=PrincipalType(kind), value=text)
