@@ -206,6 +206,7 @@ def _num(s: str) -> Optional[Fraction]:
     return Fraction(Decimal(s)) if ok else None
 
 
+_MINUTES = {f"{m:02}" for m in range(60)} | {"Z"}
 _ISO = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})(?:T([0-9]{2}):([0-9]{2})"
                   r"(?::([0-9]{2})(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?")
 
@@ -225,7 +226,7 @@ def _date(s: str) -> Optional[Fraction]:
         return None
     h, mi, sec = int(h or 0), int(mi or 0), int(sec or 0)  # no TZD: read as UTC
     off = 0 if tz in (None, "Z") else (int(tz[1:3]) * 60 + int(tz[4:6])) * 60 * (1 if tz[0] == "+" else -1)
-    if h > 23 or mi > 59 or sec > 59 or abs(off) >= 86400 or (tz or "00")[-2:] > "59":
+    if h > 23 or mi > 59 or sec > 59 or abs(off) >= 86400 or (tz or "Z")[-2:] not in _MINUTES:
         return None
     return days * 86400 + h * 3600 + mi * 60 + sec - off + (Fraction(Decimal(frac)) if frac else 0)
 

@@ -61,8 +61,9 @@ def evaluate(request: Request, org: Organisation = Organisation()) -> Answer:
         if policy.error:
             raise InputError(policy.error_location, f"invalid policy {policy.name}: {policy.error}")
     space = grants.Space()
-    lives = [live for name, policy in layers for live in grants.live_statements(name, policy, request, space)]
     fixed = {**caller.known_context(), **target.context, **request.context}
+    lives = [live for name, policy in layers
+             for live in grants.live_statements(name, policy, request, space, fixed)]
     keys = grants.open_keys(lives, fixed, request.closed)
     axes = [(key, grants.candidates(key, lives, target.arn)) for key in keys] + space.axes()
     total = 1

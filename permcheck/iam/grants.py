@@ -15,7 +15,7 @@ from typing import Optional
 
 from permcheck.iam import conditions as cond
 from permcheck.iam import variables
-from permcheck.iam.match import any_match, negate, wildcard_match
+from permcheck.iam.match import any_match, match, negate
 from permcheck.iam.request import Caller, CallerKind, Request
 from permcheck.model.arn import parse_arn
 from permcheck.model.policy import Clause, Effect, Policy, PrincipalType, Statement
@@ -68,13 +68,13 @@ def _reason(value: object, what: str) -> str:
     return found[0].reason if found else what
 
 
-def live_statements(layer: str, policy: Policy, request: Request, space: Space) -> list[Live]:
-    """The statements of `policy` that can apply to `request`."""
+def live_statements(layer: str, policy: Policy, request: Request, space: Space, fixed: dict) -> list[Live]:
+    """The statements of `policy` that can apply to `request` (`fixed`: the context keys known)."""
     if policy.unknown is not None:
         return _unknown_policy(layer, policy, space)
     out = []
     for statement in policy.statements:
-        live = _live(layer, statement, request, space)
+        live = _live(layer, statement, request, space, fixed)
         if live is not None:
             out.append(live)
     return out
@@ -93,7 +93,7 @@ def _unknown_policy(layer: str, policy: Policy, space: Space) -> list[Live]:
     return out
 
 
-def _live(layer: str, statement: Statement, request: Request, space: Space) -> Live | None:
+def _live(layer: str, statement: Statement, request: Request, space: Space, fixed: dict) -> Live | None:
     guards: list[tuple[int, object]] = []
 
     def need(hit, value, what: str) -> bool:
@@ -124,11 +124,41 @@ def _live(layer: str, statement: Statement, request: Request, space: Space) -> L
     clauses, symbolic = [], []
     for clause in statement.conditions:
         if any(isinstance(v, (Sym, Unknown)) for v in clause.values):
-            guards.append((space.atom(_reason(clause.values, clause.key)), True))
-            symbolic.append(clause)
+            holds = _symbolic_clause(clause, fixed, request.closed)
+            if holds is False:
+                return None
+            if holds is None:
+                guards.append((space.atom(_reason(clause.values, clause.key)), True))
+                symbolic.append(clause)
         else:
             clauses.append(clause)
     return Live(layer, statement, grant, tuple(guards), dynamic, tuple(clauses), tuple(symbolic))
+
+
+POSITIVE = {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"}
+
+
+def _symbolic_clause(clause: Clause, fixed: dict, closed: bool) -> Optional[bool]:
+    """Can a clause with unresolved values be decided anyway?
+
+    When the key is absent (closed context), the values do not matter: non-negated operators
+    fail and negated ones and `...IfExists` hold. When the request value is known, an unresolved
+    part widened to `*` bounds what the value can match: no match even then is a sure miss.
+    """
+    operator = cond.parse_operator(clause.operator)
+    key = clause.key.lower()
+    if operator.base == "Null":
+        return None
+    if key not in fixed:
+        return cond.clause_holds(clause.operator, clause.key, ("\x00",), {}) if closed else None
+    if operator.set_qualifier or operator.base not in POSITIVE:
+        return None
+    ignore = operator.base.endswith("IgnoreCase")
+    for value in clause.values:
+        for actual in fixed[key]:
+            if match(value, actual, ignore) is not False:
+                return None
+    return False
 
 
 _RANK = {Grant.ANY: 3, Grant.DIRECT: 3, Grant.DIRECT_ROLE: 2, Grant.ACCOUNT: 1}

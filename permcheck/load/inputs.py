@@ -112,9 +112,28 @@ def _load_one(file: str, kind: str, document: LineDict, account: str, options: O
         kind_ = PolicyKind.RESOURCE if _has_principal(document) else PolicyKind.IDENTITY
         inventory.loose_policies.append(parse_policy(document, name=Path(file).name, kind=kind_,
                                                      location=Location(file, line_of(document, 1))))
+    elif kind == "organizations-policy":
+        _organisation_policy(file, document, inventory)
     else:
         raise InputError(Location(file, line_of(document, 1)),
                          f"{kind} input is recognised but not supported by this version of permcheck")
+
+
+def _organisation_policy(file: str, document: LineDict, inventory: Inventory) -> None:
+    """`aws organizations describe-policy` output: an SCP or RCP for every analysed account."""
+    from permcheck.load.policy_doc import parse_policy
+    from permcheck.model.policy import PolicyKind
+
+    policy = document["Policy"]
+    summary = policy.get("PolicySummary") or {}
+    ptype = summary.get("Type")
+    kinds = {"SERVICE_CONTROL_POLICY": PolicyKind.SCP, "RESOURCE_CONTROL_POLICY": PolicyKind.RCP}
+    where = Location(file, line_of(policy, 1))
+    if ptype not in kinds:
+        raise InputError(where, f"organizations policy of type {ptype!r}: only SCPs and RCPs are understood")
+    name = str(summary.get("Name") or Path(file).name)
+    parsed = parse_policy(policy.get("Content"), name=name, kind=kinds[ptype], location=where)
+    (inventory.scps if ptype == "SERVICE_CONTROL_POLICY" else inventory.rcps).append(parsed)
 
 
 def _has_principal(document: dict) -> bool:

@@ -41,7 +41,10 @@ def _notes(rows: list[dict]) -> list[str]:
 
 
 def render(result: dict, command: str, console: Console | None = None) -> None:
-    console = console or Console(soft_wrap=False)
+    if console is None:
+        console = Console(soft_wrap=False)
+        if not console.is_terminal:
+            console = Console(soft_wrap=False, width=160)  # piped or redirected: do not fold at 80
     if command == "who-can-invoke":
         table = Table(title=f"Who can invoke {result['function']}", show_lines=True)
         for column in ("principal", "decision", "actions", "conditions", "where"):

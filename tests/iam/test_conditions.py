@@ -215,6 +215,8 @@ def test_dates():
     assert holds("DateEquals", ["2018-08-10"], "2018-08-10T02:00:00+02:00")
     assert holds("DateLessThan", ["2018-08-10T00:00:00Z"], "2018-08-09T23:59:59.5Z")
     assert not holds("DateEquals", ["2018-08-10"], "yesterday") and not holds("DateNotEquals", ["1"], "soon")
+    assert holds("DateEquals", ["2020-01-01T00:30:00Z"], "2020-01-01T01:00:00+00:30")  # TZD "+hh:mm"
+    assert not holds("DateNotEquals", ["1"], "2020-01-01T00:00:00+01:75")  # minutes > 59: not a date
 
 
 def test_bool_and_binary():
