@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from permcheck.load import cfn_lambda, cfn_resources
 from permcheck.load.intrinsics import Deployment, TemplateResolver
 from permcheck.load.managed import aws_managed_policy, is_aws_managed, unknown_policy
-from permcheck.load.nodes import LineDict, line_of
+from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.policy_doc import parse_policy
 from permcheck.model.entities import Group, Inventory, Role, User
 from permcheck.model.location import InputError, Location
@@ -87,6 +87,19 @@ def managed_policy_by_arn(load: TemplateLoad, arn: object, kind: PolicyKind = Po
     return unknown_policy(text, kind, f"customer managed policy {text} is not in the inputs")
 
 
+def attached_here(policy: Policy, where: Location) -> Policy:
+    """A managed policy as seen from where the template attaches it.
+
+    Its statements have no lines of their own (AWS's catalog, or another resource), so a
+    reviewer is pointed at the line that attached it, with the policy named in a note.
+    """
+    if policy.location.file == where.file and policy.unknown is None:
+        return policy  # a ManagedPolicy of this template: its own lines are better
+    note = f"in {policy.name}, attached here"
+    statements = tuple(s.model_copy(update={"location": where, "source_note": note}) for s in policy.statements)
+    return policy.model_copy(update={"location": where, "statements": statements})
+
+
 def _managed_policies(load: TemplateLoad) -> None:
     for logical_id, resource, props in load.resources("AWS::IAM::ManagedPolicy"):
         policy = load.policy(props.get("PolicyDocument"), props.get("ManagedPolicyName") or logical_id,
@@ -138,7 +151,9 @@ def _identity(load: TemplateLoad, logical_id: str, props: dict, resource: dict) 
     arns = props.get("ManagedPolicyArns") or []
     if isinstance(arns, (Unknown, Sym)):
         arns = [arns]
-    policies += [managed_policy_by_arn(load, arn) for arn in arns]
+    for index, arn in enumerate(arns):
+        line = arns.line_of(index) if isinstance(arns, LineList) else line_of(props)
+        policies.append(attached_here(managed_policy_by_arn(load, arn), Location(load.file, line)))
     policies += load.attached.get(logical_id, [])
     return tuple(policies)
 

@@ -36,6 +36,8 @@ MAX_DEPTH = 200
 MAX_NODES = 5_000_000
 #: Most YAML alias uses: CloudFormation rejects aliases; `sam deploy` expands them first.
 MAX_ALIASES = 10_000
+_DECIMAL = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+
 #: Longest integer literal: Python's int/str conversion limit, checked before converting.
 MAX_INT_DIGITS = 4300
 
@@ -361,6 +363,9 @@ class _Builder:
             return value
         if tag not in (_Y + "int", _Y + "float", _Y + "bool", _Y + "null"):
             raise self.fail(event, f"unknown YAML tag {_tag_name(tag)}")
+        if tag == _Y + "int" and event.implicit[0] and not _DECIMAL.match(value):
+            # YAML 1.1 octal/hex/sexagesimal forms: `012345670123` is an account id, not 1424...
+            return value
         if tag == _Y + "int" and len(value) > MAX_INT_DIGITS:
             raise self.fail(event, f"integer with more than {MAX_INT_DIGITS} digits")
         try:

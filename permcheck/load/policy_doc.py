@@ -62,10 +62,23 @@ def _from_json_string(document: object, location: Location) -> object:
     if not isinstance(document, str):
         return document
     from permcheck.load.decode import decode
+    from permcheck.model.location import InputError
+    if not document.lstrip().startswith("{"):
+        raise Malformed(location.line, "policy document given as a string must be a JSON object")
     try:
-        return decode(location.file, document.encode())
-    except Exception as error:  # InputError, and decode's own failures: the policy is malformed
-        raise Malformed(location.line, f"policy document is not valid JSON: {error}") from None
+        decoded = decode("policy.json", document.encode())  # IAM takes JSON only: never YAML
+    except InputError as error:
+        raise Malformed(location.line, f"policy document is not valid JSON: {error.message}") from None
+    return _without_lines(decoded)
+
+
+def _without_lines(value: object) -> object:
+    """Lines inside an embedded JSON string count from the string: point at the string instead."""
+    if isinstance(value, dict):
+        return {k: _without_lines(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_lines(v) for v in value]
+    return value
 
 
 def _statements(document: object, name: str, kind: PolicyKind, location: Location,
@@ -147,6 +160,8 @@ def _texts(value: object, line: int | None, element: str) -> list:
     for item in items:
         if isinstance(item, (str, Sym, Unknown)):
             out.append(item)
+        elif isinstance(item, int) and not isinstance(item, bool) and element in ("Principal", "NotPrincipal"):
+            out.append(str(item))  # an unquoted account id
         elif isinstance(item, (bool, int, float)) and element == "Condition":
             out.append(json.dumps(item) if isinstance(item, bool) else str(item))
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -29,7 +31,11 @@ def _where(entries: list[dict]) -> str:
     for b in entries:
         place = f"{b['file']}:{b['line']}" if b.get("line") else b["file"]
         name = b["policy"] + (f" ({b['sid']})" if b.get("sid") and b["sid"] != b["policy"] else "")
-        out.append(f"{place} {name}" + (f" — {b['note']}" if b.get("note") else ""))
+        if b.get("note") and b["policy"] in b["note"]:
+            name = b["note"]
+        elif b.get("note"):
+            name += f" — {b['note']}"
+        out.append(f"{place} {name}")
     return "\n".join(out)
 
 
@@ -44,7 +50,8 @@ def render(result: dict, command: str, console: Console | None = None) -> None:
     if console is None:
         console = Console(soft_wrap=False)
         if not console.is_terminal:
-            console = Console(soft_wrap=False, width=160)  # piped or redirected: do not fold at 80
+            # piped or redirected: do not fold at 80 columns unless COLUMNS says so
+            console = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS") or 160))
     if command == "who-can-invoke":
         table = Table(title=f"Who can invoke {result['function']}", show_lines=True)
         for column in ("principal", "decision", "actions", "conditions", "where"):
