@@ -64,7 +64,7 @@ def _from_json_string(document: object, location: Location) -> object:
     from permcheck.load.decode import decode
     from permcheck.model.location import InputError
     if not document.lstrip().startswith("{"):
-        raise Malformed(location.line, "policy document given as a string must be a JSON object")
+        raise Malformed(location.line, "policy document is not valid JSON: a policy given as a string must be a JSON object")
     try:
         decoded = decode("policy.json", document.encode())  # IAM takes JSON only: never YAML
     except InputError as error:

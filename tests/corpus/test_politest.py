@@ -21,14 +21,11 @@ import pytest
 from tests.corpus import politest_adapter as politest
 
 _SCP_PER_FILE = (
-    "permcheck bug: with several SCP files, decide.py requires an Allow in EVERY one "
-    "(`for i in range(len(org.scps))`), as if each were attached at its own level of the "
-    "organisation. AWS requires an Allow at every level, where any SCP attached at that level "
-    "may give it (orgs_manage_policies_scps_evaluation), and FullAWSAccess stays attached next to "
-    "deny-list SCPs; describe-policy outputs carry no level, and the contract reads 'an account's "
-    "SCPs must allow an action (as FullAWSAccess does when attached)'. Here {scps}: the deny-only "
-    "file has no Allow, so permcheck denies {what} that the simulator (which merges all SCP files "
-    "into one boundary policy) and AWS (both SCPs attached to the account) allow")
+    "permcheck bug: decide.py requires an Allow in EVERY SCP file, as if each were attached at its "
+    "own level; AWS needs an Allow at each level from any SCP attached there (FullAWSAccess stays "
+    "attached beside deny-list SCPs; orgs_manage_policies_scps_evaluation), and the contract says "
+    "'an account's SCPs must allow'. SCPs {scps}: permcheck denies {what}, which the simulator "
+    "(all SCP files merged into one boundary) and AWS allow")
 
 # case id → why permcheck and the simulator disagree (strict: fixing it must remove the entry)
 DISAGREEMENTS: dict[str, str] = {
