@@ -9,7 +9,10 @@ permcheck user would hand the command line:
 - the identity policy (`policy_json` / `policy_template`) becomes the inline policy of an
   `AWS::IAM::User` (when `caller_arn` names a user) or `AWS::IAM::Role` (`caller_arn` a
   role, or no caller: a role `politest-caller`) in a generated CloudFormation template,
-  named so that its ARN is the caller's ARN;
+  named so that its ARN is the caller's ARN. Without `caller_arn` the simulator has no
+  caller account and evaluates identity policies alone, which is the same-account question:
+  the role is put in the account the request's resource names (its ARN, else the
+  `aws:ResourceAccount`/`s3:ResourceAccount` the scenario fixes), else in 123456789012;
 - `scp_paths` become `aws organizations describe-policy` outputs, one per file;
 - a resource policy becomes the policy of the resource the request names (S3 bucket
   policy, SQS queue policy, SNS topic policy) in the template; other services cannot be
@@ -33,6 +36,7 @@ passed as the permissions boundary — an approximation of real SCP semantics (s
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -224,9 +228,8 @@ def scenario_cases(path: Path) -> list[Case]:
     sid = scenario_id(path)
     raw_tests = (_yaml(path) or {}).get("tests") or []
     if path.name.startswith("fail-"):
-        return [Case(sid, t.get("name") or f"test {i + 1}", skip="fail-*.yml: deliberately wrong "
-                     "expectation or invalid input (SOURCE.md), not ground truth")
-                for i, t in enumerate(raw_tests)]
+        return [Case(sid, _raw_name(t), skip="fail-*.yml: deliberately wrong expectation or invalid "
+                     "input (SOURCE.md), not ground truth") for t in raw_tests]
     base = path.parent
     try:
         scenario = load_scenario(path)
@@ -235,14 +238,14 @@ def scenario_cases(path: Path) -> list[Case]:
         resource = _policy(scenario, base, vars_, "resource_policy_json", "resource_policy_template")
         scps = tuple((p.name, strip_non_iam(json.loads(p.read_text()))) for p in _scp_files(scenario, base))
     except Unexpressible as why:
-        return [Case(sid, t.get("name") or f"test {i + 1}", skip=str(why)) for i, t in enumerate(raw_tests)]
+        return [Case(sid, _raw_name(t), skip=str(why)) for t in raw_tests]
     out: list[Case] = []
     seen: dict[str, int] = {}
     for test in scenario.get("tests") or []:
         case = _case(sid, scenario, test, base, vars_, identity, resource, scps)
         seen[case.name] = seen.get(case.name, 0) + 1
         if seen[case.name] > 1:  # politest names unnamed tests "ACTION on RESOURCE": may repeat
-            case = Case(**{**case.__dict__, "name": f"{case.name} #{seen[case.name]}"})
+            case = dataclasses.replace(case, name=f"{case.name} #{seen[case.name]}")
         out.append(case)
     return out
 
@@ -272,7 +275,13 @@ def _case(sid: str, scenario: dict, test: dict, base: Path, vars_: dict, identit
                     render(caller, vars_) if caller else None, render(owner, vars_) if owner else None,
                     identity, policy, scps)
     except Unexpressible as why:
-        return Case(sid, test.get("name") or str(test.get("action")), skip=str(why))
+        return Case(sid, _raw_name(test), skip=str(why))
+
+
+def _raw_name(test: dict) -> str:
+    """A test's name before any rendering (politest's "ACTION on RESOURCE" when unnamed)."""
+    action = test.get("action") or (test.get("actions") or ["?"])[0]
+    return str(test.get("name") or f"{action} on {test.get('resource') or (test.get('resources') or ['*'])[0]}")
 
 
 def _check_context_types(context: dict, policies: list) -> None:
