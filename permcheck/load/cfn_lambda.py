@@ -59,7 +59,8 @@ def load(load_) -> None:
         resource_arn = entry["arn"] if qualifier is None else _qualified(entry["arn"], qualifier)
         if qualifier:
             entry["qualifiers"].append(qualifier)
-        entry["statements"].append(_permission_statement(logical_id, props, resource_arn, load_.location(resource)))
+        entry["statements"].append(_permission_statement(logical_id, props, resource_arn, load_.location(resource),
+                                                         load_.note))
     for logical_id, resource, props in load_.resources("AWS::Lambda::Url"):
         raw = resource.get("Properties", {})
         if raw.get("TargetFunctionArn") is None:
@@ -132,7 +133,8 @@ PERMISSION_PROPERTIES = {"Action", "FunctionName", "Principal", "SourceArn", "So
                          "FunctionUrlAuthType", "EventSourceToken", "InvokedViaFunctionUrl"}
 
 
-def _permission_statement(logical_id: str, props: dict, resource: object, location: Location) -> Statement:
+def _permission_statement(logical_id: str, props: dict, resource: object, location: Location,
+                          note: str | None = None) -> Statement:
     unknown = sorted(set(props) - PERMISSION_PROPERTIES)
     if unknown:  # a property permcheck does not model could narrow or widen the grant: fail closed
         raise InputError(location, f"AWS::Lambda::Permission {logical_id}: unsupported property {unknown[0]!r}")
@@ -152,4 +154,4 @@ def _permission_statement(logical_id: str, props: dict, resource: object, locati
     action = props.get("Action", "lambda:InvokeFunction")
     return Statement(effect=Effect.ALLOW, sid=logical_id, actions=(action if isinstance(action, (Sym, Unknown)) else str(action),),
                      resources=(resource,), principals=(_permission_principal(props.get("Principal")),),
-                     conditions=tuple(clauses), policy=logical_id, location=location)
+                     conditions=tuple(clauses), policy=logical_id, location=location, source_note=note)

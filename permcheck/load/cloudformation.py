@@ -21,6 +21,12 @@ from permcheck.model.policy import Policy, PolicyKind
 from permcheck.model.values import Sym, Unknown
 
 
+SOURCE_NOTE = "PermcheckSource"
+"""A resource-level key that expanders (SAM) set on resources they generate: it says where the
+grant came from ("created by SAM: Events.Api of OrdersFunction"), and the resource's lines
+already point at that source."""
+
+
 @dataclass
 class TemplateLoad:
     """What one template is reading: shared by the per-service readers."""
@@ -32,6 +38,7 @@ class TemplateLoad:
     inventory: Inventory
     managed: dict[str, Policy] = field(default_factory=dict)  # template ManagedPolicy by ARN text
     attached: dict[str, list[Policy]] = field(default_factory=dict)  # principal logical id → policies
+    note: str | None = None  # how the resource being read came to be (e.g. "created by SAM …")
 
     def resources(self, *types: str):
         """(logical id, resource, properties resolved) of the given types that are created."""
@@ -42,6 +49,7 @@ class TemplateLoad:
             if condition is not None and self.resolver.condition(condition) is False:
                 continue
             props = resource.get("Properties", LineDict(line=line_of(resource)))
+            self.note = resource.get(SOURCE_NOTE)
             resolved = self.resolver.resolve(props)
             if not isinstance(resolved, dict):
                 resolved = LineDict(line=line_of(resource))
@@ -51,7 +59,8 @@ class TemplateLoad:
         return Location(self.file, line_of(node, line_of(fallback)))
 
     def policy(self, document: object, name: str, kind: PolicyKind, at: object) -> Policy:
-        return parse_policy(document, name=name, kind=kind, location=self.location(document, at))
+        return parse_policy(document, name=name, kind=kind, location=self.location(document, at),
+                            source_note=self.note)
 
 
 def load_template(file: str, template: LineDict, deployment: Deployment,

@@ -72,8 +72,37 @@ def kind_of(document: object) -> str | None:
     return None
 
 
+SNAPSHOT_KINDS = ("authorization-details", "list-functions", "get-policy")
+TEMPLATE_KINDS = ("cloudformation", "sam", "terraform-plan")
+
+
 def load_inventory(paths: list[str], options: Options) -> Inventory:
-    """Read every input into one inventory; raises InputError for what cannot be read."""
+    """Read every input into one inventory; raises InputError for what cannot be read.
+
+    Snapshots are read first: templates are then analysed as deployed into `--account`, else
+    into the one account the snapshots name, else into 123456789012 (the contract).
+    """
+    documents = read_inputs(paths)
+    inventory = Inventory(region=options.region)
+    from permcheck.load import snapshot
+
+    snapshot_accounts: set[str] = set()
+    for file, kind, document in documents:
+        if kind in SNAPSHOT_KINDS:
+            snapshot_accounts |= snapshot.accounts_of(file, kind, document)
+    account = options.account or (next(iter(snapshot_accounts)) if len(snapshot_accounts) == 1 else DEFAULT_ACCOUNT)
+    inventory.default_account = account
+    order = {kind: i for i, kind in enumerate(("organizations-policy", *SNAPSHOT_KINDS, *TEMPLATE_KINDS, "policy"))}
+    for file, kind, document in sorted(documents, key=lambda d: order[d[1]]):
+        _load_one(file, kind, document, account, options, inventory)
+    return inventory
+
+
+DEFAULT_ACCOUNT = "123456789012"
+
+
+def read_inputs(paths: list[str]) -> list[tuple[str, str, object]]:
+    """(file, kind, decoded document) for every input under `paths`."""
     from permcheck.load.decode import read_file
 
     documents = []
@@ -88,11 +117,7 @@ def load_inventory(paths: list[str], options: Options) -> Inventory:
         documents.append((file, kind, document))
     if not documents:
         raise InputError(Location(" ".join(paths)), "nothing to analyse: no template, snapshot, plan or policy found")
-    account = options.account or "123456789012"
-    inventory = Inventory(region=options.region, default_account=account)
-    for file, kind, document in documents:
-        _load_one(file, kind, document, account, options, inventory)
-    return inventory
+    return documents
 
 
 def _load_one(file: str, kind: str, document: LineDict, account: str, options: Options,
@@ -106,6 +131,17 @@ def _load_one(file: str, kind: str, document: LineDict, account: str, options: O
     if kind == "cloudformation":
         from permcheck.load.cloudformation import load_template
         load_template(file, document, deployment, options.parameters, inventory)
+    elif kind == "sam":
+        from permcheck.load.cloudformation import load_template
+        from permcheck.load.sam import expand_sam
+        load_template(file, expand_sam(file, document, deployment, options.parameters), deployment,
+                      options.parameters, inventory)
+    elif kind == "terraform-plan":
+        from permcheck.load.terraform import load_plan
+        load_plan(file, document, deployment, inventory)
+    elif kind in SNAPSHOT_KINDS:
+        from permcheck.load import snapshot
+        snapshot.load(file, kind, document, inventory)
     elif kind == "policy":
         from permcheck.load.policy_doc import parse_policy
         from permcheck.model.policy import PolicyKind
@@ -114,9 +150,8 @@ def _load_one(file: str, kind: str, document: LineDict, account: str, options: O
                                                      location=Location(file, line_of(document, 1))))
     elif kind == "organizations-policy":
         _organisation_policy(file, document, inventory)
-    else:
-        raise InputError(Location(file, line_of(document, 1)),
-                         f"{kind} input is recognised but not supported by this version of permcheck")
+    else:  # kind_of returned something this function does not know: a bug, refuse
+        raise InputError(Location(file, line_of(document, 1)), f"{kind} input is not supported")
 
 
 def _organisation_policy(file: str, document: LineDict, inventory: Inventory) -> None:

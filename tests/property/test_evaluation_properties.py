@@ -154,23 +154,24 @@ class Scenario:
             return Caller(CallerKind.SERVICE, SERVICE)
         return Caller(CallerKind.ANYONE, "*")
 
-    def _content(self) -> str:
-        return repr({k: v for k, v in vars(self).items() if k != "_compiled"})
-
     def compiled(self) -> tuple[Request, Organisation]:
-        """The parsed request and organisation, cached until the scenario's content changes."""
-        content = self._content()
-        cached = getattr(self, "_compiled", None)
-        if cached is None or cached[0] != content:
+        """The parsed request and organisation, cached (`copy()` a scenario to change it)."""
+        cached = self.__dict__.get("_compiled")
+        if cached is None:
             arn, account = self.target
             policy = None if self.resource is None else parse(self.resource, KIND.RESOURCE, "resource policy")
             target = Target(arn=arn, account=account, policy=policy, policy_required=self.required)
             org = Organisation(scps=tuple(parse(p, KIND.SCP, f"scp{i}") for i, p in enumerate(self.scps)),
                                rcps=() if self.rcp is None else (parse(self.rcp, KIND.RCP, "rcp"),),
                                accounts=frozenset(self.org_accounts))
-            cached = (content, Request(caller=self.make_caller(), action=self.action, target=target), org)
-            self._compiled = cached
-        return cached[1], cached[2]
+            cached = self.__dict__["_compiled"] = (Request(caller=self.make_caller(), action=self.action,
+                                                           target=target), org)
+        return cached
+
+    def copy(self) -> "Scenario":
+        out = copy.deepcopy(self)
+        out.__dict__.pop("_compiled", None)
+        return out
 
     def decide(self, context: Optional[dict] = None, closed: bool = False) -> Answer:
         request, org = self.compiled()
@@ -381,7 +382,7 @@ def with_statement(draw, scn: Scenario, effect: str) -> tuple[Scenario, str]:
     kind = {"resource": KIND.RESOURCE, "rcp": KIND.RCP, "identity": KIND.IDENTITY, "boundary": KIND.BOUNDARY,
             "scp": KIND.SCP}[place[0]]
     new = make_statement(draw(SEEDS), kind, scn.keys, effect)
-    out = copy.deepcopy(scn)
+    out = scn.copy()
 
     def insert(policy: Optional[list[dict]]) -> list[dict]:
         policy = list(policy or [])
@@ -445,7 +446,7 @@ def _conditions_set(answer: Answer) -> set[str]:
 @given(st.data())
 def test_statement_and_policy_order_never_changes_the_decision(data):
     scn = data.draw(scenarios(unknowns=True), label="scenario")
-    shuffled = copy.deepcopy(scn)
+    shuffled = scn.copy()
     rng = random.Random(data.draw(SEEDS, label="shuffle seed"))
     perm = lambda items: rng.sample(items, len(items))  # noqa: E731
     shuffled.identity = perm([perm(p) for p in shuffled.identity])
