@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from permcheck.graph.index import ASSUME_ACTIONS, Index
+from permcheck.graph.index import Index
+from permcheck.model.location import InputError
 from permcheck.iam.decide import Answer, Decision, evaluate
 from permcheck.iam.match import any_match, negate
 from permcheck.iam.request import Caller, CallerKind, Request
-from permcheck.model.arn import parse_arn, root_arn, session_role_arn
 from permcheck.model.entities import Role, User
 from permcheck.model.policy import Effect, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
@@ -70,7 +70,7 @@ class Edges:
             return Caller(kind=CallerKind.FEDERATED, arn=str(principal.value))
         try:
             return self.index.caller(str(principal.value))
-        except Exception:  # an IAM group or policy ARN as principal: names no caller
+        except InputError:  # e.g. an IAM group or policy ARN as principal: it names no caller
             return None
 
     @cached_property

@@ -13,7 +13,7 @@ from permcheck.iam.request import Caller, CallerKind, Target
 from permcheck.model.arn import ACCOUNT_ID, account_of, iam_name, parse_arn, root_arn, session_role_arn
 from permcheck.model.entities import Function, Inventory, Role, User
 from permcheck.model.location import InputError, Location as _L
-from permcheck.model.policy import Clause, Effect, Policy, PolicyKind, Principal, PrincipalType, Statement
+from permcheck.model.policy import Effect, Policy, PolicyKind, Principal, PrincipalType, Statement
 
 ASSUME_ACTIONS = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:assumerolewithsaml", "sts:tagsession")
 

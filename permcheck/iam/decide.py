@@ -95,7 +95,7 @@ def _layers(request: Request, org: Organisation) -> list[tuple[str, Policy]]:
         if caller.boundary is not None:
             out.append(("boundary", caller.boundary))
     if _scps_apply(request, org):
-        out += [(f"scp{i}", p) for i, p in enumerate(org.scps)]
+        out += [("scp", p) for p in org.scps]
     if org.rcps and target.account in org.accounts and caller.kind is not CallerKind.SERVICE:
         out += [("rcp", p) for p in org.rcps]
     if target.policy is not None:
@@ -128,11 +128,12 @@ def _decide(request: Request, org: Organisation, applied: list[Live]) -> _Outcom
     resource = by_layer.get("resource", [])
     if caller.kind in (CallerKind.SERVICE, CallerKind.ANYONE, CallerKind.FEDERATED):
         return _Outcome(bool(resource), tuple(resource))
-    if _scps_apply(request, org):
-        for i in range(len(org.scps)):
-            if not by_layer.get(f"scp{i}"):
-                return _Outcome(False, ())
-    scp = tuple(l for name, ls in by_layer.items() if name.startswith("scp") for l in ls)
+    # The SCP inputs are taken as attached at one level of the organisation: an Allow in any
+    # of them is enough (as FullAWSAccess beside deny-list SCPs), a Deny in any wins.
+    # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
+    scp = tuple(by_layer.get("scp", ()))
+    if _scps_apply(request, org) and not scp:
+        return _Outcome(False, ())
     if caller.kind is CallerKind.ROOT or caller.identity is None:
         identity: tuple[Live, ...] = ()
         identity_ok = True  # the root user, or an identity side not in the inputs

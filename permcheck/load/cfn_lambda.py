@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-from permcheck.load.nodes import line_of
 from permcheck.load.policy_doc import parse_policy
 from permcheck.model.arn import ACCOUNT_ID, parse_arn
 from permcheck.model.entities import Function, FunctionUrl

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 import re
 import sys
@@ -269,6 +270,9 @@ def _case(sid: str, scenario: dict, test: dict, base: Path, vars_: dict, identit
             policy = strip_non_iam(json.loads(render((base / test["resource_policy_template"]).read_text(), vars_)))
         if identity is None:
             raise Unexpressible("scenario has no identity policy")
+        if test.get("resource_handling_option") or scenario.get("resource_handling_option"):
+            raise Unexpressible("resource_handling_option (the simulator's EC2 launch scenarios) has no "
+                                "counterpart in the CLI contract")
         _check_context_types(context, [identity, policy, *(d for _, d in scps)])
         return Case(sid, name, str(test.get("expect", "")), tuple(actions), tuple(resources),
                     tuple((k, t, v) for k, (t, v) in context.items()),
@@ -499,12 +503,18 @@ class Result:
 
 
 def write_inputs(invocation: Invocation, directory: Path) -> list[str]:
-    """Write the invocation's files into `directory`; the PATH arguments, one per file."""
+    """Write the invocation's files into `directory`; the PATH arguments, one per file.
+
+    Files are named by content, so the requests of one case (an athena test has up to 87
+    actions over the same inputs) share them: one write each, not one per request.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, document in invocation.files.items():
-        target = directory / name
-        target.write_text(json.dumps(document, indent=2))
+        text = json.dumps(document, indent=2)
+        target = directory / f"{Path(name).stem}-{hashlib.sha256(text.encode()).hexdigest()[:12]}.json"
+        if not target.exists():
+            target.write_text(text)
         paths.append(str(target))
     return paths
 

@@ -115,6 +115,19 @@ def test_scp_must_allow_and_its_deny_wins():
     assert decide(role(policy(allow())), org=denying).decision is Decision.DENIED
 
 
+def test_scp_files_act_as_one_level_allow_in_any_deny_in_any():
+    # A deny-list SCP beside FullAWSAccess: the usual set-up (SCP evaluation page, "deny list").
+    full = policy(allow("*"), kind=PolicyKind.SCP)
+    deny_s3 = policy(deny("s3:*"), kind=PolicyKind.SCP)
+    org = Organisation(scps=(full, deny_s3), accounts=frozenset({ACCOUNT}))
+    assert decide(role(policy(allow("ec2:*"))), action="ec2:DescribeInstances", resource="*", org=org).decision \
+        is Decision.ALLOWED
+    assert decide(role(policy(allow())), org=org).decision is Decision.DENIED
+    only_deny = Organisation(scps=(deny_s3,), accounts=frozenset({ACCOUNT}))
+    assert decide(role(policy(allow("ec2:*"))), action="ec2:DescribeInstances", resource="*", org=only_deny).decision \
+        is Decision.DENIED
+
+
 def test_rcp_denies_limit_the_resource():
     # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
     rcp = policy({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}, kind=PolicyKind.RCP)
