@@ -110,7 +110,7 @@ def test_api_permission_depends_on_the_generated_api_id():
     entries = run("who-can-invoke", "OrdersApiFunction", APP, "--format", "json").json()["principals"]
     assert entries[0]["principal"] == "apigateway.amazonaws.com"
     assert entries[0]["decision"] == "conditional"
-    assert {"unknown": "generated REST API id of OrdersApi"} in entries[0]["conditions"]
+    assert {"unknown": f"generated REST API id of OrdersApi in {APP}/template.yaml"} in entries[0]["conditions"]
 
 
 def test_text_output_is_a_table_with_file_and_line():

@@ -13,6 +13,7 @@ from pathlib import Path
 from permcheck.load.nodes import LineDict, line_of
 from permcheck.model.entities import Inventory
 from permcheck.model.location import InputError, Location
+from permcheck.model.values import Unknown
 
 SUFFIXES = (".json", ".yaml", ".yml", ".template")
 SKIP_DIRS = {"node_modules"}
@@ -124,9 +125,11 @@ def _load_one(file: str, kind: str, document: LineDict, account: str, options: O
               inventory: Inventory) -> None:
     from permcheck.load.intrinsics import Deployment
 
+    stack = options.parameters.get("AWS::StackName")
     deployment = Deployment(account=account, region=options.region,
                             partition="aws-cn" if options.region.startswith("cn-") else
-                            "aws-us-gov" if options.region.startswith("us-gov-") else "aws")
+                            "aws-us-gov" if options.region.startswith("us-gov-") else "aws",
+                            stack_name=stack if stack else Unknown(f"stack name of {file}"), source=file)
     inventory.partition = deployment.partition
     if kind == "cloudformation":
         from permcheck.load.cloudformation import load_template

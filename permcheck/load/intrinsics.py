@@ -29,7 +29,8 @@ class Deployment:
     account: str = "123456789012"
     region: str = "us-east-1"
     partition: str = "aws"
-    stack_name: str = "permcheck-stack"
+    stack_name: object = Unknown("stack name")  # chosen at deploy time: unknown unless given
+    source: str = ""  # the template file: names CloudFormation generates differ per stack
 
     @property
     def url_suffix(self) -> str:
@@ -233,7 +234,7 @@ def _describe(key: tuple[str, ...]) -> str:
 def _pseudo(d: Deployment, name: str) -> object:
     """Pseudo parameters (CloudFormation "Pseudo parameters reference"); None if not one."""
     if name == "AWS::StackId":
-        return concat([f"arn:{d.partition}:cloudformation:{d.region}:{d.account}:stack/{d.stack_name}/",
+        return concat([f"arn:{d.partition}:cloudformation:{d.region}:{d.account}:stack/", d.stack_name, "/",
                        Unknown("stack id (AWS::StackId)")])
     return {"AWS::AccountId": d.account, "AWS::Region": d.region, "AWS::Partition": d.partition,
             "AWS::StackName": d.stack_name, "AWS::URLSuffix": d.url_suffix, "AWS::NoValue": NO_VALUE,

@@ -53,7 +53,9 @@ class View:
         raise self.resolver.error(self.line, f"{self.logical_id}: property {key} must be a string")
 
     def unknown(self, what: str) -> Unknown:
-        return Unknown(f"{what} of {self.logical_id}")
+        """A value CloudFormation generates; it differs per stack, so the template is named."""
+        source = self.resolver.deployment.source
+        return Unknown(f"{what} of {self.logical_id}" + (f" in {source}" if source else ""))
 
     def name(self, key: str, fifo_key: str | None = None) -> object:
         """The physical name from property `key`, else the name CloudFormation generates

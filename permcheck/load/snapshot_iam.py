@@ -31,32 +31,33 @@ class ManagedPolicies:
 
     def __init__(self, file: str, document: LineDict) -> None:
         self.file = file
-        self.raw: dict[str, LineDict] = {}
+        self.raw: dict[str, tuple[LineDict, LineDict | None]] = {}  # ARN → (entry, its default version)
         for entry, _ in entries(file, document, "Policies"):
-            self.raw[text_field(file, entry, "Arn", "Policies entry")] = entry
+            arn = text_field(file, entry, "Arn", "Policies entry")
+            self.raw[arn] = (entry, self._default_version(arn, entry))
         self.parsed: dict[tuple[str, PolicyKind], Policy] = {}
 
-    def get(self, arn: str, kind: PolicyKind = IDENTITY) -> Policy:
-        """The policy `arn` as attached with `kind` (identity policy or permissions boundary)."""
+    def get(self, arn: str, kind: PolicyKind, line: int | None) -> Policy:
+        """The policy `arn` as attached (at `line`) with `kind`: identity policy or boundary."""
         key = (arn, kind)
         policy = self.parsed.get(key)
         if policy is None:
             if arn in self.raw:
                 policy = self._parse(arn) if kind is IDENTITY else \
-                    self.get(arn, IDENTITY).model_copy(update={"kind": kind})
+                    self.get(arn, IDENTITY, line).model_copy(update={"kind": kind})
             elif is_aws_managed(arn):
                 policy = aws_managed_policy(arn, kind)
-            else:
-                policy = unknown_policy(arn, kind, f"customer managed policy {arn} is not in {self.file}")
+            else:  # not shared: it points at the line that attaches it, which is all there is to see
+                return unknown_policy(arn, kind, f"customer managed policy {arn} is not in the snapshot") \
+                    .model_copy(update={"location": Location(self.file, line)})
             self.parsed[key] = policy
         return policy
 
-    def _parse(self, arn: str) -> Policy:
-        entry = self.raw[arn]
-        name = text_field(self.file, entry, "PolicyName", f"policy {arn}", required=False) or arn.rsplit("/", 1)[-1]
+    def _default_version(self, arn: str, entry: LineDict) -> LineDict | None:
+        """The version in force (checked for every policy, parsed only when attached)."""
         versions = [v for v, _ in entries(self.file, entry, "PolicyVersionList")]
-        if not versions:  # a trimmed snapshot: the content is not there, so it is unknown
-            return unknown_policy(arn, IDENTITY, f"{self.file} holds no version of managed policy {arn}")
+        if not versions:  # a trimmed snapshot: the content is not there
+            return None
         default = [v for v in versions if v.get("IsDefaultVersion") is True]
         if not default:  # older tools drop IsDefaultVersion but keep DefaultVersionId
             default = [v for v in versions if v.get("VersionId") == entry.get("DefaultVersionId")]
@@ -64,9 +65,16 @@ class ManagedPolicies:
             raise InputError(Location(self.file, entry.line_of("PolicyVersionList")),
                              f"managed policy {arn} has {len(default) or 'no'} default versions: "
                              "exactly one PolicyVersionList entry must have IsDefaultVersion true")
-        version = default[0]
-        if "Document" not in version:
-            raise InputError(Location(self.file, version.line), f"default version of managed policy {arn} has no Document")
+        if "Document" not in default[0]:
+            raise InputError(Location(self.file, default[0].line),
+                             f"default version of managed policy {arn} has no Document")
+        return default[0]
+
+    def _parse(self, arn: str) -> Policy:
+        entry, version = self.raw[arn]
+        if version is None:
+            return unknown_policy(arn, IDENTITY, f"the snapshot holds no version of managed policy {arn}")
+        name = text_field(self.file, entry, "PolicyName", f"policy {arn}", required=False) or arn.rsplit("/", 1)[-1]
         policy = document_policy(self.file, version, "Document", name, IDENTITY)
         return policy.model_copy(update={"arn": arn})
 
@@ -120,7 +128,8 @@ def _inline(file: str, entry: LineDict, key: str, owner: str) -> tuple[Policy, .
 
 
 def _attached(file: str, entry: LineDict, managed: ManagedPolicies) -> tuple[Policy, ...]:
-    return tuple(managed.get(text_field(file, item, "PolicyArn", "AttachedManagedPolicies entry"))
+    return tuple(managed.get(text_field(file, item, "PolicyArn", "AttachedManagedPolicies entry"), IDENTITY,
+                             item.line_of("PolicyArn"))
                  for item, _ in entries(file, entry, "AttachedManagedPolicies"))
 
 
@@ -130,13 +139,14 @@ def _boundary(file: str, entry: LineDict, managed: ManagedPolicies) -> Policy | 
         return None
     if not isinstance(boundary, LineDict):
         raise InputError(Location(file, entry.line_of("PermissionsBoundary")), "PermissionsBoundary must be an object")
-    return managed.get(text_field(file, boundary, "PermissionsBoundaryArn", "PermissionsBoundary"), BOUNDARY)
+    return managed.get(text_field(file, boundary, "PermissionsBoundaryArn", "PermissionsBoundary"), BOUNDARY,
+                       boundary.line_of("PermissionsBoundaryArn"))
 
 
 def _trust(file: str, entry: LineDict, arn: str, name: str) -> Policy:
     if entry.get("AssumeRolePolicyDocument") is None:  # a trimmed snapshot: who may assume it is unknown
         return Policy(name=f"{name} trust policy", kind=TRUST, location=Location(file, entry.line),
-                      unknown=Unknown(f"the trust policy of {arn} is not in {file}"))
+                      unknown=Unknown(f"the trust policy of {arn} is not in the snapshot"))
     return document_policy(file, entry, "AssumeRolePolicyDocument", f"{name} trust policy", TRUST)
 
 
@@ -149,9 +159,12 @@ def _groups(file: str, entry: LineDict, arn: str, account: str, group_arns: dict
         raise InputError(Location(file, entry.line_of("GroupList")), f"GroupList of {arn} must be a list of group names")
     groups, unknown = [], []
     partition = arn.split(":", 2)[1]
-    for group in names:
+    lines = getattr(names, "item_lines", [])
+    for index, group in enumerate(names):
         group_arn = group_arns.get((account, group)) or f"arn:{partition}:iam::{account}:group/{group}"
         groups.append(group_arn)
         if group_arn not in inventory.groups:
-            unknown.append(unknown_policy(group_arn, IDENTITY, f"group {group} of {arn} is not in {file}"))
+            where = Location(file, lines[index] if index < len(lines) else entry.line_of("GroupList"))
+            unknown.append(unknown_policy(group_arn, IDENTITY, f"group {group} of {arn} is not in the snapshot")
+                           .model_copy(update={"location": where}))
     return tuple(dict.fromkeys(groups)), tuple(unknown)

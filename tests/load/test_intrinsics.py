@@ -55,7 +55,9 @@ def test_pseudo_parameters_come_from_the_deployment():
     assert value_of("!Ref AWS::URLSuffix") == "amazonaws.com"
     stack_id = value_of("!Ref AWS::StackId")
     assert isinstance(stack_id, Sym)
-    assert stack_id.parts[0] == f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/permcheck-stack/"
+    assert stack_id.parts[0] == f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/"
+    # The stack name is chosen at deploy time: unknown unless given (--parameter AWS::StackName=...)
+    assert isinstance(value_of("!Ref AWS::StackName"), Unknown)
     assert isinstance(value_of("!Ref AWS::NotificationARNs"), Unknown)
 
 
@@ -152,7 +154,8 @@ def test_find_in_map_and_import_value():
                  "      V: !FindInMap [Accounts, '1', Env]\n")
     assert e.location.line == 9 and "'1'" in e.message
     assert value_of("!ImportValue shared-vpc") == Unknown("Fn::ImportValue shared-vpc")
-    assert value_of("{'Fn::ImportValue': !Sub '${AWS::StackName}-x'}") == Unknown("Fn::ImportValue permcheck-stack-x")
+    assert value_of("{'Fn::ImportValue': !Sub '${AWS::StackName}-x'}", stack_name="app") == \
+        Unknown("Fn::ImportValue app-x")
 
 
 @pytest.mark.parametrize("expr", ["!GetAZs ''", "!Base64 abc", "{'Fn::Length': [1]}", "{'Fn::ToJsonString': {}}",
@@ -333,7 +336,7 @@ Resources:
     Type: X::Y
     Properties: {V: {"Fn::GetAtt": "Fn.Arn"}, W: !GetAtt [Fn, Arn]}
 """
-    p = props(text)
+    p = props(text, stack_name="permcheck-stack")
     assert p["V"] == p["W"] == f"arn:aws:lambda:{P}:function:permcheck-stack-prod"
 
 

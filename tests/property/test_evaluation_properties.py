@@ -85,7 +85,11 @@ KEYS = {  # condition key -> operator family
     "aws:SecureTransport": "bool",
     "s3:max-keys": "numeric",
     "aws:TagKeys": "multi",
+    "aws:PrincipalTag/team": "tag",  # also a policy variable in a Resource pattern
 }
+TEAM = "aws:PrincipalTag/team"
+TEAM_RESOURCE = "arn:aws:s3:::data-bucket/${aws:PrincipalTag/team}.csv"  # policy variable
+PRINCIPAL_ACCOUNT_VARIABLE = "${aws:PrincipalAccount}"
 OPERATORS = {
     "string": ["StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "StringEqualsIfExists",
                "StringNotEqualsIfExists", "StringLikeIfExists", "StringNotLikeIfExists",
@@ -93,6 +97,7 @@ OPERATORS = {
     "bool": ["Bool", "BoolIfExists", "Null"],
     "numeric": ["NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericEquals",
                 "NumericNotEquals", "NumericLessThanIfExists", "NumericGreaterThanEqualsIfExists", "Null"],
+    "tag": ["StringEquals", "StringNotEquals", "StringLike", "StringNotLikeIfExists"],
     "multi": ["ForAnyValue:StringEquals", "ForAllValues:StringEquals", "ForAnyValue:StringLike",
               "ForAllValues:StringNotLike", "ForAnyValue:StringNotEquals", "ForAllValues:StringLike", "Null"],
 }
@@ -101,8 +106,9 @@ VALUES = {
     "bool": ["true", "false"],
     "numeric": ["10", "100", "2.5"],
     "multi": ["team", "env", "cost*"],
+    "tag": ["report", "blue", "rep*"],
 }
-FRESH = {"string": "333333333333", "bool": "maybe", "numeric": "not-a-number", "multi": "fresh"}
+FRESH = {"string": "333333333333", "bool": "maybe", "numeric": "not-a-number", "multi": "fresh", "tag": "fresh"}
 
 LOC = Location("property.json", 1)
 KIND = PolicyKind
@@ -212,7 +218,10 @@ def make_conditions(p: Picker, keys: list[str]) -> dict:
         key = p.pick(keys)
         family = KEYS[key]
         operator = p.pick(OPERATORS[family])
-        values = p.some(["true", "false"] if operator == "Null" else VALUES[family])
+        pool = VALUES[family]
+        if family == "string" and key != "aws:PrincipalAccount" and "aws:PrincipalAccount" in keys:
+            pool = pool + [PRINCIPAL_ACCOUNT_VARIABLE]
+        values = p.some(["true", "false"] if operator == "Null" else pool)
         out.setdefault(operator, {})[key] = values if len(values) > 1 else values[0]
     return out
 
@@ -240,7 +249,8 @@ def make_statement(n: int, kind: PolicyKind, keys: list[str], effect: Optional[s
     elif kind is KIND.RESOURCE:
         element, value = make_principal(p, effect)
         out[element] = value
-    actions, resources = p.some(ACTION_PATTERNS), p.some(RESOURCE_PATTERNS)
+    actions = p.some(ACTION_PATTERNS)
+    resources = p.some(RESOURCE_PATTERNS + ([TEAM_RESOURCE] if TEAM in keys else []))
     condition = make_conditions(p, keys)
     out["NotAction" if p.one_in(7) else "Action"] = actions
     out["NotResource" if p.one_in(7) else "Resource"] = resources
@@ -318,8 +328,8 @@ def key_values(key: str, statements: list[dict]) -> list[tuple[str, ...]]:
             literals += values
     singles: list[str] = []
     for literal in literals:
-        if family in ("string", "multi"):
-            singles += [literal.replace("*", "").replace("?", "q"), literal.replace("*", "zz").replace("?", "9")]
+        if family in ("string", "multi", "tag"):
+            singles += [literal, literal.replace("*", "").replace("?", "q"), literal.replace("*", "zz").replace("?", "9")]
         elif family == "numeric":
             n = _number(literal)
             singles += [literal] if n is None else [str(n - 1), str(n), str(n + 1)]
@@ -327,6 +337,8 @@ def key_values(key: str, statements: list[dict]) -> list[tuple[str, ...]]:
             singles.append(literal)
     if family == "bool":
         singles += ["true", "false"]
+    if family == "tag":  # the variable in TEAM_RESOURCE: "report" makes it match OBJECT
+        singles += VALUES["tag"]
     singles = list(dict.fromkeys(singles + [FRESH[family]]))
     out = [(v,) for v in singles]
     if family == "multi":

@@ -1,0 +1,404 @@
+"""SAM APIs: the implicit ServerlessRestApi/ServerlessHttpApi, `AWS::Serverless::Api`,
+`HttpApi` and `WebSocketApi` → the API resources events point at, and the invoke permissions
+an API itself grants (Lambda authorizers, WebSocket routes).
+
+What an API does not grant (Swagger, CORS, domains, usage plans, stages' settings) is not
+generated; the API, its stage and what a `Ref`/`Fn::GetAtt` of them needs are.
+Follows samtranslator 1.110.0: plugins/api/implicit_*_api_plugin.py, model/api/*_generator.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from permcheck.load.nodes import LineDict, line_of
+from permcheck.load.sam_core import (
+    Ctx, check_properties, key_line, logical_id_hash, node, passthrough, ref, resolve_params, resource, sub,
+)
+from permcheck.load.sam_schema import RESOURCES, is_intrinsic
+
+REST = "AWS::Serverless::Api"
+HTTP = "AWS::Serverless::HttpApi"
+X_ANY = "x-amazon-apigateway-any-method"
+IMPLICIT = {"Api": ("ServerlessRestApi", REST, "RestApiId"), "HttpApi": ("ServerlessHttpApi", HTTP, "ApiId")}
+
+
+# -- implicit APIs (before Globals, as SAM's plugins run) -----------------------------------------
+def implicit_apis(ctx: Ctx, resources: dict) -> None:
+    """Give Api/HttpApi events without an API id the implicit API, and create it when used."""
+    for kind, (implicit_id, implicit_type, id_key) in IMPLICIT.items():
+        used = False
+        existing = resources.get(implicit_id)
+        for logical_id, sam in list(resources.items()):
+            if not isinstance(sam, dict) or sam.get("Type") not in ("AWS::Serverless::Function",
+                                                                    "AWS::Serverless::StateMachine"):
+                continue
+            props = sam.get("Properties")
+            events = props.get("Events") if isinstance(props, dict) else None
+            if not isinstance(events, dict):
+                continue
+            for name, event in list(events.items()):
+                if not isinstance(event, dict) or event.get("Type") != kind:
+                    continue
+                at = key_line(events, name)
+                event_props = event.get("Properties", {} if kind == "HttpApi" else None)
+                if kind == "Api" and not event_props:
+                    continue
+                if not isinstance(event_props, dict):
+                    raise ctx.fail(at, logical_id, "Properties should be a map.", name)
+                event_props = LineDict(event_props, line=line_of(event_props, at),
+                                       key_lines=dict(getattr(event_props, "key_lines", {})))
+                if id_key not in event_props:
+                    event_props[id_key] = {"Ref": implicit_id}
+                if kind == "HttpApi" and not event_props.get("Path", "") and not event_props.get("Method", ""):
+                    event_props["Path"], event_props["Method"] = "$default", X_ANY
+                new_event = LineDict(event, line=line_of(event, at), key_lines=dict(getattr(event, "key_lines", {})))
+                new_event["Properties"] = event_props
+                events[name] = new_event
+                api_id = event_props.get(id_key)
+                api_id = api_id["Ref"] if isinstance(api_id, dict) and "Ref" in api_id else api_id
+                for key in ("Path", "Method"):
+                    if event_props.get(key) is None:
+                        raise ctx.fail(at, logical_id, f"Property '{key}' is required.", name)
+                if not isinstance(api_id, str):
+                    raise ctx.fail(at, logical_id, f"Property '{id_key}' should be a string.", name)
+                for key in ("Path", "Method"):
+                    if not isinstance(event_props.get(key), str):
+                        raise ctx.fail(at, logical_id, f"Property '{key}' should be a string.", name)
+                target = resources.get(api_id) if api_id != implicit_id else {"Type": implicit_type}
+                target_type = target.get("Type") if isinstance(target, dict) else None
+                if target is None or (kind == "Api" and target_type == HTTP):
+                    raise ctx.fail(at, logical_id, f"{id_key} must be a valid reference to an '{implicit_type}' "
+                                                   "resource in same template.", name)
+                if api_id == implicit_id:
+                    used = True
+                _record_route(ctx, api_id, event_props, logical_id, name, at, kind, target)
+        if used:
+            line = line_of(existing) if isinstance(existing, dict) else None
+            props: dict = {"__MANAGE_SWAGGER": True}
+            if kind == "Api":
+                props["StageName"] = "Prod"
+            resources[implicit_id] = node({"Type": implicit_type, "Properties": props}, line)
+            ctx.apis.setdefault(implicit_id, {})["implicit"] = True
+
+
+def _record_route(ctx: Ctx, api_id: str, props: dict, fn_id: str, event: str, at: int | None, kind: str,
+                  target: dict) -> None:
+    """SAM refuses the same method on the same path twice in an API whose Swagger it manages."""
+    api_props = target.get("Properties", {}) if isinstance(target, dict) else {}
+    managed = api_id in IMPLICIT.get(kind, ("",))[:1] or (
+        isinstance(api_props, dict) and target.get("Type", "").startswith("AWS::Serverless::")
+        and api_props.get("DefinitionBody") is None and api_props.get("DefinitionUri") is None)
+    if not managed:
+        return
+    method = str(props.get("Method")).lower()
+    if method in ("any", X_ANY):
+        method = X_ANY
+    routes = ctx.apis.setdefault(api_id, {}).setdefault("routes", set())
+    key = (str(props.get("Path")), method)
+    if key in routes:
+        if kind == "Api":
+            raise ctx.fail(at, fn_id, f'API method "{props.get("Method")}" defined multiple times for path '
+                                      f'"{props.get("Path")}".', event)
+        raise ctx.fail(at, fn_id, f"API method '{props.get('Method')}' defined multiple times for path "
+                                  f"'{props.get('Path')}'.", event)
+    routes.add(key)
+
+
+# -- events that refer to APIs --------------------------------------------------------------------
+def rest_api_event(ev, api_id: str, api: dict) -> None:
+    """Checks SAM makes when it adds an Api event's method to its API (authorizers named exist)."""
+    auth = ev.props.get("Auth")
+    if not auth:
+        return
+    if not isinstance(auth, dict):
+        raise ev.fail("Property 'Auth' should be a map.")
+    api_props = api.get("Properties", {}) if isinstance(api, dict) else {}
+    if not isinstance(api_props, dict) or not api.get("Type", "").startswith("AWS::Serverless::"):
+        return
+    api_auth = resolve_params(ev.ctx, api_props.get("Auth")) or {}
+    managed = api_props.get("__MANAGE_SWAGGER") or api_props.get("MergeDefinitions") or \
+        api_props.get("DefinitionBody") is None
+    if not managed and not auth.get("OverrideApiAuth"):
+        return
+    if auth.get("OverrideApiAuth") and not (auth.get("Authorizer") or auth.get("ApiKeyRequired")
+                                            or auth.get("ResourcePolicy")):
+        raise ev.fail("Must define one of: Authorizer, ApiKeyRequired or ResourcePolicy when using the "
+                      "OverrideApiAuth property.")
+    method, path = ev.props.get("Method"), ev.props.get("Path")
+    authorizer = auth.get("Authorizer")
+    authorizers = api_auth.get("Authorizers") if isinstance(api_auth, dict) else None
+    if authorizer and authorizer != "AWS_IAM":
+        if authorizer != "NONE":
+            if not authorizers:
+                raise ev.fail(f"Unable to set Authorizer [{authorizer}] on API method [{method}] for path [{path}] "
+                              "because the related API does not define any Authorizers.")
+            if not isinstance(authorizer, str) or not isinstance(authorizers, dict):
+                raise ev.fail(f"Unable to set Authorizer [{authorizer}] on API method [{method}] for path [{path}]. "
+                              "The method authorizer must be a string with a corresponding dict entry in the api "
+                              "authorizer.")
+            if not authorizers.get(authorizer):
+                raise ev.fail(f"Unable to set Authorizer [{authorizer}] on API method [{method}] for path [{path}] "
+                              "because it wasn't defined in the API's Authorizers.")
+        elif not isinstance(api_auth, dict) or not api_auth.get("DefaultAuthorizer"):
+            raise ev.fail(f"Unable to set Authorizer on API method [{method}] for path [{path}] because 'NONE' is "
+                          "only a valid value when a DefaultAuthorizer on the API is specified.")
+    scopes = auth.get("AuthorizationScopes")
+    if scopes:
+        if not isinstance(scopes, list):
+            raise ev.fail("Property 'Auth.AuthorizationScopes' should be a list.")
+        if not authorizer:
+            raise ev.fail("AuthorizationScopes works only when Authorizer is set")
+    key_required = auth.get("ApiKeyRequired")
+    if key_required is not None and not key_required and not (isinstance(api_auth, dict)
+                                                                and api_auth.get("ApiKeyRequired")):
+        raise ev.fail(f"Unable to set ApiKeyRequired [False] on API method [{method}] for path [{path}] because the "
+                      "related API does not specify any ApiKeyRequired.")
+
+
+def http_api_event(ev, api_id: Any, api: Any) -> None:
+    auth = ev.props.get("Auth")
+    if not auth or not isinstance(api, dict):
+        return
+    api_props = api.get("Properties", {})
+    api_auth = api_props.get("Auth", {}) if isinstance(api_props, dict) else {}
+    if not isinstance(api_auth, dict):
+        raise ev.ctx.fail(ev.line, api_id, "Property 'Auth' should be a map.")
+    method, path = ev.props.get("Method"), ev.props.get("Path")
+    authorizer = auth.get("Authorizer")
+    if not authorizer:
+        if api_auth.get("DefaultAuthorizer"):
+            authorizer = api_auth["DefaultAuthorizer"]
+        else:
+            raise ev.fail("'Auth' section requires either an explicit 'Authorizer' set or a 'DefaultAuthorizer' "
+                          "configured on the HttpApi.")
+    authorizers = api_auth.get("Authorizers")
+    iam = api_auth.get("EnableIamAuthorizer", False) is True
+    if authorizer == "NONE" or (authorizer == "AWS_IAM" and iam):
+        pass
+    elif not isinstance(authorizer, str) or not isinstance(authorizers, dict):
+        raise ev.fail(f"Unable to set Authorizer [{authorizer}] on API method [{method}] for path [{path}]. The "
+                      "method authorizer must be a string with a corresponding dict entry in the api authorizer.")
+    if authorizer == "NONE":
+        if not api_auth.get("DefaultAuthorizer"):
+            raise ev.fail(f"Unable to set Authorizer on API method [{method}] for path [{path}] because 'NONE' is "
+                          "only a valid value when a DefaultAuthorizer on the API is specified.")
+    elif not (authorizer == "AWS_IAM" and iam):
+        if not authorizers:
+            raise ev.fail(f"Unable to set Authorizer [{authorizer}] on API method [{method}] for path [{path}] "
+                          "because the related API does not define any Authorizers.")
+        if not authorizers.get(authorizer):
+            raise ev.fail(f"Unable to set Authorizer [{authorizer}] on API method [{method}] for path [{path}] "
+                          "because it wasn't defined in the API's Authorizers.")
+    if auth.get("AuthorizationScopes") and not isinstance(auth.get("AuthorizationScopes"), list):
+        raise ev.fail(f"Unable to set Authorizer on API method [{method}] for path [{path}] because "
+                      "'AuthorizationScopes' must be a list of strings.")
+
+
+def default_route_integrates(api: Any, fn_id: str) -> bool:
+    """An HttpApi whose OpenAPI `$default` any-method route already integrates this function:
+    SAM then adds no permission for the event (the definition's own grants it)."""
+    if not isinstance(api, dict):
+        return False
+    body = api.get("Properties", {}).get("DefinitionBody") if isinstance(api.get("Properties"), dict) else None
+    paths = body.get("paths") if isinstance(body, dict) else None
+    route = paths.get("$default") if isinstance(paths, dict) else None
+    method = route.get(X_ANY) if isinstance(route, dict) else None
+    integration = method.get("x-amazon-apigateway-integration") if isinstance(method, dict) else None
+    uri = integration.get("uri") if isinstance(integration, dict) else None
+    arn = uri.get("Fn::Sub") if isinstance(uri, dict) else None
+    text = arn if isinstance(arn, str) else arn[0] if isinstance(arn, list) and arn else None
+    return isinstance(text, str) and f"${{{fn_id}.Arn}}" in text
+
+
+# -- API resources ------------------------------------------------------------------------------
+def expand_rest_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
+    props = sam.get("Properties", LineDict())
+    at = ctx.resource_line(api_id) or line_of(sam)
+    schema = RESOURCES[REST]
+    check_properties(ctx, props, schema, api_id, REST, sam)
+    attrs = passthrough(sam)
+    note = f"created by SAM: {api_id} (AWS::Serverless::Api)"
+    if props.get("DefinitionBody") is not None and props.get("DefinitionUri") is not None:
+        raise ctx.fail(at, api_id, "Specify either 'DefinitionUri' or 'DefinitionBody' property and not both.")
+    stage = props.get("StageName")
+    if isinstance(stage, str) and not stage:
+        raise ctx.fail(at, api_id, "StageName cannot be empty.")
+    api: dict = {}
+    if props.get("Name") is not None:
+        api["Name"] = props["Name"]
+    ctx.add(api_id, resource("AWS::ApiGateway::RestApi", api, at, note,
+                             {k: sam[k] for k in ("Condition", "DeletionPolicy", "UpdateReplacePolicy", "DependsOn",
+                                                  "Metadata") if k in sam}), api_id)
+    prefix = stage if isinstance(stage, str) else ""
+    stage_id = api_id + prefix + "Stage" if prefix.isalnum() else logical_id_hash(api_id + "Stage", prefix)
+    ctx.add(stage_id, resource("AWS::ApiGateway::Stage", {"RestApiId": ref(api_id), "StageName": stage}, at, note,
+                               attrs), api_id)
+    ctx.refs[(api_id, "Stage")] = stage_id
+    auth = resolve_params(ctx, props.get("Auth"))
+    if not auth:
+        return
+    authorizers = _authorizers(ctx, api_id, auth, at, rest=True)
+    for name, config in authorizers.items():
+        if not config.get("FunctionArn") or config.get("DisableFunctionDefaultPermissions"):
+            continue
+        line = key_line(auth.get("Authorizers"), name, at)
+        source_arn = sub(f"arn:{ctx.deployment.partition}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:"
+                         "${__ApiId__}/authorizers/*", {"__ApiId__": ref(api_id)})
+        _authorizer_permission(ctx, api_id, name, config["FunctionArn"], source_arn, line, attrs)
+
+
+def _authorizers(ctx: Ctx, api_id: str, auth: Any, at: int | None, rest: bool) -> dict:
+    if not isinstance(auth, dict):
+        raise ctx.fail(at, api_id, "Property 'Auth' should be a map.")
+    if rest:
+        allowed = {"Authorizers", "DefaultAuthorizer", "InvokeRole", "AddDefaultAuthorizerToCorsPreflight",
+                   "AddApiKeyRequiredToCorsPreflight", "ApiKeyRequired", "ResourcePolicy", "UsagePlan"}
+        unknown = sorted(set(auth) - allowed)
+        if unknown:
+            raise ctx.fail(key_line(auth, unknown[0], at), api_id, f"Invalid value for 'Auth' property: unknown "
+                                                                   f"key {unknown[0]}")
+    authorizers = auth.get("Authorizers")
+    if not authorizers:
+        return {}
+    if not isinstance(authorizers, dict):
+        raise ctx.fail(at, api_id, "Property 'Auth.Authorizers' should be a map.")
+    for name, config in authorizers.items():
+        if not isinstance(config, dict):
+            raise ctx.fail(key_line(authorizers, name, at), api_id, f"Property 'Auth.Authorizers.{name}' should be "
+                                                                    "a map.")
+    default = auth.get("DefaultAuthorizer")
+    if rest and default is not None and not isinstance(default, str):
+        raise ctx.fail(at, api_id, "DefaultAuthorizer is not a string.")
+    return authorizers
+
+
+def _authorizer_permission(ctx: Ctx, api_id: str, name: str, function_arn: Any, source_arn: Any,
+                           line: int | None, attrs: dict, logical_id: str | None = None) -> None:
+    note = f"created by SAM: {api_id}.Auth.Authorizers.{name} (Lambda authorizer)"
+    ctx.add(logical_id or api_id + name + "AuthorizerPermission", resource("AWS::Lambda::Permission", {
+        "Action": "lambda:InvokeFunction", "FunctionName": function_arn, "Principal": "apigateway.amazonaws.com",
+        "SourceArn": source_arn}, line, note, attrs), api_id)
+
+
+def expand_http_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
+    props = sam.get("Properties", LineDict())
+    at = ctx.resource_line(api_id) or line_of(sam)
+    check_properties(ctx, props, RESOURCES[HTTP], api_id, HTTP, sam)
+    attrs = passthrough(sam)
+    note = f"created by SAM: {api_id} (AWS::Serverless::HttpApi)"
+    if props.get("DefinitionBody") is not None and props.get("DefinitionUri") is not None:
+        raise ctx.fail(at, api_id, "Specify either 'DefinitionUri' or 'DefinitionBody' property and not both.")
+    api: dict = {}
+    if props.get("Name") is not None:
+        api["Name"] = props["Name"]
+    ctx.add(api_id, resource("AWS::ApiGatewayV2::Api", api, at, note,
+                             {k: sam[k] for k in ("Condition", "DeletionPolicy", "UpdateReplacePolicy", "DependsOn",
+                                                  "Metadata") if k in sam}), api_id)
+    stage = props.get("StageName")
+    if stage is None:
+        stage_id, stage = api_id + "ApiGatewayDefaultStage", "$default"
+    else:
+        prefix = stage if isinstance(stage, str) else ""
+        stage_id = api_id + prefix + "Stage" if prefix.isalnum() else logical_id_hash(api_id + "Stage", prefix)
+    ctx.add(stage_id, resource("AWS::ApiGatewayV2::Stage", {"ApiId": ref(api_id), "StageName": stage}, at, note,
+                               attrs), api_id)
+    ctx.refs[(api_id, "Stage")] = stage_id
+    auth = props.get("Auth")
+    if not auth:
+        return
+    if not isinstance(auth, dict):
+        raise ctx.fail(at, api_id, "Property 'Auth' should be a map.")
+    authorizers = _authorizers(ctx, api_id, auth, at, rest=False)
+    for name, config in authorizers.items():
+        if "OpenIdConnectUrl" in config:
+            raise ctx.fail(at, api_id, f"'OpenIdConnectUrl' is no longer a supported property for authorizer "
+                                       f"'{name}'. Please refer to the AWS SAM documentation.")
+        if config.get("FunctionArn") is not None and not config.get("AuthorizerPayloadFormatVersion"):
+            raise ctx.fail(at, api_id, f"{name} Lambda Authorizer must define 'AuthorizerPayloadFormatVersion'.")
+        if not config.get("FunctionArn") or not config.get("EnableFunctionDefaultPermissions"):
+            continue
+        line = key_line(auth.get("Authorizers"), name, at)
+        source_arn = sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
+                         "${__ApiId__}/authorizers/*", {"__ApiId__": ref(api_id)})
+        _authorizer_permission(ctx, api_id, name, config["FunctionArn"], source_arn, line, attrs)
+
+
+def expand_websocket_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
+    """Routes name the functions they call; SAM lets API Gateway invoke each one."""
+    props = sam.get("Properties", LineDict())
+    at = ctx.resource_line(api_id) or line_of(sam)
+    check_properties(ctx, props, RESOURCES["AWS::Serverless::WebSocketApi"], api_id,
+                     "AWS::Serverless::WebSocketApi", sam)
+    attrs = passthrough(sam)
+    note = f"created by SAM: {api_id} (AWS::Serverless::WebSocketApi)"
+    routes = resolve_params(ctx, props.get("Routes"))
+    auth = resolve_params(ctx, props.get("Auth"))
+    if not routes:
+        raise ctx.fail(at, api_id, "WebSocket API must have at least one route.")
+    address = props.get("IpAddressType")
+    if address is not None and not is_intrinsic(address) and address not in ("ipv4", "dualstack"):
+        raise ctx.fail(at, api_id, "IpAddressType must be 'ipv4' or 'dualstack'.")
+    domain = props.get("Domain")
+    if isinstance(domain, dict) and domain.get("MutualTlsAuthentication"):
+        raise ctx.fail(at, api_id, "Mutual TLS domain name association is not supported for Websocket APIs.")
+    if auth and "$connect" not in routes:
+        raise ctx.fail(at, api_id, "Authorization is only available if there is a $connect route.")
+    stage = props.get("StageName", "default")
+    if stage == "$default":
+        raise ctx.fail(at, api_id, "Stages cannot be named $default for WebSocket APIs.")
+    ctx.add(api_id, resource("AWS::ApiGatewayV2::Api", {"Name": props.get("Name", api_id),
+                                                        "ProtocolType": "WEBSOCKET",
+                                                        "RouteSelectionExpression":
+                                                            props.get("RouteSelectionExpression")}, at, note,
+                             {k: sam[k] for k in ("Condition", "DeletionPolicy", "UpdateReplacePolicy", "DependsOn",
+                                                  "Metadata") if k in sam}), api_id)
+    for key in ("AccessLogSettings", "DefaultRouteSettings", "RouteSettings"):
+        if props.get(key) is not None and not isinstance(props[key], dict):
+            raise ctx.fail(at, api_id, f"Property '{key}' should be a map.")
+    if auth:
+        _websocket_auth(ctx, api_id, auth, at)
+    for route_key, spec in routes.items():
+        line = key_line(routes, route_key, at)
+        if route_key in ("$connect", "$disconnect", "$default"):
+            clean = route_key.replace("$", "").capitalize()
+        elif isinstance(route_key, str) and route_key.isalnum():
+            clean = route_key.capitalize()
+        else:
+            raise ctx.fail(line, api_id, f"Route key '{route_key}' must be alphanumeric. Only $connect, $disconnect, "
+                                         "and $default special routes are supported.")
+        if not isinstance(spec, dict) or "FunctionArn" not in spec:
+            raise ctx.fail(line, api_id, "Route must have associated function.")
+        if spec.get("RequestParameters") and route_key != "$connect":
+            raise ctx.fail(line, api_id, "Request parameters are only supported for the $connect route in WebSocket "
+                                         "APIs.")
+        if isinstance(stage, str):
+            source_arn = sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${"
+                             + api_id + ".ApiId}/" + stage + "/" + route_key)
+        else:
+            source_arn = sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${"
+                             + api_id + ".ApiId}/${__StageName__}/" + route_key, {"__StageName__": stage})
+        ctx.add(f"{api_id}{clean}Permission", resource("AWS::Lambda::Permission", {
+            "Action": "lambda:InvokeFunction", "FunctionName": spec["FunctionArn"],
+            "Principal": "apigateway.amazonaws.com", "SourceArn": source_arn}, line,
+            f"created by SAM: {api_id}.Routes.{route_key} (WebSocket route)", attrs), api_id)
+    if auth and auth.get("AuthType", "").upper() == "CUSTOM" and not auth.get("InvokeRole") and auth.get("AuthArn"):
+        source_arn = sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
+                         "${__ApiId__}/authorizers/*", {"__ApiId__": ref(api_id)})
+        _authorizer_permission(ctx, api_id, "Connect", auth["AuthArn"], source_arn, key_line(props, "Auth", at),
+                               attrs, logical_id=api_id + "AuthorizerPermission")
+
+
+def _websocket_auth(ctx: Ctx, api_id: str, auth: Any, at: int | None) -> None:
+    if not isinstance(auth, dict):
+        raise ctx.fail(at, api_id, "Property 'Auth' should be a map.")
+    kind = auth.get("AuthType")
+    if not kind:
+        raise ctx.fail(at, api_id, "AuthType must be specified for additional auth configurations.")
+    kind = str(kind).upper()
+    if kind not in ("NONE", "AWS_IAM", "CUSTOM"):
+        raise ctx.fail(at, api_id, "AuthType is not one of AWS_IAM, CUSTOM or NONE.")
+    if kind == "CUSTOM" and not auth.get("AuthArn"):
+        raise ctx.fail(at, api_id, "AuthArn must be specified if AuthType is CUSTOM.")
+    if kind in ("AWS_IAM", "NONE") and len(auth) > 1:
+        raise ctx.fail(at, api_id, f"No additional configurations supported for AuthType {kind}.")
