@@ -13,6 +13,7 @@ from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.request import Caller, CallerKind
 from permcheck.model.entities import Function
 from permcheck.model.policy import Effect, Principal, Statement
+from permcheck.model.values import concat
 
 MAX_CHAIN = 5  # role-assumption hops followed
 
@@ -60,7 +61,7 @@ def _combine(answers: list[Answer]) -> Answer:
 def who_can_invoke(edges: Edges, function: Function) -> dict:
     """Every principal allowed or conditional to invoke `function`, with role chains."""
     arn = str(function.arn)
-    targets = [(arn, None)] + [(f"{arn}:{q}", q) for q in function.qualifiers]
+    targets = [(function.arn, None)] + [(concat([function.arn, f":{q}"]), q) for q in function.qualifiers]
     actions = INVOKE_ACTIONS if function.urls else INVOKE_ACTIONS[:1]
     statements = function.policy.statements if function.policy else ()
     entries: list[dict] = []
