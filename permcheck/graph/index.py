@@ -24,6 +24,9 @@ class Index:
 
     inventory: Inventory
     by_name: dict[str, str] = field(default_factory=dict)  # role/user name and logical id → ARN
+    _callers: dict = field(default_factory=dict, repr=False)
+    _targets: dict = field(default_factory=dict, repr=False)
+    _holders: dict | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for table in (self.inventory.roles, self.inventory.users):
@@ -48,9 +51,13 @@ class Index:
         return tuple(policies)
 
     def caller_for_entity(self, entity: Role | User, session: str | None = None) -> Caller:
-        kind = CallerKind.ROLE if isinstance(entity, Role) else CallerKind.USER
-        return Caller(kind=kind, arn=str(entity.arn), account=entity.account, session_arn=session,
-                      identity=self.identity_policies(entity), boundary=entity.boundary, name=str(entity.name))
+        key = (str(entity.arn), session)
+        if key not in self._callers:
+            kind = CallerKind.ROLE if isinstance(entity, Role) else CallerKind.USER
+            self._callers[key] = Caller(kind=kind, arn=str(entity.arn), account=entity.account, session_arn=session,
+                                        identity=self.identity_policies(entity), boundary=entity.boundary,
+                                        name=str(entity.name))
+        return self._callers[key]
 
     def caller(self, identifier: str) -> Caller:
         """A PRINCIPAL of the contract → the caller it stands for."""
@@ -128,6 +135,12 @@ class Index:
 
     def target(self, arn: object, action: str) -> Target:
         """The resource side of a request on `arn`, with AWS's defaults for what the inputs lack."""
+        key = (str(arn), action.lower())
+        if key not in self._targets:
+            self._targets[key] = self._target(arn, action)
+        return self._targets[key]
+
+    def _target(self, arn: object, action: str) -> Target:
         inv = self.inventory
         text = str(arn)
         account = account_of(text) or inv.default_account
@@ -150,6 +163,17 @@ class Index:
                           note=f"{arn} is not in the inputs: AWS's default key policy assumed")
         note = None if text == "*" else f"{text} is not in the inputs: no resource policy assumed"
         return Target(arn=arn, account=account, note=note)
+
+    def policy_holders(self) -> dict[str, list]:
+        """Functions and resources with a resource policy, by the service in their ARN."""
+        if self._holders is None:
+            found: dict[str, list] = {}
+            for entity in (*self.inventory.functions.values(), *self.inventory.resources.values()):
+                if entity.policy is not None:
+                    service = str(entity.arn).split(":")[2] if str(entity.arn).count(":") >= 2 else ""
+                    found.setdefault(service, []).append(entity.arn)
+            self._holders = found
+        return self._holders
 
     @staticmethod
     def _url_context(function: Function, action: str) -> dict:

@@ -61,7 +61,7 @@ def evaluate(request: Request, org: Organisation = Organisation()) -> Answer:
         if policy.error:
             raise InputError(policy.error_location, f"invalid policy {policy.name}: {policy.error}")
     space = grants.Space()
-    fixed = {**caller.known_context(), **target.context, **request.context}
+    fixed = {**caller.context, **target.context, **request.context}
     lives = [live for name, policy in layers
              for live in grants.live_statements(name, policy, request, space, fixed)]
     keys = grants.open_keys(lives, fixed, request.closed)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from typing import Optional
 
 from permcheck.iam import conditions as cond
@@ -103,8 +104,7 @@ def _live(layer: str, statement: Statement, request: Request, space: Space, fixe
             guards.append((space.atom(_reason(value, what)), True))
         return True
 
-    action = any_match(statement.actions, request.action, ignore_case=True)
-    if not need(negate(action) if statement.not_action else action, statement.actions, "action"):
+    if not need(_action_match(statement, request.action), statement.actions, "action"):
         return None
     dynamic = False
     if statement.resources is not None:
@@ -159,6 +159,23 @@ def _symbolic_clause(clause: Clause, fixed: dict, closed: bool) -> Optional[bool
             if match(value, actual, ignore) is not False:
                 return None
     return False
+
+
+_ACTION_MATCHES: dict[tuple[int, str], tuple[Statement, Optional[bool]]] = {}
+
+
+def _action_match(statement: Statement, action: str) -> Optional[bool]:
+    """Action/NotAction against one action, cached: the same statements meet the same actions
+    for every resource a query visits. The statement is kept in the cache so its id stays its own."""
+    key = (id(statement), action)
+    hit = _ACTION_MATCHES.get(key)
+    if hit is None:
+        found = any_match(statement.actions, action, ignore_case=True)
+        hit = (statement, negate(found) if statement.not_action else found)
+        if len(_ACTION_MATCHES) > 1_000_000:
+            _ACTION_MATCHES.clear()
+        _ACTION_MATCHES[key] = hit
+    return hit[1]
 
 
 _RANK = {Grant.ANY: 3, Grant.DIRECT: 3, Grant.DIRECT_ROLE: 2, Grant.ACCOUNT: 1}
@@ -268,13 +285,19 @@ def candidates(key: str, lives: list[Live], resource: str) -> list:
             if clause.key.lower() == key:
                 clauses.append((clause.operator, tuple(str(v) for v in clause.values)))
                 multivalued |= clause.operator.startswith(("ForAnyValue:", "ForAllValues:"))
-    found = list(cond.candidate_contexts(key, clauses, multivalued))
+    found = list(_candidate_contexts(key, tuple(clauses), multivalued))
     for extra in _variable_values(key, lives, resource):
         if (extra,) not in found:
             found.append((extra,))
     if None not in found:
         found.append(None)
     return found
+
+
+@lru_cache(maxsize=8192)
+def _candidate_contexts(key: str, clauses: tuple, multivalued: bool) -> tuple:
+    """`conditions.candidate_contexts`, cached: the same conditions recur across principals."""
+    return tuple(cond.candidate_contexts(key, list(clauses), multivalued))
 
 
 def _variable_values(key: str, lives: list[Live], resource: str) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Mapping, Optional
 
 from permcheck.model.policy import Policy
@@ -34,6 +35,11 @@ class Caller:
     identity: Optional[tuple[Policy, ...]] = None
     boundary: Optional[Policy] = None
     name: Optional[str] = None     # user name, for aws:username
+
+    @cached_property
+    def context(self) -> dict[str, tuple[str, ...]]:
+        """`known_context()`, computed once per caller (treat it as read-only)."""
+        return self.known_context()
 
     def known_context(self) -> dict[str, tuple[str, ...]]:
         """Global condition keys that the caller alone determines.

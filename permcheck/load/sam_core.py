@@ -75,6 +75,13 @@ class Ctx:
         self.out[logical_id] = resource
         self.out.key_lines[logical_id] = line_of(resource)
 
+    def sam_or_template(self, logical_id: str) -> Any:
+        """A resource as SAM sees it while translating: SAM resources with Globals merged."""
+        if logical_id in self.sam:
+            return self.sam[logical_id]
+        resources = self.template.get("Resources")
+        return resources.get(logical_id) if isinstance(resources, dict) else None
+
     def param(self, name: str, default: Any = None) -> Any:
         return self.params.get(name, default)
 

@@ -365,11 +365,10 @@ def _cognito(ev: Event) -> None:
 
 
 # -- APIs --------------------------------------------------------------------------------------
-def _api(ev: Event) -> None:
-    """An Api event: permission for API Gateway on `METHOD path` of every stage of the API."""
+def _api_checks(ev: Event) -> str:
+    """Api.resources_to_link: the API the event names, and the stage its permission is named after."""
     from permcheck.load import sam_apis
-    props = ev.props
-    api_id = props.get("RestApiId")
+    api_id = ev.props.get("RestApiId")
     api_name = api_id["Ref"] if isinstance(api_id, dict) and "Ref" in api_id else api_id
     suffix = "AllStages"
     if isinstance(api_name, str):
@@ -387,12 +386,19 @@ def _api(ev: Event) -> None:
         else:
             suffix = "Stage"
         sam_apis.rest_api_event(ev, api_name, api)
+    return suffix
+
+
+def _api(ev: Event) -> None:
+    """An Api event: permission for API Gateway on `METHOD path` of every stage of the API."""
+    suffix = _api_checks(ev)
+    props = ev.props
     method = props.get("Method")
     method = method.lower() if isinstance(method, str) else method
     path = re.sub(r"^(.+)/$", r"\1", props.get("Path"))
     method_arn = "*" if method == "any" else method.upper()
     source_arn = sub(ev.arn("execute-api", f"${{__ApiId__}}/${{__Stage__}}/{method_arn}{path}"),
-                     {"__ApiId__": api_id, "__Stage__": "*"})
+                     {"__ApiId__": props.get("RestApiId"), "__Stage__": "*"})
     ev.permission("apigateway.amazonaws.com", source_arn=source_arn, suffix=suffix)
 
 

@@ -163,7 +163,9 @@ def _s3_location(ctx: Ctx, logical_id: str, uri: Any, name: str, at: int | None)
     if uri.startswith("{{resolve:"):
         raise ctx.fail(at, logical_id, f"Unsupported dynamic reference detected in '{name}'. Please consider using "
                                        "alternative 'FunctionCode' or 'Bucket' and 'Key' properties.")
-    if not S3_URI.match(uri):
+    if "://" not in uri:
+        return  # a local path: `sam build`/`sam deploy` upload it first (cfn-lint treats it the same way)
+    if not S3_URI.match(uri) or any(c in uri for c in "[] "):
         raise ctx.fail(at, logical_id, f"'{name}' is not a valid S3 Uri of the form 's3://bucket/key' with optional "
                                        "versionId query parameter.")
 

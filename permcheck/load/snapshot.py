@@ -124,8 +124,8 @@ def json_document(value: object) -> object:
     if not isinstance(value, str):
         raise ValueError("not a string")
     text = value.strip()
-    if not text.startswith("{") and text[:3].upper() == "%7B":
-        text = unquote(text)
+    if not text.startswith("{") and "%" in text:  # `%7B%22Version%22...`: RFC 3986, so `+` stays `+`
+        text = unquote(text).strip()
     return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
 
 

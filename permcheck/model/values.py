@@ -7,7 +7,7 @@ symbolic, and whatever depends on them is reported as depending on an unknown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 
@@ -30,9 +30,13 @@ class Sym:
     """
 
     parts: tuple[Union[str, Unknown], ...]
+    text: str = field(init=False, repr=False, compare=False)  # str(self), computed once: used as a key
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", "".join(str(p) for p in self.parts))
 
     def __str__(self) -> str:
-        return "".join(str(p) for p in self.parts)
+        return self.text
 
     @property
     def unknowns(self) -> tuple[Unknown, ...]:

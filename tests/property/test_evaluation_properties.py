@@ -240,7 +240,9 @@ def make_principal(p: Picker, effect: str) -> tuple[str, object]:
     return element, value
 
 
-def make_statement(n: int, kind: PolicyKind, keys: list[str], effect: Optional[str] = None) -> dict:
+def make_statement(n: int, kind: PolicyKind, keys: list[str], effect: Optional[str] = None,
+                   focus: tuple[str, str] = ("s3:GetObject", OBJECT)) -> dict:
+    """One statement; `focus` (the request's action and resource) is picked more often than others."""
     p = Picker(n)
     effect = effect or p.pick(["Allow", "Deny", "Allow"])
     out: dict = {"Effect": effect}
@@ -249,8 +251,8 @@ def make_statement(n: int, kind: PolicyKind, keys: list[str], effect: Optional[s
     elif kind is KIND.RESOURCE:
         element, value = make_principal(p, effect)
         out[element] = value
-    actions = p.some(ACTION_PATTERNS)
-    resources = p.some(RESOURCE_PATTERNS + ([TEAM_RESOURCE] if TEAM in keys else []))
+    actions = p.some(ACTION_PATTERNS + [focus[0]] * 4)
+    resources = p.some(RESOURCE_PATTERNS + [focus[1]] * 3 + ([TEAM_RESOURCE] * 4 if TEAM in keys else []))
     condition = make_conditions(p, keys)
     out["NotAction" if p.one_in(7) else "Action"] = actions
     out["NotResource" if p.one_in(7) else "Resource"] = resources
@@ -264,9 +266,11 @@ FULL_ACCESS = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 # Strategies are module constants (building strategy objects per draw is what makes
 # Hypothesis slow); the values they draw are turned into policies in plain Python.
 INDEX = st.integers(0, 15)
-POLICY = st.tuples(st.lists(SEEDS, min_size=1, max_size=3), st.integers(0, 7))
-MAYBE_POLICY = st.none() | POLICY
-POLICIES = st.lists(POLICY, max_size=2)
+POLICY = st.tuples(st.lists(SEEDS, min_size=1, max_size=3), st.integers(0, 3))
+IDENTITY_POLICIES = st.lists(POLICY, min_size=0, max_size=2)
+SOMETIMES = st.sampled_from([False, False, True])  # one time in three
+RARELY = st.sampled_from([False, False, False, True])
+SCP_COUNT = st.sampled_from([0, 0, 0, 1, 1, 2])
 CALLER_ST = st.sampled_from(CALLERS)
 ACTION_ST = st.sampled_from(REQUEST_ACTIONS)
 TARGET_ST = st.sampled_from(TARGETS)
@@ -274,12 +278,12 @@ ORG_ACCOUNTS_ST = st.sampled_from([(ACCOUNT,), (ACCOUNT, OTHER)])
 KEY_SETS = st.lists(st.sampled_from(sorted(KEYS)), min_size=1, max_size=2, unique=True)
 
 
-def make_policy(raw: tuple[list[int], int], kind: PolicyKind, keys: list[str]) -> list[dict]:
-    """Statements from seeds; SCPs and boundaries often start from AWS's FullAWSAccess."""
+def make_policy(raw: tuple[list[int], int], kind: PolicyKind, keys: list[str], focus: tuple[str, str]) -> list[dict]:
+    """Statements from seeds; SCPs and boundaries mostly start from AWS's FullAWSAccess."""
     seeds, full = raw
-    statements = [make_statement(n, kind, keys) for n in seeds]
-    if kind in (KIND.SCP, KIND.BOUNDARY) and full <= len(statements):
-        statements.insert(full, dict(FULL_ACCESS))
+    statements = [make_statement(n, kind, keys, focus=focus) for n in seeds]
+    if kind in (KIND.SCP, KIND.BOUNDARY) and full < 3:
+        statements.insert(min(full, len(statements)), dict(FULL_ACCESS))
     return statements
 
 
@@ -287,21 +291,25 @@ def make_policy(raw: tuple[list[int], int], kind: PolicyKind, keys: list[str]) -
 def scenarios(draw, unknowns: bool = False) -> Scenario:
     keys = draw(KEY_SETS)
     caller = draw(CALLER_ST)
+    action, target = draw(ACTION_ST), draw(TARGET_ST)
+    focus = (action, target[0])
     has_identity = caller in ("role", "session", "other_known")
-    identity = [make_policy(raw, KIND.IDENTITY, keys) for raw in draw(POLICIES)] if has_identity else []
-    boundary = draw(MAYBE_POLICY) if has_identity else None
-    resource, scps, rcp = draw(MAYBE_POLICY), draw(POLICIES), draw(MAYBE_POLICY)
+    identity = draw(IDENTITY_POLICIES) if has_identity else []
+    boundary = draw(POLICY) if has_identity and draw(SOMETIMES) else None
+    resource = draw(POLICY) if draw(st.booleans()) else None
+    scps = [draw(POLICY) for _ in range(draw(SCP_COUNT))]
+    rcp = draw(POLICY) if draw(RARELY) else None
     return Scenario(
         caller=caller,
-        action=draw(ACTION_ST),
-        target=draw(TARGET_ST),
+        action=action,
+        target=target,
         keys=keys,
-        identity=identity,
-        boundary=None if boundary is None else make_policy(boundary, KIND.BOUNDARY, keys),
-        resource=None if resource is None else make_policy(resource, KIND.RESOURCE, keys),
+        identity=[make_policy(raw, KIND.IDENTITY, keys, focus) for raw in identity],
+        boundary=None if boundary is None else make_policy(boundary, KIND.BOUNDARY, keys, focus),
+        resource=None if resource is None else make_policy(resource, KIND.RESOURCE, keys, focus),
         required=draw(INDEX) == 0,
-        scps=[make_policy(raw, KIND.SCP, keys) for raw in scps],
-        rcp=None if rcp is None else make_policy(rcp, KIND.RCP, keys),
+        scps=[make_policy(raw, KIND.SCP, keys, focus) for raw in scps],
+        rcp=None if rcp is None else make_policy(rcp, KIND.RCP, keys, focus),
         org_accounts=draw(ORG_ACCOUNTS_ST),
         unknown_identity=unknowns and has_identity and draw(st.booleans()),
     )
@@ -393,7 +401,7 @@ def with_statement(draw, scn: Scenario, effect: str) -> tuple[Scenario, str]:
     place = places[draw(INDEX) % len(places)]
     kind = {"resource": KIND.RESOURCE, "rcp": KIND.RCP, "identity": KIND.IDENTITY, "boundary": KIND.BOUNDARY,
             "scp": KIND.SCP}[place[0]]
-    new = make_statement(draw(SEEDS), kind, scn.keys, effect)
+    new = make_statement(draw(SEEDS), kind, scn.keys, effect, focus=(scn.action, scn.target[0]))
     out = scn.copy()
 
     def insert(policy: Optional[list[dict]]) -> list[dict]:
