@@ -95,13 +95,13 @@ def _unknown_policy(layer: str, policy: Policy, space: Space) -> list[Live]:
 
 
 def _live(layer: str, statement: Statement, request: Request, space: Space, fixed: dict) -> Live | None:
-    guards: list[tuple[int, object]] = []
+    pending: list[str] = []  # unknowns this statement depends on, registered only if it can apply
 
     def need(hit, value, what: str) -> bool:
         if hit is False:
             return False
         if hit is None:
-            guards.append((space.atom(_reason(value, what)), True))
+            pending.append(_reason(value, what))
         return True
 
     if not need(_action_match(statement, request.action), statement.actions, "action"):
@@ -128,11 +128,12 @@ def _live(layer: str, statement: Statement, request: Request, space: Space, fixe
             if holds is False:
                 return None
             if holds is None:
-                guards.append((space.atom(_reason(clause.values, clause.key)), True))
+                pending.append(_reason(clause.values, clause.key))
                 symbolic.append(clause)
         else:
             clauses.append(clause)
-    return Live(layer, statement, grant, tuple(guards), dynamic, tuple(clauses), tuple(symbolic))
+    guards = tuple((space.atom(reason), True) for reason in pending)
+    return Live(layer, statement, grant, guards, dynamic, tuple(clauses), tuple(symbolic))
 
 
 POSITIVE = {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"}

@@ -41,7 +41,7 @@ def load(load_) -> None:
             ref = raw.get("Ref") or (raw.get("Fn::GetAtt") or [None])[0]
             if isinstance(ref, str) and ref in by_logical:
                 return functions[by_logical[ref]], None
-        arn, qualifier = _function_arn(resolved, load_.deployment)
+        arn, qualifier = function_arn(resolved, load_.deployment)
         key = str(arn)
         for entry in functions.values():
             if str(entry["arn"]) == key or str(entry["name"]) == str(resolved):
@@ -58,7 +58,7 @@ def load(load_) -> None:
         resource_arn = entry["arn"] if qualifier is None else _qualified(entry["arn"], qualifier)
         if qualifier:
             entry["qualifiers"].append(qualifier)
-        entry["statements"].append(_permission_statement(logical_id, props, resource_arn, load_.location(resource),
+        entry["statements"].append(permission_statement(logical_id, props, resource_arn, load_.location(resource),
                                                          load_.note))
     for logical_id, resource, props in load_.resources("AWS::Lambda::Url"):
         raw = resource.get("Properties", {})
@@ -96,7 +96,7 @@ def _qualified(arn: object, qualifier: str) -> object:
         if isinstance(arn, Sym) else arn
 
 
-def _function_arn(value: object, deployment) -> tuple[object, str | None]:
+def function_arn(value: object, deployment) -> tuple[object, str | None]:
     """A FunctionName given as name, ARN or partial ARN, with or without a qualifier.
 
     https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html
@@ -132,7 +132,7 @@ PERMISSION_PROPERTIES = {"Action", "FunctionName", "Principal", "SourceArn", "So
                          "FunctionUrlAuthType", "EventSourceToken", "InvokedViaFunctionUrl"}
 
 
-def _permission_statement(logical_id: str, props: dict, resource: object, location: Location,
+def permission_statement(logical_id: str, props: dict, resource: object, location: Location,
                           note: str | None = None) -> Statement:
     unknown = sorted(set(props) - PERMISSION_PROPERTIES)
     if unknown:  # a property permcheck does not model could narrow or widen the grant: fail closed
@@ -146,8 +146,10 @@ def _permission_statement(logical_id: str, props: dict, resource: object, locati
                                 ("InvokedViaFunctionUrl", "Bool", "lambda:InvokedViaFunctionUrl")):
         if props.get(prop) is not None:
             value = props[prop]
-            if isinstance(value, bool):
-                value = "true" if value else "false"
+            if isinstance(value, bool) or value in ("true", "false"):
+                if prop == "InvokedViaFunctionUrl" and str(value).lower() == "false":
+                    continue  # only `true` adds the condition; assuming less would under-report access
+                value = "true" if value in (True, "true") else "false"
             clauses.append(Clause(operator=operator, key=key,
                                   values=(value if isinstance(value, (Sym, Unknown)) else str(value),)))
     action = props.get("Action", "lambda:InvokeFunction")

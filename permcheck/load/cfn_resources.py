@@ -59,12 +59,12 @@ def load(load_) -> None:
         policies = draft.pop("statements")
         policy = draft.pop("policy")
         if policies:
-            policy = _merge(policies)
+            policy = merge_policies(policies)
         inventory.resources[key] = Resource(**draft, policy=policy)
         inventory.add_logical_id(draft["logical_id"], key)
 
 
-def _merge(policies: list[Policy]) -> Policy:
+def merge_policies(policies: list[Policy]) -> Policy:
     """Several policy resources on one target: keep every statement (and any error/unknown)."""
     first = policies[0]
     if len(policies) == 1:

@@ -1,7 +1,7 @@
 """Lambda in a Terraform plan: functions, aliases, function URLs, and who may invoke them.
 
 Every `aws_lambda_permission` becomes one statement of the function's resource policy, built
-by `cfn_lambda._permission_statement` as for an AWS::Lambda::Permission: both are Lambda's
+by `cfn_lambda.permission_statement` as for an AWS::Lambda::Permission: both are Lambda's
 AddPermission (https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html), and the
 provider's arguments map one to one onto its parameters
 (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lambda_permission).
@@ -11,7 +11,7 @@ function (or alias) it references, so the permission still lands on the right fu
 
 from __future__ import annotations
 
-from permcheck.load.cfn_lambda import _function_arn, _permission_statement
+from permcheck.load.cfn_lambda import function_arn, permission_statement
 from permcheck.load.tf_load import TfLoad
 from permcheck.load.tf_plan import TfResource
 from permcheck.model.entities import Function, FunctionUrl
@@ -57,7 +57,7 @@ class _Functions:
             raise InputError(self.load.plan.location(res), f"{res.address} has no {attr}")
         if isinstance(value, str):
             d = self.load.deployment_of(res)
-            arn, qualifier = _function_arn(value, d)
+            arn, qualifier = function_arn(value, d)
             name = arn.split(":function:", 1)[-1]
             bare = ":function:" not in value  # a name alone: matches a function of this plan by name
             for key, draft in self.drafts.items():
@@ -142,6 +142,6 @@ def _statement(load_: TfLoad, res: TfResource, target: object):
     for required in ("Action", "Principal"):
         if required not in props:
             raise InputError(where, f"aws_lambda_permission {res.address} has no {required.lower()}")
-    statement = _permission_statement(res.address, props, target, where)
+    statement = permission_statement(res.address, props, target, where)
     sid = load_.text(res, "statement_id")
     return statement.model_copy(update={"sid": sid}) if isinstance(sid, str) else statement

@@ -117,6 +117,10 @@ class Plan:
                 raise self.error(resource, "resource without address or type")
             if only_data and (resource.get("mode") != "data" or address in self.resources):
                 continue
+            if address not in changes and resource.get("mode") != "data" and not only_data:
+                # only resource_changes' after_unknown tells "known after apply" from "unset"
+                raise self.error(resource, f"{address} has no entry in resource_changes: values known only "
+                                           "after apply cannot be told from unset ones")
             _, change = changes.get(address, (None, {}))
             self._add(resource, resource.get("values"), change, path)
         children = module.get("child_modules", [])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from permcheck.load.cfn_resources import _merge
+from permcheck.load.cfn_resources import merge_policies
 from permcheck.load.tf_load import TfLoad
 from permcheck.load.tf_plan import TfResource
 from permcheck.model.entities import Resource
@@ -60,7 +60,7 @@ def load(load_: TfLoad) -> None:
                                                         required=True))
     for key, draft in drafts.items():
         policies = draft.pop("policies")
-        policy = _merge(policies) if policies else None
+        policy = merge_policies(policies) if policies else None
         if policy is None and key in inline:  # the resource's own policy argument
             res, what = inline[key]
             value = res.values.get("policy")

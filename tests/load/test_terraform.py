@@ -94,10 +94,10 @@ def test_permission_follows_a_module_output_to_a_function_named_after_apply():
                                   "${?module.ingest.aws_lambda_function.this.function_name (known after apply)}")
     [entry] = answer["principals"]
     assert entry["principal"] == "s3.amazonaws.com" and entry["decision"] == "conditional"
-    assert {"operator": "ArnLike", "key": "AWS:SourceArn", "values": [f"arn:aws:s3:::{BUCKET}"],
-            "effect": "Allow"} in entry["conditions"]
-    assert {"operator": "StringEquals", "key": "AWS:SourceAccount", "values": [ACCOUNT],
-            "effect": "Allow"} in entry["conditions"]
+    # the statement names this very (symbolic) ARN: only the permission's conditions remain
+    assert entry["conditions"] == [
+        {"operator": "ArnLike", "key": "AWS:SourceArn", "values": [f"arn:aws:s3:::{BUCKET}"], "effect": "Allow"},
+        {"operator": "StringEquals", "key": "AWS:SourceAccount", "values": [ACCOUNT], "effect": "Allow"}]
     assert entry["because"] == [because("aws_lambda_permission.ingest_from_reports", "AllowReportsBucket")]
     # and not on any other function
     others = [query("who-can-invoke", f, PLAN) for f in ("aws_lambda_function.api", "aws_lambda_function.webhook")]
@@ -243,6 +243,34 @@ def test_function_name_known_after_apply_follows_the_reference(tmp_path):
     assert [e["principal"] for e in query("who-can-invoke", "aws_lambda_function.g", path)["principals"]] == [
         "events.amazonaws.com"]
     assert query("who-can-invoke", "aws_lambda_function.f", path)["principals"] == []
+
+
+def test_function_name_given_as_arn_with_qualifier(tmp_path):
+    arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f"
+    path = write_plan(tmp_path, role(), function(),
+                      resource("aws_lambda_permission.full", "aws_lambda_permission",
+                               {"action": "lambda:InvokeFunction", "function_name": f"{arn}:live",
+                                "principal": "111122223333"}),
+                      resource("aws_lambda_permission.partial", "aws_lambda_permission",
+                               {"action": "lambda:InvokeFunction", "function_name": f"{ACCOUNT}:function:f",
+                                "principal": "events.amazonaws.com", "source_account": ACCOUNT}))
+    answer = query("who-can-invoke", "aws_lambda_function.f", path)
+    assert answer["function"] == arn
+    assert [(e["principal"], e.get("qualifier")) for e in answer["principals"]] == [
+        ("arn:aws:iam::111122223333:root", "live"), ("events.amazonaws.com", None)]
+
+
+def test_topic_and_key_policies_attach_to_their_resources(tmp_path):
+    topic_arn = f"arn:aws:sns:us-east-1:{ACCOUNT}:events"
+    publish = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sns:Publish", "Resource": topic_arn}]})
+    path = write_plan(tmp_path,
+                      resource("aws_sns_topic.t", "aws_sns_topic", {"name": "events"}, {"arn": True, "policy": True}),
+                      resource("aws_sns_topic_policy.t", "aws_sns_topic_policy", {"policy": publish},
+                               {"arn": True, "id": True},
+                               {"arn": {"references": ["aws_sns_topic.t.arn", "aws_sns_topic.t"]}}))
+    assert query("can", "111122223333", "sns:Publish", topic_arn, path)["decision"] == "allowed"
+    assert query("can", "444455556666", "sns:Publish", topic_arn, path)["decision"] == "denied"
 
 
 def test_unknown_principal_is_conditional(tmp_path):
@@ -410,6 +438,7 @@ def test_resource_policy_string_that_is_not_a_policy(tmp_path):
     (lambda d: d["planned_values"]["root_module"]["child_modules"][0].pop("address"), "child module without address"),
     (lambda d: d["planned_values"].update(root_module=[]), "root_module must be an object"),
     (lambda d: d["planned_values"]["root_module"]["resources"][0].pop("type"), "resource without address or type"),
+    (lambda d: d["resource_changes"].pop(0), "aws_iam_role.api has no entry in resource_changes"),
 ])
 def test_malformed_plan(tmp_path, change, message):
     path = _fixture_with(tmp_path, change)
