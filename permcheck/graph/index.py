@@ -143,7 +143,7 @@ class Index:
     def _target(self, arn: object, action: str) -> Target:
         inv = self.inventory
         text = str(arn)
-        account = account_of(text) or inv.default_account
+        account = account_of(text) or (None if _any_account(text) else inv.default_account)
         if action.lower() in ASSUME_ACTIONS and text in inv.roles:
             role = inv.roles[text]
             return Target(arn=arn, account=role.account, policy=role.trust, policy_required=True)
@@ -184,6 +184,16 @@ class Index:
         if len(types) == 1 and isinstance(next(iter(types)), str):
             return {"lambda:functionurlauthtype": (str(types.pop()),)}
         return {}
+
+
+def _any_account(arn: str) -> bool:
+    """`*`, or an ARN pattern whose account field is a wildcard: the caller's own account.
+
+    Actions that take no resource are requested on `*` in the caller's account; a granted
+    pattern like `arn:aws:dynamodb:*:*:table/x` covers the caller's account too.
+    """
+    fields = arn.split(":")
+    return arn == "*" or (len(fields) > 4 and ("*" in fields[4] or "?" in fields[4]))
 
 
 def _bucket_of(arn: str) -> str:

@@ -25,7 +25,8 @@ def because(statements: tuple[Statement, ...]) -> list[dict]:
         entry = {"file": s.location.file, "line": s.location.line, "policy": s.policy, "sid": s.sid}
         if s.source_note:
             entry["note"] = s.source_note
-        out.append(entry)
+        if entry not in out:  # an unknown policy stands for an Allow and a Deny at one place
+            out.append(entry)
     return out
 
 
@@ -181,6 +182,7 @@ def _access(edges: Edges, caller: Caller, chain: list[Answer] | None, via: list[
             if policy.unknown is not None:
                 grants.append(("*", "*"))
     grants += _resource_grants(edges, caller)
+    grants += _narrowed(grants, caller)
     by_resource: dict[str, tuple[object, list]] = {}
     for action, resource in dict.fromkeys(grants):
         by_resource.setdefault(str(resource), (resource, []))[1].append(action)
@@ -198,6 +200,26 @@ def _access(edges: Edges, caller: Caller, chain: list[Answer] | None, via: list[
                 for entry in _entries(edges, caller, holder, actions, chain, via):
                     if (entry["decision"], repr(entry["conditions"])) not in seen:
                         out.append(entry)
+    return out
+
+
+def _narrowed(grants: list[tuple[object, object]], caller: Caller) -> list[tuple[object, object]]:
+    """What a permissions boundary leaves of wide grants: its Allow patterns that fall under them.
+
+    `lambda:*` on `*` inside a boundary that allows only `lambda:InvokeFunction` on one
+    function is, in effect, that invoke: probe it so the answer shows it.
+    """
+    from permcheck.iam.match import match
+    if caller.boundary is None:
+        return []
+    out = []
+    for statement in caller.boundary.statements:
+        if statement.effect is not Effect.ALLOW or statement.not_action or statement.not_resource:
+            continue
+        for action, resource in _patterns(statement):
+            if any(match(g_action, action, ignore_case=True) is not False and match(g_resource, resource) is not False
+                   for g_action, g_resource in grants):
+                out.append((action, resource))
     return out
 
 

@@ -96,7 +96,7 @@ def _layers(request: Request, org: Organisation) -> list[tuple[str, Policy]]:
             out.append(("boundary", caller.boundary))
     if _scps_apply(request, org):
         out += [("scp", p) for p in org.scps]
-    if org.rcps and target.account in org.accounts and caller.kind is not CallerKind.SERVICE:
+    if org.rcps and (target.account or caller.account) in org.accounts and caller.kind is not CallerKind.SERVICE:
         out += [("rcp", p) for p in org.rcps]
     if target.policy is not None:
         out.append(("resource", target.policy))
@@ -145,7 +145,7 @@ def _decide(request: Request, org: Organisation, applied: list[Live]) -> _Outcom
     unlimited = tuple(l for l in resource if l.grant in (Grant.ANY, Grant.DIRECT))
     role_grant = tuple(l for l in resource if l.grant is Grant.DIRECT_ROLE)
     account_grant = tuple(l for l in resource if l.grant is Grant.ACCOUNT)
-    same_account = caller.account is not None and caller.account == target.account
+    same_account = caller.account is not None and target.account in (None, caller.account)
     if same_account:
         # A resource policy naming a user or session is not limited by the boundary; one
         # naming the role ARN is (evaluation-logic page, "resource-based policies").
@@ -153,7 +153,7 @@ def _decide(request: Request, org: Organisation, applied: list[Live]) -> _Outcom
             return _Outcome(True, unlimited + scp)
         if role_grant and boundary_ok:
             return _Outcome(True, role_grant + boundary + scp)
-        delegated = not target.policy_required or bool(account_grant) or caller.kind is CallerKind.ROOT
+        delegated = not target.policy_required or bool(account_grant)
         ok = identity_ok and boundary_ok and delegated
         return _Outcome(ok, identity + boundary + account_grant + scp if ok else ())
     granted = unlimited + role_grant + account_grant

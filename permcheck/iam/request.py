@@ -74,7 +74,7 @@ class Target:
     """
 
     arn: object  # an ARN, or a Sym when the inputs leave part of it unresolved
-    account: Optional[str]
+    account: Optional[str]  # None: whichever account the caller is in (`*`, wildcard ARNs)
     policy: Optional[Policy] = None
     policy_required: bool = False
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -83,6 +83,20 @@ def load_inventory(paths: list[str], options: Options) -> Inventory:
     Snapshots are read first: templates are then analysed as deployed into `--account`, else
     into the one account the snapshots name, else into 123456789012 (the contract).
     """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()  # loading builds millions of acyclic objects: collections there are pure cost
+    try:
+        inventory = _load_inventory(paths, options)
+    finally:
+        if enabled:
+            gc.enable()
+    gc.freeze()  # what was loaded lives as long as the run: keep it out of later collections
+    return inventory
+
+
+def _load_inventory(paths: list[str], options: Options) -> Inventory:
     documents = read_inputs(paths)
     inventory = Inventory(region=options.region)
     from permcheck.load import snapshot

@@ -13,9 +13,10 @@ Decision (measured, see the final report): permcheck expands SAM itself with SAM
 (policy templates, managed policy names, connector profiles; vendored in data/sam/) instead of
 importing the official translator, whose import alone costs more than the pre-commit budget.
 Templates SAM rejects are rejected here too (`SamError`, SAM's wording, at the line).
-What the expander does not model (`AWS::Serverless::GraphQLApi`) is handed to the official
-translator when the optional `aws-sam-translator` package is installed, and otherwise is a
-clean error: a construct that may grant access is never skipped.
+What the expander does not know (a SAM resource type, event type or policy template that SAM
+1.110.0 does not define, which a newer SAM might) is handed to the official translator when
+the optional `aws-sam-translator` package is installed, and otherwise is a clean error: a
+construct that may grant access is never skipped.
 """
 
 from __future__ import annotations
@@ -25,28 +26,22 @@ from typing import Any
 from permcheck.load.cloudformation import SOURCE_NOTE
 from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.sam_core import (
-    LOGICAL_ID, SAM_PREFIX, Ctx, SamError, get_att, key_line, merge_line_dicts, node, resource,
+    LOGICAL_ID, SAM_PREFIX, Ctx, SamError, Unsupported, get_att, key_line, merge_line_dicts, node, resource,
 )
 from permcheck.load.sam_schema import GLOBALS
 from permcheck.model.location import InputError, Location
 
 __all__ = ["expand_sam", "SamError"]
 
+SAM_VERSION = "1.110.0"  # the aws-sam-translator whose behaviour and data permcheck follows
+
 FUNCTION = "AWS::Serverless::Function"
 NATIVE = {
     "AWS::Serverless::Function", "AWS::Serverless::Api", "AWS::Serverless::HttpApi", "AWS::Serverless::WebSocketApi",
     "AWS::Serverless::StateMachine", "AWS::Serverless::SimpleTable", "AWS::Serverless::LayerVersion",
     "AWS::Serverless::Application", "AWS::Serverless::Connector", "AWS::Serverless::CapacityProvider",
+    "AWS::Serverless::GraphQLApi",
 }
-OFFICIAL_ONLY = {"AWS::Serverless::GraphQLApi"}
-
-
-class Unsupported(Exception):
-    """A SAM construct permcheck's expander does not model."""
-
-    def __init__(self, line: int | None, what: str) -> None:
-        super().__init__(what)
-        self.line, self.what = line, what
 
 
 def expand_sam(file: str, template: LineDict, deployment: Any, parameters: dict[str, str]) -> LineDict:
@@ -58,9 +53,9 @@ def expand_sam(file: str, template: LineDict, deployment: Any, parameters: dict[
         if sam_official.available():
             return sam_official.translate(file, template, deployment, parameters)
         raise InputError(Location(file, gap.line),
-                         f"SAM feature {gap.what} is not supported by permcheck's SAM expander; install "
-                         "aws-sam-translator (pip install aws-sam-translator) to have permcheck use the official "
-                         "SAM transform for it") from None
+                         f"SAM feature {gap.what} is not supported: permcheck's SAM expander knows SAM "
+                         f"{SAM_VERSION}, which does not define it; if a newer SAM does, install aws-sam-translator "
+                         "(pip install aws-sam-translator) and permcheck uses the official transform") from None
 
 
 def _expand(file: str, template: LineDict, deployment: Any, parameters: dict[str, str]) -> LineDict:
@@ -72,11 +67,7 @@ def _expand(file: str, template: LineDict, deployment: Any, parameters: dict[str
     for logical_id, res in resources.items():
         rtype = res.get("Type")
         if isinstance(rtype, str) and rtype.startswith(SAM_PREFIX) and rtype not in NATIVE:
-            if rtype in OFFICIAL_ONLY:
-                raise Unsupported(ctx.resource_line(logical_id), f"{rtype} ({logical_id})")
-            raise ctx.fail(ctx.resource_line(logical_id), logical_id,
-                           f"resource type {rtype} is not a SAM resource type (permcheck does not know it, and "
-                           "the SAM transform would leave it to CloudFormation, which rejects it)")
+            raise Unsupported(ctx.resource_line(logical_id), f"resource type {rtype} ({logical_id})")
 
     # SAM resources as SAM's plugins leave them: embedded connectors, implicit APIs, Globals.
     sam: dict[str, LineDict] = {}
@@ -86,6 +77,11 @@ def _expand(file: str, template: LineDict, deployment: Any, parameters: dict[str
     from permcheck.load import sam_apis, sam_connectors
     connectors: dict[str, LineDict] = {}
     sam_connectors.embedded(ctx, resources, connectors)
+    for logical_id, res in sam.items():
+        props = res.get("Properties")
+        if res["Type"] in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi") and isinstance(props, dict) \
+                and not props.get("DefinitionBody") and not props.get("DefinitionUri"):
+            ctx.apis.setdefault(logical_id, {})["managed"] = True  # DefaultDefinitionBodyPlugin
     view = {k: (sam.get(k, v)) for k, v in resources.items()}
     sam_apis.implicit_apis(ctx, view)
     for logical_id in ("ServerlessRestApi", "ServerlessHttpApi"):
@@ -105,7 +101,7 @@ def _expand(file: str, template: LineDict, deployment: Any, parameters: dict[str
         ctx.out[logical_id] = res
         ctx.out.key_lines[logical_id] = ctx.resource_line(logical_id)
 
-    from permcheck.load import sam_function, sam_misc
+    from permcheck.load import sam_function, sam_graphql, sam_misc
     deployments: dict = {}
     order = {FUNCTION: 0, "AWS::Serverless::StateMachine": 1, "AWS::Serverless::Api": 2,
              "AWS::Serverless::HttpApi": 2, "AWS::Serverless::WebSocketApi": 2}
@@ -120,6 +116,7 @@ def _expand(file: str, template: LineDict, deployment: Any, parameters: dict[str
         "AWS::Serverless::Application": lambda i, r: sam_misc.expand_application(ctx, i, r),
         "AWS::Serverless::CapacityProvider": lambda i, r: sam_misc.expand_capacity_provider(ctx, i, r),
         "AWS::Serverless::Connector": lambda i, r: sam_connectors.expand_connector(ctx, i, r),
+        "AWS::Serverless::GraphQLApi": lambda i, r: sam_graphql.expand_graphql_api(ctx, i, r),
     }
     items = sorted(sam.items(), key=lambda kv: 3 if kv[1]["Type"] == "AWS::Serverless::Connector"
                    else order.get(kv[1]["Type"], 2.5))
@@ -165,7 +162,7 @@ def _validate_template(ctx: Ctx) -> LineDict:
 
 def _is_sam_type(res: Any) -> bool:
     return isinstance(res, dict) and isinstance(res.get("Type"), str) and res["Type"].startswith(SAM_PREFIX) \
-        and res["Type"] in NATIVE | OFFICIAL_ONLY
+        and res["Type"] in NATIVE
 
 
 def _parameter_values(ctx: Ctx) -> dict:
@@ -343,11 +340,12 @@ def _rewrite_refs(ctx: Ctx, value: Any) -> Any:
                 if target:
                     return node({"Ref": target}, line_of(value))
             if key == "Fn::GetAtt":
-                parts = arg.split(".") if isinstance(arg, str) else arg
-                if isinstance(parts, list) and len(parts) >= 2 and isinstance(parts[0], str) and \
-                        isinstance(parts[1], str):
+                parts = arg.split(".") if isinstance(arg, str) else \
+                    arg[0].split(".") + list(arg[1:]) if isinstance(arg, list) and arg and isinstance(arg[0], str) \
+                    else None
+                if parts and len(parts) >= 3 and all(isinstance(p, str) for p in parts):
                     target = ctx.refs.get((parts[0], parts[1]))
-                    if target and len(parts) >= 3:
+                    if target:
                         return node({"Fn::GetAtt": [target, ".".join(parts[2:])]}, line_of(value))
             if key == "Fn::Sub":
                 rewritten = _rewrite_sub(ctx, arg)

@@ -9,6 +9,7 @@ Follows samtranslator 1.110.0: plugins/api/implicit_*_api_plugin.py, model/api/*
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from permcheck.load.nodes import LineDict, line_of
@@ -72,6 +73,7 @@ def implicit_apis(ctx: Ctx, resources: dict) -> None:
                                                    "resource in same template.", name)
                 if api_id == implicit_id:
                     used = True
+                ctx.apis.setdefault(api_id, {})["events"] = True
                 _record_route(ctx, api_id, event_props, logical_id, name, at, kind, target)
         if used:
             line = line_of(existing) if isinstance(existing, dict) else None
@@ -79,16 +81,13 @@ def implicit_apis(ctx: Ctx, resources: dict) -> None:
             if kind == "Api":
                 props["StageName"] = "Prod"
             resources[implicit_id] = node({"Type": implicit_type, "Properties": props}, line)
-            ctx.apis.setdefault(implicit_id, {})["implicit"] = True
+            ctx.apis.setdefault(implicit_id, {}).update(implicit=True, managed=True)
 
 
 def _record_route(ctx: Ctx, api_id: str, props: dict, fn_id: str, event: str, at: int | None, kind: str,
                   target: dict) -> None:
     """SAM refuses the same method on the same path twice in an API whose Swagger it manages."""
-    api_props = target.get("Properties", {}) if isinstance(target, dict) else {}
-    managed = api_id in IMPLICIT.get(kind, ("",))[:1] or (
-        isinstance(api_props, dict) and target.get("Type", "").startswith("AWS::Serverless::")
-        and api_props.get("DefinitionBody") is None and api_props.get("DefinitionUri") is None)
+    managed = api_id in (IMPLICIT[kind][0],) or ctx.apis.get(api_id, {}).get("managed", False)
     if not managed:
         return
     method = str(props.get("Method")).lower()
@@ -108,6 +107,31 @@ def _record_route(ctx: Ctx, api_id: str, props: dict, fn_id: str, event: str, at
 # -- events that refer to APIs --------------------------------------------------------------------
 def rest_api_event(ev, api_id: str, api: dict) -> None:
     """Checks SAM makes when it adds an Api event's method to its API (authorizers named exist)."""
+    api_props = api.get("Properties", {}) if isinstance(api, dict) else {}
+    managed = ev.ctx.apis.get(api_id, {}).get("managed") or (isinstance(api_props, dict)
+                                                             and api_props.get("MergeDefinitions"))
+    model = ev.props.get("RequestModel")
+    if managed and isinstance(model, dict) and model.get("Model"):
+        method, path, name = ev.props.get("Method"), ev.props.get("Path"), model.get("Model")
+        models = api_props.get("Models") if isinstance(api_props, dict) else None
+        where = f"on API method [{method}] for path [{path}]"
+        if not models:
+            raise ev.fail(f"Unable to set RequestModel [{name}] {where} because the related API does not define any "
+                          "Models.")
+        if not is_intrinsic(models) and not isinstance(models, dict):
+            raise ev.fail(f"Unable to set RequestModel [{name}] {where} because the related API Models defined is of "
+                          "invalid type.")
+        if not isinstance(name, str):
+            raise ev.fail(f"Unable to set RequestModel [{name}] {where} because the related API does not contain "
+                          "valid Models.")
+        if isinstance(models, dict) and not models.get(name):
+            raise ev.fail(f"Unable to set RequestModel [{name}] {where} because it wasn't defined in the API's "
+                          "Models.")
+        body, params = model.get("ValidateBody"), model.get("ValidateParameters")
+        if (body is not None or params is not None) and not all(isinstance(v, bool) for v in
+                                                                 (body or False, params or False)):
+            raise ev.fail(f"Unable to set Validator to RequestModel [{name}] {where} ValidateBody and "
+                          "ValidateParameters must be a boolean type, strings or intrinsics are not supported.")
     auth = ev.props.get("Auth")
     if not auth:
         return
@@ -195,20 +219,44 @@ def http_api_event(ev, api_id: Any, api: Any) -> None:
                       "'AuthorizationScopes' must be a list of strings.")
 
 
-def default_route_integrates(api: Any, fn_id: str) -> bool:
-    """An HttpApi whose OpenAPI `$default` any-method route already integrates this function:
-    SAM then adds no permission for the event (the definition's own grants it)."""
-    if not isinstance(api, dict):
+def has_definition(ctx: Ctx, api_id: Any, api: Any) -> bool:
+    """Whether SAM edits an OpenAPI body of this API (its own, or the one it makes when there is none)."""
+    if not isinstance(api, dict) or not str(api.get("Type", "")).startswith("AWS::Serverless::"):
         return False
-    body = api.get("Properties", {}).get("DefinitionBody") if isinstance(api.get("Properties"), dict) else None
+    props = api.get("Properties", {})
+    return isinstance(props, dict) and (props.get("DefinitionBody") is not None or props.get("__MANAGE_SWAGGER")
+                                        or ctx.apis.get(api_id, {}).get("managed", False))
+
+
+def default_route_functions(ctx: Ctx, api_id: Any, api: Any) -> set:
+    """Functions integrated on the `$default` any-method route of an HttpApi (OpenApiEditor.
+    is_integration_function_logical_id_match): SAM adds no permission for their other routes."""
+    info = ctx.apis.setdefault(api_id, {}) if isinstance(api_id, str) else {}
+    if "defaults" in info:
+        return info["defaults"]
+    found: set = set()
+    body = api.get("Properties", {}).get("DefinitionBody") if isinstance(api, dict) and \
+        isinstance(api.get("Properties"), dict) else None
     paths = body.get("paths") if isinstance(body, dict) else None
     route = paths.get("$default") if isinstance(paths, dict) else None
     method = route.get(X_ANY) if isinstance(route, dict) else None
     integration = method.get("x-amazon-apigateway-integration") if isinstance(method, dict) else None
     uri = integration.get("uri") if isinstance(integration, dict) else None
-    arn = uri.get("Fn::Sub") if isinstance(uri, dict) else None
-    text = arn if isinstance(arn, str) else arn[0] if isinstance(arn, list) and arn else None
-    return isinstance(text, str) and f"${{{fn_id}.Arn}}" in text
+    if isinstance(uri, dict):
+        contents = [uri]
+        if "Fn::If" in uri and isinstance(uri["Fn::If"], list):
+            contents = [c for c in uri["Fn::If"][1:] if not (isinstance(c, dict) and c.get("Ref") == "AWS::NoValue")]
+        ids = set()
+        for content in contents:
+            arn = content.get("Fn::Sub", "") if isinstance(content, dict) else ""
+            text = arn if isinstance(arn, str) else arn[0] if isinstance(arn, list) and arn and \
+                isinstance(arn[0], str) else ""
+            matches = re.findall(r"([A-Za-z0-9]+\.Arn)", text)
+            ids.add(matches[0].split(".Arn")[0] if matches else None)
+        if len(ids) == 1 and None not in ids:
+            found |= ids
+    info["defaults"] = found
+    return found
 
 
 # -- API resources ------------------------------------------------------------------------------
@@ -216,11 +264,23 @@ def expand_rest_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
     props = sam.get("Properties", LineDict())
     at = ctx.resource_line(api_id) or line_of(sam)
     schema = RESOURCES[REST]
+    version = props.get("OpenApiVersion")
+    if version is not None and not isinstance(version, str) and ctx.apis.get(api_id, {}).get("managed") \
+            and re.match(r"\A3(\.\d)(\.\d)?$", str(version)):
+        props = LineDict(props, line=line_of(props), key_lines=dict(getattr(props, "key_lines", {})))
+        props["OpenApiVersion"] = str(version)  # Globals.fix_openapi_definitions
     check_properties(ctx, props, schema, api_id, REST, sam)
     attrs = passthrough(sam)
     note = f"created by SAM: {api_id} (AWS::Serverless::Api)"
     if props.get("DefinitionBody") is not None and props.get("DefinitionUri") is not None:
         raise ctx.fail(at, api_id, "Specify either 'DefinitionUri' or 'DefinitionBody' property and not both.")
+    info = ctx.apis.get(api_id, {})
+    from permcheck.load.sam_api_checks import check_rest_api
+    checked = props
+    if info.get("managed"):
+        checked = LineDict(props, line=line_of(props))
+        checked["DefinitionBody"] = {"swagger": "2.0", "info": {}, "paths": {}}
+    check_rest_api(ctx, api_id, checked, at, bool(info.get("managed")), bool(info.get("events")))
     stage = props.get("StageName")
     if isinstance(stage, str) and not stage:
         raise ctx.fail(at, api_id, "StageName cannot be empty.")
@@ -289,6 +349,12 @@ def expand_http_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
     note = f"created by SAM: {api_id} (AWS::Serverless::HttpApi)"
     if props.get("DefinitionBody") is not None and props.get("DefinitionUri") is not None:
         raise ctx.fail(at, api_id, "Specify either 'DefinitionUri' or 'DefinitionBody' property and not both.")
+    from permcheck.load.sam_api_checks import check_http_api
+    checked = props
+    if ctx.apis.get(api_id, {}).get("managed"):
+        checked = LineDict(props, line=line_of(props))
+        checked["DefinitionBody"] = {"openapi": "3.0.1", "info": {}, "paths": {}}
+    check_http_api(ctx, api_id, checked, at)
     api: dict = {}
     if props.get("Name") is not None:
         api["Name"] = props["Name"]

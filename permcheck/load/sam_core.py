@@ -30,6 +30,15 @@ class SamError(InputError):
     """A template the SAM transform rejects (its message follows SAM's wording)."""
 
 
+class Unsupported(Exception):
+    """A SAM construct permcheck's expander does not know (a newer SAM may): the official
+    translator handles the template when it is installed, else this is a clean error."""
+
+    def __init__(self, line: int | None, what: str) -> None:
+        super().__init__(what)
+        self.line, self.what = line, what
+
+
 @dataclass
 class Ctx:
     """One template being expanded."""
@@ -190,6 +199,40 @@ def resolve_params(ctx: Ctx, value: Any) -> Any:
         return out
     if isinstance(value, list):
         return LineList([resolve_params(ctx, v) for v in value], line=line_of(value),
+                        item_lines=list(getattr(value, "item_lines", [])))
+    return value
+
+
+def resolve_mappings(ctx: Ctx, value: Any, at: object = None) -> Any:
+    """SAM's FindInMapAction (after parameter resolution): a FindInMap on this template's Mappings
+    becomes its value; a malformed one is SAM's error."""
+    value = resolve_params(ctx, value)
+    if isinstance(value, dict) and len(value) == 1 and "Fn::FindInMap" in value:
+        args = value["Fn::FindInMap"]
+        if not isinstance(args, list) or len(args) != 3:
+            raise ctx.fail(at if at is not None else value, None, "Structure of the SAM template is invalid. Invalid "
+                           f"FindInMap value {plain(args)}. FindInMap expects an array with 3 values.")
+        keys = [resolve_mappings(ctx, a, at) for a in args]
+        if not all(isinstance(k, str) for k in keys):
+            return value
+        mappings = ctx.template.get("Mappings") or {}
+        mapping = mappings.get(keys[0]) if isinstance(mappings, dict) else None
+        if keys[0] not in mappings:
+            return value
+        problem = f"Structure of the SAM template is invalid. Cannot use Fn::FindInMap on Mapping '{keys[0]}' " \
+                  "which is not a a two-level map."
+        if not isinstance(mapping, dict):
+            raise ctx.fail(at if at is not None else value, None, problem)
+        if keys[1] not in mapping:
+            return value
+        if not isinstance(mapping[keys[1]], dict):
+            raise ctx.fail(at if at is not None else value, None, problem)
+        return mapping[keys[1]].get(keys[2], value)
+    if isinstance(value, dict):
+        return LineDict({k: resolve_mappings(ctx, v, at) for k, v in value.items()}, line=line_of(value),
+                        key_lines=dict(getattr(value, "key_lines", {})))
+    if isinstance(value, list):
+        return LineList([resolve_mappings(ctx, v, at) for v in value], line=line_of(value),
                         item_lines=list(getattr(value, "item_lines", [])))
     return value
 

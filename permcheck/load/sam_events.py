@@ -85,9 +85,9 @@ def _event(ctx: Ctx, fn_id: str, name: str, event: dict, at: int | None, target:
            role: RoleBuilder) -> None:
     etype = event.get("Type")
     if not isinstance(etype, str) or etype not in FUNCTION_EVENTS:
-        if isinstance(etype, str) and etype:
-            raise ctx.fail(at, fn_id, f"Resource dict has missing or invalid value for key Type. Event Type is: "
-                                      f"{etype}.", name)
+        if isinstance(etype, str) and re.fullmatch(r"[A-Z][A-Za-z0-9]*", etype):
+            from permcheck.load.sam_core import Unsupported
+            raise Unsupported(at, f"event type {etype} ({fn_id}.Events.{name})")
         raise ctx.fail(at, fn_id, f"Resource dict has missing or invalid value for key Type. Event Type is: "
                                   f"{etype}.", name)
     props = event.get("Properties", LineDict(line=line_of(event, at)))
@@ -396,6 +396,7 @@ def _api(ev: Event) -> None:
     method = props.get("Method")
     method = method.lower() if isinstance(method, str) else method
     path = re.sub(r"^(.+)/$", r"\1", props.get("Path"))
+    path = re.sub(r"{([a-zA-Z0-9._-]+|[a-zA-Z0-9._-]+\+|proxy\+)}", "*", path)
     method_arn = "*" if method == "any" else method.upper()
     source_arn = sub(ev.arn("execute-api", f"${{__ApiId__}}/${{__Stage__}}/{method_arn}{path}"),
                      {"__ApiId__": props.get("RestApiId"), "__Stage__": "*"})
@@ -413,18 +414,24 @@ def _http_api(ev: Event) -> None:
         raise ev.fail("Property 'Path' should be a string." if not isinstance(path, str)
                       else "Property 'Method' should be a string.")
     sam_apis.http_api_event(ev, api_name, api)
+    lower = method.lower()
+    defaults = sam_apis.default_route_functions(ev.ctx, api_name, api)
+    raw_path = path
     path = re.sub(r"^(.+)/$", r"\1", path)
     if path == "$default":
         path = ""
-    elif sam_apis.default_route_integrates(api, ev.fn_id):
-        return
-    lower = method.lower()
+    elif ev.fn_id in defaults:
+        return  # the function already serves `$default` on this API: SAM adds no narrower permission
+    path = re.sub(r"{([a-zA-Z0-9._-]+|proxy\+)}", "*", path)
     method_arn = "*" if lower in ("any", X_ANY) else method.upper()
     resource_part = "${__ApiId__}/${__Stage__}"
     resource_part += path if lower == "any" and path == "/$default" else f"/{method_arn}{path}"
     source_arn = sub(ev.arn("execute-api", resource_part, partition="${AWS::Partition}"),
                      {"__ApiId__": api_id, "__Stage__": "*"})
     ev.permission("apigateway.amazonaws.com", source_arn=source_arn)
+    if raw_path == "$default" and lower in ("any", X_ANY) and ev.target.alias_id is None \
+            and sam_apis.has_definition(ev.ctx, api_name, api):
+        defaults.add(ev.fn_id)
 
 
 # -- EventBridge Scheduler ----------------------------------------------------------------------

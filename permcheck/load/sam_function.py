@@ -11,7 +11,7 @@ from typing import Any
 from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.sam_core import (
     Ctx, check_properties, get_att, is_if, is_no_value, key_line, logical_id_hash, node, passthrough, plain, ref,
-    resolve_params, resource, sub,
+    resolve_mappings, resolve_params, resource, sub,
 )
 from permcheck.load.sam_events import RoleBuilder, Target, destination_policy_for, function_events
 from permcheck.load.sam_policies import aws_managed, role_policies
@@ -39,6 +39,7 @@ def expand_function(ctx: Ctx, fn_id: str, sam: LineDict, deployments: dict) -> N
         _validate_dlq(ctx, fn_id, dlq, at)
     _tenancy(ctx, fn_id, props, at)
     _code(ctx, fn_id, props, at)
+    check_tags(ctx, fn_id, props, at)
 
     function: dict = {}
     if props.get("FunctionName"):
@@ -82,6 +83,19 @@ def expand_function(ctx: Ctx, fn_id: str, sam: LineDict, deployments: dict) -> N
         _emit_role(ctx, fn_id, props, role_builder, attrs, at)
     elif is_if(role_value):
         _conditional_role(ctx, fn_id, props, fn_resource, role_builder, attrs, at)
+
+
+RESERVED_TAGS = ("lambda:createdBy", "serverlessrepo:applicationId", "serverlessrepo:semanticVersion")
+
+
+def check_tags(ctx: Ctx, logical_id: str, props: dict, at: int | None) -> None:
+    """SamResourceMacro._check_tag: SAM sets these tags itself."""
+    tags = props.get("Tags")
+    for tag in RESERVED_TAGS:
+        if isinstance(tags, dict) and tag in tags:
+            raise ctx.fail(key_line(props, "Tags", at), logical_id, f"{tag} is a reserved Tag key name and cannot be "
+                                                                   "set on your resource. Please change the tag key "
+                                                                   "in the input.")
 
 
 def _validation_rules(ctx: Ctx, fn_id: str, props: dict, at: int | None) -> None:
@@ -160,7 +174,7 @@ def _s3_location(ctx: Ctx, logical_id: str, uri: Any, name: str, at: int | None)
         return
     if not isinstance(uri, str):
         raise ctx.fail(at, logical_id, f"'{name}' must be of type dict or string.")
-    if uri.startswith("{{resolve:"):
+    if "{{resolve:" in uri:
         raise ctx.fail(at, logical_id, f"Unsupported dynamic reference detected in '{name}'. Please consider using "
                                        "alternative 'FunctionCode' or 'Bucket' and 'Key' properties.")
     if "://" not in uri:
@@ -240,10 +254,10 @@ def _deployment_preference(ctx: Ctx, fn_id: str, props: dict, alias_id: str | No
     if not preference:
         return
     line = key_line(props, "DeploymentPreference", at)
-    enabled = resolve_params(ctx, preference.get("Enabled", True))
+    enabled = resolve_mappings(ctx, preference.get("Enabled", True), line)
     enabled = False if enabled in ("false", "False") else enabled
     if "PassthroughCondition" in preference:
-        value = resolve_params(ctx, preference["PassthroughCondition"])
+        value = resolve_mappings(ctx, preference["PassthroughCondition"], line)
         if value not in (True, "true", "True", False, "false", "False"):
             if is_intrinsic(value):
                 raise ctx.fail(line, fn_id, "Unsupported intrinsic: the only intrinsic functions supported for "

@@ -205,7 +205,8 @@ def expand_application(ctx: Ctx, app_id: str, sam: LineDict) -> None:
     at = ctx.resource_line(app_id) or line_of(sam)
     check_properties(ctx, props, RESOURCES["AWS::Serverless::Application"], app_id,
                      "AWS::Serverless::Application", sam)
-    location = props.get("Location")
+    from permcheck.load.sam_core import resolve_mappings
+    location = resolve_mappings(ctx, props.get("Location"), key_line(props, "Location", at))
     if isinstance(location, dict) and not _intrinsic(location):
         app = location.get("ApplicationId")
         version = location.get("SemanticVersion")

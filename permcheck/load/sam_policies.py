@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,10 @@ def role_policies(ctx: Ctx, policies: Any, props: dict, role_id: str, logical_id
             if arn not in managed:
                 managed.append(arn)
                 managed_lines.append(at)
+        elif isinstance(item, dict) and len(item) == 1 and isinstance(next(iter(item.values())), dict) and \
+                re.fullmatch(r"[A-Z][A-Za-z0-9]*Policy", str(next(iter(item)))):
+            from permcheck.load.sam_core import Unsupported
+            raise Unsupported(at, f"policy template {next(iter(item))} ({logical_id}.Policies[{index}])")
         else:
             raise ctx.fail(at, logical_id, f"Policy at index {index} in the 'Policies' property is not valid")
 

@@ -155,7 +155,7 @@ RESOURCES: dict[str, dict[str, tuple[bool, str]]] = {
     },
     "AWS::Serverless::SimpleTable": {
         "PointInTimeRecoverySpecification": (False, ANY), "PrimaryKey": (False, "dict[str]"),
-        "ProvisionedThroughput": (False, "dict[dict]"), "TableName": (False, "str|dict"), "Tags": (False, "dict"),
+        "ProvisionedThroughput": (False, "dict[int|dict]"), "TableName": (False, "str|dict"), "Tags": (False, "dict"),
         "SSESpecification": (False, "dict"),
     },
     "AWS::Serverless::LayerVersion": {
@@ -234,6 +234,8 @@ def shape_ok(value: object, shape: str) -> bool:
         return all(isinstance(i, (str, dict)) for i in items)
     if shape == "dict[dict]":
         return isinstance(value, dict) and all(isinstance(v, dict) for v in value.values())
+    if shape == "dict[int|dict]":
+        return isinstance(value, dict) and all(isinstance(v, (int, dict)) for v in value.values())
     if shape == "dict[str]":
         return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
     if shape == "list[str]":

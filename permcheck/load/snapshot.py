@@ -151,8 +151,8 @@ def document_policy(file: str, holder: LineDict, key: str, name: str, kind: Poli
         try:
             raw = json_document(raw)
         except ValueError as error:
-            raise InputError(Location(file, line),
-                             f"{key} of {name} is neither a JSON policy document nor URL-encoded JSON: {error}") from None
+            raise InputError(Location(file, line), f"{key} of {name} is neither a JSON policy document "
+                                                   f"nor URL-encoded JSON: {error}") from None
         return parse_policy(raw, name=name, kind=kind, location=Location(file, line))
     return parse_policy(raw, name=name, kind=kind, location=Location(file, line_of(raw, line)))
 

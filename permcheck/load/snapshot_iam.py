@@ -99,9 +99,10 @@ def load(file: str, document: LineDict, inventory: Inventory) -> None:
         inventory.accounts.add(account)
     for entry, line in entries(file, document, "RoleDetailList"):
         arn, account, name = _identity(file, entry, "role", "RoleName")
+        policies = _inline(file, entry, "RolePolicyList", name) + _attached(file, entry, managed)
         inventory.roles[arn] = Role(arn=arn, name=name, account=account, trust=_trust(file, entry, arn, name),
-                                    policies=_inline(file, entry, "RolePolicyList", name) + _attached(file, entry, managed),
-                                    boundary=_boundary(file, entry, managed), location=Location(file, line))
+                                    policies=policies, boundary=_boundary(file, entry, managed),
+                                    location=Location(file, line))
         inventory.accounts.add(account)
 
 
@@ -156,7 +157,8 @@ def _groups(file: str, entry: LineDict, arn: str, account: str, group_arns: dict
     policies the inputs do not hold: its membership may grant anything."""
     names = entry.get("GroupList") or []
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise InputError(Location(file, entry.line_of("GroupList")), f"GroupList of {arn} must be a list of group names")
+        raise InputError(Location(file, entry.line_of("GroupList")),
+                         f"GroupList of {arn} must be a list of group names")
     groups, unknown = [], []
     partition = arn.split(":", 2)[1]
     lines = getattr(names, "item_lines", [])
