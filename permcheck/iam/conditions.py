@@ -131,9 +131,18 @@ def candidate_contexts(key: str, clauses: list[tuple[str, tuple[PolicyValue, ...
         texts = [_text(p) for o, vals in ops if _KIND[o.base][0] == kind for p in vals if p is not None]
         return [x for x in map(parse, texts) if x is not None]
     if kinds & _STR_KINDS:
-        atoms = [a for o, vals in ops if (k := _KIND[o.base][0]) in _STR_KINDS
-                 for a in _validity_atoms(k) + tuple(a for p in vals if p is not None for a in _atoms(k, p))]
-        values |= _string_witnesses(list(dict.fromkeys(atoms)))
+        literals = [p for o, vals in ops if _KIND[o.base][0] in _STR_KINDS for p in vals]
+        if all(isinstance(p, str) and "*" not in p and "?" not in p for p in literals) and \
+                not any(o.base.endswith("IgnoreCase") or o.base in ("Bool", "BinaryEquals") for o, _ in ops):
+            # No wildcard, no case folding, no decoding: a value matters only by which literal it equals
+            # (the common `ArnLike aws:SourceArn <one ARN>`); add a well-formed ARN that is none.
+            values |= set(literals) | {"arn:permcheck:other:other:000000000000:other"}
+        elif (simple := _one_clause_witnesses(ops)) is not None:
+            values |= simple
+        else:
+            atoms = [a for o, vals in ops if (k := _KIND[o.base][0]) in _STR_KINDS
+                     for a in _validity_atoms(k) + tuple(a for p in vals if p is not None for a in _atoms(k, p))]
+            values |= _string_witnesses(list(dict.fromkeys(atoms)))
     for kind, parse in (("num", _num), ("date", _date)):
         values |= _ordered_candidates(parsed(kind, parse)) if kind in kinds else set()
     values |= _ip_candidates(parsed("ip", lambda t: _ip(t, True))) if "ip" in kinds else set()
@@ -159,6 +168,20 @@ def candidate_contexts(key: str, clauses: list[tuple[str, tuple[PolicyValue, ...
                 closure[j] = tuple(dict.fromkeys(closure[a] + closure[b]))
                 work.append(j)
     return out + [()] + [w if len(w) > 1 else w * 2 for w in closure.values()]
+
+
+def _one_clause_witnesses(ops: list) -> Optional[set[str]]:
+    """One string clause is one boolean: a value that makes it true and one that makes it false
+    decide it (the common `ArnLike aws:SourceArn arn:...:api/*/POST/x`). None: search instead."""
+    if len(ops) != 1 or _KIND[ops[0][0].base][0] not in _STR_KINDS:
+        return None
+    op, vals = ops[0]
+    tries = {"x", "arn:permcheck:other:other:000000000000:other"}
+    for p in vals:
+        if isinstance(p, str):
+            tries |= {p, p.replace("*", "").replace("?", "a"), p.replace("*", "a").replace("?", "a")}
+    truths = {_sat(op, v, vals) for v in tries}
+    return tries if truths == {True, False} else None
 
 
 def _sat(op: Operator, v: str, pvals: tuple[PolicyValue, ...]) -> bool:

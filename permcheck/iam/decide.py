@@ -19,7 +19,7 @@ import itertools
 from dataclasses import dataclass, field
 from enum import Enum
 
-from permcheck.iam import grants
+from permcheck.iam import fast_path, grants
 from permcheck.iam.grants import Grant, Live
 from permcheck.iam.request import CallerKind, Request
 from permcheck.model.location import InputError
@@ -55,6 +55,11 @@ class Organisation:
 
 def evaluate(request: Request, org: Organisation = Organisation()) -> Answer:
     """Decide one request exactly, or raise InputError when it depends on a malformed policy."""
+    return fast_path.answer(request, org) or evaluate_fully(request, org)
+
+
+def evaluate_fully(request: Request, org: Organisation = Organisation()) -> Answer:
+    """`evaluate` without the shortcut: every statement, every combination of condition values."""
     caller, target = request.caller, request.target
     layers = _layers(request, org)
     for _, policy in layers:

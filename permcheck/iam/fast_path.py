@@ -1,0 +1,84 @@
+"""A shortcut for the most common request in an account: an identity policy grants it outright.
+
+In a real account most answers of who-can-invoke are "this role's unconditional Allow on `*`
+(AdministratorAccess and the like), in the same account, with nothing else in the way". When
+nothing else *can* be in the way — no boundary, no organisation policies, no resource-policy
+statement that could name the caller, no Deny, no condition, no unknown — the answer is that
+Allow, and the full evaluation would find exactly the same statements. Anything else returns
+None and takes the full path. A property test checks both paths agree.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from permcheck.iam.match import any_match, negate
+from permcheck.iam.request import CallerKind, Request
+from permcheck.model.policy import Effect, Statement
+
+_ALLOWS: dict[tuple[int, str], tuple[object, Optional[tuple[Statement, ...]]]] = {}
+
+
+def answer(request: Request, org) -> "Optional[object]":
+    """The Answer when the shortcut applies, else None."""
+    from permcheck.iam.decide import Answer, Decision, _notes, _scps_apply
+    from permcheck.iam.grants import _action_match, principal_match
+
+    caller, target, action = request.caller, request.target, request.action
+    if caller.kind not in (CallerKind.ROLE, CallerKind.USER) or caller.identity is None or caller.boundary is not None:
+        return None
+    if _scps_apply(request, org) or org.rcps or target.policy_required:
+        return None
+    if target.account not in (None, caller.account):
+        return None
+    if target.policy is not None:
+        if target.policy.unknown is not None or target.policy.error:
+            return None
+        for statement in target.policy.statements:
+            if _action_match(statement, action) is False:
+                continue
+            hit, _ = principal_match(statement, caller)
+            if hit is not False or statement.not_principal:
+                return None  # it may name the caller: the full path decides
+    allows = _identity_allows(caller, action, _action_match)
+    if allows is None:
+        return None
+    hits = []
+    for statement in allows:
+        hit = any_match(statement.resources, target.arn)
+        hit = negate(hit) if statement.not_resource else hit
+        if hit is None:
+            return None
+        if hit:
+            hits.append(statement)
+    if hits:
+        return Answer(Decision.ALLOWED, (), tuple(dict.fromkeys(hits)), _notes(request))
+    return Answer(Decision.DENIED, (), (), _notes(request))
+
+
+def _identity_allows(caller, action: str, action_match) -> Optional[tuple[Statement, ...]]:
+    """The caller's identity statements for `action`, if all are plain Allows; else None."""
+    key = (id(caller), action)
+    cached = _ALLOWS.get(key)
+    if cached is not None and cached[0] is caller:
+        return cached[1]
+    found: Optional[tuple[Statement, ...]] = ()
+    for policy in caller.identity:
+        if policy.unknown is not None or policy.error:
+            found = None
+            break
+        for statement in policy.statements:
+            hit = action_match(statement, action)
+            if hit is False:
+                continue
+            if hit is None or statement.effect is Effect.DENY or statement.conditions or statement.resources is None \
+                    or any(not isinstance(r, str) or "${" in r for r in statement.resources):
+                found = None
+                break
+            found += (statement,)
+        if found is None:
+            break
+    if len(_ALLOWS) > 200_000:
+        _ALLOWS.clear()
+    _ALLOWS[key] = (caller, found)
+    return found
