@@ -1,0 +1,38 @@
+"""The shortcut for plain identity Allows gives exactly the full evaluation's answer."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from permcheck.iam import fast_path
+from permcheck.iam.decide import Organisation, evaluate_fully
+from permcheck.iam.request import Request, Target
+from permcheck.model.policy import PolicyKind
+from tests.iam.helpers import ACCOUNT, OTHER, ROLE, policy, role
+
+ACTIONS = ["lambda:InvokeFunction", "lambda:*", "*", "s3:GetObject", "lambda:Invoke*"]
+RESOURCES = ["*", "arn:aws:lambda:us-east-1:111111111111:function:f", "arn:aws:lambda:*:*:function:*",
+             "arn:aws:lambda:us-east-1:111111111111:function:g"]
+PRINCIPALS = [{"AWS": ROLE}, {"AWS": ACCOUNT}, {"Service": "sns.amazonaws.com"}, "*", {"AWS": OTHER}]
+
+statements = st.fixed_dictionaries({
+    "Effect": st.sampled_from(["Allow", "Allow", "Deny"]),
+    "Action": st.sampled_from(ACTIONS),
+    "Resource": st.sampled_from(RESOURCES),
+}, optional={"Condition": st.just({"StringEquals": {"aws:SourceAccount": OTHER}})})
+resource_statements = st.builds(lambda s, p: {**s, "Principal": p}, statements, st.sampled_from(PRINCIPALS))
+
+
+@settings(max_examples=300, deadline=None)
+@given(identity=st.lists(statements, min_size=1, max_size=4),
+       resource=st.lists(resource_statements, max_size=3),
+       action=st.sampled_from(["lambda:InvokeFunction", "s3:GetObject"]),
+       arn=st.sampled_from(RESOURCES[1:]),
+       account=st.sampled_from([ACCOUNT, OTHER, None]))
+def test_fast_path_agrees_with_full_evaluation(identity, resource, action, arn, account):
+    caller = role(policy(*identity))
+    target = Target(arn=arn, account=account,
+                    policy=policy(*resource, kind=PolicyKind.RESOURCE) if resource else None)
+    request = Request(caller=caller, action=action, target=target)
+    quick = fast_path.answer(request, Organisation())
+    if quick is not None:
+        assert quick == evaluate_fully(request, Organisation())
