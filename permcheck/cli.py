@@ -6,6 +6,7 @@ command that needs it, so `permcheck --help` and a pre-commit run stay fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -30,13 +31,33 @@ class Run:
             self.context[key.lower()] = self.context.get(key.lower(), ()) + (value,)
         self.closed = closed
 
-    def edges(self):
+    def edges(self, fmt: str = "text"):
         from permcheck.graph.edges import Edges
         from permcheck.graph.index import Index
         from permcheck.load.inputs import Options, load_inventory
 
-        inventory = load_inventory(self.paths, Options(self.account, self.region, self.parameters))
+        with progress_bar(fmt) as progress:
+            inventory = load_inventory(self.paths, Options(self.account, self.region, self.parameters), progress)
         return Edges(Index(inventory), context=self.context, closed=self.closed)
+
+
+@contextlib.contextmanager
+def progress_bar(fmt: str):
+    """A bar on stderr while inputs are read — only for people: text output to a terminal."""
+    if fmt != "text" or not sys.stdout.isatty() or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("reading inputs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.description}"))
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(file: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=file[-60:])
+        yield update
 
 
 def _pair_list(items, flag):
@@ -89,7 +110,7 @@ def who_can_invoke(function, paths, fmt, account, region, parameters, context, c
     """Every principal that may invoke FUNCTION, and why."""
     from permcheck.graph.query import who_can_invoke as query
 
-    edges = Run(paths, account, region, parameters, context, closed, config_path).edges()
+    edges = Run(paths, account, region, parameters, context, closed, config_path).edges(fmt)
     emit(query(edges, edges.index.function(function)), fmt, "who-can-invoke")
 
 
@@ -101,7 +122,7 @@ def what_can_access(principal, paths, fmt, account, region, parameters, context,
     """Everything PRINCIPAL (or FUNCTION's execution role) may access."""
     from permcheck.graph.query import what_can_access as query
 
-    edges = Run(paths, account, region, parameters, context, closed, config_path).edges()
+    edges = Run(paths, account, region, parameters, context, closed, config_path).edges(fmt)
     emit(query(edges, edges.index.caller(principal)), fmt, "what-can-access")
 
 
@@ -120,7 +141,7 @@ def can(principal, action, resource, paths, expect, fmt, account, region, parame
 
     if ":" not in action and action != "*":
         raise click.UsageError(f"ACTION must be service:action, not {action!r}")
-    edges = Run(paths, account, region, parameters, context, closed, config_path).edges()
+    edges = Run(paths, account, region, parameters, context, closed, config_path).edges(fmt)
     result = query(edges, edges.index.caller(principal), action, resource)
     emit(result, fmt, "can")
     if expect and result["decision"] != expect:

@@ -77,7 +77,11 @@ SNAPSHOT_KINDS = ("authorization-details", "list-functions", "get-policy")
 TEMPLATE_KINDS = ("cloudformation", "sam", "terraform-plan")
 
 
-def load_inventory(paths: list[str], options: Options) -> Inventory:
+Progress = "Callable[[str, int, int], None] | None"
+"""Told (file, files done, files in all) as inputs are read: the command line draws a bar."""
+
+
+def load_inventory(paths: list[str], options: Options, progress: Progress = None) -> Inventory:
     """Read every input into one inventory; raises InputError for what cannot be read.
 
     Snapshots are read first: templates are then analysed as deployed into `--account`, else
@@ -88,7 +92,7 @@ def load_inventory(paths: list[str], options: Options) -> Inventory:
     enabled = gc.isenabled()
     gc.disable()  # loading builds millions of acyclic objects: collections there are pure cost
     try:
-        inventory = _load_inventory(paths, options)
+        inventory = _load_inventory(paths, options, progress)
     finally:
         if enabled:
             gc.enable()
@@ -96,8 +100,8 @@ def load_inventory(paths: list[str], options: Options) -> Inventory:
     return inventory
 
 
-def _load_inventory(paths: list[str], options: Options) -> Inventory:
-    documents = read_inputs(paths)
+def _load_inventory(paths: list[str], options: Options, progress: Progress) -> Inventory:
+    documents = read_inputs(paths, progress)
     inventory = Inventory(region=options.region)
     from permcheck.load import snapshot
 
@@ -110,18 +114,23 @@ def _load_inventory(paths: list[str], options: Options) -> Inventory:
     order = {kind: i for i, kind in enumerate(("organizations-policy", *SNAPSHOT_KINDS, *TEMPLATE_KINDS, "policy"))}
     for file, kind, document in sorted(documents, key=lambda d: order[d[1]]):
         _load_one(file, kind, document, account, options, inventory)
+    if progress:
+        progress("", len(documents), len(documents))
     return inventory
 
 
 DEFAULT_ACCOUNT = "123456789012"
 
 
-def read_inputs(paths: list[str]) -> list[tuple[str, str, object]]:
+def read_inputs(paths: list[str], progress: Progress = None) -> list[tuple[str, str, object]]:
     """(file, kind, decoded document) for every input under `paths`."""
     from permcheck.load.decode import read_file
 
     documents = []
-    for file, named in walk(paths):
+    files = walk(paths)
+    for done, (file, named) in enumerate(files):
+        if progress:
+            progress(file, done, len(files))
         document = read_file(file)
         kind = kind_of(document)
         if kind is None:
