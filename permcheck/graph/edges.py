@@ -118,12 +118,14 @@ class Edges:
                 continue
             callers: dict[str, Caller] = {}
             for named in self.named_callers(role.trust.statements):
-                if isinstance(named, Caller) and named.kind is not CallerKind.ROOT:
-                    callers[named.arn] = named
-                elif isinstance(named, Caller):
-                    callers[named.arn] = named
+                if not isinstance(named, Caller):
+                    continue
+                callers[named.arn] = named
+                if named.kind in (CallerKind.ROOT, CallerKind.ANYONE):
+                    # a trust naming an account (or anyone) lets in the principals there whose
+                    # own policies allow sts:AssumeRole on the role
                     for entity in self.identity_candidates("sts:AssumeRole", arn):
-                        if entity.account == named.account:
+                        if named.kind is CallerKind.ANYONE or entity.account == named.account:
                             callers[str(entity.arn)] = self.index.caller_for_entity(entity)
             for caller in callers.values():
                 if caller.arn == arn:

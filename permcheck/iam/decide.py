@@ -70,7 +70,7 @@ def evaluate_fully(request: Request, org: Organisation = Organisation()) -> Answ
     lives = [live for name, policy in layers
              for live in grants.live_statements(name, policy, request, space, fixed)]
     keys = grants.open_keys(lives, fixed, request.closed)
-    axes = [(key, grants.candidates(key, lives, target.arn)) for key in keys] + space.axes()
+    axes = [(key, grants.candidates(key, lives, target.arn, fixed, set(keys))) for key in keys] + space.axes()
     total = 1
     for _, values in axes:
         total *= len(values)

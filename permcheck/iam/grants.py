@@ -108,7 +108,8 @@ def _live(layer: str, statement: Statement, request: Request, space: Space, fixe
         return None
     dynamic = False
     if statement.resources is not None:
-        if statement.version == "2012-10-17" and any(isinstance(r, str) and "${" in r for r in statement.resources):
+        if statement.version == "2012-10-17" and isinstance(request.target.arn, str) and \
+                any(isinstance(r, str) and "${" in r for r in statement.resources):
             dynamic = True
         else:
             hit = any_match(statement.resources, request.target.arn)
@@ -116,10 +117,15 @@ def _live(layer: str, statement: Statement, request: Request, space: Space, fixe
                 return None
     grant = None
     if statement.principals is not None:
-        hit, grant = principal_match(statement, request.caller)
         if statement.not_principal:
-            hit, grant = negate(hit), Grant.DIRECT
-        if not need(hit, statement.principals[0].value if hit is None else None, "principal"):
+            hit, grant = negate(not_principal_exempts(statement, request.caller)), Grant.DIRECT
+        else:
+            hit, grant = principal_match(statement, request.caller)
+        if statement.not_principal and hit is None:
+            who = request.caller.session_arn or request.caller.arn
+            pending.append(f"whether NotPrincipal in {statement.policy} exempts {who} "
+                           "(AWS may check its account, role and session)")
+        elif not need(hit, statement.principals[0].value if hit is None else None, "principal"):
             return None
     clauses, symbolic = [], []
     for clause in statement.conditions:
@@ -223,6 +229,34 @@ def _names(ptype: PrincipalType, value: str, caller: Caller) -> Optional[Grant]:
     return None
 
 
+def not_principal_exempts(statement: Statement, caller: Caller) -> Optional[bool]:
+    """Is the caller among the exceptions of a NotPrincipal element?
+
+    AWS may check the caller's account, then its role or user, then the role session: the
+    caller is safely exempt only when each of them is listed. A caller whose own role or user
+    is not listed is not an exception. When the caller is listed but not all of its chain,
+    AWS "might" deny (NotPrincipal page): that is left open, never guessed.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+    """
+    listed = {str(p.value) for p in statement.principals or ()}
+    if "*" in listed or any(not isinstance(p.value, str) for p in statement.principals or ()):
+        return True if "*" in listed else None
+    if caller.kind in (CallerKind.SERVICE, CallerKind.ANYONE, CallerKind.FEDERATED):
+        return caller.arn in listed
+    partition = caller.arn.split(":")[1] if caller.arn.startswith("arn:") else "aws"
+    chain = [f"arn:{partition}:iam::{caller.account}:root"]
+    if caller.kind in (CallerKind.ROLE, CallerKind.USER):
+        chain.append(caller.arn)
+    if caller.kind is CallerKind.ROLE:
+        chain.append(caller.session_arn)  # None: a session whose name the inputs do not know
+    hits = [identity in listed for identity in chain]
+    if all(hits):
+        return True
+    if not any(hits[1:]) and len(chain) > 1:
+        return False  # the caller itself is not an exception: the Deny applies (the page's intent)
+    return None if any(hits) else False
+
+
 def applies(live: Live, context: dict, atoms: dict, resource: str) -> bool:
     """Does this statement apply for one fully known context and atom assignment?"""
     for atom, required in live.guards:
@@ -278,16 +312,33 @@ def open_keys(lives: list[Live], fixed: dict, closed: bool) -> list[str]:
     return sorted(k for k in keys if k not in fixed)
 
 
-def candidates(key: str, lives: list[Live], resource: str) -> list:
-    """Representative values of `key` (None: absent) for the statements that mention it."""
-    clauses, multivalued = [], False
+def placeholder(key: str) -> str:
+    """The value tried for an open key that a policy variable refers to (`${key}`)."""
+    return f"permcheck-value-of-{key}"
+
+
+def candidates(key: str, lives: list[Live], resource: str, fixed: dict, open_set: set[str]) -> list:
+    """Representative values of `key` (None: absent) for the statements that mention it.
+
+    A condition value with a policy variable is compared with that variable's value: it is
+    filled from the request where known, else with the placeholder the variable's own key
+    also takes, so "equal to ${aws:PrincipalTag/team}" is tried both ways.
+    """
+    fill = {**{k: (placeholder(k),) for k in open_set}, **fixed}
+    clauses, multivalued, referenced = [], False, False
     for live in lives:
         for clause in live.clauses:
+            texts = tuple(str(v) for v in clause.values)
             if clause.key.lower() == key:
-                clauses.append((clause.operator, tuple(str(v) for v in clause.values)))
+                if live.statement.version == "2012-10-17":
+                    texts = tuple(variables.substitute(t, fill, version=live.statement.version) or t for t in texts)
+                clauses.append((clause.operator, texts))
                 multivalued |= clause.operator.startswith(("ForAnyValue:", "ForAllValues:"))
+            referenced |= any(key in (k.lower() for k in variables.find_variables(t, version=live.statement.version))
+                              for t in texts)
     found = list(_candidate_contexts(key, tuple(clauses), multivalued))
-    for extra in _variable_values(key, lives, resource):
+    extras = _variable_values(key, lives, resource) + ([placeholder(key)] if referenced else [])
+    for extra in extras:
         if (extra,) not in found:
             found.append((extra,))
     if None not in found:
@@ -347,6 +398,17 @@ def condition_entries(lives: list[Live], keys: list[str], space: Space) -> list[
                 if marker not in seen:
                     seen.add(marker)
                     out.append(entry)
+    for live in lives:
+        if not live.dynamic_resources:
+            continue
+        for pattern in live.statement.resources:
+            for name in variables.find_variables(str(pattern), version=live.statement.version):
+                if name.lower() in open_set:
+                    entry = {"operator": "PolicyVariable", "key": name, "values": [str(pattern)],
+                             "effect": live.statement.effect.value}
+                    if repr(entry) not in seen:
+                        seen.add(repr(entry))
+                        out.append(entry)
     for reason, _ in space.atoms:
         out.append({"unknown": reason})
     return out

@@ -48,7 +48,7 @@ def match(pattern: object, value: object, ignore_case: bool = False) -> Tri:
         return True if pattern == "*" else None
     if isinstance(pattern, Sym):
         if isinstance(value, Sym):
-            return True if pattern == value else None  # the same unresolved value: same resource
+            return _match_symbolic_pair(pattern, value, ignore_case)
         return None if wildcard_match(_as_pattern(pattern), value, ignore_case) else False
     if isinstance(value, Sym):
         return _match_symbolic_value(pattern, value, ignore_case)
@@ -67,6 +67,24 @@ def _match_symbolic_value(pattern: str, value: Sym, ignore_case: bool) -> Tri:
     if (a.lower() != b.lower()) if ignore_case else (a != b):
         return False
     return None
+
+
+def _match_symbolic_pair(pattern: Sym, value: Sym, ignore_case: bool) -> Tri:
+    """Two partly unknown strings: decided when they differ only after a common start.
+
+    `arn:…:function:${?name}:live` against `arn:…:function:${?name}` shares everything up to the
+    unknown name; what follows (`:live` against nothing) decides. A common start with a wildcard
+    in it could match across parts, so it is not stripped.
+    """
+    if pattern == value:
+        return True
+    a, b = list(pattern.parts), list(value.parts)
+    while a and b and a[0] == b[0] and (isinstance(a[0], Unknown) or not ("*" in a[0] or "?" in a[0])):
+        a.pop(0)
+        b.pop(0)
+    if any(isinstance(p, Unknown) for p in a + b):
+        return None
+    return wildcard_match("".join(a), "".join(b), ignore_case)
 
 
 def any_match(patterns: tuple, value: object, ignore_case: bool = False) -> Tri:

@@ -35,12 +35,19 @@ def load(load_) -> None:
                                    replaced=None)
         by_logical[logical_id] = str(arn)
 
-    def function_for(raw: object, resolved: object) -> tuple[dict, str | None]:
+    resources = load_.template.get("Resources", {})
+
+    def function_for(raw: object, resolved: object, at: object = None) -> tuple[dict, str | None]:
         """The function a FunctionName/TargetFunctionArn names, and its qualifier."""
         if isinstance(raw, dict):
             ref = raw.get("Ref") or (raw.get("Fn::GetAtt") or [None])[0]
             if isinstance(ref, str) and ref in by_logical:
                 return functions[by_logical[ref]], None
+            target = resources.get(ref) if isinstance(ref, str) else None
+            if isinstance(target, dict) and target.get("Type") in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+                return _qualified_function(ref, target)
+        if not isinstance(resolved, (str, Sym, Unknown)):
+            raise InputError(load_.location(at), f"a function name or ARN must be a string, not {resolved!r}")
         arn, qualifier = function_arn(resolved, load_.deployment)
         key = str(arn)
         for entry in functions.values():
@@ -52,9 +59,18 @@ def load(load_) -> None:
                               logical_id=None, location=None, statements=[], urls=[], qualifiers=[], replaced=None)
         return functions[key], qualifier
 
+    def _qualified_function(logical_id: str, alias: dict) -> tuple[dict, str | None]:
+        """An alias or version (`Ref` to it): its function, and its name or version as qualifier."""
+        raw = alias.get("Properties", {})
+        entry, _ = function_for(raw.get("FunctionName"), load_.resolver.resolve(raw.get("FunctionName")), alias)
+        if alias["Type"] == "AWS::Lambda::Alias":
+            name = load_.resolver.resolve(raw.get("Name"))
+            return entry, name if isinstance(name, str) else f"${{alias {logical_id}}}"
+        return entry, f"${{version {logical_id}}}"  # a version number CloudFormation assigns
+
     for logical_id, resource, props in load_.resources("AWS::Lambda::Permission"):
         raw = resource.get("Properties", {})
-        entry, qualifier = function_for(raw.get("FunctionName"), props.get("FunctionName"))
+        entry, qualifier = function_for(raw.get("FunctionName"), props.get("FunctionName"), resource)
         resource_arn = entry["arn"] if qualifier is None else _qualified(entry["arn"], qualifier)
         if qualifier:
             entry["qualifiers"].append(qualifier)
@@ -64,9 +80,13 @@ def load(load_) -> None:
         raw = resource.get("Properties", {})
         if raw.get("TargetFunctionArn") is None:
             raise InputError(load_.location(resource), f"AWS::Lambda::Url {logical_id} has no TargetFunctionArn")
-        entry, _ = function_for(raw.get("TargetFunctionArn"), props.get("TargetFunctionArn"))
-        entry["urls"].append(FunctionUrl(auth_type=props.get("AuthType", Unknown("AuthType")),
-                                         qualifier=props.get("Qualifier"), location=load_.location(resource)))
+        entry, via_alias = function_for(raw.get("TargetFunctionArn"), props.get("TargetFunctionArn"), resource)
+        auth = props.get("AuthType")
+        if not isinstance(auth, (str, Sym, Unknown)):
+            raise InputError(load_.location(resource), f"AWS::Lambda::Url {logical_id}: AuthType must be AWS_IAM or NONE")
+        entry["urls"].append(FunctionUrl(auth_type=auth,
+                                         qualifier=props.get("Qualifier") or via_alias,
+                                         location=load_.location(resource)))
     for logical_id, resource, props in load_.resources("AWS::Lambda::Alias"):
         raw = resource.get("Properties", {})
         entry, _ = function_for(raw.get("FunctionName"), props.get("FunctionName"))

@@ -73,6 +73,9 @@ def load_template(file: str, template: LineDict, deployment: Deployment,
         if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
             raise InputError(Location(file, line_of(resource, line_of(resources))),
                              f"resource {logical_id} has no Type")
+        if resource["Type"].startswith("AWS::Serverless::"):  # SAM without its Transform: CloudFormation refuses it
+            raise InputError(Location(file, line_of(resource)), f"resource {logical_id} is {resource['Type']}, but "
+                             "the template has no Transform: AWS::Serverless-2016-10-31")
     load = TemplateLoad(file, template, TemplateResolver(template, file, deployment, parameters),
                         deployment, inventory)
     inventory.accounts.add(deployment.account)
@@ -96,7 +99,7 @@ def managed_policy_by_arn(load: TemplateLoad, arn: object, kind: PolicyKind = Po
     return unknown_policy(text, kind, f"customer managed policy {text} is not in the inputs")
 
 
-def attached_here(policy: Policy, where: Location) -> Policy:
+def attached_here(policy: Policy, where: Location, how: str | None = None) -> Policy:
     """A managed policy as seen from where the template attaches it.
 
     Its statements have no lines of their own (AWS's catalog, or another resource), so a
@@ -104,7 +107,7 @@ def attached_here(policy: Policy, where: Location) -> Policy:
     """
     if policy.location.file == where.file and policy.unknown is None:
         return policy  # a ManagedPolicy of this template: its own lines are better
-    note = f"in {policy.name}, attached here"
+    note = f"in {policy.name}, attached here" + (f" ({how})" if how else "")
     statements = tuple(s.model_copy(update={"location": where, "source_note": note}) for s in policy.statements)
     return policy.model_copy(update={"location": where, "statements": statements})
 
@@ -144,9 +147,19 @@ def _principal_logical_id(load: TemplateLoad, item: object, kind: str) -> str:
     return f"name:{kind}:{name}"
 
 
+def _list(load: TemplateLoad, props: dict, key: str, resource: dict) -> list:
+    """A list-valued property; anything else is an input error (CloudFormation rejects it)."""
+    value = props.get(key) or []
+    if isinstance(value, (Unknown, Sym)):
+        return [value]
+    if not isinstance(value, list):
+        raise InputError(load.location(props, resource), f"{key} must be a list")
+    return value
+
+
 def _inline(load: TemplateLoad, props: dict, resource: dict) -> list[Policy]:
     out = []
-    for item in props.get("Policies") or []:
+    for item in _list(load, props, "Policies", resource):
         if isinstance(item, dict):
             name = str(item.get("PolicyName", "inline"))
             out.append(load.policy(item.get("PolicyDocument"), name, PolicyKind.IDENTITY, item))
@@ -157,12 +170,10 @@ def _inline(load: TemplateLoad, props: dict, resource: dict) -> list[Policy]:
 
 def _identity(load: TemplateLoad, logical_id: str, props: dict, resource: dict) -> tuple[Policy, ...]:
     policies = _inline(load, props, resource)
-    arns = props.get("ManagedPolicyArns") or []
-    if isinstance(arns, (Unknown, Sym)):
-        arns = [arns]
+    arns = _list(load, props, "ManagedPolicyArns", resource)
     for index, arn in enumerate(arns):
         line = arns.line_of(index) if isinstance(arns, LineList) else line_of(props)
-        policies.append(attached_here(managed_policy_by_arn(load, arn), Location(load.file, line)))
+        policies.append(attached_here(managed_policy_by_arn(load, arn), Location(load.file, line), load.note))
     policies += load.attached.get(logical_id, [])
     return tuple(policies)
 

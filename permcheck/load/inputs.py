@@ -154,6 +154,22 @@ def _load_one(file: str, kind: str, document: LineDict, account: str, options: O
                             "aws-us-gov" if options.region.startswith("us-gov-") else "aws",
                             stack_name=stack if stack else Unknown(f"stack name of {file}"), source=file)
     inventory.partition = deployment.partition
+    try:
+        _dispatch(file, kind, document, deployment, options, inventory)
+    except InputError:
+        raise
+    except ValueError as error:
+        from pydantic import ValidationError
+        if not isinstance(error, ValidationError):
+            raise
+        # a value of a shape the model refuses, which a loader let through: still an input error
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise InputError(Location(file, line_of(document, 1)), f"cannot read this input: {where}: {first['msg']}") \
+            from None
+
+
+def _dispatch(file: str, kind: str, document: LineDict, deployment, options: Options, inventory: Inventory) -> None:
     if kind == "cloudformation":
         from permcheck.load.cloudformation import load_template
         load_template(file, document, deployment, options.parameters, inventory)

@@ -48,6 +48,11 @@ def expand_sam(file: str, template: LineDict, deployment: Any, parameters: dict[
     """The CloudFormation a SAM template deploys as (the parts that grant access)."""
     try:
         return _expand(file, template, deployment, parameters)
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError, RecursionError) as error:
+        # Never a traceback (the contract): a template this expander trips on is refused, cleanly.
+        raise InputError(Location(file, line_of(template, 1)),
+                         f"permcheck's SAM expander failed on this template ({type(error).__name__}: {error}); "
+                         "this is a bug in permcheck, please report it") from None
     except Unsupported as gap:
         from permcheck.load import sam_official
         if sam_official.available():
@@ -228,7 +233,7 @@ def _apply_globals(ctx: Ctx, globals_: dict, logical_id: str, res: LineDict) -> 
     if ignore:
         if ignore == "*":
             return res
-        if not isinstance(ignore, list):
+        if not isinstance(ignore, list) or not all(isinstance(k, str) for k in ignore):
             raise ctx.fail(ctx.resource_line(logical_id), logical_id,
                            f"Resource {logical_id} has invalid resource attribute 'IgnoreGlobals'.")
         for key in ignore:

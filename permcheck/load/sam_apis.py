@@ -138,7 +138,7 @@ def rest_api_event(ev, api_id: str, api: dict) -> None:
     if not isinstance(auth, dict):
         raise ev.fail("Property 'Auth' should be a map.")
     api_props = api.get("Properties", {}) if isinstance(api, dict) else {}
-    if not isinstance(api_props, dict) or not api.get("Type", "").startswith("AWS::Serverless::"):
+    if not isinstance(api_props, dict) or not str(api.get("Type", "")).startswith("AWS::Serverless::"):
         return
     api_auth = resolve_params(ev.ctx, api_props.get("Auth")) or {}
     managed = api_props.get("__MANAGE_SWAGGER") or api_props.get("MergeDefinitions") or \
@@ -377,17 +377,65 @@ def expand_http_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
         raise ctx.fail(at, api_id, "Property 'Auth' should be a map.")
     authorizers = _authorizers(ctx, api_id, auth, at, rest=False)
     for name, config in authorizers.items():
-        if "OpenIdConnectUrl" in config:
-            raise ctx.fail(at, api_id, f"'OpenIdConnectUrl' is no longer a supported property for authorizer "
-                                       f"'{name}'. Please refer to the AWS SAM documentation.")
-        if config.get("FunctionArn") is not None and not config.get("AuthorizerPayloadFormatVersion"):
-            raise ctx.fail(at, api_id, f"{name} Lambda Authorizer must define 'AuthorizerPayloadFormatVersion'.")
+        _http_authorizer(ctx, api_id, name, config, at)
         if not config.get("FunctionArn") or not config.get("EnableFunctionDefaultPermissions"):
             continue
         line = key_line(auth.get("Authorizers"), name, at)
         source_arn = sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
                          "${__ApiId__}/authorizers/*", {"__ApiId__": ref(api_id)})
         _authorizer_permission(ctx, api_id, name, config["FunctionArn"], source_arn, line, attrs)
+
+
+HTTP_AUTHORIZER_PROPERTIES = {
+    "JWT": {"AuthorizationScopes", "JwtConfiguration", "IdentitySource"},
+    "REQUEST": {"FunctionArn", "FunctionInvokeRole", "Identity", "AuthorizerPayloadFormatVersion",
+                "EnableSimpleResponses", "EnableFunctionDefaultPermissions"},
+}
+HTTP_AUTHORIZER_HINTS = {
+    "AuthorizationScopes": "OAuth2 Authorizer", "JwtConfiguration": "OAuth2 Authorizer",
+    "IdentitySource": "OAuth2 Authorizer. For Lambda Authorizer, use the 'Identity' property instead",
+}
+
+
+def _http_authorizer(ctx: Ctx, api_id: str, name: str, config: dict, at: int | None) -> None:
+    """ApiGatewayV2Authorizer's checks (model/apigatewayv2.py)."""
+    if "OpenIdConnectUrl" in config:
+        raise ctx.fail(at, api_id, f"'OpenIdConnectUrl' is no longer a supported property for authorizer "
+                                   f"'{name}'. Please refer to the AWS SAM documentation.")
+    enable = config.get("EnableFunctionDefaultPermissions")
+    if enable is not None and not isinstance(enable, bool):
+        raise ctx.fail(at, api_id, f"Property 'Authorizers.{name}.EnableFunctionDefaultPermissions' should be a "
+                                   "boolean.")
+    kind = "JWT" if config.get("JwtConfiguration") else "REQUEST"
+    scopes = config.get("AuthorizationScopes")
+    if scopes is not None and not isinstance(scopes, list):
+        raise ctx.fail(at, api_id, "AuthorizationScopes must be a list.")
+    for key in ("AuthorizationScopes", "JwtConfiguration", "IdentitySource", "FunctionArn", "FunctionInvokeRole",
+                "Identity", "AuthorizerPayloadFormatVersion", "EnableSimpleResponses",
+                "EnableFunctionDefaultPermissions"):
+        if config.get(key) is not None and key not in HTTP_AUTHORIZER_PROPERTIES[kind]:
+            raise ctx.fail(at, api_id, f"{key} is only supported for {HTTP_AUTHORIZER_HINTS.get(key, 'Lambda Authorizer')}.")
+    if kind == "JWT":
+        if not config.get("IdentitySource"):
+            raise ctx.fail(at, api_id, f"{name} OAuth2 Authorizer must define 'IdentitySource'.")
+        if not isinstance(config.get("JwtConfiguration"), dict) and not is_intrinsic(config.get("JwtConfiguration")):
+            raise ctx.fail(at, api_id, "Property 'JwtConfiguration' should be a map.")
+        return
+    if not config.get("FunctionArn"):
+        raise ctx.fail(at, api_id, f"{name} Lambda Authorizer must define 'FunctionArn'.")
+    if not config.get("AuthorizerPayloadFormatVersion"):
+        raise ctx.fail(at, api_id, f"{name} Lambda Authorizer must define 'AuthorizerPayloadFormatVersion'.")
+    identity = config.get("Identity")
+    if identity is not None:
+        if not isinstance(identity, dict):
+            raise ctx.fail(at, api_id, f"Property 'Auth.Authorizers.{name}.Identity' should be a map.")
+        for key in ("Headers", "QueryStrings", "StageVariables", "Context"):
+            values = identity.get(key)
+            if values and (not isinstance(values, list) or not all(isinstance(v, str) for v in values)):
+                index = next((i for i, v in enumerate(values) if not isinstance(v, str)), 0) \
+                    if isinstance(values, list) else None
+                where = f"{key}[{index}]" if index is not None else key
+                raise ctx.fail(at, api_id, f"Property 'Authorizers.{name}.Identity.{where}' should be a string.")
 
 
 def expand_websocket_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:

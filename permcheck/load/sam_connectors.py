@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from permcheck.load.nodes import LineDict, line_of
-from permcheck.load.sam_core import Ctx, check_properties, key_line, logical_id_of, node, ref, resource
+from permcheck.load.sam_core import Ctx, check_properties, key_line, logical_id_of, ref, resource
 from permcheck.load.sam_policies import DATA
 from permcheck.load.sam_schema import RESOURCES
 
@@ -124,7 +124,8 @@ def _reference(ctx: Ctx, connector_id: str, obj: Any, other: Any, at: int | None
     if isinstance(role_input, str):
         role = properties.get(role_input)
     elif isinstance(role_input, dict) and role_input.get("Function") == "GetEventsRuleRole":
-        for item in properties.get("Targets", []) or []:
+        targets = properties.get("Targets", [])
+        for item in targets if isinstance(targets, list) else []:
             if not isinstance(item, dict):
                 continue
             arn = item.get("Arn")
@@ -145,7 +146,10 @@ def _generate(ctx: Ctx, connector_id: str, props: dict, source: dict, destinatio
     if not profile:
         raise ctx.fail(at, connector_id, f"Unable to create connector from {source['type']} to {destination['type']}; "
                                          "it's not supported or the template is invalid.")
-    permissions = sorted(set(props.get("Permissions") or []))
+    permissions = props.get("Permissions") or []
+    if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
+        raise ctx.fail(at, connector_id, "Type of property 'Permissions' is invalid.")
+    permissions = sorted(set(permissions))
     properties = profile["Properties"]
     categories = properties["AccessCategories"]
     valid = ", ".join(categories)

@@ -26,6 +26,17 @@ PASSTHROUGH_ATTRIBUTES = ("Condition", "DeletionPolicy", "UpdateReplacePolicy")
 LOGICAL_ID = re.compile(r"^[A-Za-z0-9]+$")
 
 
+NOTE_PREFIX = "created by SAM"
+_NOTE = re.compile(r"^created by SAM(?: \(official transform\))?: ([A-Za-z0-9]+)")
+
+
+def sam_logical_id(note: str | None) -> str | None:
+    """The SAM resource a `PermcheckSource` note names ("created by SAM: Fn.Events.Api (Api)" → "Fn"):
+    the resource a finding about a SAM-created grant should name (the contract's `resource`)."""
+    match = _NOTE.match(note or "")
+    return match.group(1) if match else None
+
+
 class SamError(InputError):
     """A template the SAM transform rejects (its message follows SAM's wording)."""
 
@@ -74,6 +85,19 @@ class Ctx:
     # -- output ---------------------------------------------------------------------------
     def add(self, logical_id: str, resource: LineDict, sam_id: str, at: object = None) -> None:
         """Add a generated resource; SAM refuses to overwrite one the template defines."""
+        if not isinstance(logical_id, str) or not LOGICAL_ID.match(logical_id):
+            raise self.fail(at if at is not None else resource, sam_id,
+                            f"the logical id SAM would give a generated resource ({plain(logical_id)!r}) is not "
+                            "alphanumeric")
+        if resource.get("Type") == "AWS::Lambda::Permission":
+            props = resource.get("Properties", {})
+            for key in ("FunctionName", "Principal", "SourceArn", "SourceAccount", "EventSourceToken"):
+                value = props.get(key)
+                if value is None and key in ("FunctionName", "Principal") or \
+                        value is not None and not isinstance(value, str) and not sam_schema.is_intrinsic(value):
+                    raise self.fail(at if at is not None else resource, sam_id,
+                                    f"the permission SAM writes ({logical_id}) would have a {key} that is neither a "
+                                    "string nor an intrinsic function, which CloudFormation rejects")
         original = self.template.get("Resources", {})
         if logical_id in original and logical_id != sam_id and original[logical_id] is not None \
                 and not _is_sam(original[logical_id]):
@@ -118,7 +142,7 @@ def resource(rtype: str, props: dict | None, line: int | None, note: str,
     """A generated resource at `line` with its `PermcheckSource` note."""
     out = LineDict({"Type": rtype}, line=line, key_lines={"Type": line})
     if props is not None:
-        out["Properties"] = node(props, line)
+        out["Properties"] = node({k: v for k, v in props.items() if v is not None}, line)
         out.key_lines["Properties"] = line
     for key, value in (attributes or {}).items():
         if value is not None:

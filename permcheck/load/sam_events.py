@@ -17,8 +17,7 @@ from typing import Any
 
 from permcheck.load.nodes import LineDict, line_of
 from permcheck.load.sam_core import (
-    Ctx, check_properties, expect_map, get_att, is_if, is_no_value, key_line, logical_id_hash, node, ref,
-    resource, sub,
+    Ctx, check_properties, expect_map, get_att, key_line, logical_id_hash, node, ref, resource, sub,
 )
 from permcheck.load.sam_policies import aws_managed
 from permcheck.load.sam_schema import FUNCTION_EVENTS, is_intrinsic
@@ -83,6 +82,9 @@ def function_events(ctx: Ctx, fn_id: str, props: dict, target: Target, role: Rol
 
 def _event(ctx: Ctx, fn_id: str, name: str, event: dict, at: int | None, target: Target,
            role: RoleBuilder) -> None:
+    if not isinstance(event, dict):
+        raise ctx.fail(at, fn_id, "Resource dict has missing or invalid value for key Type. Event Type is: None.",
+                       name)
     etype = event.get("Type")
     if not isinstance(etype, str) or etype not in FUNCTION_EVENTS:
         if isinstance(etype, str) and re.fullmatch(r"[A-Z][A-Za-z0-9]*", etype):

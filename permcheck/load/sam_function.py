@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.sam_core import (
     Ctx, check_properties, get_att, is_if, is_no_value, key_line, logical_id_hash, node, passthrough, plain, ref,
-    resolve_mappings, resolve_params, resource, sub,
+    resolve_mappings, resolve_params, resource,
 )
 from permcheck.load.sam_events import RoleBuilder, Target, destination_policy_for, function_events
 from permcheck.load.sam_policies import aws_managed, role_policies
 from permcheck.load.sam_schema import RESOURCES, is_intrinsic
 
 ALIAS_NAME = re.compile(r"(?!^[0-9]+$)([a-zA-Z0-9\-_]+)$")
-S3_URI = re.compile(r"^s3://([^/]+)/(.+?)(\?versionId=(.+))?$")
 
 
 def lambda_trust() -> dict:
@@ -163,25 +163,58 @@ def _code(ctx: Ctx, fn_id: str, props: dict, at: int | None) -> None:
             raise ctx.fail(at, fn_id, "Runtime, Handler, Layers cannot be present when PackageType is of type `Image`")
 
 
-def _s3_location(ctx: Ctx, logical_id: str, uri: Any, name: str, at: int | None) -> None:
-    """construct_s3_location_object: an s3:// URI, or a mapping with Bucket and Key."""
+def _s3_location(ctx: Ctx, logical_id: str, uri: Any, name: str, at: int | None) -> dict | None:
+    """construct_s3_location_object: an s3:// URI, or a mapping with Bucket and Key → the S3 pointer.
+    A string without a scheme is a local path that `sam build`/`sam deploy` upload first (cfn-lint
+    treats it the same way): None."""
     if isinstance(uri, dict):
-        if is_intrinsic(uri):
-            raise ctx.fail(at, logical_id, f"'{name}' is not a valid S3 Uri of the form 's3://bucket/key' with "
-                                           "optional versionId query parameter.")
         if not uri.get("Bucket") or not uri.get("Key"):
             raise ctx.fail(at, logical_id, f"'{name}' requires Bucket and Key properties to be specified.")
-        return
+        pointer = {"S3Bucket": uri["Bucket"], "S3Key": uri["Key"]}
+        if uri.get("Version"):
+            pointer["S3ObjectVersion"] = uri["Version"]
+        return pointer
     if not isinstance(uri, str):
         raise ctx.fail(at, logical_id, f"'{name}' must be of type dict or string.")
-    if "{{resolve:" in uri:
+    if re.search(r"{{resolve:(ssm|ssm-secure|secretsmanager):[a-zA-Z0-9_.\-/]+(:\d+)?}}", uri) and \
+            "/" in re.search(r"{{resolve:[^}]*}}", uri).group(0):
         raise ctx.fail(at, logical_id, f"Unsupported dynamic reference detected in '{name}'. Please consider using "
-                                       "alternative 'FunctionCode' or 'Bucket' and 'Key' properties.")
+                                       "alternative 'FunctionCode' object format.")
     if "://" not in uri:
-        return  # a local path: `sam build`/`sam deploy` upload it first (cfn-lint treats it the same way)
-    if not S3_URI.match(uri) or any(c in uri for c in "[] "):
+        return None
+    try:
+        url = urlparse(uri)
+    except ValueError:
+        url = None
+    if url is None or url.scheme != "s3" or not url.netloc or not url.path:
         raise ctx.fail(at, logical_id, f"'{name}' is not a valid S3 Uri of the form 's3://bucket/key' with optional "
                                        "versionId query parameter.")
+    pointer = {"S3Bucket": url.netloc, "S3Key": url.path.lstrip("/")}
+    version = parse_qs(url.query).get("versionId")
+    if version and len(version) == 1:
+        pointer["S3ObjectVersion"] = version[0]
+    return pointer
+
+
+def _version_data(ctx: Ctx, fn_id: str, props: dict, at: int | None) -> dict:
+    """What SAM hashes into the Version's logical id (SamFunction._construct_version)."""
+    if props.get("InlineCode") is not None and (props.get("PackageType") or "Zip") == "Zip":
+        code: dict = {"ZipFile": props["InlineCode"]}
+    elif props.get("PackageType") == "Image":
+        code = {"ImageUri": props.get("ImageUri")}
+    else:
+        code = _s3_location(ctx, fn_id, props.get("CodeUri"), "CodeUri", at) or {"LocalPath": props.get("CodeUri")}
+    if props.get("SourceKMSKeyArn") and (props.get("PackageType") or "Zip") == "Zip":
+        code["SourceKMSKeyArn"] = props["SourceKMSKeyArn"]
+    data = plain(resolve_params(ctx, code))
+    if isinstance(props.get("Environment"), dict):
+        data.update(plain(props["Environment"]))
+    if props.get("MemorySize"):
+        data["MemorySize"] = plain(props["MemorySize"])
+    snap = props.get("SnapStart")
+    if isinstance(snap, dict) and snap.get("ApplyOn", "None") != "None":
+        data["SnapStart"] = plain(snap)
+    return data
 
 
 def _alias(ctx: Ctx, fn_id: str, props: dict, attrs: dict, at: int | None) -> tuple[str, str]:
@@ -200,9 +233,8 @@ def _alias(ctx: Ctx, fn_id: str, props: dict, attrs: dict, at: int | None) -> tu
     if not ALIAS_NAME.match(name):
         raise ctx.fail(line, fn_id, f"AutoPublishAlias name ('{name}') must contain only alphanumeric characters, "
                                     "hyphens, or underscores matching (?!^[0-9]+$)([a-zA-Z0-9-_]+) pattern.")
-    code = resolve_params(ctx, props.get("InlineCode") if props.get("InlineCode") is not None else
-                          props.get("CodeUri") if props.get("CodeUri") is not None else props.get("ImageUri"))
-    version_id = logical_id_hash(f"{fn_id}Version", plain(code), sha if isinstance(sha, str) else None)
+    version_id = logical_id_hash(f"{fn_id}Version", _version_data(ctx, fn_id, props, line),
+                                 sha if isinstance(sha, str) else None)
     note = f"created by SAM: {fn_id}.AutoPublishAlias ({name})"
     ctx.add(version_id, resource("AWS::Lambda::Version", {"FunctionName": ref(fn_id)}, line, note, attrs), fn_id)
     alias_id = f"{fn_id}Alias{name.replace('-', 'D').replace('_', 'U')}"
@@ -309,8 +341,7 @@ def _event_invoke_config(ctx: Ctx, fn_id: str, props: dict, alias_name: str, ali
         if isinstance(config, dict) and config.get(key) is not None:
             invoke[key] = config[key]
     ctx.add(logical_id, resource("AWS::Lambda::EventInvokeConfig", invoke, line,
-                                 f"created by SAM: {fn_id}.EventInvokeConfig", dict(ctx.sam[fn_id].items()) and
-                                 {k: v for k, v in ctx.sam[fn_id].items() if k in ("Condition",)}), fn_id)
+                                 f"created by SAM: {fn_id}.EventInvokeConfig", attrs), fn_id)
     return policies
 
 
@@ -327,6 +358,8 @@ def _destination(ctx: Ctx, fn_id: str, config: dict, which: str, logical_id: str
         items = destination["Fn::If"]
         if not isinstance(items, list) or len(items) != 3:
             raise ctx.fail(line, logical_id, "Malformed 'Destination' property: Fn::If requires 3 arguments.")
+        if not isinstance(items[0], str):
+            raise ctx.fail(line, logical_id, "Malformed 'Destination' property: the Fn::If condition must be a name.")
         if is_no_value(items[1]) and not is_no_value(items[2]):
             condition, if_arn = items[0], items[2]
         elif is_no_value(items[2]) and not is_no_value(items[1]):
@@ -412,6 +445,8 @@ def _conditional_role(ctx: Ctx, fn_id: str, props: dict, fn_resource: LineDict, 
     if not isinstance(items, list) or len(items) != 3:
         raise ctx.fail(at, fn_id, "Malformed 'Role' property: Fn::If requires 3 arguments.")
     condition, then, other = items
+    if not isinstance(condition, str):
+        raise ctx.fail(at, fn_id, "Malformed 'Role' property: the Fn::If condition must be a name.")
     arn = get_att(builder.logical_id, "Arn")
     if is_no_value(then) and is_no_value(other):
         fn_resource["Properties"]["Role"] = node(arn, at)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from permcheck.load.nodes import LineDict, line_of
-from permcheck.load.sam_core import Ctx, check_properties, get_att, key_line, node, passthrough, ref, resource, sub
+from permcheck.load.sam_core import Ctx, check_properties, get_att, key_line, node, ref, resource, sub
 
 GRAPHQL = "AWS::Serverless::GraphQLApi"
 SCHEMA = {name: (name == "Auth", "any") for name in (

@@ -9,7 +9,7 @@ from typing import Any
 
 from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.sam_core import (
-    Ctx, check_properties, get_att, key_line, logical_id_hash, node, passthrough, ref, resource,
+    Ctx, check_properties, get_att, key_line, passthrough, ref, resource,
 )
 from permcheck.load.sam_events import Event, RoleBuilder, Target, _validate_dlq, _target_id, schedule_v2
 from permcheck.load.sam_policies import aws_managed, role_policies
@@ -104,7 +104,7 @@ def _trust(service: str) -> dict:
 def _state_machine_event(ctx: Ctx, sm_id: str, name: str, event: Any, at: int | None, target_arn: Any,
                          attrs: dict, sm_props: dict) -> None:
     etype = event.get("Type") if isinstance(event, dict) else None
-    if etype not in STATE_MACHINE_EVENTS:
+    if not isinstance(etype, str) or etype not in STATE_MACHINE_EVENTS:
         raise ctx.fail(at, sm_id, f"Resource dict has missing or invalid value for key Type. Event Type is: {etype}.",
                        name)
     props = event.get("Properties", {})

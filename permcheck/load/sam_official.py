@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import logging
 import os
 from typing import Any
 
@@ -46,6 +47,7 @@ def translate(file: str, template: LineDict, deployment: Any, parameters: dict[s
     except Exception as error:  # noqa: BLE001 - a broken optional install must not be a traceback
         raise InputError(Location(file, line_of(template, 1)),
                          f"the official SAM translator could not be loaded: {error}") from None
+    logging.getLogger("samtranslator").setLevel(logging.CRITICAL)  # stderr is for permcheck's one error line
     document = copy.deepcopy(plain(template))
     _placeholders(document)
     os.environ.setdefault("AWS_DEFAULT_REGION", deployment.region)
@@ -59,6 +61,11 @@ def translate(file: str, template: LineDict, deployment: Any, parameters: dict[s
     except Exception as error:  # noqa: BLE001 - the translator's own failure is reported, not raised
         raise InputError(Location(file, line_of(template, 1)),
                          f"the official SAM translator failed on this template: {error}") from None
+    finally:
+        try:
+            translator.metrics.publish()  # else its destructor prints "There are unpublished metrics"
+        except Exception:  # noqa: BLE001, S110 - metrics are the translator's bookkeeping, not ours
+            pass
     return _with_lines(template, output)
 
 

@@ -1,8 +1,8 @@
 """Every CloudFormation template in ../shared/corpus loads without a traceback.
 
 A template permcheck cannot read must be a clean error naming file and line (exit 2), and a
-template it can read must answer who-can-invoke for each of its functions. SAM templates are
-expanded in a later release; until then they must fail cleanly too.
+template it can read must answer who-can-invoke for each of its functions. (The SAM inputs,
+compared with the official transform's output, are tests/corpus/test_sam_corpus.py.)
 """
 
 from __future__ import annotations

@@ -178,13 +178,23 @@ def test_deny_with_condition_makes_allow_conditional():
                                   "effect": "Deny"},)
 
 
-def test_not_principal_deny_excludes_named_principal():
+def test_not_principal_deny_exempts_only_a_fully_listed_caller():
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
-    rp = resource_policy(allow(Principal="*"), {"Effect": "Deny", "NotPrincipal": {"AWS": ROLE},
-                                               "Action": "s3:*", "Resource": "*"})
-    assert decide(role(), resource_policy=rp).decision is Decision.ALLOWED
+    # AWS may check the account, then the role, then the session: list all three to be exempt;
+    # listing some of them "might" still deny, which stays open.
+    from dataclasses import replace
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/app/s1"
+    caller = replace(role(), session_arn=session)
+
+    def with_exceptions(*listed):
+        return resource_policy(allow(Principal="*"), {"Effect": "Deny", "NotPrincipal": {"AWS": list(listed)},
+                                                      "Action": "s3:*", "Resource": "*"})
+    full = with_exceptions(session, ROLE, f"arn:aws:iam::{ACCOUNT}:root")
+    assert decide(caller, resource_policy=full).decision is Decision.ALLOWED
+    partial = decide(caller, resource_policy=with_exceptions(ROLE))
+    assert partial.decision is Decision.CONDITIONAL and "NotPrincipal" in partial.conditions[0]["unknown"]
     other = role(arn=f"arn:aws:iam::{ACCOUNT}:role/other")
-    assert decide(other, resource_policy=rp).decision is Decision.DENIED
+    assert decide(other, resource_policy=full).decision is Decision.DENIED  # same account, not listed: denied
 
 
 def test_unknown_policy_content_makes_the_answer_depend_on_it():

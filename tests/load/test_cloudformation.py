@@ -159,3 +159,39 @@ def test_stack_name_is_unknown_unless_given(tmp_path):
     assert "${?stack name of" in next(iter(load(tmp_path, body).functions))
     given = load(tmp_path, body, parameters={"AWS::StackName": "prod"})
     assert next(iter(given.functions)) == "arn:aws:lambda:us-east-1:123456789012:function:prod-fn"
+
+
+def test_permission_on_an_alias_by_ref_lands_on_the_function(tmp_path):
+    body = ROLE + """
+  Live:
+    Type: AWS::Lambda::Alias
+    Properties: {FunctionName: !Ref Fn, FunctionVersion: "1", Name: live}
+  Perm:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Live, Action: lambda:InvokeFunction, Principal: "210987654321"}
+"""
+    inventory = load(tmp_path, body)
+    assert len(inventory.functions) == 1
+    edges = Edges(Index(inventory))
+    entries = who_can_invoke(edges, edges.index.function("Fn"))["principals"]
+    assert [(e["principal"], e.get("qualifier")) for e in entries] == [("arn:aws:iam::210987654321:root", "live")]
+
+
+@pytest.mark.parametrize("bad,message", [
+    ("Policies: true", "Policies must be a list"),
+    ("ManagedPolicyArns: yes", "ManagedPolicyArns must be a list"),
+])
+def test_wrong_shapes_are_input_errors(tmp_path, bad, message):
+    body = ROLE.replace("      AssumeRolePolicyDocument:", f"      {bad}\n      AssumeRolePolicyDocument:", 1)
+    with pytest.raises(InputError, match=message):
+        load(tmp_path, body)
+
+
+def test_serverless_resource_without_the_transform_is_refused(tmp_path):
+    body = """
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: i.h, Runtime: python3.12, InlineCode: x, FunctionUrlConfig: {AuthType: NONE}}
+"""
+    with pytest.raises(InputError, match="no Transform"):
+        load(tmp_path, body)

@@ -16,18 +16,24 @@ The brute force follows CONTRACT.md ("who-can-invoke") without the graph code:
 Direct entries are compared as sets of (principal, decision); chained ones as sets of
 principals, and each chain's `via` is checked hop by hop, its decision being `allowed` only
 if every hop (and the final invoke) is.
+
+Inventories come from one drawn seed through `random.Random` (as in
+test_evaluation_properties); a failing inventory is shrunk by `minimise` before it is shown.
+Bugs these properties found are kept as regression tests at the end.
 """
 
 from __future__ import annotations
 
+import copy
 import fnmatch
+import os
+import random
 import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional
 
-import pytest
-from hypothesis import HealthCheck, example, given, note, settings
+from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
 from permcheck.graph.edges import Edges
@@ -59,26 +65,17 @@ def function_arn(j: int, account: str) -> str:
 # -- random inventories, as plain data -----------------------------------------------------------
 
 class Picker:
-    """Choices decoded from one drawn integer (option 0 is the simplest)."""
+    """Seeded random choices (see test_evaluation_properties: Hypothesis's own choices lean
+    towards their first option and repeat examples)."""
 
-    def __init__(self, n: int) -> None:
-        self.n = n
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
 
     def pick(self, options):
-        self.n, i = divmod(self.n, len(options))
-        return options[i]
+        return self.rng.choice(options)
 
     def some(self, options, most: int = 2) -> list:
-        return list(dict.fromkeys(self.pick(options) for _ in range(1 + self.pick(range(most)))))
-
-
-SEEDS = st.binary(min_size=24, max_size=24).map(lambda b: int.from_bytes(b, "little"))
-STATEMENTS = st.lists(SEEDS, min_size=1, max_size=3)
-MAYBE_STATEMENTS = st.none() | STATEMENTS
-ACCOUNT_OF = st.sampled_from([A, A, B])
-IDENTITY = st.lists(STATEMENTS, max_size=2)
-SMALL = st.integers(0, 7)
-N_ROLES, N_FUNCTIONS = st.integers(2, 4), st.integers(1, 3)
+        return list(dict.fromkeys(self.pick(options) for _ in range(self.rng.randint(1, most))))
 
 
 @dataclass
@@ -120,8 +117,7 @@ def _condition(p: Picker) -> Optional[dict]:
     return p.pick([None, None, *CONDITIONS])
 
 
-def trust_statement(n: int, roles: list[str]) -> dict:
-    p = Picker(n)
+def trust_statement(p: Picker, roles: list[str]) -> dict:
     out = {"Effect": p.pick(["Allow", "Allow", "Allow", "Deny"]), "Principal": _principal(p, roles),
            "Action": p.pick([ASSUME, ASSUME, "sts:*", "sts:AssumeRole*"])}
     if (condition := _condition(p)) is not None:
@@ -129,22 +125,20 @@ def trust_statement(n: int, roles: list[str]) -> dict:
     return out
 
 
-def identity_statement(n: int, roles: list[str], functions: list[str]) -> dict:
-    p = Picker(n)
+def identity_statement(p: Picker, roles: list[str], functions: list[str]) -> dict:
     effect = p.pick(["Allow", "Allow", "Allow", "Deny"])
     action = p.pick([INVOKE, ASSUME, "lambda:*", "*", "sts:Assume*", "lambda:Invoke?unction"])
     resources = p.some(["*", *functions, *roles, f"arn:aws:lambda:*:{A}:function:*", "arn:aws:iam::*:role/*",
                         f"arn:aws:iam::{B}:role/*"])
     out = {"Effect": effect, "Action": action, "Resource": _one(resources)}
-    if p.pick(range(8)) == 7:
+    if p.rng.randrange(8) == 0:
         out["NotResource"] = out.pop("Resource")
     if (condition := _condition(p)) is not None:
         out["Condition"] = condition
     return out
 
 
-def function_statement(n: int, roles: list[str], arn: str) -> dict:
-    p = Picker(n)
+def function_statement(p: Picker, roles: list[str], arn: str) -> dict:
     out = {"Effect": p.pick(["Allow", "Allow", "Allow", "Deny"]), "Principal": _principal(p, roles),
            "Action": p.pick([INVOKE, "lambda:*", "lambda:Invoke*"]), "Resource": p.pick([arn, "*", arn + ":*"])}
     if (condition := _condition(p)) is not None:
@@ -163,29 +157,29 @@ SCPS = [[{"Effect": "Allow", "Action": "*", "Resource": "*"}],
          {"Effect": "Deny", "Action": INVOKE, "Resource": f"arn:aws:lambda:*:{A}:function:f0"}]]
 
 
-@st.composite
-def specs(draw) -> Spec:
-    n_roles, n_functions = draw(N_ROLES), draw(N_FUNCTIONS)
-    roles = [role_arn(i, draw(ACCOUNT_OF)) for i in range(n_roles)]
-    functions = [function_arn(j, draw(ACCOUNT_OF)) for j in range(n_functions)]
+def make_spec(seed: int) -> Spec:
+    p = Picker(seed)
+    roles = [role_arn(i, p.pick([A, A, B])) for i in range(p.pick([2, 3, 3, 4]))]
+    functions = [function_arn(j, p.pick([A, A, B])) for j in range(p.pick([1, 1, 2, 3]))]
     spec = Spec()
     for arn in roles:
-        trust = draw(MAYBE_STATEMENTS)
-        identity = draw(IDENTITY)
-        boundary = draw(SMALL)
         spec.roles.append({
             "arn": arn, "account": account_of(arn),
-            "trust": None if trust is None else [trust_statement(n, roles) for n in trust],
-            "identity": [[identity_statement(n, roles, functions) for n in p] for p in identity],
-            "boundary": BOUNDARIES[boundary] if boundary < len(BOUNDARIES) else None,
+            "trust": None if p.rng.random() < 0.15 else
+            [trust_statement(p, roles) for _ in range(p.pick([1, 1, 2]))],
+            "identity": [[identity_statement(p, roles, functions) for _ in range(p.pick([1, 2, 3]))]
+                         for _ in range(p.pick([0, 1, 1, 2]))],
+            "boundary": p.pick(BOUNDARIES) if p.rng.random() < 0.25 else None,
         })
     for arn in functions:
-        policy = draw(MAYBE_STATEMENTS)
         spec.functions.append({"arn": arn, "account": account_of(arn),
-                               "policy": None if policy is None else [function_statement(n, roles, arn) for n in policy]})
-    scp = draw(SMALL)
-    spec.scp = SCPS[scp] if scp < len(SCPS) else None
+                               "policy": None if p.rng.random() < 0.25 else
+                               [function_statement(p, roles, arn) for _ in range(p.pick([1, 2, 3]))]})
+    spec.scp = p.pick(SCPS) if p.rng.random() < 0.25 else None
     return spec
+
+
+specs = st.integers(0, 2**64 - 1).map(make_spec)
 
 
 def parse(statements: Optional[list[dict]], kind: PolicyKind, name: str) -> Optional[Policy]:
@@ -235,17 +229,11 @@ def identity_allows(role: Role, action: str, resource: str) -> bool:
     return False
 
 
-# Known bug (see test_role_trusting_anyone_is_assumable_by_roles_of_the_inputs): `Edges.assumers`
-# adds the inventory's roles as candidate assumers only when a trust policy names their account
-# root, not when it names `*`. While it stands, the brute force skips those candidates too so
-# that the property keeps guarding everything else; set to False once the bug is fixed.
-MIRROR_STAR_TRUST_BUG = True
 
 
 class BruteForce:
-    def __init__(self, inv: Inventory, mirror_star_trust_bug: bool = MIRROR_STAR_TRUST_BUG) -> None:
+    def __init__(self, inv: Inventory) -> None:
         self.inv = inv
-        self.mirror_star_trust_bug = mirror_star_trust_bug
         self.org = Organisation(tuple(inv.scps), (), frozenset(inv.accounts))
         self.edges = self._assume_edges()
 
@@ -275,8 +263,6 @@ class BruteForce:
                     out[caller.arn] = caller
         for role in self.inv.roles.values():
             if identity_allows(role, action, resource):
-                if self.mirror_star_trust_bug and action == ASSUME and root_arn(role.account) not in out:
-                    continue
                 out.setdefault(str(role.arn), self.role_caller(role))
         return out
 
@@ -319,9 +305,9 @@ class BruteForce:
         return seen - set(direct)
 
 
-def check(spec: Spec, mirror_star_trust_bug: bool = MIRROR_STAR_TRUST_BUG) -> None:
+def check(spec: Spec) -> None:
     inv = build(spec)
-    brute = BruteForce(inv, mirror_star_trust_bug)
+    brute = BruteForce(inv)
     edges = Edges(Index(inv))
     for function in inv.functions.values():
         result = who_can_invoke(edges, function)
@@ -345,7 +331,110 @@ def check(spec: Spec, mirror_star_trust_bug: bool = MIRROR_STAR_TRUST_BUG) -> No
             assert entry["decision"] == want, (entry, [a.decision.value for a in answers])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(specs())
+def _simpler(spec: Spec):
+    """Specs one step simpler than `spec`: fewer functions, roles, policies, statements."""
+    for name in ("functions", "roles"):
+        items = getattr(spec, name)
+        for i in range(len(items)):
+            if len(items) > 1:
+                out = copy.deepcopy(spec)
+                del getattr(out, name)[i]
+                yield out
+    if spec.scp is not None:
+        yield Spec(copy.deepcopy(spec.roles), copy.deepcopy(spec.functions), None)
+    for ri, role in enumerate(spec.roles):
+        for name in ("trust", "boundary"):
+            if role[name] is not None:
+                out = copy.deepcopy(spec)
+                out.roles[ri][name] = None
+                yield out
+        policies = [role["trust"] or [], *role["identity"]]
+        for pi, policy in enumerate(role["identity"]):
+            out = copy.deepcopy(spec)
+            del out.roles[ri]["identity"][pi]
+            yield out
+        for pi, policy in enumerate(policies):
+            for si in range(len(policy)):
+                if len(policy) > 1:
+                    out = copy.deepcopy(spec)
+                    del [out.roles[ri]["trust"] or [], *out.roles[ri]["identity"]][pi][si]
+                    yield out
+    for fi, function in enumerate(spec.functions):
+        if function["policy"] is not None:
+            out = copy.deepcopy(spec)
+            out.functions[fi]["policy"] = None
+            yield out
+            for si in range(len(function["policy"])):
+                if len(function["policy"]) > 1:
+                    out = copy.deepcopy(spec)
+                    del out.functions[fi]["policy"][si]
+                    yield out
+    for policy_path in _statement_paths(spec):
+        statement = _at(spec, policy_path)
+        if "Condition" in statement:
+            out = copy.deepcopy(spec)
+            del _at(out, policy_path)["Condition"]
+            yield out
+
+
+def _statement_paths(spec: Spec):
+    for ri, role in enumerate(spec.roles):
+        for si in range(len(role["trust"] or [])):
+            yield ("roles", ri, "trust", si)
+        for pi, policy in enumerate(role["identity"]):
+            for si in range(len(policy)):
+                yield ("roles", ri, "identity", pi, si)
+    for fi, function in enumerate(spec.functions):
+        for si in range(len(function["policy"] or [])):
+            yield ("functions", fi, "policy", si)
+
+
+def _at(spec: Spec, path: tuple):
+    node = getattr(spec, path[0])
+    for step in path[1:]:
+        node = node[step]
+    return node
+
+
+def minimise(spec: Spec, holds) -> Spec:
+    progress = True
+    while progress:
+        progress = False
+        for candidate in _simpler(spec):
+            try:
+                holds(candidate)
+            except AssertionError:
+                spec, progress = candidate, True
+                break
+    return spec
+
+
+@settings(max_examples=int(os.environ.get("PERMCHECK_PROPERTY_EXAMPLES", "200")), deadline=None)
+@given(specs)
 def test_who_can_invoke_matches_brute_force(spec):
+    try:
+        check(spec)
+    except AssertionError:
+        small = minimise(spec, check)
+        try:
+            check(small)
+        except AssertionError as error:
+            raise AssertionError(f"{error}\nminimal inventory:\n{small!r}") from None
+        raise
+
+
+# -- bugs found by these properties: their minimal cases, kept as regression tests ------------------------------
+
+R0, R1, F0 = role_arn(0, A), role_arn(1, A), function_arn(0, A)
+
+
+@settings(phases=[Phase.explicit], deadline=None)
+@given(specs)
+@example(Spec(roles=[
+    {"arn": R0, "account": A, "trust": [{"Effect": "Allow", "Principal": "*", "Action": ASSUME}],
+     "identity": [[{"Effect": "Allow", "Action": INVOKE, "Resource": "*"}]], "boundary": None},
+    {"arn": R1, "account": A, "trust": None,
+     "identity": [[{"Effect": "Allow", "Action": ASSUME, "Resource": "*"}]], "boundary": None}],
+    functions=[{"arn": F0, "account": A, "policy": None}]))
+def test_regression_role_trusting_anyone_is_assumable_by_roles_of_the_inputs(spec):
     check(spec)
