@@ -93,20 +93,88 @@ class Edges:
                         out[action].append((entity, None))
         return out
 
-    def identity_candidates(self, action: str, resource: str) -> list[Role | User]:
+    @cached_property
+    def _candidate_index(self) -> dict[str, tuple[list, dict, list]]:
+        """Per action: principals whose Allows may match any resource, those naming exact
+        resources (by resource), and those with patterns to try — so a query does not scan
+        every statement of every principal."""
+        out: dict[str, tuple[list, dict, list]] = {}
+        for action, pairs in self._identity_allows.items():
+            anywhere, exact, patterns = [], {}, []
+            for entity, statement in pairs:
+                resources = statement.resources if statement is not None else None
+                if resources is None or (not statement.not_resource and "*" in resources) or any(
+                        isinstance(r, str) and "${" in r for r in resources):
+                    anywhere.append(entity)
+                    continue
+                if statement.not_resource:
+                    patterns.append((entity, resources, True))
+                    continue
+                for resource in resources:
+                    if isinstance(resource, str) and "*" not in resource and "?" not in resource:
+                        exact.setdefault(resource, []).append(entity)
+                    else:
+                        patterns.append((entity, (resource,), False))
+            out[action] = (anywhere, exact, patterns)
+        return out
+
+    def identity_candidates(self, action: str, resource: object) -> list[Role | User]:
         """Principals in the inputs whose identity policies may allow `action` on `resource`."""
-        found: dict[str, Role | User] = {}
-        for entity, statement in self._identity_allows.get(action, []):
-            if statement is None or statement.resources is None:
-                found[str(entity.arn)] = entity
+        anywhere, exact, patterns = self._candidate_index.get(action, ([], {}, []))
+        found: dict[str, Role | User] = {str(e.arn): e for e in anywhere}
+        for entity in exact.get(str(resource), ()):
+            found[str(entity.arn)] = entity
+        if isinstance(resource, Sym):  # an exact ARN may still equal a partly unknown one
+            for key, entities in exact.items():
+                if any_match((key,), resource) is not False:
+                    found.update((str(e.arn), e) for e in entities)
+        for entity, listed, excluded in patterns:
+            if str(entity.arn) in found:
                 continue
-            if any(isinstance(r, str) and "${" in r for r in statement.resources):
-                found[str(entity.arn)] = entity
-                continue
-            hit = any_match(statement.resources, resource)
-            if (negate(hit) if statement.not_resource else hit) is not False:
+            hit = any_match(listed, resource)
+            if (negate(hit) if excluded else hit) is not False:
                 found[str(entity.arn)] = entity
         return list(found.values())
+
+    @cached_property
+    def _blanket(self) -> dict[str, list[tuple[Caller, Answer]]]:
+        """Account → principals whose identity policies plainly allow lambda:InvokeFunction on `*`.
+
+        Plainly: only Allows with `Resource: "*"`, no Deny, condition, unknown or boundary, and no
+        organisation policy in the inputs. For every function of their account whose own policy
+        does not name them (nor their account, nor anyone), their answer is this same Answer —
+        what `fast_path` would find, computed once instead of once per function.
+        """
+        from permcheck.iam.fast_path import identity_allows
+        inv = self.index.inventory
+        out: dict[str, list[tuple[Caller, Answer]]] = {}
+        if inv.scps or inv.rcps:
+            return out
+        for entity in (*inv.roles.values(), *inv.users.values()):
+            caller = self.index.caller_for_entity(entity)
+            if caller.boundary is not None:
+                continue
+            allows = identity_allows(caller, INVOKE_ACTIONS[0])
+            if allows and all(s.resources == ("*",) and not s.not_resource for s in allows):
+                out.setdefault(caller.account, []).append((caller, Answer(Decision.ALLOWED, (), allows)))
+        return out
+
+    def blanket_answers(self, function) -> list[tuple[Caller, Answer]]:
+        """The blanket invokers whose answer for `function` is their precomputed one."""
+        names, accounts = set(), set()
+        for statement in function.policy.statements if function.policy else ():
+            if statement.not_principal or function.policy.unknown is not None:
+                return []
+            for principal in statement.principals or ():
+                if principal.type is PrincipalType.ANYONE or not isinstance(principal.value, str):
+                    return []
+                names.add(principal.value)
+                if principal.value.endswith(":root"):
+                    accounts.add(principal.value.split(":")[4])
+        if function.policy is not None and (function.policy.unknown is not None or function.policy.error):
+            return []
+        return [(c, a) for c, a in self._blanket.get(function.account, [])
+                if c.arn not in names and c.account not in accounts]
 
     # -- role assumption ----------------------------------------------------------------------
     @cached_property

@@ -73,11 +73,19 @@ def who_can_invoke(edges: Edges, function: Function) -> dict:
             entries.append(_unknown_principal_entry(named, statements))
         else:
             callers[named.session_arn or named.arn] = named
+    blanket = edges.blanket_answers(function) if len(actions) == 1 else []
+    done = {caller.arn for caller, _ in blanket} - set(callers)
+    for caller, answer in blanket:
+        if caller.arn in done:
+            for _, qualifier in targets:
+                entries.append(_entry(caller.arn, list(actions), answer, qualifier))
+                direct.setdefault(caller.arn, []).append((qualifier, answer))
     for resource, _ in targets:
         for action in actions:
             for entity in edges.identity_candidates(action, resource):
-                caller = edges.index.caller_for_entity(entity)
-                callers.setdefault(caller.arn, caller)
+                if str(entity.arn) not in done:
+                    caller = edges.index.caller_for_entity(entity)
+                    callers.setdefault(caller.arn, caller)
     for key, caller in callers.items():
         for resource, qualifier in targets:
             grouped = _by_answer([(action, edges.ask(caller, action, resource)) for action in actions])

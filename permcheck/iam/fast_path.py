@@ -40,7 +40,7 @@ def answer(request: Request, org) -> "Optional[object]":
             hit, _ = principal_match(statement, caller)
             if hit is not False or statement.not_principal:
                 return None  # it may name the caller: the full path decides
-    allows = _identity_allows(caller, action, _action_match)
+    allows = identity_allows(caller, action)
     if allows is None:
         return None
     hits = []
@@ -56,8 +56,9 @@ def answer(request: Request, org) -> "Optional[object]":
     return Answer(Decision.DENIED, (), (), _notes(request))
 
 
-def _identity_allows(caller, action: str, action_match) -> Optional[tuple[Statement, ...]]:
+def identity_allows(caller, action: str) -> Optional[tuple[Statement, ...]]:
     """The caller's identity statements for `action`, if all are plain Allows; else None."""
+    from permcheck.iam.grants import _action_match as action_match
     key = (id(caller), action)
     cached = _ALLOWS.get(key)
     if cached is not None and cached[0] is caller:
