@@ -100,6 +100,12 @@ def load(load_) -> None:
     for key, entry in functions.items():
         policy = entry.pop("replaced")
         statements = entry.pop("statements")
+        existing = load_.inventory.functions.get(key)
+        if existing is not None and entry["logical_id"] is None:
+            # A function this template does not define but grants on (one from a snapshot, or
+            # another template): the template adds to its policy, as AddPermission would.
+            _add_to(load_.inventory, key, existing, policy, statements, entry)
+            continue
         if policy is None and statements:
             policy = Policy(name=f"{entry['name']} resource policy", kind=PolicyKind.RESOURCE,
                             location=statements[0].location, statements=tuple(statements))
@@ -109,6 +115,18 @@ def load(load_) -> None:
         load_.inventory.functions[key] = Function(**entry, policy=policy,
                                                   role=role if isinstance(role, (str, Sym, Unknown)) else None)
         load_.inventory.add_logical_id(entry["logical_id"], key)
+
+
+def _add_to(inventory, key: str, existing: Function, replaced: Policy | None, statements: list,
+            entry: dict) -> None:
+    if replaced is None and statements:
+        before = existing.policy.statements if existing.policy else ()
+        replaced = Policy(name=f"{existing.name} resource policy", kind=PolicyKind.RESOURCE,
+                          location=statements[0].location, statements=before + tuple(statements))
+    inventory.functions[key] = existing.model_copy(update={
+        "policy": replaced or existing.policy,
+        "urls": existing.urls + tuple(entry["urls"]),
+        "qualifiers": tuple(dict.fromkeys(existing.qualifiers + tuple(entry["qualifiers"])))})
 
 
 def _qualified(arn: object, qualifier: str) -> object:

@@ -483,3 +483,29 @@ def test_cloudsplaining_snapshots_load_and_answer_for_every_role(corpus):
             who_can_invoke(edges, function)
     assert malformed == {}
     assert roles >= 80
+
+
+OVERLAY = """
+Resources:
+  OpenWorker:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: orders-worker
+      Action: lambda:InvokeFunction
+      Principal: "333333333333"
+"""
+
+
+def test_a_template_overlaid_on_a_snapshot_changes_the_answer(tmp_path):
+    """The change under review grants a third account on an existing function: the answer
+    "after this change" has it, and keeps what the account already had."""
+    before = run("who-can-invoke", "orders-worker", APP_DIR, "--format", "json").json()["principals"]
+    template = write(tmp_path, "change.yaml", OVERLAY)
+    after = run("who-can-invoke", "orders-worker", APP_DIR, template, "--format", "json").json()["principals"]
+    added = {e["principal"] for e in after} - {e["principal"] for e in before}
+    assert added == {"arn:aws:iam::333333333333:root"}
+    assert {e["principal"] for e in before} <= {e["principal"] for e in after}
+    grant = next(e for e in after if e["principal"] == "arn:aws:iam::333333333333:root")
+    assert grant["because"][0]["file"].endswith("change.yaml") and grant["because"][0]["line"] == 4
+    inv = inventory(APP_DIR, template)
+    assert inv.functions[FN + "orders-worker"].role == ROLE + "service-role/orders-worker-lambda"
