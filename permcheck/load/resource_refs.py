@@ -14,6 +14,7 @@ import re
 from typing import Callable
 
 from permcheck.load.nodes import LineDict
+from permcheck.model.arn import iam_path
 from permcheck.model.values import Sym, Unknown, concat
 
 REF = "Ref"
@@ -140,14 +141,8 @@ def _iam(kind: str, name_key: str) -> Rule:
 
 
 def _path(v: View) -> object:
-    """The IAM path, "/" by default; it begins and ends with "/" (arn:...:role/a/b/NAME)."""
-    path = v.text("Path")
-    if path is None:
-        return "/"
-    if isinstance(path, str):
-        inner = path.strip("/")
-        return f"/{inner}/" if inner else "/"
-    return path
+    """The IAM path of a role, user, group or managed policy (arn:...:role/a/b/NAME)."""
+    return iam_path(v.text("Path"))
 
 
 _rule("AWS::IAM::Role")(_iam("role", "RoleName"))

@@ -22,6 +22,7 @@ from permcheck.load.tf_plan import Plan, TfResource
 from permcheck.model.entities import Inventory, Role
 from permcheck.model.location import Location
 from permcheck.model.policy import Policy, PolicyKind
+from permcheck.model.arn import iam_path
 from permcheck.model.values import Sym, Unknown
 
 
@@ -40,7 +41,7 @@ def _managed_policies(load: TfLoad) -> dict[str, Policy]:
     out: dict[str, Policy] = {}
     for res in load.plan.of_type("aws_iam_policy") + load.plan.of_type("aws_iam_policy", mode="data"):
         if res.mode == "managed":
-            arn = load.arn(res, "iam", "policy", _path(load.text(res, "path")), load.name(res, "name"), region=False)
+            arn = load.arn(res, "iam", "policy", iam_path(load.text(res, "path")), load.name(res, "name"), region=False)
         else:
             arn = load.text(res, "arn") or Unknown(f"{res.address}.arn (known after apply)")
         policy = load.policy(res, "policy", res.address, PolicyKind.IDENTITY, required=True)
@@ -113,7 +114,7 @@ def _roles(load: TfLoad, managed: dict[str, Policy]) -> None:
     attached = _attachments(load, managed, by_name)
     for res in roles:
         name = load.name(res, "name")
-        arn = load.arn(res, "iam", "role", _path(load.text(res, "path")), name, region=False)
+        arn = load.arn(res, "iam", "role", iam_path(load.text(res, "path")), name, region=False)
         trust = load.policy(res, "assume_role_policy", f"{res.address} trust policy", PolicyKind.TRUST,
                             required=True)
         policies = _inline(load, res) + _managed_arns(load, managed, res) + attached.get(res.address, [])
@@ -162,11 +163,3 @@ def _managed_arns(load: TfLoad, managed: dict[str, Policy], res: TfResource) -> 
     return out
 
 
-def _path(path: object) -> object:
-    """The IAM path, "/" by default; it begins and ends with "/" (arn:...:role/a/b/NAME)."""
-    if path is None:
-        return "/"
-    if isinstance(path, str):
-        inner = path.strip("/")
-        return f"/{inner}/" if inner else "/"
-    return path

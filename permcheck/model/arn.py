@@ -67,3 +67,13 @@ def iam_name(text: str) -> tuple[str, str] | None:
     if not rest:
         return None
     return kind, rest.rsplit("/", 1)[-1]
+
+
+def iam_path(path: object) -> object:
+    """An IAM path as it stands in an ARN: "/" by default, else it begins and ends with "/"."""
+    if path is None:
+        return "/"
+    if isinstance(path, str):
+        inner = path.strip("/")
+        return f"/{inner}/" if inner else "/"
+    return path

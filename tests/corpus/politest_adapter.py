@@ -41,11 +41,11 @@ import functools
 import hashlib
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from tests.cli_helpers import Result, run
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -495,13 +495,6 @@ def _describe_policy(ptype: str, name: str, index: int, document: dict) -> dict:
 
 # -- running the real command line -----------------------------------------------------------
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
 def write_inputs(invocation: Invocation, directory: Path) -> list[str]:
     """Write the invocation's files into `directory`; the PATH arguments, one per file.
 
@@ -519,34 +512,12 @@ def write_inputs(invocation: Invocation, directory: Path) -> list[str]:
     return paths
 
 
-def run_cli(args: list[str]) -> Result:
-    """`permcheck ARGS` through `permcheck.cli:run`, the console script's entry point."""
-    from click.testing import CliRunner
-
-    from permcheck import cli
-
-    old_argv = sys.argv
-    sys.argv = ["permcheck", *args]
-    try:
-        with CliRunner().isolation() as (out, err, _):
-            try:
-                cli.run()
-                code = 0
-            except SystemExit as done:
-                code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-            sys.stdout.flush()
-            sys.stderr.flush()
-            return Result(code, out.getvalue().decode(), err.getvalue().decode())
-    finally:
-        sys.argv = old_argv
-
-
 def can(case: Case, action: str, resource: str, directory: Path) -> tuple[dict | None, Result, Invocation]:
     """Run `permcheck can` for one request of `case`; the JSON answer (None on failure)."""
     invocation = translate(case, action, resource)
     paths = write_inputs(invocation, directory)
     args = invocation.args[:4] + paths + invocation.args[4:]
-    result = run_cli(args)
+    result = run(*args)
     answer = None
     if result.code == 0:
         answer = json.loads(result.out)

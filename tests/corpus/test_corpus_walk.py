@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
 
 from permcheck.load.inputs import Options, kind_of, load_inventory
 from permcheck.model.location import InputError
