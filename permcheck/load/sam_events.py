@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from permcheck.load.nodes import LineDict, line_of
+from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.sam_core import (
     Ctx, check_properties, expect_map, get_att, key_line, logical_id_hash, node, ref, resource, sub,
 )
@@ -752,3 +752,17 @@ HANDLERS = {
     "Cognito": _cognito, "Api": _api, "HttpApi": _http_api, "ScheduleV2": _schedule_v2,
     **{kind: _pull for kind in PULL},
 }
+
+
+def role_properties(builder, trust: object, props: dict, at: int | None) -> dict:
+    """The Properties of the role SAM makes for a function or state machine: the trust, the
+    managed and inline policies the builder gathered, and `RolePath`/`PermissionsBoundary`."""
+    role: dict = {"AssumeRolePolicyDocument": trust,
+                  "ManagedPolicyArns": LineList(builder.managed, line=at, item_lines=list(builder.managed_lines))}
+    if builder.documents:
+        role["Policies"] = LineList(builder.documents, line=at,
+                                    item_lines=[line_of(d, at) for d in builder.documents])
+    for key, prop in (("Path", "RolePath"), ("PermissionsBoundary", "PermissionsBoundary")):
+        if props.get(prop) is not None:
+            role[key] = props[prop]
+    return role

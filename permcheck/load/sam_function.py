@@ -9,12 +9,12 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from permcheck.load.nodes import LineDict, LineList, line_of
+from permcheck.load.nodes import LineDict, line_of
 from permcheck.load.sam_core import (
     Ctx, check_properties, get_att, is_if, is_no_value, key_line, logical_id_hash, node, passthrough, plain, ref,
     resolve_mappings, resolve_params, resource,
 )
-from permcheck.load.sam_events import RoleBuilder, Target, destination_policy_for, function_events
+from permcheck.load.sam_events import RoleBuilder, Target, destination_policy_for, function_events, role_properties
 from permcheck.load.sam_policies import aws_managed, role_policies
 from permcheck.load.sam_schema import RESOURCES, is_intrinsic
 
@@ -423,14 +423,7 @@ def _role(ctx: Ctx, fn_id: str, props: dict, invoke_policies: list, at: int | No
 def _emit_role(ctx: Ctx, fn_id: str, props: dict, builder: RoleBuilder, attrs: dict, at: int | None,
                condition: Any = None) -> None:
     trust = props.get("AssumeRolePolicyDocument")
-    role: dict = {"AssumeRolePolicyDocument": trust if trust is not None else lambda_trust(),
-                  "ManagedPolicyArns": LineList(builder.managed, line=at, item_lines=list(builder.managed_lines))}
-    if builder.documents:
-        role["Policies"] = LineList(builder.documents, line=at,
-                                    item_lines=[line_of(d, at) for d in builder.documents])
-    for key, prop in (("Path", "RolePath"), ("PermissionsBoundary", "PermissionsBoundary")):
-        if props.get(prop) is not None:
-            role[key] = props[prop]
+    role = role_properties(builder, trust if trust is not None else lambda_trust(), props, at)
     attributes = dict(attrs)
     if condition is not None:
         attributes["Condition"] = condition
@@ -458,3 +451,4 @@ def _conditional_role(ctx: Ctx, fn_id: str, props: dict, fn_resource: LineDict, 
         fn_resource["Properties"]["Role"] = node({"Fn::If": [condition, then, arn]}, at)
         ctx.conditions[f"NOT{condition}"] = node({"Fn::Not": [{"Condition": condition}]}, at)
         _emit_role(ctx, fn_id, props, builder, attrs, at, condition=f"NOT{condition}")
+

@@ -11,7 +11,7 @@ from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.sam_core import (
     Ctx, check_properties, get_att, key_line, passthrough, ref, resource,
 )
-from permcheck.load.sam_events import Event, RoleBuilder, Target, _validate_dlq, _target_id, schedule_v2
+from permcheck.load.sam_events import Event, RoleBuilder, Target, _validate_dlq, _target_id, role_properties, schedule_v2
 from permcheck.load.sam_policies import aws_managed, role_policies
 from permcheck.load.sam_schema import RESOURCES, STATE_MACHINE_EVENTS
 
@@ -66,14 +66,7 @@ def expand_state_machine(ctx: Ctx, sm_id: str, sam: LineDict) -> None:
             props["Policies"] = policies
         role_policies(ctx, policies, props, role_id, sm_id, builder.managed, builder.managed_lines,
                       builder.documents, SFN)
-        role: dict = {"AssumeRolePolicyDocument": _trust("states.amazonaws.com"),
-                      "ManagedPolicyArns": LineList(builder.managed, line=at, item_lines=builder.managed_lines)}
-        if builder.documents:
-            role["Policies"] = LineList(builder.documents, line=at,
-                                        item_lines=[line_of(d, at) for d in builder.documents])
-        for key, prop in (("Path", "RolePath"), ("PermissionsBoundary", "PermissionsBoundary")):
-            if props.get(prop) is not None:
-                role[key] = props[prop]
+        role = role_properties(builder, _trust("states.amazonaws.com"), props, at)
         ctx.add(role_id, resource("AWS::IAM::Role", role, at, f"created by SAM: {sm_id} execution role", attrs),
                 sm_id)
     alias = props.get("AutoPublishAlias")
