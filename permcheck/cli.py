@@ -178,8 +178,14 @@ def emit(result: dict, fmt: str, command: str) -> None:
 
 def run() -> None:
     """Entry point: every failure is one line on stderr and exit 2, never a traceback."""
+    import gc
+
     from permcheck.model.location import InputError
 
+    # One short run whose model holds no reference cycles: the cyclic collector only costs
+    # time here (a third of who-can-invoke over a 2,000-role account). Memory is bounded by
+    # the inputs, which are limited (load/decode.py).
+    gc.disable()
     try:
         main.main(standalone_mode=False)
     except click.exceptions.Exit as done:

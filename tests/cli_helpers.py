@@ -26,7 +26,9 @@ def run(*args: str, cwd=ROOT) -> Result:
 
     from permcheck import cli
 
-    old_cwd, old_argv = os.getcwd(), sys.argv
+    import gc
+
+    old_cwd, old_argv, collecting = os.getcwd(), sys.argv, gc.isenabled()
     os.chdir(cwd)
     sys.argv = ["permcheck", *args]
     try:
@@ -42,3 +44,5 @@ def run(*args: str, cwd=ROOT) -> Result:
     finally:
         os.chdir(old_cwd)
         sys.argv = old_argv
+        if collecting:
+            gc.enable()  # cli.run turns the collector off for its short process; not for the tests

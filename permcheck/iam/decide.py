@@ -69,6 +69,42 @@ def evaluate_fully(request: Request, org: Organisation = Organisation()) -> Answ
     fixed = {**caller.context, **target.context, **request.context}
     lives = [live for name, policy in layers
              for live in grants.live_statements(name, policy, request, space, fixed)]
+    signature = _signature(request, org, lives, fixed, space)
+    known = _MEMO.get(signature) if signature is not None else None
+    if known is not None:
+        return known[0]
+    answer = _enumerate(request, org, lives, fixed, space)
+    if signature is not None:
+        if len(_MEMO) > 100_000:
+            _MEMO.clear()
+        _MEMO[signature] = (answer, lives)  # the lives keep the statements whose ids are in the key
+    return answer
+
+
+_MEMO: dict[tuple, tuple[Answer, list]] = {}
+
+
+def _signature(request: Request, org: Organisation, lives: list, fixed: dict, space) -> tuple | None:
+    """What the rest of the evaluation depends on, once the statements that can apply are known.
+
+    The same caller meets the same statements on many resources (every function a role's
+    `lambda:Invoke*` on `arn:...:function:*` covers): their answer is computed once. A Resource
+    with a policy variable depends on the resource's own ARN, so it is not shared.
+    """
+    if any(live.dynamic_resources for live in lives):
+        return None
+    caller, target = request.caller, request.target
+    return (tuple((id(live.statement), live.layer, live.grant,
+                   tuple((space.atoms[atom][0], value) for atom, value in live.guards)) for live in lives),
+            tuple(sorted(fixed.items())), request.closed,
+            caller.kind, caller.account, caller.identity is None, caller.boundary is None, caller.arn,
+            target.account, target.policy_required, target.note,
+            tuple(id(p) for p in org.scps), tuple(id(p) for p in org.rcps), org.accounts)
+
+
+def _enumerate(request: Request, org: Organisation, lives: list, fixed: dict, space) -> Answer:
+    """Decide every combination of the open condition keys and unknowns; aggregate."""
+    target = request.target
     keys = grants.open_keys(lives, fixed, request.closed)
     axes = [(key, grants.candidates(key, lives, target.arn, fixed, set(keys))) for key in keys] + space.axes()
     total = 1
