@@ -38,6 +38,7 @@ class Edges:
     index: Index
     context: dict = field(default_factory=dict)
     closed: bool = False
+    _assumers: dict = field(default_factory=dict, repr=False)
 
     # -- asking the evaluator -----------------------------------------------------------
     def ask(self, caller: Caller, action: str, resource: str) -> Answer:
@@ -180,27 +181,37 @@ class Edges:
     @cached_property
     def assumers(self) -> dict[str, list[Edge]]:
         """Role ARN → the edges of principals that may assume it (allowed or conditional)."""
-        out: dict[str, list[Edge]] = {}
-        for arn, role in self.index.inventory.roles.items():
-            if role.trust is None or role.trust.error:
+        return {arn: found for arn in self.index.inventory.roles if (found := self.assumers_of(arn))}
+
+    def assumers_of(self, arn: str) -> list[Edge]:
+        """The principals that may assume one role, computed when first asked: a query that
+        follows chains from a few invokers does not pay for every role of a large account."""
+        if arn not in self._assumers:
+            self._assumers[arn] = self._assume_edges(arn)
+        return self._assumers[arn]
+
+    def _assume_edges(self, arn: str) -> list[Edge]:
+        role = self.index.inventory.roles.get(arn)
+        if role is None or role.trust is None or role.trust.error:
+            return []
+        callers: dict[str, Caller] = {}
+        for named in self.named_callers(role.trust.statements):
+            if not isinstance(named, Caller):
                 continue
-            callers: dict[str, Caller] = {}
-            for named in self.named_callers(role.trust.statements):
-                if not isinstance(named, Caller):
-                    continue
-                callers[named.arn] = named
-                if named.kind in (CallerKind.ROOT, CallerKind.ANYONE):
-                    # a trust naming an account (or anyone) lets in the principals there whose
-                    # own policies allow sts:AssumeRole on the role
-                    for entity in self.identity_candidates("sts:AssumeRole", arn):
-                        if named.kind is CallerKind.ANYONE or entity.account == named.account:
-                            callers[str(entity.arn)] = self.index.caller_for_entity(entity)
-            for caller in callers.values():
-                if caller.arn == arn:
-                    continue
-                answer = self._assume_answer(caller, arn)
-                if answer.decision is not Decision.DENIED:
-                    out.setdefault(arn, []).append(Edge(caller.arn, arn, "sts:AssumeRole", answer))
+            callers[named.arn] = named
+            if named.kind in (CallerKind.ROOT, CallerKind.ANYONE):
+                # a trust naming an account (or anyone) lets in the principals there whose
+                # own policies allow sts:AssumeRole on the role
+                for entity in self.identity_candidates("sts:AssumeRole", arn):
+                    if named.kind is CallerKind.ANYONE or entity.account == named.account:
+                        callers[str(entity.arn)] = self.index.caller_for_entity(entity)
+        out = []
+        for caller in callers.values():
+            if caller.arn == arn:
+                continue
+            answer = self._assume_answer(caller, arn)
+            if answer.decision is not Decision.DENIED:
+                out.append(Edge(caller.arn, arn, "sts:AssumeRole", answer))
         return out
 
     def _assume_answer(self, caller: Caller, role_arn: str) -> Answer:

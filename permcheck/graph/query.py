@@ -136,13 +136,13 @@ def _chains(edges: Edges, reached: dict[str, list[tuple[str | None, Answer]]]) -
     """Principals that reach an invoker by assuming roles: breadth-first over may-assume edges."""
     out = []
     queue = deque((role, [role], [a], q) for role, answers in reached.items() for q, a in answers
-                  if role in edges.assumers)
+                  if edges.assumers_of(role))
     seen = {(role, q) for role, answers in reached.items() for q, _ in answers}
     while queue:
         role, via, answers, qualifier = queue.popleft()
         if len(via) > MAX_CHAIN:
             continue
-        for edge in edges.assumers.get(role, []):
+        for edge in edges.assumers_of(role):
             if (edge.source, qualifier) in seen:
                 continue
             seen.add((edge.source, qualifier))
@@ -151,7 +151,7 @@ def _chains(edges: Edges, reached: dict[str, list[tuple[str | None, Answer]]]) -
             if combined.decision is Decision.DENIED:
                 continue
             out.append(_entry(edge.source, ["lambda:InvokeFunction"], combined, qualifier, list(via)))
-            if edge.source in edges.assumers:
+            if edges.assumers_of(edge.source):
                 queue.append((edge.source, [edge.source] + via, chain, qualifier))
     return out
 
