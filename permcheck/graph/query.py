@@ -268,7 +268,7 @@ def _patterns(statement: Statement) -> list[tuple[object, object]]:
 
 def _resource_grants(edges: Edges, caller: Caller) -> list[tuple[str, str]]:
     """Resource-policy statements elsewhere in the inputs that name this caller or its account."""
-    from permcheck.iam.grants import principal_match
+    from permcheck.iam.principals import principal_match
     inv = edges.index.inventory
     holders = [(f.arn, f.policy) for f in inv.functions.values()] + \
               [(r.arn, r.policy) for r in inv.resources.values()]

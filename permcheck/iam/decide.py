@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from permcheck.iam import fast_path, grants
-from permcheck.iam.grants import Grant, Live
+from permcheck.iam.grants import Live
+from permcheck.iam.principals import Grant
 from permcheck.iam.request import CallerKind, Request
 from permcheck.model.location import InputError
 from permcheck.model.policy import Effect, Policy, Statement

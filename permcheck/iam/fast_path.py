@@ -22,7 +22,8 @@ _ALLOWS: dict[tuple[int, str], tuple[object, Optional[tuple[Statement, ...]]]] =
 def answer(request: Request, org) -> "Optional[object]":
     """The Answer when the shortcut applies, else None."""
     from permcheck.iam.decide import Answer, Decision, _notes, _scps_apply
-    from permcheck.iam.grants import _action_match, principal_match
+    from permcheck.iam.grants import action_match
+    from permcheck.iam.principals import principal_match
 
     caller, target, action = request.caller, request.target, request.action
     if caller.kind not in (CallerKind.ROLE, CallerKind.USER) or caller.identity is None or caller.boundary is not None:
@@ -35,7 +36,7 @@ def answer(request: Request, org) -> "Optional[object]":
         if target.policy.unknown is not None or target.policy.error:
             return None
         for statement in target.policy.statements:
-            if _action_match(statement, action) is False:
+            if action_match(statement, action) is False:
                 continue
             hit, _ = principal_match(statement, caller)
             if hit is not False or statement.not_principal:
@@ -58,7 +59,7 @@ def answer(request: Request, org) -> "Optional[object]":
 
 def identity_allows(caller, action: str) -> Optional[tuple[Statement, ...]]:
     """The caller's identity statements for `action`, if all are plain Allows; else None."""
-    from permcheck.iam.grants import _action_match as action_match
+    from permcheck.iam.grants import action_match
     key = (id(caller), action)
     cached = _ALLOWS.get(key)
     if cached is not None and cached[0] is caller:

@@ -10,26 +10,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
 from functools import lru_cache
 from typing import Optional
 
 from permcheck.iam import conditions as cond
 from permcheck.iam import variables
 from permcheck.iam.match import any_match, match, negate
-from permcheck.iam.request import Caller, CallerKind, Request
-from permcheck.model.arn import parse_arn
-from permcheck.model.policy import Clause, Effect, Policy, PrincipalType, Statement
+from permcheck.iam.principals import Grant, not_principal_exempts, principal_match
+from permcheck.iam.request import Request
+from permcheck.model.policy import Clause, Effect, Policy, Statement
 from permcheck.model.values import Sym, Unknown, unknowns_of
-
-
-class Grant(str, Enum):
-    """How a resource-policy statement names the caller, which decides what else is needed."""
-
-    ANY = "any"                # "*": anyone
-    DIRECT = "direct"          # the user, the session, the service itself
-    DIRECT_ROLE = "role"       # the role ARN: still limited by the role's boundary
-    ACCOUNT = "account"        # the whole account: its identity policies must allow too
 
 
 @dataclass(eq=False)
@@ -104,7 +94,7 @@ def _live(layer: str, statement: Statement, request: Request, space: Space, fixe
             pending.append(_reason(value, what))
         return True
 
-    if not need(_action_match(statement, request.action), statement.actions, "action"):
+    if not need(action_match(statement, request.action), statement.actions, "action"):
         return None
     dynamic = False
     if statement.resources is not None:
@@ -168,93 +158,21 @@ def _symbolic_clause(clause: Clause, fixed: dict, closed: bool) -> Optional[bool
     return False
 
 
-_ACTION_MATCHES: dict[tuple[int, str], tuple[Statement, Optional[bool]]] = {}
+ACTION_MATCHES_CACHE: dict[tuple[int, str], tuple[Statement, Optional[bool]]] = {}
 
 
-def _action_match(statement: Statement, action: str) -> Optional[bool]:
+def action_match(statement: Statement, action: str) -> Optional[bool]:
     """Action/NotAction against one action, cached: the same statements meet the same actions
     for every resource a query visits. The statement is kept in the cache so its id stays its own."""
     key = (id(statement), action)
-    hit = _ACTION_MATCHES.get(key)
+    hit = ACTION_MATCHES_CACHE.get(key)
     if hit is None:
         found = any_match(statement.actions, action, ignore_case=True)
         hit = (statement, negate(found) if statement.not_action else found)
-        if len(_ACTION_MATCHES) > 1_000_000:
-            _ACTION_MATCHES.clear()
-        _ACTION_MATCHES[key] = hit
+        if len(ACTION_MATCHES_CACHE) > 1_000_000:
+            ACTION_MATCHES_CACHE.clear()
+        ACTION_MATCHES_CACHE[key] = hit
     return hit[1]
-
-
-_RANK = {Grant.ANY: 3, Grant.DIRECT: 3, Grant.DIRECT_ROLE: 2, Grant.ACCOUNT: 1}
-
-
-def principal_match(statement: Statement, caller: Caller) -> tuple[Optional[bool], Optional[Grant]]:
-    """Does a Principal element name the caller, and how (the strongest way wins)?
-
-    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
-    """
-    best: Optional[Grant] = None
-    unknown = False
-    for principal in statement.principals or ():
-        if principal.type is PrincipalType.ANYONE:
-            grant: Optional[Grant] = Grant.ANY
-        elif isinstance(principal.value, (Sym, Unknown)):
-            unknown = True
-            continue
-        else:
-            grant = _names(principal.type, principal.value, caller)
-        if grant is not None and (best is None or _RANK[grant] > _RANK[best]):
-            best = grant
-    if best is not None:
-        return True, best
-    return (None, Grant.DIRECT) if unknown else (False, None)
-
-
-def _names(ptype: PrincipalType, value: str, caller: Caller) -> Optional[Grant]:
-    if ptype is PrincipalType.SERVICE:
-        return Grant.DIRECT if caller.kind is CallerKind.SERVICE and value.lower() == caller.arn.lower() else None
-    if ptype is not PrincipalType.AWS:
-        return Grant.DIRECT if value == caller.arn else None
-    if caller.kind not in (CallerKind.ROLE, CallerKind.USER, CallerKind.ROOT):
-        return None
-    arn = parse_arn(value)
-    if arn is None:
-        return None
-    if arn.service == "iam" and arn.resource == "root":
-        return Grant.ACCOUNT if caller.account == arn.account else None
-    if caller.kind is CallerKind.ROLE and value == caller.arn:
-        return Grant.DIRECT_ROLE
-    if value == caller.arn or (caller.session_arn is not None and value == caller.session_arn):
-        return Grant.DIRECT
-    return None
-
-
-def not_principal_exempts(statement: Statement, caller: Caller) -> Optional[bool]:
-    """Is the caller among the exceptions of a NotPrincipal element?
-
-    AWS may check the caller's account, then its role or user, then the role session: the
-    caller is safely exempt only when each of them is listed. A caller whose own role or user
-    is not listed is not an exception. When the caller is listed but not all of its chain,
-    AWS "might" deny (NotPrincipal page): that is left open, never guessed.
-    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
-    """
-    listed = {str(p.value) for p in statement.principals or ()}
-    if "*" in listed or any(not isinstance(p.value, str) for p in statement.principals or ()):
-        return True if "*" in listed else None
-    if caller.kind in (CallerKind.SERVICE, CallerKind.ANYONE, CallerKind.FEDERATED):
-        return caller.arn in listed
-    partition = caller.arn.split(":")[1] if caller.arn.startswith("arn:") else "aws"
-    chain = [f"arn:{partition}:iam::{caller.account}:root"]
-    if caller.kind in (CallerKind.ROLE, CallerKind.USER):
-        chain.append(caller.arn)
-    if caller.kind is CallerKind.ROLE:
-        chain.append(caller.session_arn)  # None: a session whose name the inputs do not know
-    hits = [identity in listed for identity in chain]
-    if all(hits):
-        return True
-    if not any(hits[1:]) and len(chain) > 1:
-        return False  # the caller itself is not an exception: the Deny applies (the page's intent)
-    return None if any(hits) else False
 
 
 def applies(live: Live, context: dict, atoms: dict, resource: str) -> bool:
