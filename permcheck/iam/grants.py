@@ -256,12 +256,33 @@ def candidates(key: str, lives: list[Live], resource: str, fixed: dict, open_set
                               for t in texts)
     found = list(_candidate_contexts(key, tuple(clauses), multivalued))
     extras = _variable_values(key, lives, resource) + ([placeholder(key)] if referenced else [])
+    extras += _values_matching_fixed(key, lives, fixed) if referenced else []
     for extra in extras:
         if (extra,) not in found:
             found.append((extra,))
     if None not in found:
         found.append(None)
     return found
+
+
+def _values_matching_fixed(key: str, lives: list[Live], fixed: dict) -> list[str]:
+    """Values of `${key}` that make a condition on a key the request fixes hold.
+
+    `StringEquals aws:SourceAccount ${aws:PrincipalAccount}` with the source account given:
+    the principal account equal to it must be tried.
+    """
+    out = []
+    for live in lives:
+        for clause in live.clauses:
+            for value in fixed.get(clause.key.lower(), ()):
+                for text in (str(v) for v in clause.values):
+                    if "${" not in text:
+                        continue
+                    for flags in (0, re.IGNORECASE):
+                        hit = re.compile(_capture(text, key).pattern, re.DOTALL | flags).fullmatch(value)
+                        if hit is not None and hit.group("value") is not None:
+                            out.append(hit.group("value"))
+    return out
 
 
 @lru_cache(maxsize=8192)

@@ -253,3 +253,18 @@ def test_variables_are_literal_in_version_2008_policies():
     doc = {"Version": "2008-10-17", "Statement": [allow("s3:GetObject", "arn:aws:s3:::home/${aws:username}/*")]}
     old = parse_policy(doc, name="p", kind=PolicyKind.IDENTITY, location=Location("t.json", 1))
     assert decide(role(old), resource="arn:aws:s3:::home/${aws:username}/x").decision is Decision.ALLOWED
+
+
+def test_variable_compared_with_a_key_the_request_gives():
+    # Found by the soundness property: `StringEqualsIgnoreCase aws:SourceAccount ${aws:PrincipalAccount}`
+    # with aws:SourceAccount given is allowed exactly when the principal account equals it.
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+    from permcheck.iam.request import Caller, CallerKind
+    sns = Caller(kind=CallerKind.SERVICE, arn="sns.amazonaws.com")
+    rp = resource_policy(allow("sqs:SendMessage", Principal={"Service": "sns.amazonaws.com"},
+                               Condition={"StringEqualsIgnoreCase": {"aws:SourceAccount": "${aws:PrincipalAccount}"}}))
+    queue = "arn:aws:sqs:us-east-1:222222222222:q"
+    given = {"aws:sourceaccount": (OTHER,)}
+    assert decide(sns, "sqs:SendMessage", queue, rp, context=given).decision is Decision.CONDITIONAL
+    both = {**given, "aws:principalaccount": (OTHER,)}
+    assert decide(sns, "sqs:SendMessage", queue, rp, context=both).decision is Decision.ALLOWED
