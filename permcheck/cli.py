@@ -98,7 +98,9 @@ def analysis_options(command):
 def main() -> None:
     """Offline IAM permission analysis for AWS serverless applications.
 
-    PATH arguments are CloudFormation templates, or directories of them.
+    PATH arguments are CloudFormation or SAM templates, AWS CLI account snapshots,
+    Organizations SCP/RCP files, Terraform plans (terraform show -json), policy
+    documents, or directories of them: each file is recognised by its content.
     """
 
 
@@ -192,6 +194,8 @@ def run() -> None:
         sys.exit(done.exit_code)
     except click.exceptions.Abort:
         _fail("aborted")
+    except click.exceptions.NoArgsIsHelpError:
+        _fail("no command given (see permcheck --help)")
     except click.ClickException as error:
         _fail(error.format_message())
     except InputError as error:

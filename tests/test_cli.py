@@ -151,3 +151,8 @@ def test_help_starts_without_heavy_imports():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in {'pydantic','networkx','lark','rich','yaml'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_no_command_is_a_one_line_usage_error():
+    result = run()
+    assert result.code == 2 and result.err == "permcheck: error: no command given (see permcheck --help)\n"
