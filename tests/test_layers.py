@@ -1,0 +1,34 @@
+"""Lower layers never import upper ones (STYLE.md): checked on the source, with `ast`.
+
+model (values, policies, entities) < iam (the evaluation logic over model values)
+< load (bytes → model; it uses iam's operator table to validate policies)
+< graph (indexes, edges, queries) < report < cli.
+"""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "permcheck"
+RANK = {"model": 0, "iam": 1, "data": 1, "load": 2, "config": 2, "graph": 3, "report": 4, "cli": 5}
+
+
+def _layer(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "permcheck" else None
+
+
+def test_no_module_imports_a_layer_above_its_own():
+    wrong = []
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE.parent).with_suffix("")
+        own = _layer(".".join(relative.parts))
+        if own not in RANK:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            for name in names:
+                target = _layer(name)
+                if target in RANK and RANK[target] > RANK[own]:
+                    wrong.append(f"{relative}: imports {name}")
+    assert wrong == []
