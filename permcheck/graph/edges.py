@@ -39,6 +39,7 @@ class Edges:
     context: dict = field(default_factory=dict)
     closed: bool = False
     _assumers: dict = field(default_factory=dict, repr=False)
+    _plain_answers: dict = field(default_factory=dict, repr=False)
 
     # -- asking the evaluator -----------------------------------------------------------
     def ask(self, caller: Caller, action: str, resource: str) -> Answer:
@@ -138,17 +139,17 @@ class Edges:
         return list(found.values())
 
     @cached_property
-    def _blanket(self) -> dict[str, list[tuple[Caller, Answer]]]:
-        """Account → principals whose identity policies plainly allow lambda:InvokeFunction on `*`.
+    def _plain(self) -> dict[str, list[tuple[Caller, tuple[Statement, ...]]]]:
+        """Account → principals whose identity policies plainly allow lambda:InvokeFunction.
 
-        Plainly: only Allows with `Resource: "*"`, no Deny, condition, unknown or boundary, and no
-        organisation policy in the inputs. For every function of their account whose own policy
-        does not name them (nor their account, nor anyone), their answer is this same Answer —
-        what `fast_path` would find, computed once instead of once per function.
+        Plainly: only Allows, with no condition, unknown or policy variable, no boundary, and no
+        organisation policy in the inputs — what `fast_path` answers. For a function of their
+        account whose own policy does not name them (nor their account, nor anyone), the answer
+        is read off their Allows' resources, without a full evaluation per function.
         """
         from permcheck.iam.fast_path import identity_allows
         inv = self.index.inventory
-        out: dict[str, list[tuple[Caller, Answer]]] = {}
+        out: dict[str, list[tuple[Caller, tuple[Statement, ...]]]] = {}
         if inv.scps or inv.rcps:
             return out
         for entity in (*inv.roles.values(), *inv.users.values()):
@@ -156,15 +157,18 @@ class Edges:
             if caller.boundary is not None:
                 continue
             allows = identity_allows(caller, INVOKE_ACTIONS[0])
-            if allows and all(s.resources == ("*",) and not s.not_resource for s in allows):
-                out.setdefault(caller.account, []).append((caller, Answer(Decision.ALLOWED, (), allows)))
+            if allows:
+                out.setdefault(caller.account, []).append((caller, allows))
         return out
 
-    def blanket_answers(self, function) -> list[tuple[Caller, Answer]]:
-        """The blanket invokers whose answer for `function` is their precomputed one."""
+    def plain_invokers(self, function) -> list[tuple[Caller, tuple[Statement, ...]]]:
+        """The plain invokers of `function`'s account that its own policy cannot name."""
+        policy = function.policy
+        if policy is not None and (policy.unknown is not None or policy.error):
+            return []
         names, accounts = set(), set()
-        for statement in function.policy.statements if function.policy else ():
-            if statement.not_principal or function.policy.unknown is not None:
+        for statement in policy.statements if policy else ():
+            if statement.not_principal:
                 return []
             for principal in statement.principals or ():
                 if principal.type is PrincipalType.ANYONE or not isinstance(principal.value, str):
@@ -172,10 +176,24 @@ class Edges:
                 names.add(principal.value)
                 if principal.value.endswith(":root"):
                     accounts.add(principal.value.split(":")[4])
-        if function.policy is not None and (function.policy.unknown is not None or function.policy.error):
-            return []
-        return [(c, a) for c, a in self._blanket.get(function.account, [])
+        return [(c, allows) for c, allows in self._plain.get(function.account, [])
                 if c.arn not in names and c.account not in accounts]
+
+    def plain_answer(self, caller: Caller, allows: tuple[Statement, ...], resource: object) -> Answer | None:
+        """`fast_path`'s answer for a plain invoker on one function ARN; None when undecidable."""
+        hits = []
+        for statement in allows:
+            hit = any_match(statement.resources, resource)
+            hit = negate(hit) if statement.not_resource else hit
+            if hit is None:
+                return None
+            if hit:
+                hits.append(statement)
+        key = (caller.arn, tuple(id(s) for s in hits))
+        if key not in self._plain_answers:
+            self._plain_answers[key] = Answer(Decision.ALLOWED if hits else Decision.DENIED, (),
+                                              tuple(dict.fromkeys(hits)))
+        return self._plain_answers[key]
 
     # -- role assumption ----------------------------------------------------------------------
     @cached_property

@@ -73,11 +73,16 @@ def who_can_invoke(edges: Edges, function: Function) -> dict:
             entries.append(_unknown_principal_entry(named, statements))
         else:
             callers[named.session_arn or named.arn] = named
-    blanket = edges.blanket_answers(function) if len(actions) == 1 else []
-    done = {caller.arn for caller, _ in blanket} - set(callers)
-    for caller, answer in blanket:
-        if caller.arn in done:
-            for _, qualifier in targets:
+    done: set[str] = set()  # plain invokers, answered from their Allows without a full evaluation
+    for caller, allows in edges.plain_invokers(function) if len(actions) == 1 else ():
+        if caller.arn in callers:
+            continue
+        answers = [(q, edges.plain_answer(caller, allows, resource)) for resource, q in targets]
+        if any(answer is None for _, answer in answers):
+            continue
+        done.add(caller.arn)
+        for qualifier, answer in answers:
+            if answer.decision is not Decision.DENIED:
                 entries.append(_entry(caller.arn, list(actions), answer, qualifier))
                 direct.setdefault(caller.arn, []).append((qualifier, answer))
     for resource, _ in targets:
