@@ -44,12 +44,12 @@ def build_graph(edges: Edges) -> nx.MultiDiGraph:
         for entry in who_can_invoke(edges, function)["principals"]:
             if entry.get("via"):
                 continue
-            _ensure(graph, entry["principal"], arn)
+            _ensure(graph, entry["principal"])
             graph.add_edge(entry["principal"], arn, kind="may-invoke", decision=entry["decision"],
                            actions=",".join(entry["actions"]))
     for target, target_edges in edges.assumers.items():
         for edge in target_edges:
-            _ensure(graph, edge.source, target)
+            _ensure(graph, edge.source)
             graph.add_edge(edge.source, target, kind="may-assume", decision=edge.answer.decision.value)
     for arn, role in inv.roles.items():
         for entry in what_can_access(edges, edges.index.caller_for_entity(role))["access"]:
@@ -62,6 +62,6 @@ def build_graph(edges: Edges) -> nx.MultiDiGraph:
     return graph
 
 
-def _ensure(graph: nx.MultiDiGraph, principal: str, near: str) -> None:
+def _ensure(graph: nx.MultiDiGraph, principal: str) -> None:
     if principal not in graph:
         graph.add_node(principal, kind=_principal_kind(principal), account="", label=principal)

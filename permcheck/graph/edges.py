@@ -181,18 +181,13 @@ class Edges:
 
     def plain_answer(self, caller: Caller, allows: tuple[Statement, ...], resource: object) -> Answer | None:
         """`fast_path`'s answer for a plain invoker on one function ARN; None when undecidable."""
-        hits = []
-        for statement in allows:
-            hit = any_match(statement.resources, resource)
-            hit = negate(hit) if statement.not_resource else hit
-            if hit is None:
-                return None
-            if hit:
-                hits.append(statement)
+        from permcheck.iam.fast_path import covering
+        hits = covering(allows, resource)
+        if hits is None:
+            return None
         key = (caller.arn, tuple(id(s) for s in hits))
         if key not in self._plain_answers:
-            self._plain_answers[key] = Answer(Decision.ALLOWED if hits else Decision.DENIED, (),
-                                              tuple(dict.fromkeys(hits)))
+            self._plain_answers[key] = Answer(Decision.ALLOWED if hits else Decision.DENIED, (), hits)
         return self._plain_answers[key]
 
     # -- role assumption ----------------------------------------------------------------------
@@ -242,9 +237,6 @@ class Edges:
                 best = answer
         return best
 
-    def assumable_by(self, caller_arn: str) -> list[Edge]:
-        """The roles a principal may assume directly."""
-        return [e for edges in self.assumers.values() for e in edges if e.source == caller_arn]
 
 
 def _rank(answer: Answer) -> int:

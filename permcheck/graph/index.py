@@ -12,7 +12,7 @@ from permcheck.iam.decide import Organisation
 from permcheck.iam.request import Caller, CallerKind, Target
 from permcheck.model.arn import ACCOUNT_ID, account_of, iam_name, parse_arn, root_arn, session_role_arn
 from permcheck.model.entities import Function, Inventory, Role, User
-from permcheck.model.location import InputError, Location as _L
+from permcheck.model.location import InputError, Location
 from permcheck.model.policy import Effect, Policy, PolicyKind, Principal, PrincipalType, Statement
 
 ASSUME_ACTIONS = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:assumerolewithsaml", "sts:tagsession")
@@ -208,7 +208,7 @@ def default_key_policy(arn: str, account: str) -> Policy:
 
     https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
     """
-    location = _L(f"default key policy of {arn}")
+    location = Location(f"default key policy of {arn}")
     statement = Statement(effect=Effect.ALLOW, sid="Enable IAM User Permissions", actions=("kms:*",),
                           resources=("*",), principals=(Principal(type=PrincipalType.AWS, value=root_arn(account)),),
                           policy="default key policy", location=location)

@@ -6,7 +6,6 @@ Each returns the contract's JSON shape as plain data; rendering is elsewhere.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 
 from permcheck.graph.edges import INVOKE_ACTIONS, Edge, Edges
 from permcheck.iam.decide import Answer, Decision
@@ -36,14 +35,6 @@ def answer_json(answer: Answer) -> dict:
     if answer.notes:
         out["notes"] = list(answer.notes)
     return out
-
-
-@dataclass(frozen=True)
-class _Hop:
-    """One link of a role chain: who, and the answer that lets them take the next step."""
-
-    principal: str
-    answer: Answer
 
 
 def _combine(answers: list[Answer]) -> Answer:

@@ -42,19 +42,25 @@ def answer(request: Request, org) -> "Optional[object]":
             if hit is not False or statement.not_principal:
                 return None  # it may name the caller: the full path decides
     allows = identity_allows(caller, action)
-    if allows is None:
+    hits = None if allows is None else covering(allows, target.arn)
+    if hits is None:
         return None
+    if hits:
+        return Answer(Decision.ALLOWED, (), hits, _notes(request))
+    return Answer(Decision.DENIED, (), (), _notes(request))
+
+
+def covering(allows: tuple[Statement, ...], resource: object) -> Optional[tuple[Statement, ...]]:
+    """The plain Allows whose Resource/NotResource covers `resource`; None if one cannot tell."""
     hits = []
     for statement in allows:
-        hit = any_match(statement.resources, target.arn)
+        hit = any_match(statement.resources, resource)
         hit = negate(hit) if statement.not_resource else hit
         if hit is None:
             return None
         if hit:
             hits.append(statement)
-    if hits:
-        return Answer(Decision.ALLOWED, (), tuple(dict.fromkeys(hits)), _notes(request))
-    return Answer(Decision.DENIED, (), (), _notes(request))
+    return tuple(dict.fromkeys(hits))
 
 
 def identity_allows(caller, action: str) -> Optional[tuple[Statement, ...]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Optional
 
 from permcheck.load.nodes import LineDict, line_of
 from permcheck.model.entities import Inventory
@@ -77,7 +78,7 @@ SNAPSHOT_KINDS = ("authorization-details", "list-functions", "get-policy")
 TEMPLATE_KINDS = ("cloudformation", "sam", "terraform-plan")
 
 
-Progress = "Callable[[str, int, int], None] | None"
+Progress = Optional[Callable[[str, int, int], None]]
 """Told (file, files done, files in all) as inputs are read: the command line draws a bar."""
 
 

@@ -23,8 +23,6 @@ RESPONSE_KEYS = ("ResponseParameters", "ResponseTemplates", "StatusCode")
 RESPONSE_PARAMETER_KEYS = ("Headers", "Paths", "QueryStrings")
 MTLS_KEYS = ["TruststoreUri", "TruststoreVersion"]
 OPENAPI_3 = re.compile(r"\A3(\.\d)(\.\d)?$")
-SWAGGER_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "any",
-                   "x-amazon-apigateway-any-method")
 
 
 def is_swagger(body: Any) -> bool:

@@ -26,7 +26,6 @@ PASSTHROUGH_ATTRIBUTES = ("Condition", "DeletionPolicy", "UpdateReplacePolicy")
 LOGICAL_ID = re.compile(r"^[A-Za-z0-9]+$")
 
 
-NOTE_PREFIX = "created by SAM"
 _NOTE = re.compile(r"^created by SAM(?: \(official transform\))?: ([A-Za-z0-9]+)")
 
 
@@ -63,7 +62,6 @@ class Ctx:
     conditions: LineDict = field(default_factory=LineDict)  # conditions SAM adds
     sam: dict[str, LineDict] = field(default_factory=dict)  # SAM resources (Globals merged) by logical id
     refs: dict[tuple[str, str], str] = field(default_factory=dict)  # (id, "Alias") -> generated logical id
-    renamed: dict[str, str] = field(default_factory=dict)  # logical ids SAM changes (layers)
     apis: dict[str, dict] = field(default_factory=dict)  # API logical id -> facts events need
     function_events: dict[str, list] = field(default_factory=dict)
 
@@ -115,8 +113,6 @@ class Ctx:
         resources = self.template.get("Resources")
         return resources.get(logical_id) if isinstance(resources, dict) else None
 
-    def param(self, name: str, default: Any = None) -> Any:
-        return self.params.get(name, default)
 
 
 def _is_sam(resource: object) -> bool:
@@ -303,20 +299,6 @@ def expect_map(ctx: Ctx, value: Any, at: object, logical_id: str | None, path: s
                event: str | None = None) -> dict:
     if not isinstance(value, dict):
         raise ctx.fail(at, logical_id, f"Property '{path}' should be a map.", event)
-    return value
-
-
-def expect_str(ctx: Ctx, value: Any, at: object, logical_id: str | None, path: str,
-               event: str | None = None) -> str:
-    if not isinstance(value, str):
-        raise ctx.fail(at, logical_id, f"Property '{path}' should be a string.", event)
-    return value
-
-
-def expect_list(ctx: Ctx, value: Any, at: object, logical_id: str | None, path: str,
-                event: str | None = None) -> list:
-    if not isinstance(value, list):
-        raise ctx.fail(at, logical_id, f"Property '{path}' should be a list.", event)
     return value
 
 

@@ -7,19 +7,10 @@ so the evaluator, graph and queries work the same whichever input a function cam
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Optional
 
 from permcheck.model.location import Location
 from permcheck.model.policy import Frozen, Policy, Text
-
-
-class EntityKind(str, Enum):
-    ROLE = "role"
-    USER = "user"
-    GROUP = "group"
-    FUNCTION = "function"
-    RESOURCE = "resource"
 
 
 class Role(Frozen):
@@ -115,16 +106,3 @@ class Inventory:
     def add_logical_id(self, logical_id: str | None, arn: str) -> None:
         if logical_id:
             self.logical_ids.setdefault(logical_id, []).append(arn)
-
-    def all_policies(self) -> list[Policy]:
-        """Every policy in the inventory, for checks that look at each one."""
-        out: list[Policy] = []
-        for role in self.roles.values():
-            out += [p for p in (role.trust, role.boundary) if p] + list(role.policies)
-        for holder in (*self.users.values(), *self.groups.values()):
-            out += list(holder.policies)
-            if getattr(holder, "boundary", None):
-                out.append(holder.boundary)
-        out += [f.policy for f in self.functions.values() if f.policy]
-        out += [r.policy for r in self.resources.values() if r.policy]
-        return out + self.scps + self.rcps + self.loose_policies
