@@ -13,6 +13,7 @@ import sys
 import click
 
 FORMATS = ("text", "json")
+SEVERITIES = ("low", "medium", "high", "critical")
 
 
 class Run:
@@ -74,11 +75,12 @@ def _pairs(items, flag):
     return dict(_pair_list(items, flag))
 
 
-def analysis_options(command):
+def analysis_options(command, formats: tuple[str, ...] = FORMATS):
     """The options every analysing command takes (contract: inputs, decisions, config)."""
     for decorator in reversed((
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-                     help="text: a table for people; json: one JSON document on stdout."),
+        click.option("--format", "fmt", type=click.Choice(formats), default="text", show_default=True,
+                     help="text: a table for people; json: one JSON document on stdout"
+                          + ("; sarif: SARIF 2.1.0 for code scanning." if "sarif" in formats else ".")),
         click.option("--account", help="Account the templates deploy into."),
         click.option("--region", help="Region the templates deploy into [default: us-east-1]."),
         click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
@@ -147,6 +149,51 @@ def can(principal, action, resource, paths, expect, fmt, account, region, parame
     result = query(edges, edges.index.caller(principal), action, resource)
     emit(result, fmt, "can")
     if expect and result["decision"] != expect:
+        sys.exit(1)
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--fail-on", type=click.Choice(SEVERITIES),
+              help="Exit 1 when an unsuppressed finding is at least this severe [default: high].")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(),
+              help="A directory of *.rule files to add to the built-in rules (repeatable).")
+@click.option("--baseline", type=click.Path(), help="Report and fail only on findings not in this baseline.")
+@click.option("--write-baseline", type=click.Path(), help="Write the current findings as a baseline.")
+@lambda command: analysis_options(command, ("text", "json", "sarif"))
+def check(paths, fail_on, rule_dirs, baseline, write_baseline, fmt, account, region, parameters, context, closed,
+          config_path):
+    """Flag over-broad, public and cross-account grants, by the rules in force."""
+    from permcheck.rules.findings import Severity, fails
+    from permcheck.rules.registry import load_rules
+    from permcheck.rules.run import run_check
+
+    run = Run(paths, account, region, parameters, context, closed, config_path)
+    rules = load_rules(tuple(rule_dirs), run.config)
+    result = run_check(run.edges(fmt), rules, run.config)
+    if baseline:
+        from permcheck.rules.baseline import apply_baseline, read_baseline
+        result.findings = apply_baseline(result.findings, read_baseline(baseline))
+    if write_baseline:
+        from permcheck.rules.baseline import write_baseline as write
+        write(write_baseline, result.findings)
+    if fmt == "sarif":
+        import json
+
+        from permcheck.report.sarif import sarif_document
+        click.echo(json.dumps(sarif_document(result, rules), indent=2))
+    elif fmt == "json":
+        import json
+
+        click.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        from permcheck.report.check_text import render_check
+        render_check(result, rules)
+    if result.errors:
+        for error in result.errors:
+            sys.stderr.write(f"permcheck: error: {error}\n")
+        sys.exit(2)
+    if fails(result.findings, Severity(fail_on or run.config.fail_on)):
         sys.exit(1)
 
 

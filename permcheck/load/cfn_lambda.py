@@ -193,4 +193,5 @@ def permission_statement(logical_id: str, props: dict, resource: object, locatio
     action = props.get("Action", "lambda:InvokeFunction")
     return Statement(effect=Effect.ALLOW, sid=logical_id, actions=(action if isinstance(action, (Sym, Unknown)) else str(action),),
                      resources=(resource,), principals=(_permission_principal(props.get("Principal")),),
-                     conditions=tuple(clauses), policy=logical_id, location=location, source_note=note)
+                     conditions=tuple(clauses), policy=logical_id, location=location, source_note=note,
+                     holder=logical_id)

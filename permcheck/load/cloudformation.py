@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from permcheck.load import cfn_lambda, cfn_resources
+from permcheck.load.suppressions import read_suppressions
 from permcheck.load.intrinsics import Deployment, TemplateResolver
 from permcheck.load.managed import aws_managed_policy, is_aws_managed, unknown_policy
 from permcheck.load.nodes import LineDict, LineList, line_of
@@ -39,6 +40,7 @@ class TemplateLoad:
     managed: dict[str, Policy] = field(default_factory=dict)  # template ManagedPolicy by ARN text
     attached: dict[str, list[Policy]] = field(default_factory=dict)  # principal logical id → policies
     note: str | None = None  # how the resource being read came to be (e.g. "created by SAM …")
+    logical_id: str | None = None  # the resource being read: holder of the policies it writes
 
     def resources(self, *types: str):
         """(logical id, resource, properties resolved) of the given types that are created."""
@@ -50,6 +52,7 @@ class TemplateLoad:
                 continue
             props = resource.get("Properties", LineDict(line=line_of(resource)))
             self.note = resource.get(SOURCE_NOTE)
+            self.logical_id = logical_id
             resolved = self.resolver.resolve(props)
             if not isinstance(resolved, dict):
                 resolved = LineDict(line=line_of(resource))
@@ -60,7 +63,7 @@ class TemplateLoad:
 
     def policy(self, document: object, name: str, kind: PolicyKind, at: object) -> Policy:
         return parse_policy(document, name=name, kind=kind, location=self.location(document, at),
-                            source_note=self.note)
+                            source_note=self.note, holder=self.logical_id)
 
 
 def load_template(file: str, template: LineDict, deployment: Deployment,
@@ -79,6 +82,7 @@ def load_template(file: str, template: LineDict, deployment: Deployment,
     load = TemplateLoad(file, template, TemplateResolver(template, file, deployment, parameters),
                         deployment, inventory)
     inventory.accounts.add(deployment.account)
+    inventory.suppressions.update(read_suppressions(file, template))
     _managed_policies(load)
     _attached_policies(load)
     _principals(load)

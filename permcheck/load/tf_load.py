@@ -76,8 +76,8 @@ class TfLoad:
         if isinstance(value, (Unknown, Sym)):
             documents = self.plan.references(res, attr, POLICY_DOCUMENT)
             if len(documents) == 1:
-                return self.document_policy(documents[0], name, kind)
-            return parse_policy(value, name=name, kind=kind, location=location)
+                return self.document_policy(documents[0], name, kind, res.address)
+            return parse_policy(value, name=name, kind=kind, location=location, holder=res.address)
         if value is None or value == "":
             if not required:
                 return None
@@ -85,17 +85,17 @@ class TfLoad:
                           unknown=Unknown(f"{res.address}.{attr} (not in the plan)"))
         if not isinstance(value, str):
             raise InputError(location, f"{res.address}: {attr} must be a policy document as a JSON string")
-        return parse_policy(value, name=name, kind=kind, location=location)
+        return parse_policy(value, name=name, kind=kind, location=location, holder=res.address)
 
-    def document_policy(self, doc: TfResource, name: str, kind: PolicyKind) -> Policy:
+    def document_policy(self, doc: TfResource, name: str, kind: PolicyKind, holder: str) -> Policy:
         """A `data.aws_iam_policy_document` as the policy `name`: its json, else its statements."""
         note = f"from {doc.address}"
         rendered = doc.values.get("json")
         if isinstance(rendered, str) and rendered:
             return parse_policy(rendered, name=name, kind=kind, location=self.plan.location(doc, "json"),
-                                source_note=note)
+                                source_note=note, holder=holder)
         return parse_policy(render_document(doc), name=name, kind=kind, location=self.plan.location(doc, "statement"),
-                            source_note=note)
+                            source_note=note, holder=holder)
 
 
 def render_document(doc: TfResource) -> object:

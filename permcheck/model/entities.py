@@ -81,6 +81,15 @@ class Resource(Frozen):
     names: tuple[str, ...] = ()  # other identifiers: queue URL, bucket name, key id
 
 
+@dataclass(frozen=True)
+class Ignore:
+    """A suppression written in a template: `rule` silenced on one resource, with why."""
+
+    rule: str
+    reason: str
+    location: Location
+
+
 @dataclass
 class Inventory:
     """Everything the inputs define, keyed by ARN text (a `Sym` ARN by its str()).
@@ -99,6 +108,7 @@ class Inventory:
     accounts: set[str] = field(default_factory=set)
     loose_policies: list[Policy] = field(default_factory=list)  # bare policy documents
     logical_ids: dict[str, list[str]] = field(default_factory=dict)  # logical id → ARNs
+    suppressions: dict[tuple[str, str], tuple[Ignore, ...]] = field(default_factory=dict)  # (file, logical id)
     partition: str = "aws"
     region: str = "us-east-1"
     default_account: str = "123456789012"

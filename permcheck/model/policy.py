@@ -91,6 +91,7 @@ class Statement(Frozen):
     policy: str = ""
     location: Location
     source_note: Optional[str] = None  # e.g. "created by SAM"
+    holder: Optional[str] = None  # the template resource that wrote it (logical id / address)
 
 
 class Policy(Frozen):

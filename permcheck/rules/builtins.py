@@ -1,0 +1,78 @@
+"""The functions and constants a rule may use, with their types.
+
+Functions ask the questions rules need beyond a fact's attributes: which access levels
+an action has (from the IAM action catalog), whether an action exists, whether a grant's
+actions include one. Constants come from the configuration (the zone of trust).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from permcheck.iam.match import wildcard_match
+
+STR, BOOL = str, bool
+STRS = list[str]
+
+
+@dataclass(frozen=True)
+class Builtin:
+    params: tuple
+    returns: object
+    run: Callable
+    doc: str
+
+
+def _access_levels(action: str) -> list[str]:
+    from permcheck.iam.catalog import access_levels
+    return sorted(access_levels(action))
+
+
+def _known_action(action: str) -> bool:
+    from permcheck.iam.catalog import is_known
+    return is_known(action)
+
+
+def _grants_action(patterns: list[str], action: str) -> bool:
+    return any(wildcard_match(p, action, ignore_case=True) for p in patterns)
+
+
+def _write_actions(patterns: list[str]) -> list[str]:
+    """The patterns that reach a Write or Permissions management action."""
+    from permcheck.iam.catalog import access_levels
+    return [p for p in patterns if access_levels(p) & {"Write", "Permissions management"}]
+
+
+def _unknown_actions(patterns: list[str]) -> list[str]:
+    from permcheck.iam.catalog import is_known
+    return [p for p in patterns if not is_known(p)]
+
+
+def _service(action: str) -> str:
+    return action.split(":", 1)[0].lower() if ":" in action else action
+
+
+FUNCTIONS = {
+    "access_levels": Builtin((STR,), STRS, _access_levels,
+                             "access levels of the actions a pattern matches (List, Read, Write, "
+                             "Permissions management, Tagging)"),
+    "known_action": Builtin((STR,), BOOL, _known_action, "does the pattern match an action AWS defines?"),
+    "grants_action": Builtin((STRS, STR), BOOL, _grants_action,
+                             "does any pattern of the list match the action (IAM wildcards, any case)?"),
+    "write_actions": Builtin((STRS,), STRS, _write_actions,
+                             "the patterns of the list that reach a Write or Permissions management action"),
+    "unknown_actions": Builtin((STRS,), STRS, _unknown_actions,
+                               "the patterns of the list that match no action AWS defines"),
+    "ends_with": Builtin((STR, STR), BOOL, str.endswith, "does the text end with the suffix?"),
+    "starts_with": Builtin((STR, STR), BOOL, str.startswith, "does the text start with the prefix?"),
+    "lower": Builtin((STR,), STR, str.lower, "the text in lower case"),
+    "service": Builtin((STR,), STR, _service, "the service prefix of an action (`s3` of `s3:GetObject`)"),
+    "join": Builtin((STRS,), STR, ", ".join, "the items joined with commas"),
+    "count": Builtin((list,), int, len, "how many items a list holds"),
+}
+
+CONSTANTS = {
+    "trusted_accounts": STRS,  # the deploying account and the configured trusted accounts
+    "org_id": STR,  # the configured organisation id, "" when none
+}

@@ -1,0 +1,221 @@
+"""Facts from the model and the evaluator: the collections rules range over.
+
+Each collection is built only when a rule in force asks for it, once per run. Grants
+are decided by the evaluator (conditions, denies, SCPs and all), never read off the
+raw statement: a condition that restricts a grant is seen as one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from permcheck.graph.edges import Edges
+from permcheck.iam.decide import Answer, Decision
+from permcheck.model.arn import account_of, parse_arn
+from permcheck.model.entities import Function, Resource, Role
+from permcheck.model.policy import Effect, Policy, PolicyKind, Principal, PrincipalType, Statement
+from permcheck.model.values import Sym, Unknown
+from permcheck.rules import facts
+
+TARGET_TYPES = {"AWS::S3::Bucket": "bucket", "AWS::SQS::Queue": "queue", "AWS::SNS::Topic": "topic",
+                "AWS::KMS::Key": "key", "AWS::SecretsManager::Secret": "secret"}
+
+
+@dataclass
+class Facts:
+    """The subjects of the rule language over one run's model."""
+
+    edges: Edges
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def subject(self, name: str) -> list:
+        if name not in self._cache:
+            self._cache[name] = getattr(self, f"_{name}")()
+        return self._cache[name]
+
+    @property
+    def inventory(self):
+        return self.edges.index.inventory
+
+    # -- where every policy sits ----------------------------------------------------------
+    @cached_property
+    def placed(self) -> list[tuple[Policy, str, str]]:
+        """(policy, holder fallback, holder type) for every policy in the inputs, each once."""
+        inv, out, seen = self.inventory, [], set()
+
+        def add(policy: Policy | None, holder: str, kind: str) -> None:
+            if policy is not None and id(policy) not in seen:
+                seen.add(id(policy))
+                out.append((policy, holder, kind))
+
+        for table, kind in ((inv.roles, "role"), (inv.users, "user"), (inv.groups, "group")):
+            for arn, entity in table.items():
+                holder = entity.logical_id or arn
+                add(getattr(entity, "trust", None), holder, kind)
+                for policy in entity.policies:
+                    add(policy, holder, kind)
+                add(getattr(entity, "boundary", None), holder, kind)
+        for arn, function in inv.functions.items():
+            add(function.policy, function.logical_id or arn, "function")
+        for arn, resource in inv.resources.items():
+            add(resource.policy, resource.logical_id or arn, TARGET_TYPES.get(resource.type, "other"))
+        for policy in inv.loose_policies:
+            add(policy, policy.name, "document")
+        for policy in (*inv.scps, *inv.rcps):
+            add(policy, policy.name, policy.kind.value)
+        return out
+
+    def _statements(self) -> list[facts.Statement]:
+        out = []
+        for policy, holder, holder_type in self.placed:
+            managed = _aws_managed(policy)
+            for s in policy.statements:
+                out.append(facts.Statement(
+                    effect=s.effect.value, kind=policy.kind.value, actions=[str(a) for a in s.actions],
+                    not_action=s.not_action, resources=[str(r) for r in s.resources or ()],
+                    not_resource=s.not_resource, principals=[str(p) for p in s.principals or ()],
+                    not_principal=s.not_principal, conditions=[_clause(c) for c in s.conditions],
+                    sid=s.sid or "", policy=s.policy, aws_managed=managed, holder=holder_of(s, holder),
+                    holder_type=holder_type, location=s.location))
+        return out
+
+    def _policies(self) -> list[facts.Policy]:
+        return [facts.Policy(name=p.name, kind=p.kind.value, error=p.error or "",
+                             unknown=p.unknown.reason if p.unknown is not None else "",
+                             aws_managed=_aws_managed(p), holder=holder,
+                             location=p.error_location or p.location)
+                for p, holder, _ in self.placed]
+
+    def _attachments(self) -> list[facts.Attachment]:
+        inv, out = self.inventory, []
+        for table, kind in ((inv.roles, "role"), (inv.users, "user"), (inv.groups, "group")):
+            for arn, entity in table.items():
+                for policy in entity.policies:
+                    if policy.arn:
+                        out.append(facts.Attachment(
+                            principal=arn, principal_kind=kind, policy=policy.name, policy_arn=policy.arn,
+                            aws_managed=_aws_managed(policy), holder=entity.logical_id or arn,
+                            location=policy.location))
+        return out
+
+    def _grants(self) -> list[facts.Grant]:
+        inv, out = self.inventory, []
+        for function in inv.functions.values():
+            out += self._grants_on(function.policy, function.arn, "function", function)
+        for role in inv.roles.values():
+            out += self._grants_on(role.trust, role.arn, "role", role)
+        for resource in inv.resources.values():
+            out += self._grants_on(resource.policy, resource.arn, TARGET_TYPES.get(resource.type, "other"), resource)
+        return out
+
+    def _escalations(self) -> list[facts.Escalation]:
+        from permcheck.rules.escalation import escalations
+        return escalations(self.edges)
+
+    # -- grants ---------------------------------------------------------------------------
+    def _grants_on(self, policy: Policy | None, arn: object, target_type: str,
+                   owner: Function | Role | Resource) -> list[facts.Grant]:
+        if policy is None or policy.error or policy.unknown is not None:
+            return []
+        named: dict[str, tuple[Principal, list[Statement]]] = {}
+        for s in policy.statements:
+            if s.effect is Effect.ALLOW and s.principals is not None:
+                for p in (s.principals if not s.not_principal else (Principal(type=PrincipalType.ANYONE, value="*"),)):
+                    named.setdefault(str(p.value), (p, []))[1].append(s)
+        target = str(arn)
+        account = getattr(owner, "account", None) or account_of(target) or self.inventory.default_account
+        url_public = isinstance(owner, Function) and any(str(u.auth_type) == "NONE" for u in owner.urls)
+        out = []
+        for key, (principal, statements) in named.items():
+            answer, actions = self._decide(principal, statements, target, target_type)
+            if answer is None:
+                continue
+            first = statements[0]
+            out.append(facts.Grant(
+                service=_service(target), target=target, target_type=target_type, target_account=account,
+                principal=key, principal_kind=_principal_kind(principal), principal_account=_account(principal),
+                actions=actions, decision=answer.decision.value, conditions=[_condition(c) for c in answer.conditions],
+                function_url_public=url_public, holder=holder_of(first, owner.logical_id or target),
+                location=(answer.because or (first,))[0].location if answer.because else first.location))
+        return out
+
+    def _decide(self, principal: Principal, statements: list[Statement], target: str,
+                target_type: str) -> tuple[Answer | None, list[str]]:
+        """The best answer for `principal` over the actions and resources its statements grant."""
+        if isinstance(principal.value, (Sym, Unknown)):
+            unknown = Answer(Decision.CONDITIONAL, ({"unknown": f"principal {principal.value}"},), tuple(statements))
+            return unknown, sorted({str(a) for s in statements for a in s.actions})
+        caller = self.edges.caller_for_principal(principal)
+        if caller is None:
+            return None, []
+        allowed, conditional, actions = [], [], []
+        for s in statements:
+            resources = [target] if target_type in ("function", "role") else \
+                [r for r in (s.resources or ()) if not s.not_resource] or [target]
+            for action in (s.actions if not s.not_action else ("*",)):
+                for resource in resources:
+                    answer = self.edges.ask(caller, str(action), resource)
+                    if answer.decision is Decision.DENIED:
+                        continue
+                    (allowed if answer.decision is Decision.ALLOWED else conditional).append(answer)
+                    if str(action) not in actions:
+                        actions.append(str(action))
+        if not allowed and not conditional:
+            return None, []
+        chosen = allowed or conditional
+        conditions = [] if allowed else [c for a in conditional for c in a.conditions]
+        unique = [c for i, c in enumerate(conditions) if c not in conditions[:i]]
+        because = tuple(s for a in chosen for s in a.because)
+        return Answer(chosen[0].decision, tuple(unique), because), actions
+
+
+def holder_of(statement: Statement, fallback: str) -> str:
+    """The contract's `resource`: the SAM resource that caused a grant, else the template
+    resource that wrote the statement, else what holds the policy."""
+    from permcheck.load.sam_core import sam_logical_id
+    return sam_logical_id(statement.source_note) or statement.holder or fallback
+
+
+def _aws_managed(policy: Policy) -> bool:
+    return bool(policy.arn) and ":iam::aws:policy/" in policy.arn
+
+
+def _clause(clause) -> facts.Condition:
+    return facts.Condition(operator=clause.operator, key=clause.key.lower(),
+                           values=[str(v) for v in clause.values], unknown="")
+
+
+def _condition(entry: dict) -> facts.Condition:
+    if "unknown" in entry:
+        return facts.Condition(operator="", key="", values=[], unknown=str(entry["unknown"]))
+    return facts.Condition(operator=str(entry.get("operator", "")), key=str(entry.get("key", "")).lower(),
+                           values=[str(v) for v in entry.get("values", [])], unknown="")
+
+
+def _service(arn: str) -> str:
+    parsed = parse_arn(arn)
+    return parsed.service if parsed else ""
+
+
+def _principal_kind(principal: Principal) -> str:
+    if isinstance(principal.value, (Sym, Unknown)):
+        return "unknown"
+    kinds = {PrincipalType.ANYONE: "anyone", PrincipalType.SERVICE: "service",
+             PrincipalType.FEDERATED: "federated", PrincipalType.CANONICAL_USER: "canonical-user"}
+    if principal.type in kinds:
+        return kinds[principal.type]
+    parsed = parse_arn(str(principal.value))
+    if parsed is None:
+        return "unknown"
+    if parsed.resource == "root":
+        return "account"
+    head = parsed.resource.split("/", 1)[0]
+    return {"role": "role", "user": "user", "assumed-role": "session"}.get(head, "unknown")
+
+
+def _account(principal: Principal) -> str:
+    if principal.type is not PrincipalType.AWS or isinstance(principal.value, (Sym, Unknown)):
+        return ""
+    return account_of(str(principal.value)) or ""
+

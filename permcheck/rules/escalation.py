@@ -1,0 +1,148 @@
+"""Known privilege-escalation paths for IAM and Lambda, decided by the evaluator.
+
+A path is a set of actions that together let a principal act with more permissions
+than its own: pass a role to code it writes and run it, rewrite its own policies, take
+over another identity. Each principal of the inputs is checked against each path; a
+path holds when every one of its actions is allowed (or conditional) on some resource.
+Catalogue: Rhino Security Labs, "AWS IAM Privilege Escalation – Methods and Mitigation"
+(https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/), and
+PMapper's edge checks (https://github.com/nccgroup/PMapper).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from permcheck.graph.edges import Edges
+from permcheck.iam.decide import Answer, Decision
+from permcheck.iam.match import wildcard_match
+from permcheck.iam.request import Caller
+from permcheck.model.entities import Role, User
+from permcheck.model.policy import Effect
+from permcheck.model.values import Sym, Unknown
+from permcheck.rules import facts
+from permcheck.rules.collect import holder_of
+
+
+@dataclass(frozen=True)
+class Path:
+    name: str
+    actions: tuple[str, ...]
+    description: str
+
+
+PATHS = (
+    Path("passrole-lambda-invoke", ("iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"),
+         "create a function that runs as a more powerful role, then invoke it"),
+    Path("passrole-lambda-event-source", ("iam:PassRole", "lambda:CreateFunction", "lambda:CreateEventSourceMapping"),
+         "create a function that runs as a more powerful role, triggered by an event source"),
+    Path("lambda-update-code", ("lambda:UpdateFunctionCode",),
+         "replace the code of a function that runs as another role"),
+    Path("lambda-add-permission", ("lambda:AddPermission",),
+         "grant itself or anyone the right to invoke a function that runs as another role"),
+    Path("passrole-cloudformation", ("iam:PassRole", "cloudformation:CreateStack"),
+         "create a stack that runs as a more powerful role"),
+    Path("passrole-ec2", ("iam:PassRole", "ec2:RunInstances"),
+         "start an instance with a more powerful instance profile"),
+    Path("put-role-policy", ("iam:PutRolePolicy",), "write any inline policy on a role"),
+    Path("attach-role-policy", ("iam:AttachRolePolicy",), "attach any managed policy to a role"),
+    Path("put-user-policy", ("iam:PutUserPolicy",), "write any inline policy on a user"),
+    Path("attach-user-policy", ("iam:AttachUserPolicy",), "attach any managed policy to a user"),
+    Path("put-group-policy", ("iam:PutGroupPolicy",), "write any inline policy on a group"),
+    Path("attach-group-policy", ("iam:AttachGroupPolicy",), "attach any managed policy to a group"),
+    Path("add-user-to-group", ("iam:AddUserToGroup",), "join a more powerful group"),
+    Path("create-policy-version", ("iam:CreatePolicyVersion",), "rewrite a managed policy with a new default version"),
+    Path("set-default-policy-version", ("iam:SetDefaultPolicyVersion",), "switch a managed policy to another version"),
+    Path("update-assume-role-policy", ("iam:UpdateAssumeRolePolicy", "sts:AssumeRole"),
+         "rewrite a role's trust policy to let itself in, then assume it"),
+    Path("create-access-key", ("iam:CreateAccessKey",), "create access keys for another user"),
+    Path("create-login-profile", ("iam:CreateLoginProfile",), "set a console password for another user"),
+    Path("update-login-profile", ("iam:UpdateLoginProfile",), "change another user's console password"),
+)
+ACTIONS = tuple(dict.fromkeys(a for p in PATHS for a in p.actions))
+OTHER_ROLE = {"lambda-update-code", "lambda-add-permission"}  # they escalate only to another role's function
+
+
+def escalations(edges: Edges) -> list[facts.Escalation]:
+    """Every principal of the inputs with the escalation paths that hold for it."""
+    inv, out = edges.index.inventory, []
+    for table, kind in ((inv.roles, "role"), (inv.users, "user")):
+        for arn, entity in table.items():
+            caller = edges.index.caller_for_entity(entity)
+            granted = _granted(caller)
+            found = [(path, *result) for path in PATHS if granted
+                     for result in [_path(edges, caller, entity, path, granted)] if result is not None]
+            if not found:
+                continue
+            first = next((a.because[0] for _, a, _ in found if a.because), None)
+            fallback = entity.logical_id or arn
+            out.append(facts.Escalation(
+                principal=arn, principal_kind=kind, paths=[p.name for p, _, _ in found],
+                descriptions=[_describe(p, t) for p, _, t in found],
+                decision="allowed" if any(a.decision is Decision.ALLOWED for _, a, _ in found) else "conditional",
+                holder=holder_of(first, fallback) if first else fallback,
+                location=first.location if first else entity.location))
+    return out
+
+
+def _describe(path: Path, target: str) -> str:
+    where = f" ({target})" if target != "*" else ""
+    return f"{path.description}{where} with {' + '.join(path.actions)}"
+
+
+def _granted(caller: Caller) -> dict[str, list[object]]:
+    """Escalation action → resource patterns the caller's Allows grant it on (a quick filter)."""
+    out: dict[str, list[object]] = {}
+    for policy in caller.identity or ():
+        if policy.unknown is not None:
+            continue  # an unknown policy may grant anything: the evaluator says so elsewhere
+        for s in policy.statements:
+            if s.effect is not Effect.ALLOW:
+                continue
+            resources = ["*"] if s.not_resource or not s.resources else list(s.resources)
+            for action in ACTIONS:
+                hit = any(isinstance(a, str) and wildcard_match(a, action, ignore_case=True) for a in s.actions)
+                if hit != s.not_action:
+                    out.setdefault(action, []).extend(r for r in resources if r not in out.get(action, []))
+    return out
+
+
+def _path(edges: Edges, caller: Caller, entity: Role | User, path: Path,
+          granted: dict[str, list[object]]) -> tuple[Answer, str] | None:
+    if any(action not in granted for action in path.actions):
+        return None
+    answers, target = [], "*"
+    for action in path.actions:
+        if path.name in OTHER_ROLE:
+            found = _other_role_function(edges, caller, entity, action, granted[action])
+        else:
+            found = _best([(edges.ask(caller, action, r), str(r)) for r in granted[action]])
+        if found is None:
+            return None
+        answers.append(found[0])
+        if action != "iam:PassRole" and found[1] != "*":
+            target = found[1]
+    decision = Decision.ALLOWED if all(a.decision is Decision.ALLOWED for a in answers) else Decision.CONDITIONAL
+    because = tuple(s for a in answers for s in a.because)
+    conditions = tuple(c for a in answers for c in a.conditions)
+    return Answer(decision, conditions, because), target
+
+
+def _other_role_function(edges: Edges, caller: Caller, entity: Role | User, action: str,
+                         patterns: list[object]) -> tuple[Answer, str] | None:
+    """A function in the inputs, run by a role other than the caller, that `action` reaches."""
+    own = str(entity.arn)
+    pairs = []
+    for function in edges.index.inventory.functions.values():
+        if function.role is None or str(function.role) == own or isinstance(function.arn, (Sym, Unknown)):
+            continue
+        arn = str(function.arn)
+        if any(isinstance(p, str) and wildcard_match(p, arn) for p in patterns):
+            pairs.append((edges.ask(caller, action, arn), arn))
+    return _best(pairs)
+
+
+def _best(pairs: list[tuple[Answer, str]]) -> tuple[Answer, str] | None:
+    allowed = [p for p in pairs if p[0].decision is Decision.ALLOWED]
+    conditional = [p for p in pairs if p[0].decision is Decision.CONDITIONAL]
+    return (allowed or conditional or [None])[0]

@@ -1,0 +1,107 @@
+"""What rules ask about: the model and the evaluator's answers as typed, flat facts.
+
+Each class is a subject type of the rule language; its annotated fields are the
+attributes a rule may read (the type checker reads the annotations, so this file is the
+language's schema). `location` is where a finding about the fact points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from permcheck.model.location import Location
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition a grant depends on; `unknown` names a value that could not be resolved."""
+
+    operator: str
+    key: str  # lower case: condition keys are case-insensitive
+    values: list[str]
+    unknown: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A policy statement as written (resolved), wherever it sits."""
+
+    effect: str  # Allow, Deny
+    kind: str  # identity, resource, trust, boundary, scp, rcp
+    actions: list[str]
+    not_action: bool
+    resources: list[str]
+    not_resource: bool
+    principals: list[str]
+    not_principal: bool
+    conditions: list[Condition]
+    sid: str
+    policy: str
+    aws_managed: bool  # from an AWS managed policy: not the template author's text
+    holder: str  # the template resource that wrote it (logical id), or the ARN of what holds it
+    holder_type: str  # role, user, group, function, bucket, queue, topic, key, secret, document, …
+    location: Location = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A principal that a resource policy (a function's, a role's trust, a bucket's …) names,
+    with the evaluator's decision for the actions granted to it."""
+
+    service: str  # lambda, sts, s3, sqs, sns, kms, secretsmanager, …
+    target: str
+    target_type: str  # function, role, bucket, queue, topic, key, secret, other
+    target_account: str
+    principal: str
+    principal_kind: str  # anyone, service, account, role, user, session, federated, unknown
+    principal_account: str
+    actions: list[str]
+    decision: str  # allowed, conditional
+    conditions: list[Condition]
+    function_url_public: bool  # a function URL with AuthType NONE
+    holder: str
+    location: Location = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A policy document: `error` is why IAM would reject it ("" when valid)."""
+
+    name: str
+    kind: str
+    error: str
+    unknown: str
+    aws_managed: bool
+    holder: str
+    location: Location = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A managed policy attached to a role, user or group."""
+
+    principal: str
+    principal_kind: str  # role, user, group
+    policy: str  # the policy's name
+    policy_arn: str
+    aws_managed: bool
+    holder: str
+    location: Location = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """The ways a principal can gain permissions it does not have (permcheck/rules/escalation.py)."""
+
+    principal: str
+    principal_kind: str
+    paths: list[str]  # short names of the techniques
+    descriptions: list[str]  # what each path does, with the actions it takes
+    decision: str  # allowed when some path is allowed outright, else conditional
+    holder: str
+    location: Location = field(repr=False)
+
+
+SUBJECTS = {"statements": Statement, "grants": Grant, "policies": Policy, "attachments": Attachment,
+            "escalations": Escalation}
+"""The collections a rule's `for x in SUBJECT` may range over."""

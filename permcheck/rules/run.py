@@ -1,0 +1,78 @@
+"""`check`: every rule in force over one model, then suppressions from the template and
+the configuration. Suppressed findings stay in the result, marked, and never fail a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
+
+from permcheck.graph.edges import Edges
+from permcheck.model.location import InputError, Location
+from permcheck.rules.findings import Finding, Suppression
+from permcheck.rules.registry import Rule
+
+IGNORE_KEYS = {"rule", "resource", "file", "reason"}
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding]
+    errors: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        """The contract's `check` document."""
+        return {"findings": [f.as_json() for f in self.findings], "errors": list(self.errors)}
+
+
+def run_check(edges: Edges, rules: list[Rule], config) -> CheckResult:
+    """Findings of every enabled rule, sorted by severity (highest first), file and line."""
+    from permcheck.rules.collect import Facts
+    from permcheck.rules.engine import run_rule
+
+    known = {rule.id for rule in rules}
+    _validate_ignores(config, known, edges.index.inventory)
+    facts = Facts(edges)
+    constants = {"trusted_accounts": sorted({edges.index.inventory.default_account, *config.trusted_accounts}),
+                 "org_id": config.org_id or ""}
+    findings, errors = [], []
+    for rule in rules:
+        if not rule.enabled:
+            continue
+        spec = rule.spec if rule.id not in config.rules or "severity" not in config.rules[rule.id] \
+            else replace(rule.spec, severities=[])  # a configured severity is the rule's only one
+        try:
+            findings += run_rule(spec, rule.severity, facts.subject(spec.subject), constants)
+        except InputError:
+            raise
+        except Exception as error:  # a bug in one rule: report it, keep the others' findings
+            errors.append(f"{rule.spec.file}: rule {rule.id} failed: {type(error).__name__}: {error}")
+    findings = [_suppress(f, edges.index.inventory, config) for f in dict.fromkeys(findings)]
+    findings.sort(key=lambda f: (-f.severity.rank, f.file, f.line or 0, f.rule, f.resource, f.message))
+    return CheckResult(findings, errors)
+
+
+def _suppress(finding: Finding, inventory, config) -> Finding:
+    for ignore in inventory.suppressions.get((finding.file, finding.resource), ()):
+        if ignore.rule == finding.rule:
+            return replace(finding, suppressed=Suppression(ignore.reason, "template"))
+    for entry in config.ignore:
+        if entry["rule"] == finding.rule and fnmatchcase(finding.resource, entry.get("resource", "*")) \
+                and fnmatchcase(finding.file, entry.get("file", "*")):
+            return replace(finding, suppressed=Suppression(entry["reason"], "config"))
+    return finding
+
+
+def _validate_ignores(config, known: set[str], inventory) -> None:
+    """A suppression naming a rule that does not exist is an error: it would silence nothing."""
+    where = Location(config.source or "configuration")
+    for entry in config.ignore:
+        unknown = set(entry) - IGNORE_KEYS
+        if unknown:
+            raise InputError(where, f"[[ignore]] has an unknown key {sorted(unknown)[0]!r}")
+        if entry.get("rule") not in known:
+            raise InputError(where, f"[[ignore]] names rule {entry.get('rule')!r}, which does not exist")
+    for ignores in inventory.suppressions.values():
+        for ignore in ignores:
+            if ignore.rule not in known:
+                raise InputError(ignore.location, f"permcheck ignore names rule {ignore.rule!r}, which does not exist")
