@@ -197,6 +197,36 @@ def check(paths, fail_on, rule_dirs, baseline, write_baseline, fmt, account, reg
         sys.exit(1)
 
 
+@main.command("rules")
+@click.argument("rule_id", required=False)
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(), help="A directory of *.rule files to add.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(), help="TOML configuration file.")
+def rules(rule_id, rule_dirs, fmt, config_path):
+    """The rules in force; with RULE_ID, that rule's whole documentation."""
+    from permcheck.config import load_config
+    from permcheck.rules.registry import load_rules
+
+    found = load_rules(tuple(rule_dirs), load_config(config_path))
+    if rule_id is not None:
+        found = [r for r in found if r.id == rule_id]
+        if not found:
+            raise click.UsageError(f"no rule has the id {rule_id!r} (see permcheck rules)")
+    if fmt == "json":
+        import json
+
+        listing = [{"id": r.id, "severity": r.severity.value, "title": r.spec.title, "enabled": r.enabled,
+                    "builtin": r.builtin, "file": r.spec.file} for r in found]
+        if rule_id is not None:
+            spec = found[0].spec
+            listing[0].update(what=spec.what, why=spec.why, fix=spec.fix, docs=spec.docs,
+                              examples=[{"kind": k, "template": t} for k, t in spec.examples])
+        click.echo(json.dumps(listing, indent=2))
+        return
+    from permcheck.report.check_text import render_rules
+    render_rules(found, whole=rule_id is not None)
+
+
 @main.command("graph")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(("json", "dot", "graphml", "mermaid")), default="json",
@@ -212,6 +242,33 @@ def graph(paths, fmt, account, region, parameters, config_path):
 
     edges = Run(paths, account, region, parameters, (), False, config_path).edges()
     click.echo(render(build_graph(edges), fmt), nl=False)
+
+
+@main.command("diff")
+@click.argument("old")
+@click.argument("new")
+@analysis_options
+def diff(old, new, fmt, account, region, parameters, context, closed, config_path):
+    """Access NEW grants that OLD did not, and what it removed: exit 1 when any is added.
+
+    OLD and NEW are files, directories, or git revisions of a path (REV:PATH, e.g.
+    HEAD~1:templates/). Compared by the decisions, not by the text.
+    """
+    from permcheck.graph.diff import diff as compare
+    from permcheck.load.revisions import Sides
+
+    with Sides(old, new) as sides:
+        edges = [sides.read(side, lambda path: Run([path], account, region, parameters, context, closed,
+                                                   config_path).edges(fmt)) for side in (0, 1)]
+        result = {"old": sides.labels[0], "new": sides.labels[1],
+                  **compare(edges[0], edges[1], sides.label(0), sides.label(1))}
+    if fmt == "json":
+        emit(result, fmt, "diff")
+    else:
+        from permcheck.report.console import render_diff
+
+        render_diff(result)
+    sys.exit(1 if result["added"] else 0)
 
 
 def emit(result: dict, fmt: str, command: str) -> None:

@@ -2,14 +2,14 @@
 
 model (values, policies, entities) < iam (the evaluation logic over model values)
 < load (bytes → model; it uses iam's operator table to validate policies)
-< graph (indexes, edges, queries) < report < cli.
+< graph (indexes, edges, queries) < rules (the rule engine) < report < cli.
 """
 
 import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "permcheck"
-RANK = {"model": 0, "iam": 1, "data": 1, "load": 2, "config": 2, "graph": 3, "report": 4, "cli": 5}
+RANK = {"model": 0, "iam": 1, "data": 1, "load": 2, "config": 2, "graph": 3, "rules": 4, "report": 5, "cli": 6}
 
 
 def _layer(module: str) -> str | None:

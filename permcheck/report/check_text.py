@@ -48,3 +48,24 @@ def render_check(result, rules, console: Console | None = None) -> None:
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
     console.print(Text(f"{len(active)} finding(s): {summary}" + (f"; {len(suppressed)} suppressed" if suppressed else ""),
                        style="bold"))
+
+
+def render_rules(rules, whole: bool, console: Console | None = None) -> None:
+    """`permcheck rules`: a table of the rules; with an id, that rule's documentation."""
+    console = console or console_for_output()
+    if whole:
+        from rich.markdown import Markdown
+
+        from permcheck.rules.docs import rule_markdown
+        console.print(Markdown(rule_markdown(rules[0])))
+        return
+    from rich.table import Table
+
+    table = Table(title="Rules in force")
+    for column in ("id", "severity", "description"):
+        table.add_column(column)
+    for rule in rules:
+        severity = Text(rule.severity.value, style=SEVERITY_STYLE[rule.severity.value])
+        title = rule.spec.title + ("" if rule.enabled else " (disabled)") + ("" if rule.builtin else " (custom)")
+        table.add_row(rule.id, severity, title)
+    console.print(table)

@@ -1,0 +1,96 @@
+"""The rule language: what parses, and mistakes reported at their line and column."""
+
+import textwrap
+
+import pytest
+
+from permcheck.model.location import InputError
+from permcheck.rules.check_types import check_rule
+from permcheck.rules.engine import evaluate
+from permcheck.rules.lang import parse_rule
+
+HEAD = '''rule my-rule
+title "t"
+severity low
+what "w"
+why "y"
+fix "f"
+'''
+
+
+def checked(match: str):
+    spec = parse_rule(HEAD + textwrap.dedent(match), "my.rule")
+    check_rule(spec)
+    return spec
+
+
+def error_of(match: str) -> str:
+    with pytest.raises(InputError) as raised:
+        checked(match)
+    return str(raised.value)
+
+
+def test_a_rule_parses_into_its_parts():
+    spec = checked('''
+        match
+          let admin = ["a", "b"]
+          for s in statements
+          where s.effect == "Allow" and any(a in s.actions: a in admin)
+          severity high when s.not_action
+          report "{s.policy} is odd" when count(s.actions) != 1
+          report "{s.policy}: {s.actions}"
+        ''')
+    assert (spec.id, spec.subject, spec.variable) == ("my-rule", "statements", "s")
+    assert [name for name, _ in spec.bindings] == ["admin"]
+    assert [o.value for o in spec.severities] == ["high"]
+    assert len(spec.reports) == 2 and spec.reports[-1].when is None
+
+
+def test_syntax_error_names_file_line_and_column():
+    message = error_of('match\n  for s in statements\n  where s.effect == \n  report "x"\n')
+    assert message.startswith("my.rule:10: column ")
+    assert "unexpected" in message
+
+
+def test_unknown_attribute_is_a_type_error_at_its_place():
+    message = error_of('match\n  for g in grants\n  where g.principle == "*"\n  report "x"\n')
+    assert message.startswith("my.rule:9: column 11:")
+    assert "Grant has no attribute 'principle'" in message
+
+
+@pytest.mark.parametrize("where,expected", [
+    ('s.actions == "x"', "cannot compare list of text with text"),
+    ('s.effect', "expected true/false, got text"),
+    ('"x" in s.not_action', "cannot look for text in true/false"),
+    ('nosuch(s.effect)', "unknown function 'nosuch'"),
+    ('lower(s.effect, s.sid)', "lower takes 1 argument(s), not 2"),
+    ('any(a in s.effect: true)', "ranges over a list, not text"),
+    ('s.effect == other', "unknown name 'other'"),
+    ('s.conditions.key == "x"', "list of Condition has no attributes"),
+    ('["a", true] == s.actions', "a list's items must all have one type"),
+])
+def test_type_errors(where, expected):
+    assert expected in error_of(f'match\n  for s in statements\n  where {where}\n  report "x"\n')
+
+
+def test_unknown_subject_and_placeholder():
+    assert "unknown subject 'grant'" in error_of('match for g in grant report "x"')
+    assert "Grant has no attribute 'nope'" in error_of('match for g in grants report "{g.nope}"')
+
+
+def test_the_last_report_is_the_default():
+    assert "the last report must have no `when`" in error_of('match for g in grants report "x" when true')
+
+
+def test_required_documentation():
+    with pytest.raises(InputError, match="rule r has no why"):
+        parse_rule('rule r title "t" severity low what "w" fix "f" match for g in grants report "x"', "r.rule")
+
+
+def test_evaluation_of_quantifiers_and_wildcards():
+    spec = checked('match\n  let xs = ["s3:GetObject", "s3:PutObject"]\n  for s in statements\n'
+                   '  where any(x in xs: x matches "s3:get*") and all(x in xs: starts_with(x, "s3:"))\n'
+                   '  report "x"\n')
+    scope = {"xs": ["s3:GetObject", "s3:PutObject"]}
+    assert evaluate(spec.where, scope) is True
+    assert evaluate(spec.where, {"xs": ["ec2:RunInstances"]}) is False

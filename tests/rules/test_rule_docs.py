@@ -1,0 +1,25 @@
+"""docs/rules.md is generated from the rule files; this keeps the two in sync."""
+
+from permcheck.rules.docs import rules_markdown
+from permcheck.rules.registry import load_rules
+from tests.conftest import ROOT
+
+
+def test_docs_rules_md_is_current():
+    written = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert written == rules_markdown(load_rules()), "run: python tools/gen_rule_docs.py"
+
+
+def test_contract_rule_ids_are_all_built_in():
+    contract = {"wildcard-action", "service-wildcard-action", "wildcard-resource-write", "passrole-wildcard",
+                "privilege-escalation", "admin-managed-policy", "not-resource-allow", "public-invoke",
+                "service-invoke-without-source", "trust-any-principal", "cross-account-invoke",
+                "cross-account-trust", "cross-account-resource-policy", "unknown-action", "invalid-policy"}
+    severities = {r.id: r.severity.value for r in load_rules()}
+    assert set(severities) == contract
+    assert severities == {
+        "wildcard-action": "high", "service-wildcard-action": "medium", "wildcard-resource-write": "medium",
+        "passrole-wildcard": "high", "privilege-escalation": "high", "admin-managed-policy": "high",
+        "not-resource-allow": "medium", "public-invoke": "critical", "service-invoke-without-source": "high",
+        "trust-any-principal": "critical", "cross-account-invoke": "medium", "cross-account-trust": "high",
+        "cross-account-resource-policy": "medium", "unknown-action": "low", "invalid-policy": "high"}
