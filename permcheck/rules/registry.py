@@ -43,14 +43,21 @@ def builtin_dir() -> Path:
 
 
 def read_rule_file(path: Path) -> RuleSpec:
-    from permcheck.rules.check_types import check_rule
-    from permcheck.rules.lang import parse_rule
+    """A checked rule: from the compiled pack when the file is unchanged, else parsed now."""
+    from permcheck.rules.compiled import cached_spec
 
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(Location(str(path)), f"cannot read rule file: {error}") from None
-    spec = parse_rule(text, str(path))
+    return cached_spec(text, str(path)) or parse_checked(text, str(path))
+
+
+def parse_checked(text: str, file: str) -> RuleSpec:
+    from permcheck.rules.check_types import check_rule
+    from permcheck.rules.lang import parse_rule
+
+    spec = parse_rule(text, file)
     check_rule(spec)
     return spec
 

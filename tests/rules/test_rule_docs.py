@@ -23,3 +23,15 @@ def test_contract_rule_ids_are_all_built_in():
         "not-resource-allow": "medium", "public-invoke": "critical", "service-invoke-without-source": "high",
         "trust-any-principal": "critical", "cross-account-invoke": "medium", "cross-account-trust": "high",
         "cross-account-resource-policy": "medium", "unknown-action": "low", "invalid-policy": "high"}
+
+
+def test_compiled_rule_pack_is_current_and_equal_to_parsing():
+    """The compiled pack (for start-up speed) must say exactly what the rule files say."""
+    from permcheck.rules.compiled import cached_spec
+    from permcheck.rules.registry import builtin_dir, parse_checked
+
+    for path in sorted(builtin_dir().glob("*.rule")):
+        text = path.read_text(encoding="utf-8")
+        cached = cached_spec(text, str(path))
+        assert cached is not None, f"{path.name} changed: run python tools/gen_rule_docs.py"
+        assert cached == parse_checked(text, str(path))
