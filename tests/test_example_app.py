@@ -117,3 +117,19 @@ def test_text_output_is_a_table_with_file_and_line():
     result = run("who-can-invoke", "NightlyReportFunction", APP)
     assert result.code == 0
     assert "events.amazonaws.com" in result.out and "template.yaml:410" in result.out
+
+
+def test_check_golden(update_golden):
+    """The whole `check` document; EXPECTED.md's `check` table is pinned in tests/rules/test_check.py."""
+    result = run("check", APP, "--format", "json")
+    assert result.code == 1, result.err
+    _golden("check", result.json(), update_golden)
+
+
+def test_check_text_golden(update_golden):
+    result = run("check", APP)
+    assert result.code == 1, result.err
+    path = GOLDEN / "check.txt"
+    if update_golden:
+        path.write_text(result.out)
+    assert result.out == path.read_text()

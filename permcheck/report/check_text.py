@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.text import Text
 
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "bold yellow", "low": "cyan"}
@@ -31,10 +32,10 @@ def render_check(result, rules, console: Console | None = None) -> None:
         for f in group:
             place = f"{f.file}:{f.line}" if f.line else f.file
             console.print(Text.assemble(("  ", ""), (f.rule, "bold"), f"  {f.resource}  ", (place, "dim")))
-            console.print(f"    {f.message}", markup=False, highlight=False)
+            console.print(Padding(Text(f.message), (0, 0, 0, 4)))
             fix = f.fix or fixes.get(f.rule)
             if fix:
-                console.print(Text(f"    fix: {fix}", style="green"))
+                console.print(Padding(Text(f"fix: {fix}", style="green"), (0, 0, 0, 4)))
         console.print()
     if suppressed:
         console.print(Text(f" SUPPRESSED ({len(suppressed)}) ", style="dim reverse"))

@@ -7,6 +7,7 @@ is loaded, at its line and column — not silently on the first grant it meets.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import typing
 from functools import lru_cache
@@ -25,7 +26,8 @@ SEVERITIES = ("low", "medium", "high", "critical")
 def fields_of(cls: type) -> dict[str, object]:
     """The attributes a rule may read on a fact type (its annotations, without `location`)."""
     hints = typing.get_type_hints(cls, vars(facts))
-    return {name: hint for name, hint in hints.items() if name != "location"}
+    hidden = {f.name for f in dataclasses.fields(cls) if f.metadata.get("hidden")} | {"location"}
+    return {name: hint for name, hint in hints.items() if name not in hidden}
 
 
 def type_name(t: object) -> str:

@@ -132,10 +132,12 @@ class Facts:
             if answer is None:
                 continue
             first = statements[0]
+            conditions = [_condition(c) for c in answer.conditions]
+            detail = answer.decision.value + (f" on {'; '.join(map(str, conditions))}" if conditions else "")
             out.append(facts.Grant(
                 service=_service(target), target=target, target_type=target_type, target_account=account,
                 principal=key, principal_kind=_principal_kind(principal), principal_account=_account(principal),
-                actions=actions, decision=answer.decision.value, conditions=[_condition(c) for c in answer.conditions],
+                actions=actions, decision=answer.decision.value, conditions=conditions, decision_detail=detail,
                 function_url_public=url_public, holder=holder_of(first, owner.logical_id or target),
                 location=(answer.because or (first,))[0].location if answer.because else first.location))
         return out
@@ -182,15 +184,17 @@ def _aws_managed(policy: Policy) -> bool:
 
 
 def _clause(clause) -> facts.Condition:
-    return facts.Condition(operator=clause.operator, key=clause.key.lower(),
-                           values=[str(v) for v in clause.values], unknown="")
+    return facts.Condition(operator=clause.operator, key=clause.key.lower(), values=[str(v) for v in clause.values],
+                           unknown="", negated=False, written=clause.key)
 
 
 def _condition(entry: dict) -> facts.Condition:
     if "unknown" in entry:
-        return facts.Condition(operator="", key="", values=[], unknown=str(entry["unknown"]))
-    return facts.Condition(operator=str(entry.get("operator", "")), key=str(entry.get("key", "")).lower(),
-                           values=[str(v) for v in entry.get("values", [])], unknown="")
+        return facts.Condition(operator="", key="", values=[], unknown=str(entry["unknown"]), negated=False)
+    key = str(entry.get("key", ""))
+    return facts.Condition(operator=str(entry.get("operator", "")), key=key.lower(),
+                           values=[str(v) for v in entry.get("values", [])], unknown="",
+                           negated=entry.get("effect") == "Deny", written=key)
 
 
 def _service(arn: str) -> str:

@@ -2,7 +2,8 @@
 
 Each class is a subject type of the rule language; its annotated fields are the
 attributes a rule may read (the type checker reads the annotations, so this file is the
-language's schema). `location` is where a finding about the fact points.
+language's schema). `location` is where a finding about the fact points; fields marked
+hidden are for rendering only.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ class Condition:
     key: str  # lower case: condition keys are case-insensitive
     values: list[str]
     unknown: str
+    negated: bool  # from a Deny: the request must NOT match it
+    written: str = field(default="", repr=False, metadata={"hidden": True})  # the key as written
+
+    def __str__(self) -> str:
+        if self.unknown:
+            return f"unknown: {self.unknown}"
+        return f"{'not ' if self.negated else ''}{self.operator} {self.written or self.key} {' | '.join(self.values)}"
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ class Grant:
     actions: list[str]
     decision: str  # allowed, conditional
     conditions: list[Condition]
+    decision_detail: str  # "allowed", or "conditional on …" with the conditions
     function_url_public: bool  # a function URL with AuthType NONE
     holder: str
     location: Location = field(repr=False)
