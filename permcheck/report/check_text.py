@@ -33,9 +33,11 @@ def render_check(result, rules, console: Console | None = None) -> None:
             place = f"{f.file}:{f.line}" if f.line else f.file
             console.print(Text.assemble(("  ", ""), (f.rule, "bold"), f"  {f.resource}  ", (place, "dim")))
             console.print(Padding(Text(f.message), (0, 0, 0, 4)))
-            fix = f.fix or fixes.get(f.rule)
-            if fix:
-                console.print(Padding(Text(f"fix: {fix}", style="green"), (0, 0, 0, 4)))
+            if f.fix:
+                console.print(Padding(Text(f"suggested: {f.fix} (checked by the evaluator)", style="bold green"),
+                                      (0, 0, 0, 4)))
+            if fixes.get(f.rule):
+                console.print(Padding(Text(f"fix: {fixes[f.rule]}", style="green"), (0, 0, 0, 4)))
         console.print()
     if suppressed:
         console.print(Text(f" SUPPRESSED ({len(suppressed)}) ", style="dim reverse"))

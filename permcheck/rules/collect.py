@@ -128,7 +128,7 @@ class Facts:
         url_public = isinstance(owner, Function) and any(str(u.auth_type) == "NONE" for u in owner.urls)
         out = []
         for key, (principal, statements) in named.items():
-            answer, actions = self._decide(principal, statements, target, target_type)
+            answer, actions, resources = self._decide(principal, statements, target, target_type)
             if answer is None:
                 continue
             first = statements[0]
@@ -139,7 +139,8 @@ class Facts:
                 principal=key, principal_kind=_principal_kind(principal), principal_account=_account(principal),
                 actions=actions, decision=answer.decision.value, conditions=conditions, decision_detail=detail,
                 function_url_public=url_public, holder=holder_of(first, owner.logical_id or target),
-                location=(answer.because or (first,))[0].location if answer.because else first.location))
+                location=(answer.because or (first,))[0].location if answer.because else first.location,
+                resources=resources))
         return out
 
     def _decide(self, principal: Principal, statements: list[Statement], target: str,
@@ -147,11 +148,11 @@ class Facts:
         """The best answer for `principal` over the actions and resources its statements grant."""
         if isinstance(principal.value, (Sym, Unknown)):
             unknown = Answer(Decision.CONDITIONAL, ({"unknown": f"principal {principal.value}"},), tuple(statements))
-            return unknown, sorted({str(a) for s in statements for a in s.actions})
+            return unknown, sorted({str(a) for s in statements for a in s.actions}), [target]
         caller = self.edges.caller_for_principal(principal)
         if caller is None:
-            return None, []
-        allowed, conditional, actions = [], [], []
+            return None, [], []
+        allowed, conditional, actions, granted = [], [], [], []
         for s in statements:
             resources = [target] if target_type in ("function", "role") else \
                 [r for r in (s.resources or ()) if not s.not_resource] or [target]
@@ -163,13 +164,15 @@ class Facts:
                     (allowed if answer.decision is Decision.ALLOWED else conditional).append(answer)
                     if str(action) not in actions:
                         actions.append(str(action))
+                    if str(resource) not in granted:
+                        granted.append(str(resource))
         if not allowed and not conditional:
-            return None, []
+            return None, [], []
         chosen = allowed or conditional
         conditions = [] if allowed else [c for a in conditional for c in a.conditions]
         unique = [c for i, c in enumerate(conditions) if c not in conditions[:i]]
         because = tuple(s for a in chosen for s in a.because)
-        return Answer(chosen[0].decision, tuple(unique), because), actions
+        return Answer(chosen[0].decision, tuple(unique), because), actions, granted
 
 
 def holder_of(statement: Statement, fallback: str) -> str:

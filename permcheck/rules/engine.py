@@ -56,21 +56,35 @@ def _compare(operator: str, left: object, right: object) -> bool:
     return left in right
 
 
-def run_rule(spec: RuleSpec, severity: Severity, items: list, constants: dict) -> list[Finding]:
-    """The findings of one rule over its subject's items."""
+def run_rule(spec: RuleSpec, severity: Severity, items: list, constants: dict) -> list[tuple[Finding, object]]:
+    """The findings of one rule over its subject's items, each with the item it is about."""
+    scope = bind(spec, constants)
+    out = []
+    for item in items:
+        chosen = judge(spec, severity, item, scope)
+        if chosen is None:
+            continue
+        scope[spec.variable] = item
+        template = next(o.value for o in spec.reports if o.when is None or evaluate(o.when, scope))
+        out.append((Finding(rule=spec.id, severity=chosen, file=item.location.file, line=item.location.line,
+                            resource=item.holder, message=render(template, scope), key=subject_key(item)), item))
+    return out
+
+
+def bind(spec: RuleSpec, constants: dict) -> dict:
+    """The scope a rule's match runs in: the constants and its `let` bindings."""
     scope = dict(constants)
     for name, node in spec.bindings:
         scope[name] = evaluate(node, scope)
-    out = []
-    for item in items:
-        scope[spec.variable] = item
-        if spec.where is not None and not evaluate(spec.where, scope):
-            continue
-        chosen = next((Severity(o.value) for o in spec.severities if evaluate(o.when, scope)), severity)
-        template = next(o.value for o in spec.reports if o.when is None or evaluate(o.when, scope))
-        out.append(Finding(rule=spec.id, severity=chosen, file=item.location.file, line=item.location.line,
-                           resource=item.holder, message=render(template, scope), key=subject_key(item)))
-    return out
+    return scope
+
+
+def judge(spec: RuleSpec, severity: Severity, item: object, scope: dict) -> Severity | None:
+    """The severity the rule gives `item`, or None when it does not flag it."""
+    scope[spec.variable] = item
+    if spec.where is not None and not evaluate(spec.where, scope):
+        return None
+    return next((Severity(o.value) for o in spec.severities if evaluate(o.when, scope)), severity)
 
 
 def render(template: str, scope: dict) -> str:

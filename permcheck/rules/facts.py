@@ -70,6 +70,7 @@ class Grant:
     function_url_public: bool  # a function URL with AuthType NONE
     holder: str
     location: Location = field(repr=False)
+    resources: list[str] = field(default_factory=list, repr=False, metadata={"hidden": True})  # as granted
 
 
 @dataclass(frozen=True)

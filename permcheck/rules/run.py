@@ -29,6 +29,7 @@ def run_check(edges: Edges, rules: list[Rule], config) -> CheckResult:
     """Findings of every enabled rule, sorted by severity (highest first), file and line."""
     from permcheck.rules.collect import Facts
     from permcheck.rules.engine import run_rule
+    from permcheck.rules.fixes import with_suggestions
 
     known = {rule.id for rule in rules}
     _validate_ignores(config, known, edges.index.inventory)
@@ -42,7 +43,8 @@ def run_check(edges: Edges, rules: list[Rule], config) -> CheckResult:
         spec = rule.spec if rule.id not in config.rules or "severity" not in config.rules[rule.id] \
             else replace(rule.spec, severities=[])  # a configured severity is the rule's only one
         try:
-            findings += run_rule(spec, rule.severity, facts.subject(spec.subject), constants)
+            found = run_rule(spec, rule.severity, facts.subject(spec.subject), constants)
+            findings += with_suggestions(edges, rule, spec, found, constants)
         except InputError:
             raise
         except Exception as error:  # a bug in one rule: report it, keep the others' findings

@@ -1,0 +1,91 @@
+"""Fix suggestions: shown only when the evaluator confirms them; applying one removes the finding."""
+
+import textwrap
+
+from tests.cli_helpers import run
+
+FUNCTION = textwrap.dedent('''\
+    Resources:
+      Fn:
+        Type: AWS::Lambda::Function
+        Properties: {FunctionName: f, Role: arn:aws:iam::123456789012:role/r, Runtime: python3.12,
+                     Handler: index.handler, Code: {ZipFile: "x"}}
+    ''')
+
+
+def _check(tmp_path, text, *options):
+    template = tmp_path / "t.yaml"
+    template.write_text(text)
+    return run("check", str(template), "--format", "json", *options).json()["findings"]
+
+
+def _fix(findings, rule):
+    (finding,) = [f for f in findings if f["rule"] == rule]
+    return finding.get("fix")
+
+
+def test_service_without_source_gets_source_account_and_it_works(tmp_path):
+    permission = ("  FromS3:\n    Type: AWS::Lambda::Permission\n    Properties: {FunctionName: !Ref Fn, "
+                  "Action: lambda:InvokeFunction, Principal: s3.amazonaws.com%s}\n")
+    fix = _fix(_check(tmp_path, FUNCTION + permission % ""), "service-invoke-without-source")
+    assert fix.startswith("add SourceAccount: 123456789012")
+    applied = _check(tmp_path, FUNCTION + permission % ", SourceAccount: '123456789012'")
+    assert [f for f in applied if f["rule"] == "service-invoke-without-source"] == []
+
+
+def test_public_function_url_gets_aws_iam_auth_and_it_works(tmp_path):
+    url = textwrap.dedent('''\
+          Url:
+            Type: AWS::Lambda::Url
+            Properties: {TargetFunctionArn: !GetAtt Fn.Arn, AuthType: %s}
+          UrlPermission:
+            Type: AWS::Lambda::Permission
+            Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunctionUrl, Principal: "*",
+                         FunctionUrlAuthType: NONE}
+        ''')
+    url = textwrap.indent(url, "  ")
+    assert _fix(_check(tmp_path, FUNCTION + url % "NONE"), "public-invoke") == "set the function URL's AuthType to AWS_IAM"
+    assert [f for f in _check(tmp_path, FUNCTION + url % "AWS_IAM") if f["rule"] == "public-invoke"] == []
+
+
+def test_public_permission_with_an_organisation(tmp_path):
+    permission = ("  Anyone:\n    Type: AWS::Lambda::Permission\n    Properties: {FunctionName: !Ref Fn, "
+                  "Action: lambda:InvokeFunction, Principal: '*'%s}\n")
+    config = tmp_path / "c.toml"
+    config.write_text('org_id = "o-a1b2c3d4e5"\n')
+    fix = _fix(_check(tmp_path, FUNCTION + permission % "", "--config", str(config)), "public-invoke")
+    assert fix == "add PrincipalOrgID: o-a1b2c3d4e5"
+    applied = _check(tmp_path, FUNCTION + permission % ", PrincipalOrgID: o-a1b2c3d4e5", "--config", str(config))
+    assert [f for f in applied if f["rule"] == "public-invoke"] == []
+    # without an organisation, the narrowest proven change names the own account
+    assert _fix(_check(tmp_path, FUNCTION + permission % ""), "public-invoke") == \
+        "name the account instead of anyone: Principal: '123456789012'"
+
+
+def test_no_suggestion_when_another_grant_keeps_the_access(tmp_path):
+    """s3.amazonaws.com is also allowed by a `*` grant: SourceAccount on its own permission
+    would not remove the finding, so none is suggested."""
+    text = FUNCTION + (
+        "  FromS3:\n    Type: AWS::Lambda::Permission\n    Properties: {FunctionName: !Ref Fn, "
+        "Action: lambda:InvokeFunction, Principal: s3.amazonaws.com}\n"
+        "  Anyone:\n    Type: AWS::Lambda::Permission\n    Properties: {FunctionName: !Ref Fn, "
+        "Action: lambda:InvokeFunction, Principal: '*'}\n")
+    assert _fix(_check(tmp_path, text), "service-invoke-without-source") is None
+
+
+def test_cross_account_trust_external_id_is_proven_to_lower_the_severity(tmp_path):
+    role = textwrap.dedent('''\
+        Resources:
+          Vendor:
+            Type: AWS::IAM::Role
+            Properties:
+              RoleName: vendor
+              AssumeRolePolicyDocument:
+                Version: "2012-10-17"
+                Statement: [{Effect: Allow, Principal: {AWS: "210987654321"}, Action: sts:AssumeRole%s}]
+        ''')
+    fix = _fix(_check(tmp_path, role % ""), "cross-account-trust")
+    assert fix.startswith("add the condition StringEquals sts:ExternalId")
+    (after,) = [f for f in _check(tmp_path, role % ", Condition: {StringEquals: {sts:ExternalId: s3cr3t}}")
+                if f["rule"] == "cross-account-trust"]
+    assert after["severity"] == "medium"
