@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from rich.console import Console
-from rich.padding import Padding
 from rich.text import Text
 
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "bold yellow", "low": "cyan"}
@@ -32,12 +31,11 @@ def render_check(result, rules, console: Console | None = None) -> None:
         for f in group:
             place = f"{f.file}:{f.line}" if f.line else f.file
             console.print(Text.assemble(("  ", ""), (f.rule, "bold"), f"  {f.resource}  ", (place, "dim")))
-            console.print(Padding(Text(f.message), (0, 0, 0, 4)))
+            _indented(console, f.message)
             if f.fix:
-                console.print(Padding(Text(f"suggested: {f.fix} (checked by the evaluator)", style="bold green"),
-                                      (0, 0, 0, 4)))
+                _indented(console, f"suggested: {f.fix} (checked by the evaluator)", "bold green")
             if fixes.get(f.rule):
-                console.print(Padding(Text(f"fix: {fixes[f.rule]}", style="green"), (0, 0, 0, 4)))
+                _indented(console, f"fix: {fixes[f.rule]}", "green")
         console.print()
     if suppressed:
         console.print(Text(f" SUPPRESSED ({len(suppressed)}) ", style="dim reverse"))
@@ -51,6 +49,13 @@ def render_check(result, rules, console: Console | None = None) -> None:
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
     console.print(Text(f"{len(active)} finding(s): {summary}" + (f"; {len(suppressed)} suppressed" if suppressed else ""),
                        style="bold"))
+
+
+def _indented(console: Console, text: str, style: str = "") -> None:
+    """Text wrapped to the console, every line indented under its finding."""
+    import textwrap
+    for line in textwrap.wrap(text, width=max(console.width - 4, 40), break_on_hyphens=False):
+        console.print(Text("    " + line, style=style))
 
 
 def render_rules(rules, whole: bool, console: Console | None = None) -> None:
