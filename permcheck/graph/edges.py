@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from permcheck.graph.index import Index
+from permcheck.graph.patterns import PatternIndex
 from permcheck.model.location import InputError
 from permcheck.iam.decide import Answer, Decision, evaluate
 from permcheck.iam.match import any_match, negate
@@ -39,7 +40,6 @@ class Edges:
     context: dict = field(default_factory=dict)
     closed: bool = False
     _assumers: dict = field(default_factory=dict, repr=False)
-    _plain_answers: dict = field(default_factory=dict, repr=False)
 
     # -- asking the evaluator -----------------------------------------------------------
     def ask(self, caller: Caller, action: str, resource: str) -> Answer:
@@ -81,22 +81,24 @@ class Edges:
         wanted = INVOKE_ACTIONS + ("sts:AssumeRole",)
         out: dict[str, list] = {a: [] for a in wanted}
         inv = self.index.inventory
+        matching: dict[tuple, list[str]] = {}  # (actions, not_action) → the wanted actions they may allow
         for entity in (*inv.roles.values(), *inv.users.values()):
             for policy in self.index.identity_policies(entity):
                 for statement in policy.statements:
                     if statement.effect is not Effect.ALLOW:
                         continue
-                    for action in wanted:
-                        hit = any_match(statement.actions, action, ignore_case=True)
-                        if (negate(hit) if statement.not_action else hit) is not False:
-                            out[action].append((entity, statement))
+                    key = (statement.actions, statement.not_action)
+                    if key not in matching:
+                        matching[key] = [action for action in wanted if _may_allow(statement, action)]
+                    for action in matching[key]:
+                        out[action].append((entity, statement))
                 if policy.unknown is not None:
                     for action in wanted:
                         out[action].append((entity, None))
         return out
 
     @cached_property
-    def _candidate_index(self) -> dict[str, tuple[list, dict, list]]:
+    def _candidate_index(self) -> dict[str, tuple[dict, dict, PatternIndex]]:
         """Per action: principals whose Allows may match any resource, those naming exact
         resources (by resource), and those with patterns to try — so a query does not scan
         every statement of every principal."""
@@ -117,78 +119,31 @@ class Edges:
                         exact.setdefault(resource, []).append(entity)
                     else:
                         patterns.append((entity, (resource,), False))
-            out[action] = (anywhere, exact, patterns)
+            out[action] = ({str(e.arn): e for e in anywhere}, exact,
+                           PatternIndex([(listed, excluded, entity) for entity, listed, excluded in patterns]))
         return out
 
     def identity_candidates(self, action: str, resource: object) -> list[Role | User]:
         """Principals in the inputs whose identity policies may allow `action` on `resource`."""
-        anywhere, exact, patterns = self._candidate_index.get(action, ([], {}, []))
-        found: dict[str, Role | User] = {str(e.arn): e for e in anywhere}
+        if action not in self._candidate_index:
+            return []
+        anywhere, exact, patterns = self._candidate_index[action]
+        found: dict[str, Role | User] = dict(anywhere)
         for entity in exact.get(str(resource), ()):
             found[str(entity.arn)] = entity
         if isinstance(resource, Sym):  # an exact ARN may still equal a partly unknown one
             for key, entities in exact.items():
                 if any_match((key,), resource) is not False:
                     found.update((str(e.arn), e) for e in entities)
-        for entity, listed, excluded in patterns:
-            if str(entity.arn) in found:
-                continue
-            hit = any_match(listed, resource)
-            if (negate(hit) if excluded else hit) is not False:
-                found[str(entity.arn)] = entity
+        for entity in patterns.candidates(resource):
+            found.setdefault(str(entity.arn), entity)
         return list(found.values())
 
     @cached_property
-    def _plain(self) -> dict[str, list[tuple[Caller, tuple[Statement, ...]]]]:
-        """Account → principals whose identity policies plainly allow lambda:InvokeFunction.
-
-        Plainly: only Allows, with no condition, unknown or policy variable, no boundary, and no
-        organisation policy in the inputs — what `fast_path` answers. For a function of their
-        account whose own policy does not name them (nor their account, nor anyone), the answer
-        is read off their Allows' resources, without a full evaluation per function.
-        """
-        from permcheck.iam.fast_path import identity_allows
-        inv = self.index.inventory
-        out: dict[str, list[tuple[Caller, tuple[Statement, ...]]]] = {}
-        if inv.scps or inv.rcps:
-            return out
-        for entity in (*inv.roles.values(), *inv.users.values()):
-            caller = self.index.caller_for_entity(entity)
-            if caller.boundary is not None:
-                continue
-            allows = identity_allows(caller, INVOKE_ACTIONS[0])
-            if allows:
-                out.setdefault(caller.account, []).append((caller, allows))
-        return out
-
-    def plain_invokers(self, function) -> list[tuple[Caller, tuple[Statement, ...]]]:
-        """The plain invokers of `function`'s account that its own policy cannot name."""
-        policy = function.policy
-        if policy is not None and (policy.unknown is not None or policy.error):
-            return []
-        names, accounts = set(), set()
-        for statement in policy.statements if policy else ():
-            if statement.not_principal:
-                return []
-            for principal in statement.principals or ():
-                if principal.type is PrincipalType.ANYONE or not isinstance(principal.value, str):
-                    return []
-                names.add(principal.value)
-                if principal.value.endswith(":root"):
-                    accounts.add(principal.value.split(":")[4])
-        return [(c, allows) for c, allows in self._plain.get(function.account, [])
-                if c.arn not in names and c.account not in accounts]
-
-    def plain_answer(self, caller: Caller, allows: tuple[Statement, ...], resource: object) -> Answer | None:
-        """`fast_path`'s answer for a plain invoker on one function ARN; None when undecidable."""
-        from permcheck.iam.fast_path import covering
-        hits = covering(allows, resource)
-        if hits is None:
-            return None
-        key = (caller.arn, tuple(id(s) for s in hits))
-        if key not in self._plain_answers:
-            self._plain_answers[key] = Answer(Decision.ALLOWED if hits else Decision.DENIED, (), hits)
-        return self._plain_answers[key]
+    def plain(self):
+        """Plain identity invokers, answered from their Allows (graph/plain.py)."""
+        from permcheck.graph.plain import PlainInvokers
+        return PlainInvokers(self.index)
 
     # -- role assumption ----------------------------------------------------------------------
     @cached_property
@@ -237,6 +192,11 @@ class Edges:
                 best = answer
         return best
 
+
+
+def _may_allow(statement: Statement, action: str) -> bool:
+    hit = any_match(statement.actions, action, ignore_case=True)
+    return (negate(hit) if statement.not_action else hit) is not False
 
 
 def _rank(answer: Answer) -> int:

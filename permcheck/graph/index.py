@@ -7,6 +7,7 @@ principals and resources.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from permcheck.iam.decide import Organisation
 from permcheck.iam.request import Caller, CallerKind, Target
@@ -112,6 +113,13 @@ class Index:
         return Caller(kind=caller_kind, arn=arn, account=account, identity=None, name=name)
 
     # -- functions and targets --------------------------------------------------------
+    @cached_property
+    def _functions_by_name(self) -> dict[str, list[Function]]:
+        out: dict[str, list[Function]] = {}
+        for function in self.inventory.functions.values():
+            out.setdefault(str(function.name), []).append(function)
+        return out
+
     def function(self, identifier: str, required: bool = True) -> Function | None:
         """A FUNCTION of the contract: logical id, name or ARN (qualifier ignored)."""
         functions = self.inventory.functions
@@ -125,7 +133,7 @@ class Index:
             base = ":".join(identifier.split(":")[:7])
             if base in functions:
                 return functions[base]
-        matches = [f for f in functions.values() if str(f.name) == identifier]
+        matches = self._functions_by_name.get(identifier, [])
         if len(matches) == 1:
             return matches[0]
         if required:

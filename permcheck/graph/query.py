@@ -65,16 +65,14 @@ def who_can_invoke(edges: Edges, function: Function) -> dict:
         else:
             callers[named.session_arn or named.arn] = named
     done: set[str] = set()  # plain invokers, answered from their Allows without a full evaluation
-    for caller, allows in edges.plain_invokers(function) if len(actions) == 1 else ():
+    for caller, answers in edges.plain.answers(function, targets) if len(actions) == 1 else ():
         if caller.arn in callers:
-            continue
-        answers = [(q, edges.plain_answer(caller, allows, resource)) for resource, q in targets]
-        if any(answer is None for _, answer in answers):
             continue
         done.add(caller.arn)
         for qualifier, answer in answers:
             if answer.decision is not Decision.DENIED:
-                entries.append(_entry(caller.arn, list(actions), answer, qualifier))
+                entries.append(_entry(caller.arn, list(actions), answer, qualifier,
+                                      decided=edges.plain.entry(answer, answer_json)))
                 direct.setdefault(caller.arn, []).append((qualifier, answer))
     for resource, _ in targets:
         for action in actions:
@@ -111,8 +109,8 @@ def _by_answer(pairs: list[tuple[str, Answer]]) -> list[tuple[list[str], Answer]
 
 
 def _entry(principal: str, actions: list[str], answer: Answer, qualifier: str | None = None,
-           via: list[str] | None = None) -> dict:
-    entry = {"principal": principal, **answer_json(answer), "actions": actions}
+           via: list[str] | None = None, decided: dict | None = None) -> dict:
+    entry = {"principal": principal, **(decided or answer_json(answer)), "actions": actions}
     entry = {k: entry[k] for k in ("principal", "decision", "actions", "conditions", "because", "notes") if k in entry}
     if qualifier:
         entry["qualifier"] = qualifier

@@ -32,9 +32,32 @@ def wildcard_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
     """Does a fully known IAM wildcard pattern match a fully known value?"""
     if pattern == "*":
         return True
-    if "*" not in pattern and "?" not in pattern:
-        return pattern.lower() == value.lower() if ignore_case else pattern == value
+    if "?" not in pattern:
+        if "*" not in pattern:
+            return pattern.lower() == value.lower() if ignore_case else pattern == value
+        return _star_match(_star_parts(pattern, ignore_case), value.lower() if ignore_case else value)
     return compile_wildcard(pattern, ignore_case).fullmatch(value) is not None
+
+
+@lru_cache(maxsize=65536)
+def _star_parts(pattern: str, ignore_case: bool) -> tuple[str, ...]:
+    return tuple((pattern.lower() if ignore_case else pattern).split("*"))
+
+
+def _star_match(parts: tuple[str, ...], value: str) -> bool:
+    """A pattern whose only wildcard is `*`, without a regex: its literal pieces must appear in
+    order, the first at the start and the last at the end (the leftmost choice of each middle
+    piece is always as good as any other)."""
+    first, last = parts[0], parts[-1]
+    if len(value) < len(first) + len(last) or not value.startswith(first) or not value.endswith(last):
+        return False
+    position, end = len(first), len(value) - len(last)
+    for part in parts[1:-1]:
+        found = value.find(part, position, end)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
 
 
 def _as_pattern(sym: Sym) -> str:
