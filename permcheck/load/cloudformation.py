@@ -121,14 +121,17 @@ def _managed_policies(load: TemplateLoad) -> None:
         policy = load.policy(props.get("PolicyDocument"), props.get("ManagedPolicyName") or logical_id,
                              PolicyKind.IDENTITY, resource)
         arn = load.resolver.ref(logical_id)
-        load.managed[str(arn)] = policy.model_copy(update={"arn": str(arn)})
+        load.managed[str(arn)] = policy = policy.model_copy(update={"arn": str(arn)})
         _attach(load, resource, policy)
+        load.inventory.loose_policies.append(policy)  # checked even when it is attached to nothing here
 
 
 def _attached_policies(load: TemplateLoad) -> None:
     for logical_id, resource, props in load.resources("AWS::IAM::Policy"):
         name = props.get("PolicyName") or logical_id
-        _attach(load, resource, load.policy(props.get("PolicyDocument"), str(name), PolicyKind.IDENTITY, resource))
+        policy = load.policy(props.get("PolicyDocument"), str(name), PolicyKind.IDENTITY, resource)
+        _attach(load, resource, policy)
+        load.inventory.loose_policies.append(policy)  # checked even when its roles are not in the inputs
 
 
 def _attach(load: TemplateLoad, resource: dict, policy: Policy) -> None:

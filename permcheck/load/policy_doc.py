@@ -47,7 +47,8 @@ def parse_policy(document: object, *, name: str, kind: PolicyKind, location: Loc
             statements = tuple(s.model_copy(update={"holder": holder}) for s in statements)
     except Malformed as bad:
         where = Location(location.file, bad.line if bad.line is not None else location.line)
-        return Policy(name=name, kind=kind, location=location, error=bad.message, error_location=where)
+        return Policy(name=name, kind=kind, location=location, error=bad.message, error_location=where,
+                      holder=holder)
     except _UnknownContent as unknown:
         return Policy(name=name, kind=kind, location=location, unknown=unknown.value)
     return Policy(name=name, kind=kind, location=location, statements=statements)
@@ -206,8 +207,18 @@ def _principals(raw: dict, line: int | None, kind: PolicyKind):
             if isinstance(entry, str) and ptype == "AWS" and "*" in entry and entry != "*":
                 raise Malformed(_key_line(value, ptype, where),
                                 f"wildcards are not allowed inside a principal ARN: {entry!r}")
+            if isinstance(entry, str) and ptype == "AWS" and _bad_account(entry):
+                raise Malformed(_key_line(value, ptype, where), f"invalid principal {entry!r}: an AWS account "
+                                "id has 12 digits (IAM rejects the policy: Invalid principal in policy)")
             out.append(normalise_principal(ptype, entry))
     return tuple(dict.fromkeys(out)), key == "NotPrincipal"
+
+
+def _bad_account(entry: str) -> bool:
+    """An account id, or the account of a principal ARN, that is digits but not 12 of them."""
+    text = entry.strip()
+    account = text.split(":")[4] if text.startswith("arn:") and text.count(":") >= 5 else text
+    return account.isdigit() and len(account) != 12
 
 
 def _conditions(raw: object, line: int | None) -> tuple[Clause, ...]:

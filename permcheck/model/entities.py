@@ -106,7 +106,8 @@ class Inventory:
     scps: list[Policy] = field(default_factory=list)
     rcps: list[Policy] = field(default_factory=list)
     accounts: set[str] = field(default_factory=set)
-    loose_policies: list[Policy] = field(default_factory=list)  # bare policy documents
+    loose_policies: list[Policy] = field(default_factory=list)  # checked by rules, never evaluated on their
+    # own: bare policy documents, and a template's IAM policies (attached or not to principals in the inputs)
     logical_ids: dict[str, list[str]] = field(default_factory=dict)  # logical id → ARNs
     suppressions: dict[tuple[str, str], tuple[Ignore, ...]] = field(default_factory=dict)  # (file, logical id)
     partition: str = "aws"

@@ -111,6 +111,7 @@ class Policy(Frozen):
     error: Optional[str] = None
     error_location: Optional[Location] = None
     arn: Optional[str] = None
+    holder: Optional[str] = None  # the template resource that wrote it (logical id / address)
 
 
 VERSIONS = ("2012-10-17", "2008-10-17")

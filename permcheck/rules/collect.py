@@ -83,7 +83,7 @@ class Facts:
     def _policies(self) -> list[facts.Policy]:
         return [facts.Policy(name=p.name, kind=p.kind.value, error=p.error or "",
                              unknown=p.unknown.reason if p.unknown is not None else "",
-                             aws_managed=_aws_managed(p), holder=holder,
+                             aws_managed=_aws_managed(p), holder=p.holder or holder,
                              location=p.error_location or p.location)
                 for p, holder, _ in self.placed]
 
@@ -154,8 +154,7 @@ class Facts:
             return None, [], []
         allowed, conditional, actions, granted = [], [], [], []
         for s in statements:
-            resources = [target] if target_type in ("function", "role") else \
-                [r for r in (s.resources or ()) if not s.not_resource] or [target]
+            resources = [target] if target_type in ("function", "role") else _on_holder(s, target, target_type)
             for action in (s.actions if not s.not_action else ("*",)):
                 for resource in resources:
                     answer = self.edges.ask(caller, str(action), resource)
@@ -173,6 +172,19 @@ class Facts:
         unique = [c for i, c in enumerate(conditions) if c not in conditions[:i]]
         because = tuple(s for a in chosen for s in a.because)
         return Answer(chosen[0].decision, tuple(unique), because), actions, granted
+
+
+def _on_holder(statement: Statement, target: str, target_type: str) -> list[str]:
+    """What a resource-policy statement grants on the resource holding the policy: its
+    Resource entries, with `*` (and NotResource) standing for the holder itself — and, for
+    a bucket, its objects too (a bucket policy's grants reach both)."""
+    own = [target, f"{target}/*"] if target_type == "bucket" else [target]
+    if statement.not_resource or not statement.resources:
+        return own
+    out = []
+    for resource in statement.resources:
+        out += own if resource == "*" else [resource]
+    return list(dict.fromkeys(out))
 
 
 def holder_of(statement: Statement, fallback: str) -> str:

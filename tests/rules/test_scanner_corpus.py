@@ -112,23 +112,23 @@ SAME_TARGET = ("permcheck reports a grant once per resource and principal, under
 IDENTITY_PRINCIPAL = ("an identity policy with `Principal`: IAM rejects the document (MalformedPolicyDocument), "
                       "so permcheck reports invalid-policy; cfripper does not validate documents")
 
-# -- permcheck bugs (rows marked xfail, strict) -------------------------------------------------
+# -- permcheck bugs these rows found, now fixed (the rows agree) ----------------------------------
 BUG_RESOURCE_STAR = (
-    "permcheck bug, permcheck/rules/collect.py Facts._decide: a bucket/queue/topic/key/secret policy's grant is "
+    "fixed, was a permcheck bug in permcheck/rules/collect.py Facts._decide: a bucket/queue/topic/key/secret policy's grant is "
     "decided on the statement's Resource as written; `Resource: \"*\"` (the form key policies must use) is asked "
     "as the literal resource \"*\", which holds no policy, so a grant to `*` (or an Allow with NotPrincipal) is "
     "denied and silently dropped: the public grant is never reported")
 BUG_UNATTACHED = (
-    "permcheck bug, permcheck/load/cloudformation.py _attach/_managed_policies with "
+    "fixed, was a permcheck bug in permcheck/load/cloudformation.py _attach/_managed_policies with "
     "permcheck/rules/collect.py Facts.placed: an AWS::IAM::Policy or AWS::IAM::ManagedPolicy attached to no "
     "principal of the template (none at all, or an existing role/user named by its name) is in no collection "
     "the rules see: none of its statements is checked, not even for invalid-policy")
 BUG_BAD_PRINCIPAL = (
-    "permcheck bug, permcheck/rules/collect.py Facts._decide (graph/edges.py caller_for_principal returns None): "
+    "fixed, was a permcheck bug in permcheck/rules/collect.py Facts._decide (graph/edges.py caller_for_principal returns None): "
     "a principal whose account id is not 12 digits is dropped silently; IAM rejects such a policy "
     "(\"Invalid principal in policy\"), so it should be an invalid-policy finding")
 BUG_POLICY_HOLDER = (
-    "permcheck bug, permcheck/rules/collect.py Facts._policies: invalid-policy on a bucket policy names the "
+    "fixed, was a permcheck bug in permcheck/rules/collect.py Facts._policies: invalid-policy on a bucket policy names the "
     "bucket (S3Bucket2) instead of the AWS::S3::BucketPolicy holding the document (S3BucketPolicy2), unlike "
     "every other finding on a resource policy (a Metadata ignore on the policy resource misses it)")
 
@@ -205,10 +205,10 @@ CFN_NAG_CASES = [
           "wildcard-resource-write", "CreateTestDBPolicy4"),
     agree(f"{MANAGED}/iam_managed_policy_with_not_action.json", "W17 Allow+NotAction: CreateTestDBPolicy",
           "wildcard-action", "CreateTestDBPolicy"),
-    bug(f"{MANAGED}/iam_managed_policy_with_not_resource.json",
+    agree(f"{MANAGED}/iam_managed_policy_with_not_resource.json",
         "W23 Allow+NotResource: CreateTestDBPolicy2 (unattached)",
         "not-resource-allow", "CreateTestDBPolicy2", why=BUG_UNATTACHED),
-    *(bug(f"{PASSROLE}/iam_managed_policy_passrole_resource_wildcard_fail.yml",
+    *(agree(f"{PASSROLE}/iam_managed_policy_passrole_resource_wildcard_fail.yml",
           f"F40 PassRole on `*`: ManagedPolicyFail{n} (unattached)", "passrole-wildcard", f"ManagedPolicyFail{n}",
           why=BUG_UNATTACHED) for n in range(1, 6)),
     agree(f"{PASSROLE}/iam_managed_policy_passrole_resource_wildcard_pass.yml", "F40: nothing flagged",
@@ -252,7 +252,7 @@ CFN_NAG_CASES = [
            "S3BucketPolicy",
            why="`*` to everyone but one account root: the root exemption does not hold for NotPrincipal (a rule "
                "bug found by this table, fixed in rules/wildcard-action.rule)"),
-    bug(SNS_STAR, "F18 `*` principal: mysnspolicy0", "cross-account-resource-policy", "mysnspolicy0", about="anyone",
+    agree(SNS_STAR, "F18 `*` principal: mysnspolicy0", "cross-account-resource-policy", "mysnspolicy0", about="anyone",
         why=BUG_RESOURCE_STAR),
     disagree(SNS_STAR, "F18 `*` principal: mysnspolicy1", "cross-account-resource-policy", "mysnspolicy1", False,
              about="anyone", why="mysnspolicy1 is a second policy on MySNSTopic: " + SAME_TARGET),
@@ -264,13 +264,13 @@ CFN_NAG_CASES = [
           "wildcard-action", "mysnspolicyA"),
     agree("json/sns_topic_policy/sns_topic_with_not_action.json", "W19 Allow+NotAction: mysnspolicyB",
           "wildcard-action", "mysnspolicyB"),
-    bug("json/sns_topic_policy/sns_topic_with_not_principal.json", "F8 Allow+NotPrincipal: mysnspolicyA",
+    agree("json/sns_topic_policy/sns_topic_with_not_principal.json", "F8 Allow+NotPrincipal: mysnspolicyA",
         "cross-account-resource-policy", "mysnspolicyA", about="anyone", why=BUG_RESOURCE_STAR),
     agree(SQS_WILD, "F20 `*` action (sqs:*): mysqspolicy1", "service-wildcard-action", "mysqspolicy1"),
     agree(SQS_WILD, "F20 `*` action (sqs:*): mysqspolicy1b", "service-wildcard-action", "mysqspolicy1b"),
     agree(SQS_WILD, "F20 `*` action: mysqspolicy1c", "wildcard-action", "mysqspolicy1c"),
     agree(SQS_WILD, "F20 `*` action: mysqspolicy1d", "wildcard-action", "mysqspolicy1d"),
-    *(bug(SQS_WILD, f"F21 `*` principal: {name}", "cross-account-resource-policy", name, about="anyone",
+    *(agree(SQS_WILD, f"F21 `*` principal: {name}", "cross-account-resource-policy", name, about="anyone",
           why=BUG_RESOURCE_STAR) for name in ("mysqspolicy2", "mysqspolicy2b")),
     disagree(SQS_WILD, "F21 `*` principal: mysqspolicy2c", "cross-account-resource-policy", "mysqspolicy2c", False,
              about="anyone", why="queue2c's QueueName is queue2b, as queue2b's: the same queue, so " + SAME_TARGET),
@@ -278,10 +278,10 @@ CFN_NAG_CASES = [
           "wildcard-action", "QueuePolicyWithNotAction"),
     agree("json/sqs_queue_policy/sqs_policy_with_not_action.json", "W18 Allow+NotAction: QueuePolicyWithNotAction2",
           "wildcard-action", "QueuePolicyWithNotAction2"),
-    bug("json/sqs_queue_policy/sqs_policy_with_not_principal.json",
+    agree("json/sqs_queue_policy/sqs_policy_with_not_principal.json",
         "F7 Allow+NotPrincipal: QueuePolicyWithNotPrincipal",
         "cross-account-resource-policy", "QueuePolicyWithNotPrincipal", about="anyone", why=BUG_RESOURCE_STAR),
-    *(bug(f"{form}/kms/kms_key_with_{kind}.{form}".replace(".yaml", ".yml"),
+    *(agree(f"{form}/kms/kms_key_with_{kind}.{form}".replace(".yaml", ".yml"),
           f"F76 `*` principal in a key policy: {key}",
           "cross-account-resource-policy", key, about="anyone", why=BUG_RESOURCE_STAR)
       for form in ("json", "yaml")
@@ -309,13 +309,13 @@ def _principal(value: str) -> tuple[str, ...]:
 
 CFRIPPER_CASES = [
     # CrossAccountTrustRule and friends: cfripper's templates name 9-digit "accounts"
-    bug(f"{XACCT}/iam_root_role_cross_account.json", "CrossAccountTrustRule FAIL RootRole (999999999 role)",
+    agree(f"{XACCT}/iam_root_role_cross_account.json", "CrossAccountTrustRule FAIL RootRole (999999999 role)",
         "invalid-policy", "RootRole", why=BUG_BAD_PRINCIPAL),
     disagree(f"{XACCT}/iam_root_role_cross_account.json", "CrossAccountTrustRule FAIL RootRole",
              "cross-account-trust", "RootRole", False, why=NOT_AN_ACCOUNT),
-    bug(f"{XACCT}/iam_root_role_cross_account_two_roles.json", "CrossAccountTrustRule FAIL RootRoleOne",
+    agree(f"{XACCT}/iam_root_role_cross_account_two_roles.json", "CrossAccountTrustRule FAIL RootRoleOne",
         "invalid-policy", "RootRoleOne", why=BUG_BAD_PRINCIPAL),
-    bug(f"{XACCT}/iam_root_role_cross_account_two_roles.json", "CrossAccountTrustRule FAIL RootRoleTwo",
+    agree(f"{XACCT}/iam_root_role_cross_account_two_roles.json", "CrossAccountTrustRule FAIL RootRoleTwo",
         "invalid-policy", "RootRoleTwo", why=BUG_BAD_PRINCIPAL),
     agree(f"{XACCT}/valid_with_service.json", "CrossAccountTrustRule PASS (lambda.amazonaws.com)",
           "cross-account-trust", None, False),
@@ -328,7 +328,7 @@ CFRIPPER_CASES = [
     *(agree(KMS_BASIC, f"FAIL KMSKey: {p}", "invalid-policy", "KMSKey", args=_principal(p),
             why="a wildcard inside a principal ARN: IAM rejects the key policy")
       for p in ("arn:aws:iam::*:root", "arn:aws:iam::*:*", "arn:aws:iam::*:root*", "arn:aws:iam::*:not-root*")),
-    bug(KMS_BASIC, "FAIL KMSKey: `*`", "cross-account-resource-policy", "KMSKey", about="anyone",
+    agree(KMS_BASIC, "FAIL KMSKey: `*`", "cross-account-resource-policy", "KMSKey", about="anyone",
         args=_principal("*"), why=BUG_RESOURCE_STAR),
     *(agree(KMS_BASIC, f"PASS: {p} (the deploying account)", "cross-account-resource-policy", "KMSKey", False,
             args=_principal(p))
@@ -344,7 +344,7 @@ CFRIPPER_CASES = [
       for name in ("es_domain_basic.yml", "opensearch_domain_basic.yml")),
     agree(f"{XACCT}/valid_with_sts.yml", "PASS: same-account role and session", "cross-account-resource-policy",
           "KmsMasterKey", False),
-    bug(f"{XACCT}/invalid_with_sts.yml", "FAIL KmsMasterKey (session of 999999999)", "invalid-policy", "KmsMasterKey",
+    agree(f"{XACCT}/invalid_with_sts.yml", "FAIL KmsMasterKey (session of 999999999)", "invalid-policy", "KmsMasterKey",
         why=BUG_BAD_PRINCIPAL),
     agree(f"{XACCT}/kms_key_without_policy.yml", "PASS: no key policy", None, None, False),
     disagree(f"{XACCT}/generic_resource_with_cross_account_policy.json", "GenericCrossAccountTrustRule FAIL "
@@ -354,7 +354,7 @@ CFRIPPER_CASES = [
     disagree(f"{XACCT}/generic_resources_with_mixed_cross_account_policy_and_no_policy.json",
              "FAIL NonexistentResourceTwo (upstream's YAML loader tolerates trailing commas)", None, None, "error",
              why="not JSON (a trailing comma): refused with file and line"),
-    bug("rules/S3CrossAccountTrustRule/s3_bucket_cross_account.json", "FAIL S3BucketPolicyAccountAccess (987654321)",
+    agree("rules/S3CrossAccountTrustRule/s3_bucket_cross_account.json", "FAIL S3BucketPolicyAccountAccess (987654321)",
         "invalid-policy", "S3BucketPolicyAccountAccess", why=BUG_BAD_PRINCIPAL),
     disagree("rules/S3CrossAccountTrustRule/s3_bucket_cross_account_and_normal.json",
              "FAIL S3BucketPolicyAccountAccess (666555444333:root)", "cross-account-resource-policy",
@@ -367,27 +367,27 @@ CFRIPPER_CASES = [
           why="for another reason: the statement names bucket `S3Bucket`, not the bucket `test` it is attached "
               "to, so it grants nothing there"),
     # wildcard principals: cfripper's templates put them in identity policies
-    bug("rules/FullWildcardPrincipalRule/bad_template.json", "FullWildcardPrincipalRule FAIL PolicyA (`*`)",
+    agree("rules/FullWildcardPrincipalRule/bad_template.json", "FullWildcardPrincipalRule FAIL PolicyA (`*`)",
         "invalid-policy", "PolicyA", why=BUG_UNATTACHED),
     agree("rules/FullWildcardPrincipalRule/good_template.json", "PASS (no Principal)", "invalid-policy", None, False),
-    bug("rules/GenericWildcardPrincipalRule/bad_template.json", "GenericWildcardPrincipalRule FAIL PolicyA",
+    agree("rules/GenericWildcardPrincipalRule/bad_template.json", "GenericWildcardPrincipalRule FAIL PolicyA",
         "invalid-policy", "PolicyA", why=BUG_UNATTACHED),
     agree("rules/GenericWildcardPrincipalRule/good_template.json", "PASS (no Principal)", "invalid-policy", None, False),
-    bug("rules/PartialWildcardPrincipalRule/bad_template.json", "PartialWildcardPrincipalRule FAIL PolicyA",
+    agree("rules/PartialWildcardPrincipalRule/bad_template.json", "PartialWildcardPrincipalRule FAIL PolicyA",
         "invalid-policy", "PolicyA", why=BUG_UNATTACHED),
-    bug("rules/PartialWildcardPrincipalRule/good_template.json",
+    agree("rules/PartialWildcardPrincipalRule/good_template.json",
         "PartialWildcardPrincipalRule PASS (which permcheck must not: " + IDENTITY_PRINCIPAL + ")",
         "invalid-policy", "PolicyA", why=BUG_UNATTACHED),
     disagree("rules/PartialWildcardPrincipalRule/intra_account_root_access.yml",
              "FAIL AccLoadBalancerAccessLogBucketPolicy", None, None, "error", why=UNDEFINED_REF),
-    bug("rules/KMSKeyWildcardPrincipalRule/kms_key_with_wildcard_resource.json",
+    agree("rules/KMSKeyWildcardPrincipalRule/kms_key_with_wildcard_resource.json",
         "KMSKeyWildcardPrincipalRule FAIL myKey",
         "cross-account-resource-policy", "myKey", about="anyone", why=BUG_RESOURCE_STAR),
     agree("rules/KMSKeyWildcardPrincipalRule/kms_key_with_wildcard_resource.json",
           "WildcardResourceRule PASS (`Resource: *` in a key policy means this key)", "wildcard-resource-write", None,
           False),
     agree("rules/KMSKeyWildcardPrincipalRule/kms_key_without_policy.yml", "PASS: no key policy", None, None, False),
-    bug("rules/S3BucketPolicyPrincipalRule/bad_template.json", "FAIL S3BucketPolicy (principals 1234556, 1234557)",
+    agree("rules/S3BucketPolicyPrincipalRule/bad_template.json", "FAIL S3BucketPolicy (principals 1234556, 1234557)",
         "invalid-policy", "S3BucketPolicy", why=BUG_BAD_PRINCIPAL),
     # wildcard actions and resources
     disagree("rules/IAMRoleWildcardActionOnPolicyRule/iam_role_with_wildcard_action.json",
@@ -396,7 +396,7 @@ CFRIPPER_CASES = [
     disagree("rules/IAMRoleWildcardActionOnPolicyRule/iam_role_with_wildcard_action_on_trust.json",
              "FAIL WildcardActionRole (`*` in the trust policy)", "wildcard-action", "WildcardActionRole", False,
              why=TRUST_ACTIONS),
-    bug("rules/IAMRoleWildcardActionOnPolicyRule/iam_managed_policy_with_wildcard_action.json",
+    agree("rules/IAMRoleWildcardActionOnPolicyRule/iam_managed_policy_with_wildcard_action.json",
         "FAIL CreateTestDBPolicy3 (rds:*, unattached)", "service-wildcard-action", "CreateTestDBPolicy3",
         why=BUG_UNATTACHED),
     agree("rules/IAMRoleWildcardActionOnPolicyRule/iam_role_valid.json", "PASS (Allow + Deny, no Allow `*`)",
@@ -467,25 +467,25 @@ CFRIPPER_CASES = [
           "mysnspolicyA"),
     agree("rules/SNSTopicDangerousPolicyActionsRule/bad_template.yaml", "FAIL mysnspolicyA (to a user of 111111111111)",
           "cross-account-resource-policy", "mysnspolicyA"),
-    bug("rules/SNSTopicPolicyNotPrincipalRule/bad_template.json", "FAIL mysnspolicyA (Allow + NotPrincipal)",
+    agree("rules/SNSTopicPolicyNotPrincipalRule/bad_template.json", "FAIL mysnspolicyA (Allow + NotPrincipal)",
         "cross-account-resource-policy", "mysnspolicyA", about="anyone", why=BUG_RESOURCE_STAR),
     *(agree("rules/SQSDangerousPolicyActionsRule/sqs_policy.json", f"FAIL QueuePolicyPublic{n} (sqs:* incl. "
             "sqs:AddPermission …)", "service-wildcard-action", f"QueuePolicyPublic{n}") for n in range(1, 5)),
-    bug("rules/SQSQueuePolicyPublicRule/sqs_policy_public.json", "SQSQueuePolicyPublicRule FAIL QueuePolicyPublic1",
+    agree("rules/SQSQueuePolicyPublicRule/sqs_policy_public.json", "SQSQueuePolicyPublicRule FAIL QueuePolicyPublic1",
         "cross-account-resource-policy", "QueuePolicyPublic1", about="anyone", why=BUG_RESOURCE_STAR),
     *(disagree("rules/SQSQueuePolicyPublicRule/sqs_policy_public.json",
                f"SQSQueuePolicyPublicRule FAIL QueuePolicyPublic{n}", "cross-account-resource-policy",
                f"QueuePolicyPublic{n}", False, about="anyone",
                why="the four policies are all on queue1: " + SAME_TARGET)
       for n in range(2, 5)),
-    bug("rules/SQSQueuePolicyNotPrincipalRule/bad_template.json", "FAIL QueuePolicyWithNotPrincipal",
+    agree("rules/SQSQueuePolicyNotPrincipalRule/bad_template.json", "FAIL QueuePolicyWithNotPrincipal",
         "cross-account-resource-policy", "QueuePolicyWithNotPrincipal", about="anyone", why=BUG_RESOURCE_STAR),
     agree("rules/S3BucketPublicReadAclAndListStatementRule/s3_read_plus_list.json",
           "FAIL S3BucketPolicy (s3:List* to 156460612806)", "cross-account-resource-policy", "S3BucketPolicy"),
     agree("rules/S3BucketPublicReadAclAndListStatementRule/s3_read_plus_list.json",
           "FAIL S3BucketPolicy2 (s3:ListBucket, no Principal)", "invalid-policy", None,
           why="flagged as malformed: a bucket policy statement needs a Principal"),
-    bug("rules/S3BucketPublicReadAclAndListStatementRule/s3_read_plus_list.json", "FAIL S3BucketPolicy2",
+    agree("rules/S3BucketPublicReadAclAndListStatementRule/s3_read_plus_list.json", "FAIL S3BucketPolicy2",
         "invalid-policy", "S3BucketPolicy2", why=BUG_POLICY_HOLDER),
     agree("rules/S3BucketPublicReadAclAndListStatementRule/s3_read_plus_list.json", "PASS S3BucketPolicy3 (a Deny)",
           "cross-account-resource-policy", "S3BucketPolicy3", False),
@@ -537,7 +537,7 @@ CHECKOV_CASES = [
     disagree(f"{AWS}/example_IAMStarActionPolicyDocument/cfn_bad_iam_pass.yaml", "CKV_AWS_63 PASS rIamPolicy", None,
              None, "error", why="Fn::If names condition cCondition, which the template does not define: "
                                 "CloudFormation rejects it"),
-    *(bug(f"{AWS}/{folder}/FAILED.yml", f"{check} FAIL {name} (attached to roles/users by name)", rule, name,
+    *(agree(f"{AWS}/{folder}/FAILED.yml", f"{check} FAIL {name} (attached to roles/users by name)", rule, name,
           why=BUG_UNATTACHED)
       for folder, check, names in (
           ("Cloudsplaining_IAMPermissionsManagement", "CKV_AWS_109", ("PermissionsWildcard0", "PermissionsWildcard1")),
@@ -562,7 +562,7 @@ CHECKOV_CASES = [
               "wildcard-resource-write", "NotPermissionsScopedAndWildcard", False),
         agree(f"{AWS}/Cloudsplaining_{kind}/PASSED.yaml", "CKV_AWS_109 PASS AdminDenyAndPermissionsScoped",
               "wildcard-resource-write", "AdminDenyAndPermissionsScoped", False))),
-    *(bug(f"{KMS_STAR}-{file}.yaml", f"CKV_AWS_33 FAIL {name}", "cross-account-resource-policy", name, about="anyone",
+    *(agree(f"{KMS_STAR}-{file}.yaml", f"CKV_AWS_33 FAIL {name}", "cross-account-resource-policy", name, about="anyone",
           why=BUG_RESOURCE_STAR)
       for file, name in (("FAILED-Wildcard", "Wildcard"), ("FAILED-AWS-Wildcard", "AwsWildcard"),
                          ("FAILED-AWS-Wildcard", "AwsWildcardList"))),
