@@ -331,8 +331,15 @@ def condition_entries(lives: list[Live], keys: list[str], space: Space) -> list[
     open_set = set(keys)
     for live in lives:
         for clause in live.clauses + live.symbolic:
-            if clause.key.lower() in open_set or clause in live.symbolic:
-                entry = {**clause.as_json(), "effect": live.statement.effect.value}
+            named = [name for value in clause.values
+                     for name in variables.find_variables(str(value), version=live.statement.version)
+                     if name.lower() in open_set]
+            entries = [{**clause.as_json(), "effect": live.statement.effect.value}] \
+                if clause.key.lower() in open_set or clause in live.symbolic or named else []
+            # a value's policy variable is a key to supply too (`${aws:PrincipalAccount}`)
+            entries += [{"operator": "PolicyVariable", "key": name, "values": [str(v) for v in clause.values],
+                         "effect": live.statement.effect.value} for name in named]
+            for entry in entries:
                 marker = repr(entry)
                 if marker not in seen:
                     seen.add(marker)

@@ -694,6 +694,7 @@ def listed_keys_decide(scn: Scenario, choice: int) -> None:
 
 @SETTINGS
 @given(scenarios, SEED)
+@example(make_scenario(164890), 0)  # a value's ${aws:PrincipalAccount} was an open key not listed
 def test_supplying_every_listed_key_decides_a_conditional_answer(scn, choice):
     check(scn, lambda s: listed_keys_decide(s, choice))
 
