@@ -8,17 +8,16 @@ is loaded, at its line and column — not silently on the first grant it meets.
 from __future__ import annotations
 
 import dataclasses
-import re
 import typing
 from functools import lru_cache
 
 from permcheck.rules import facts
 from permcheck.rules.builtins import CONSTANTS, FUNCTIONS
 from permcheck.rules.lang import (
-    Attribute, Call, Compare, ListOf, Literal, Logic, Name, Node, Not, Quantified, RuleError, RuleSpec,
+    PLACEHOLDER, Attribute, Call, Compare, ListOf, Literal, Logic, Name, Node, Not, Quantified, RuleError, RuleSpec,
+    parse_placeholder,
 )
 
-PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)\}")
 SEVERITIES = ("low", "medium", "high", "critical")
 
 
@@ -52,16 +51,8 @@ def check_rule(spec: RuleSpec) -> None:
         if node is not None:
             checker.expect(node, scope, bool)
     for outcome in spec.reports:
-        for path in PLACEHOLDER.findall(outcome.value):
-            checker.type_of(_path_node(path, spec.line), scope)
-
-
-def _path_node(path: str, line: int) -> Node:
-    head, *rest = path.split(".")
-    node: Node = Name(line, 1, head)
-    for part in rest:
-        node = Attribute(line, 1, node, part)
-    return node
+        for text in PLACEHOLDER.findall(outcome.value):
+            checker.type_of(parse_placeholder(text, spec.file, spec.line), scope)
 
 
 class _Checker:

@@ -14,7 +14,7 @@ from permcheck.graph.edges import Edges
 from permcheck.iam.decide import Answer, Decision
 from permcheck.model.arn import account_of, parse_arn
 from permcheck.model.entities import Function, Resource, Role
-from permcheck.model.policy import Effect, Policy, PolicyKind, Principal, PrincipalType, Statement
+from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
 from permcheck.rules import facts
 

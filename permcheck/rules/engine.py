@@ -11,10 +11,9 @@ import hashlib
 
 from permcheck.iam.match import wildcard_match
 from permcheck.rules.builtins import FUNCTIONS
-from permcheck.rules.check_types import PLACEHOLDER
 from permcheck.rules.findings import Finding, Severity
 from permcheck.rules.lang import (
-    Attribute, Call, Compare, ListOf, Literal, Logic, Name, Node, Not, Quantified, RuleSpec,
+    PLACEHOLDER, Attribute, Call, Compare, ListOf, Literal, Logic, Name, Node, Not, Quantified, RuleSpec, parse_placeholder,
 )
 
 
@@ -88,12 +87,9 @@ def judge(spec: RuleSpec, severity: Severity, item: object, scope: dict) -> Seve
 
 
 def render(template: str, scope: dict) -> str:
-    """A report's text with each `{x.attr}` replaced by its value (lists joined)."""
+    """A report's text with each `{expression}` replaced by its value (lists joined)."""
     def value(match) -> str:
-        head, *rest = match.group(1).split(".")
-        current = scope[head]
-        for part in rest:
-            current = getattr(current, part)
+        current = evaluate(parse_placeholder(match.group(1)), scope)
         return ", ".join(map(str, current)) if isinstance(current, list) else str(current)
     return PLACEHOLDER.sub(value, template)
 

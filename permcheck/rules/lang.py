@@ -8,6 +8,7 @@ The parser is built on the first rule file read and then cached.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -119,7 +120,7 @@ def parse_rule(text: str, file: str) -> RuleSpec:
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
     try:
-        tree = _parser().parse(text)
+        tree = _parser().parse(text, start="start")
     except UnexpectedInput as error:
         line, column = getattr(error, "line", None), getattr(error, "column", None)
         if isinstance(error, UnexpectedToken):
@@ -157,6 +158,21 @@ _FRIENDLY = {"RULE_ID": "a rule id", "NAME": "a name", "STRING": "a string", "SE
              "$END": "end of file"}
 
 
+PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+"""`{expression}` in a report's text: any expression of the language, type-checked."""
+
+
+@lru_cache(maxsize=1024)
+def parse_placeholder(text: str, file: str = "", line: int = 1) -> Node:
+    """The expression inside a report's `{...}`; a mistake is a RuleError at the report's line."""
+    from lark.exceptions import UnexpectedInput
+
+    try:
+        return _Build(file).transform(_parser().parse(text, start="expr"))
+    except UnexpectedInput:
+        raise RuleError(file, line, None, f"cannot read {{{text}}} in a report: not an expression") from None
+
+
 def _expected(names) -> str:
     from lark.lexer import PatternStr
 
@@ -172,7 +188,8 @@ def _parser():
     for directory in GRAMMAR_DIRS:
         path = directory / "rules.lark"
         if path.is_file():
-            return Lark(path.read_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True)
+            return Lark(path.read_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True,
+                        start=["start", "expr"])
     raise FileNotFoundError("rules.lark not found in " + ", ".join(map(str, GRAMMAR_DIRS)))
 
 

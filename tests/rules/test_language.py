@@ -94,3 +94,10 @@ def test_evaluation_of_quantifiers_and_wildcards():
     scope = {"xs": ["s3:GetObject", "s3:PutObject"]}
     assert evaluate(spec.where, scope) is True
     assert evaluate(spec.where, {"xs": ["ec2:RunInstances"]}) is False
+
+
+def test_report_placeholders_are_type_checked_expressions():
+    spec = checked('match for s in statements report "unknown: {unknown_actions(s.actions)}"')
+    assert spec.reports[0].value.endswith("{unknown_actions(s.actions)}")
+    assert "unknown function 'nosuch'" in error_of('match for s in statements report "{nosuch(s.sid)}"')
+    assert "not an expression" in error_of('match for s in statements report "{s.}"')
