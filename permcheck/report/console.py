@@ -89,3 +89,57 @@ def render(result: dict, command: str, console: Console | None = None) -> None:
         console.print(empty)
     for note in _notes(rows):
         console.print(f"note: {note}", style="dim")
+
+
+# -- permcheck diff -----------------------------------------------------------------------------
+def render_diff(result: dict, console: Console | None = None) -> None:
+    """`permcheck diff` for a reviewer: access added by NEW, then access removed, one row per
+    principal, resource and change (actions of one change together), each with where it comes from."""
+    if console is None:
+        console = Console(soft_wrap=False)
+        if not console.is_terminal:
+            console = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS") or 160))
+    old, new = result.get("old", "OLD"), result.get("new", "NEW")
+    for part, other, title in (("added", "was", f"Access added by {new} (compared with {old})"),
+                               ("removed", "now", f"Access removed by {new} (compared with {old})")):
+        rows = result[part]
+        if not rows:
+            console.print(f"No access {part}.", style="bold green" if part == "added" else "")
+            continue
+        table = Table(title=title, show_lines=True)
+        for column in ("principal", "actions", "resource", "decision", "conditions", "where"):
+            table.add_column(column, overflow="fold")
+        for entry, actions in _diff_groups(rows):
+            before, after = (entry[other], entry) if part == "added" else (entry, entry[other])
+            principal = entry["principal"] + (f"\n  via {' → '.join(entry['via'])}" if entry.get("via") else "")
+            decision = Text.assemble(_decision(before["decision"]), " → ", _decision(after["decision"]),
+                                     f"\n({entry['change']})")
+            conditions = _conditions(list(entry["conditions"]))
+            if entry["change"] in ("loosened", "tightened"):
+                conditions = "was:\n" + _conditions(list(before["conditions"])) + \
+                    "\nnow:\n" + _conditions(list(after["conditions"]))
+            table.add_row(principal, "\n".join(actions), entry["resource"], decision, conditions,
+                          _where(list(entry["because"])))
+        console.print(table)
+        for note in _notes(rows):
+            console.print(f"note: {note}", style="dim")
+    added, removed = len(result["added"]), len(result["removed"])
+    console.print(f"{added} added, {removed} removed: {new} compared with {old}.",
+                  style="bold red" if added else "bold green")
+
+
+def _diff_groups(rows: list[dict]) -> list[tuple[dict, list[str]]]:
+    """Rows that differ only in their action, as one row with the actions listed."""
+    groups: dict[tuple, tuple[dict, list[str]]] = {}
+    for row in rows:
+        frozen = tuple((k, _hashable(v)) for k, v in row.items() if k not in ("action", "notes"))
+        groups.setdefault(frozen, (row, []))[1].append(row["action"])
+    return list(groups.values())
+
+
+def _hashable(value):
+    if isinstance(value, dict):
+        return tuple((k, _hashable(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    return value
