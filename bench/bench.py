@@ -21,7 +21,10 @@ What is measured (wall time, time.perf_counter):
 2. Pre-commit path: the whole `permcheck who-can-invoke FN single-cfn.yaml` process on
    gen_org's typical 3-function plain CloudFormation template, median of 10; and
    `cfn-lint` on the same file when installed (later goal: permcheck <= 1/5 of it).
-3. Scale: gen_org templates without the SAM transform (permcheck reads plain
+3. `check` side by side: the whole `permcheck check single-sam.yaml` process on gen_org's
+   typical 3-function SAM template, against `cfn-lint` and `checkov` on the same file (each
+   when installed), median of several runs (goal: permcheck <= 1/5 of cfn-lint).
+4. Scale: gen_org templates without the SAM transform (permcheck reads plain
    CloudFormation only, for now), at least 500 functions and 500 roles in all. Every
    template is loaded as if deployed into the same stack name and account, so two
    templates' resources with the same logical id (and no physical name) are one
@@ -71,8 +74,10 @@ STARTUP_TARGET_S = 0.3
 PRECOMMIT_RATIO_GOAL = 0.2
 
 FULL = {"startup_runs": 15, "startup_warmups": 2, "precommit_runs": 10, "cfn_lint_runs": 10,
+        "check_runs": 10, "checkov_runs": 5,
         "min_functions": 500, "min_roles": 500, "templates": 400, "cli_scale_runs": 3}
 QUICK = {"startup_runs": 5, "startup_warmups": 1, "precommit_runs": 3, "cfn_lint_runs": 1,
+         "check_runs": 3, "checkov_runs": 1,
          "min_functions": 40, "min_roles": 40, "templates": 40, "cli_scale_runs": 1}
 
 
@@ -296,9 +301,22 @@ def first_function(tpl: dict) -> str:
 
 def find_cfn_lint() -> str | None:
     found = shutil.which("cfn-lint")
-    if found:
+    if found and not is_shim(found):
         return found
-    return CFN_LINT_FALLBACK if os.access(CFN_LINT_FALLBACK, os.X_OK) else None
+    # a pyenv shim is a shell script that looks the version up on every run: time the real script
+    return CFN_LINT_FALLBACK if os.access(CFN_LINT_FALLBACK, os.X_OK) else found
+
+
+def is_shim(path: str) -> bool:
+    return "/shims/" in path.replace(os.sep, "/")
+
+
+def find_checkov() -> str | None:
+    found = shutil.which("checkov")
+    if found and is_shim(found):
+        real = subprocess.run(["pyenv", "which", "checkov"], capture_output=True, text=True)
+        return (real.stdout.strip() or found) if real.returncode == 0 else None
+    return found
 
 
 def bench_precommit(b: Bench, cfg: dict, org: Path, gen) -> None:
@@ -357,7 +375,101 @@ def bench_precommit(b: Bench, cfg: dict, org: Path, gen) -> None:
               result=f"{ratio:.3f}")
 
 
-# ----------------------------------------------------------------------------- 3. scale: inputs
+# ----------------------------------------------------------------------------- 3. check side by side
+
+def bench_check(b: Bench, cfg: dict, org: Path) -> None:
+    """`permcheck check` against the linters a project would otherwise run on the same template.
+
+    The tools take turns (one run of each per round, after one warm-up each), so a change in
+    the machine's load during the measurement weighs on all of them alike and the ratio holds.
+    """
+    print("check side by side", file=sys.stderr)
+    single = org / "single-sam.yaml"
+    text = single.read_text(encoding="utf-8")
+    n_fn = text.count("Type: AWS::Serverless::Function")
+    size = f"single-sam.yaml: {n_fn} SAM functions, {text.count(chr(10))} lines, {single.stat().st_size} B"
+    import permcheck
+    # (row id, label, argv, runs, accepted exit codes or None for any)
+    # permcheck: exit 1 means findings at or above --fail-on, still a timing; 2 is a failure.
+    tools = [("check.permcheck", f"permcheck {permcheck.__version__}", [str(console_script()), "check", single.name],
+              cfg["check_runs"], (0, 1))]
+    lint = find_cfn_lint()
+    if lint:
+        version = subprocess.run([lint, "--version"], capture_output=True, text=True).stdout.strip()
+        # cfn-lint exits non-zero when it reports something (2 error, 4 warning, 8 info); any is a timing.
+        tools.append(("check.cfn_lint", version, [lint, single.name], cfg["cfn_lint_runs"], None))
+    else:
+        b.notes.append("cfn-lint is not installed: the check comparison with it was skipped.")
+        b.row("check.cfn_lint", "`cfn-lint single-sam.yaml`", "not installed: skipped", None)
+    checkov = find_checkov()
+    if checkov:
+        version = subprocess.run([checkov, "--version"], capture_output=True, text=True).stdout.strip()
+        tools.append(("check.checkov", f"checkov {version}", [checkov, "-f", single.name, "--framework",
+                                                              "cloudformation", "--quiet", "--compact",
+                                                              "--skip-download"], cfg["checkov_runs"], None))
+    else:
+        b.notes.append("checkov is not installed: the check comparison with it was skipped.")
+        b.row("check.checkov", "`checkov -f single-sam.yaml`", "not installed: skipped", None)
+
+    samples: dict[str, list[float]] = {key: [] for key, *_ in tools}
+    cpu: dict[str, list[float]] = {key: [] for key, *_ in tools}
+    codes: dict[str, int] = {}
+    failed: set[str] = set()
+    for round_ in range(1 + max(runs for *_, runs, _ in tools)):  # round 0 is the warm-up
+        for key, label, argv, runs, ok in tools:
+            if key in failed or round_ > runs:
+                continue
+            try:
+                wall, used, codes[key] = time_once(argv, org, ok)
+            except Exception:
+                failed.add(key)
+                b.error(key, " ".join(argv), traceback.format_exc(), input=str(single))
+                continue
+            if round_ > 0:
+                samples[key].append(wall)
+                cpu[key].append(used)
+    medians: dict[str, float] = {}
+    cpu_medians: dict[str, float] = {}
+    for key, label, argv, runs, ok in tools:
+        if key in failed:
+            continue
+        s = summary(samples[key])
+        medians[key], cpu_medians[key] = s["median"], statistics.median(cpu[key])
+        shown = " ".join([Path(argv[0]).name] + argv[1:])
+        b.row(key, f"`{shown}` ({label}, whole process)",
+              size + f"; median of {s['runs']}, taking turns; CPU (user+sys) {fmt_time(cpu_medians[key])}",
+              s["median"], stats=s, cpu_median=cpu_medians[key], cpu_samples=cpu[key], exit_code=codes.get(key),
+              executable=argv[0])
+    mine = medians.get("check.permcheck")
+    for key, name in (("check.cfn_lint", "cfn-lint"), ("check.checkov", "checkov")):
+        if mine is not None and key in medians:
+            ratio = mine / medians[key]
+            cpu_ratio = cpu_medians["check.permcheck"] / cpu_medians[key]
+            goal = name == "cfn-lint"
+            b.row(key + ".ratio", f"permcheck check / {name}, same file",
+                  f"ratio of wall-time medians (of CPU-time medians: {cpu_ratio:.3f})", None,
+                  target=f"<= {PRECOMMIT_RATIO_GOAL:.2f}" if goal else "—",
+                  passed=(ratio <= PRECOMMIT_RATIO_GOAL) if goal else None, ratio=ratio, cpu_ratio=cpu_ratio,
+                  result=f"{ratio:.3f}")
+
+
+def time_once(argv: list[str], cwd: Path, ok_codes: tuple[int, ...] | None) -> tuple[float, float, int]:
+    """One whole process: wall time, CPU time (user + sys of the process and its children), exit code."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if ok_codes is not None and proc.returncode not in ok_codes:
+        raise RuntimeError(f"{' '.join(map(str, argv))} exited {proc.returncode}:\n"
+                           f"{proc.stderr.decode('utf-8', 'replace')}")
+    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, used, proc.returncode
+
+
+# ----------------------------------------------------------------------------- 4. scale: inputs
 
 def counts(tpl: dict) -> tuple[int, int]:
     types = [r["Type"] for r in tpl["Resources"].values()]
@@ -533,7 +645,7 @@ def build_scale_inputs(b: Bench, cfg: dict, gen, org: Path, scale_dir: Path) -> 
     return info
 
 
-# ----------------------------------------------------------------------------- 3. scale: timing
+# ----------------------------------------------------------------------------- 4. scale: timing
 
 def profiled(b: Bench, name: str, fn):
     if not b.profile:
@@ -691,7 +803,7 @@ def main(argv=None) -> int:
     ap.add_argument("--gen-org", help="path of gen_org.py")
     ap.add_argument("--profile", action="store_true", help="write cProfile reports of the scale queries")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
-    ap.add_argument("--skip", action="append", default=[], choices=("startup", "precommit", "scale"),
+    ap.add_argument("--skip", action="append", default=[], choices=("startup", "precommit", "check", "scale"),
                     help="skip a section (repeatable)")
     args = ap.parse_args(argv)
     cfg = QUICK if args.quick else FULL
@@ -713,6 +825,8 @@ def main(argv=None) -> int:
         bench_startup(b, cfg)
     if "precommit" not in args.skip:
         bench_precommit(b, cfg, org, gen)
+    if "check" not in args.skip:
+        bench_check(b, cfg, org)
     scale = None
     if "scale" not in args.skip:
         try:

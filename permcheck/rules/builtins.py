@@ -8,6 +8,7 @@ actions include one. Constants come from the configuration (the zone of trust).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from permcheck.iam.match import wildcard_match
@@ -45,8 +46,27 @@ def _write_actions(patterns: list[str]) -> list[str]:
 
 
 def _unknown_actions(patterns: list[str]) -> list[str]:
+    """Patterns no AWS service defines — except those SAM's own policy templates write
+    (`sqs:DeleteMessageBatch` in SQSPollerPolicy): AWS's text, not the author's, in every app
+    that uses the template."""
     from permcheck.iam.catalog import is_known
-    return [p for p in patterns if not is_known(p)]
+    unknown = [p for p in patterns if not is_known(p)]
+    return [p for p in unknown if p.lower() not in _sam_template_actions()] if unknown else []
+
+
+@lru_cache(maxsize=1)
+def _sam_template_actions() -> frozenset[str]:
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "sam" / "policy_templates.json"
+    templates = json.loads(path.read_text(encoding="utf-8"))["Templates"]
+    out = set()
+    for template in templates.values():
+        for statement in template["Definition"].get("Statement", []):
+            actions = statement.get("Action", [])
+            out.update(a.lower() for a in ([actions] if isinstance(actions, str) else actions))
+    return frozenset(out)
 
 
 def _service(action: str) -> str:

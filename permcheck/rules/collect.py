@@ -131,16 +131,19 @@ class Facts:
             answer, actions, resources = self._decide(principal, statements, target, target_type)
             if answer is None:
                 continue
-            first = statements[0]
+            # the grant is reported where it is made: of the statements that decided it, the one
+            # whose holder sorts first — the same whatever order the template lists them in
+            deciding = [s for s in statements if s in answer.because] or statements
+            fallback = owner.logical_id or target
+            first = min(deciding, key=lambda s: (holder_of(s, fallback), s.sid or "", s.location.line or 0))
             conditions = [_condition(c) for c in answer.conditions]
             detail = answer.decision.value + (f" on {'; '.join(map(str, conditions))}" if conditions else "")
             out.append(facts.Grant(
                 service=_service(target), target=target, target_type=target_type, target_account=account,
                 principal=key, principal_kind=_principal_kind(principal), principal_account=_account(principal),
-                actions=actions, decision=answer.decision.value, conditions=conditions, decision_detail=detail,
-                function_url_public=url_public, holder=holder_of(first, owner.logical_id or target),
-                location=(answer.because or (first,))[0].location if answer.because else first.location,
-                resources=resources))
+                actions=sorted(actions), decision=answer.decision.value, conditions=conditions,
+                decision_detail=detail, function_url_public=url_public, holder=holder_of(first, fallback),
+                location=first.location, resources=resources))
         return out
 
     def _decide(self, principal: Principal, statements: list[Statement], target: str,

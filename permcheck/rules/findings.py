@@ -55,7 +55,9 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable across reformatting: rule, file, resource and subject, never the line."""
-        text = "\x1f".join((self.rule, self.file.replace("\\", "/"), self.resource, self.key))
+        import posixpath
+        file = posixpath.normpath(self.file.replace("\\", "/"))  # `./t.yaml` and `t.yaml` are one file
+        text = "\x1f".join((self.rule, file, self.resource, self.key))
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def as_json(self) -> dict:
