@@ -1,9 +1,10 @@
 """Bytes of one input file -> line-marked values (`LineDict`, `LineList`, scalars).
 
 Templates in pull requests are hostile input, so decoding fails closed: duplicate keys,
-NaN, unknown YAML tags, several YAML documents, alias bombs, deep nesting and
-non-UTF-8 bytes are each an `InputError` with file and line; no other exception
-type escapes for bad input.
+NaN, unknown YAML tags, several YAML documents, alias bombs, deep nesting, non-UTF-8
+bytes and whatever passes the limits below (size, values, integer digits, statements
+per policy) are each an `InputError` with file and line; no other exception type
+escapes for bad input.
 
 The format is decided by content: text whose first non-blank character is `{` or `[`
 is JSON, falling back to YAML (a superset) on a JSON *syntax* error unless the file is
@@ -29,10 +30,13 @@ from permcheck.load.nodes import LineDict, LineList
 from permcheck.model.location import InputError, Location
 
 #: Largest file read: `get-account-authorization-details` of a big account is tens of MB.
+#: Read when `read_file` is called, so a test can lower it.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 #: Most nested containers (intrinsic wrappers included); real templates stay under 30.
 MAX_DEPTH = 200
-#: Most YAML values after alias expansion (billion laughs); JSON is bounded by its size.
+#: Most values in one file, YAML after alias expansion (billion laughs). JSON counts too: a
+#: decoded value costs 50 times its text at worst (`[[],[],...]`), so 256 MB of brackets
+#: would take gigabytes and minutes. A 76 MB snapshot of 20,000 roles holds 1.3 million.
 MAX_NODES = 5_000_000
 #: Most YAML alias uses: CloudFormation rejects aliases; `sam deploy` expands them first.
 MAX_ALIASES = 10_000
@@ -40,8 +44,14 @@ _DECIMAL = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 
 #: Longest integer literal: Python's int/str conversion limit, checked before converting.
 MAX_INT_DIGITS = 4300
+#: Most statements in one `Statement` list. AWS caps every policy document at a few tens of
+#: KB (IAM managed policy 6,144 characters, S3 bucket and Lambda policies 20 KB, KMS key
+#: policy 32 KB) and a statement takes 40 characters at least, so no deployable policy comes
+#: near; a longer list is hostile, and evaluation time grows with it.
+MAX_STATEMENTS = 1_000
 
 _WS = re.compile(r"[ \t\n\r]*").match
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # `\ud800`: JSON can spell half a character
 _WS_CHARS = " \t\n\r"  # "" is `in` it too, so the end of the text takes the regex path
 # `"key": "value"` without escapes in one match: most pairs of a snapshot.
 _PAIR = re.compile(r'"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*(?:"([^"\\\x00-\x1f]*)"[ \t\n\r]*)?').match
@@ -55,9 +65,13 @@ _Y = "tag:yaml.org,2002:"
 _MERGE = object()  # a plain `<<` key: YAML 1.1 merge
 
 
-def read_file(path: str, max_bytes: int = MAX_FILE_BYTES) -> object:
-    """Read and decode `path`; a directory, an unreadable or an oversized file is an InputError."""
+def read_file(path: str, max_bytes: int | None = None) -> object:
+    """Read and decode `path`; a directory, an unreadable or an oversized file is an InputError.
+
+    `max_bytes` defaults to MAX_FILE_BYTES as it is when called.
+    """
     where = Location(path)
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     try:
         if os.path.isdir(path):
             raise InputError(where, "is a directory, not a file")
@@ -121,7 +135,13 @@ def _json(path: str, text: str) -> object:
     """JSON with lines. The stdlib's pure-Python scanner (strings still scanned in C)
     calls our object/array parsers, which record lines and reject duplicate keys and
     deep nesting. Lines come from a running newline count: positions only increase."""
-    last, line, depth, memo = 0, 1, 0, {}
+    last, line, depth, memo, nodes = 0, 1, 0, {}, 1
+    statements_at = None  # the line of a `Statement` key whose value is being parsed
+
+    def count(i: int) -> None:
+        nonlocal nodes
+        if (nodes := nodes + 1) > MAX_NODES:
+            raise InputError(Location(path, line_at(i)), f"more than {MAX_NODES} values in one file")
 
     def line_at(i: int) -> int:
         nonlocal last, line
@@ -160,8 +180,9 @@ def _json(path: str, text: str) -> object:
         return end, True
 
     def parse_object(s_end: tuple[str, int], strict: bool, scan, *_: object) -> tuple[LineDict, int]:
-        nonlocal depth
+        nonlocal depth, statements_at
         s, end = s_end
+        statements_at = None  # a `Statement` object holds no statement list
         obj = LineDict(line=enter(end - 1))
         keys, end = obj.key_lines, _WS(s, end).end()
         if not (more := s[end:end + 1] != "}"):
@@ -180,24 +201,31 @@ def _json(path: str, text: str) -> object:
                 end, value = _WS(s, end + 1).end(), None
             if (key := memo.setdefault(key, key)) in keys:
                 raise InputError(Location(path, key_line), f"duplicate key {key!r}")
+            count(end)
             if value is None:
+                statements_at = key_line if key == "Statement" else None
                 value, end = value_at(s, end, scan)
+                statements_at = None
             obj[key], keys[key] = value, key_line
             end, more = after(s, end, "}")
         depth -= 1
         return obj, end
 
     def parse_array(s_end: tuple[str, int], scan) -> tuple[LineList, int]:
-        nonlocal depth
+        nonlocal depth, statements_at
         s, end = s_end
         arr = LineList(line=enter(end - 1))
+        statement_key, statements_at = statements_at, None
         end = _WS(s, end).end()
         if not (more := s[end:end + 1] != "]"):
             end += 1
         while more:
+            count(end)
             arr.item_lines.append(line_at(end))
             value, end = value_at(s, end, scan)
             arr.append(value)
+            if statement_key is not None and len(arr) > MAX_STATEMENTS:
+                raise _too_many_statements(path, statement_key)
             end, more = after(s, end, "]")
         depth -= 1
         return arr, end
@@ -222,7 +250,29 @@ def _json(path: str, text: str) -> object:
     value, end = value_at(text, _WS(text).end(), py_make_scanner(ctx))
     if (end := _WS(text, end).end()) != len(text):
         raise JSONDecodeError("Extra data", text, end)
+    if _SURROGATE_ESCAPE.search(text):
+        _no_lone_surrogates(path, value)
     return value
+
+
+def _no_lone_surrogates(path: str, value: object) -> None:
+    """`"\ud800"` is valid JSON syntax but no character: a string holding one cannot be
+    printed or compared as text (and IAM would not store it). Pairs are joined by the
+    scanner already, so any surrogate left is a lone one."""
+    stack: list[tuple[object, int | None]] = [(value, 1)]
+    while stack:
+        item, line = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                bad = next((c for c in item if "\ud800" <= c <= "\udfff"), None)
+                if bad is not None:
+                    raise InputError(Location(path, line), f"invalid JSON: \\u{ord(bad):04x} is half of a "
+                                                           "UTF-16 surrogate pair, not a character")
+        elif isinstance(item, LineDict):
+            for key in reversed(item):  # popped in file order
+                stack += [(item[key], item.key_lines.get(key, line)), (key, item.key_lines.get(key, line))]
+        elif isinstance(item, LineList):
+            stack += [(item[i], item.line_of(i)) for i in reversed(range(len(item)))]
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -257,11 +307,12 @@ def _yaml(path: str, text: str) -> object:
 class _Open:
     """A mapping or sequence whose end event has not come yet."""
 
-    __slots__ = ("start", "box", "size", "height", "key", "key_line", "merges")
+    __slots__ = ("start", "box", "size", "height", "key", "key_line", "merges", "statements_at")
 
-    def __init__(self, start: yaml.Event, box: LineDict | LineList) -> None:
+    def __init__(self, start: yaml.Event, box: LineDict | LineList, statements_at: int | None = None) -> None:
         self.start, self.box, self.size, self.height = start, box, 1, 1
         self.key, self.key_line, self.merges = None, None, []
+        self.statements_at = statements_at  # for the value of a `Statement` key: that key's line
 
 
 class _Builder:
@@ -307,7 +358,10 @@ class _Builder:
                     raise self.fail(event, f"nesting deeper than {MAX_DEPTH} levels")
                 if event.tag not in (None, "!", _Y + ("map" if mapping else "seq"), *_CFN_TAGS):
                     raise self.fail(event, f"unknown YAML tag {_tag_name(event.tag)}")
-                stack.append(_Open(event, LineDict(line=line) if mapping else LineList(line=line)))
+                parent = stack[-1] if stack else None
+                statements_at = parent.key_line if not mapping and parent is not None and \
+                    parent.key == "Statement" and isinstance(parent.box, LineDict) else None
+                stack.append(_Open(event, LineDict(line=line) if mapping else LineList(line=line), statements_at))
                 continue
             else:  # the end of the innermost open container
                 done = stack.pop()
@@ -337,6 +391,8 @@ class _Builder:
         if isinstance(box, LineList):
             box.append(value)
             box.item_lines.append(line)
+            if into.statements_at is not None and len(box) > MAX_STATEMENTS:
+                raise _too_many_statements(self.path, into.statements_at)
         elif into.key_line is None:
             if isinstance(value, (LineDict, LineList)):
                 raise self.fail(event, "mapping key is not a scalar")
@@ -349,6 +405,8 @@ class _Builder:
                 into.merges.append(value)
             elif key in box:
                 raise InputError(Location(self.path, key_line), f"duplicate key {key!r}")
+            elif key == "Statement" and isinstance(value, LineList) and len(value) > MAX_STATEMENTS:
+                raise _too_many_statements(self.path, key_line)  # an alias: built already
             else:
                 box[key], box.key_lines[key] = value, key_line
 
@@ -373,6 +431,8 @@ class _Builder:
         except (ValueError, LookupError, TypeError, yaml.YAMLError):  # `!!int ""` -> IndexError
             raise self.fail(event, f"invalid {_tag_name(tag)} value {value[:40]!r}") from None
         if isinstance(result, float) and not math.isfinite(result):
+            if re.search(r"\d", value):  # `1.0e+999`: a number, but no float holds it
+                raise self.fail(event, f"number {value[:40]!r} is out of range")
             raise self.fail(event, f"{value[:40]!r}: NaN and infinity are not valid values")
         return result
 
@@ -396,6 +456,12 @@ class _Builder:
         merged.update(done.box)
         merged.key_lines.update(done.box.key_lines)
         return merged
+
+
+def _too_many_statements(path: str, line: int) -> InputError:
+    """Raised as soon as a `Statement` list passes the limit, at its key's line."""
+    return InputError(Location(path, line), f"more than {MAX_STATEMENTS} statements in one policy: "
+                                            "no AWS policy document can hold that many")
 
 
 def _tag_name(tag: str) -> str:

@@ -31,7 +31,12 @@ class Options:
 
 
 def walk(paths: list[str]) -> list[tuple[str, bool]]:
-    """(file, named directly) for every candidate file under `paths`, in a stable order."""
+    """(file, named directly) for every candidate file under `paths`, in a stable order.
+
+    Symbolic links to directories are not followed (so a link cycle ends the walk, not the
+    machine); links to files are candidates like the files themselves, and a dangling or
+    looping one is then reported by `read_file`.
+    """
     out: list[tuple[str, bool]] = []
     for path in paths:
         if os.path.isdir(path):
@@ -42,7 +47,7 @@ def walk(paths: list[str]) -> list[tuple[str, bool]]:
             if not found:
                 raise InputError(Location(path), "directory holds no *.json, *.yaml, *.yml or *.template file")
             out += [(f, False) for f in sorted(found)]
-        elif os.path.exists(path):
+        elif os.path.lexists(path):  # a dangling or looping link too: read_file says which
             out.append((path, True))
         else:
             raise InputError(Location(path), "no such file or directory")
@@ -82,18 +87,25 @@ Progress = Optional[Callable[[str, int, int], None]]
 """Told (file, files done, files in all) as inputs are read: the command line draws a bar."""
 
 
-def load_inventory(paths: list[str], options: Options, progress: Progress = None) -> Inventory:
+def load_inventory(paths: list[str], options: Options, progress: Progress = None, *,
+                   errors: list[InputError] | None = None) -> Inventory:
     """Read every input into one inventory; raises InputError for what cannot be read.
 
     Snapshots are read first: templates are then analysed as deployed into `--account`, else
     into the one account the snapshots name, else into 123456789012 (the contract).
+
+    With `errors`, one bad file does not stop the others: the InputError of a file that cannot
+    be read, decoded or loaded is appended to `errors` and nothing of that file is in the
+    inventory. The errors of the run as a whole still raise: a path that does not exist, a
+    directory without candidate files, nothing left to analyse (`errors` then holds the
+    per-file errors found before). Without `errors`, the first error raises.
     """
     import gc
 
     enabled = gc.isenabled()
     gc.disable()  # loading builds millions of acyclic objects: collections there are pure cost
     try:
-        inventory = _load_inventory(paths, options, progress)
+        inventory = _load_inventory(paths, options, progress, errors)
     finally:
         if enabled:
             gc.enable()
@@ -101,11 +113,39 @@ def load_inventory(paths: list[str], options: Options, progress: Progress = None
     return inventory
 
 
-def _load_inventory(paths: list[str], options: Options, progress: Progress) -> Inventory:
-    documents = read_inputs(paths, progress)
-    inventory = Inventory(region=options.region)
+def _load_inventory(paths: list[str], options: Options, progress: Progress,
+                    errors: list[InputError] | None) -> Inventory:
+    documents = read_inputs(paths, progress, errors=errors)
+    if errors is None:
+        inventory = _load_documents(documents, options, None)
+    else:
+        # A file that fails half-way may have added some of its entities already. Rather than
+        # undo them, load again without the files that failed (loaders never change their
+        # documents), until a pass loads every file it tries; one pass when nothing fails.
+        failed: dict[str, InputError] = {}
+        while True:
+            found: dict[str, InputError] = {}
+            good = [d for d in documents if d[0] not in failed]
+            if not good:
+                errors.extend(failed.values())
+                raise InputError(Location(" ".join(paths)), f"nothing to analyse: {len(failed)} of "
+                                 f"{len(documents)} inputs could not be loaded")
+            inventory = _load_documents(good, options, found)
+            failed.update(found)
+            if not found:
+                break
+        errors.extend(failed.values())
+    if progress:
+        progress("", len(documents), len(documents))
+    return inventory
+
+
+def _load_documents(documents: list[tuple[str, str, object]], options: Options,
+                    failed: dict[str, InputError] | None) -> Inventory:
+    """One inventory from decoded documents; with `failed`, a file's InputError goes there."""
     from permcheck.load import snapshot
 
+    inventory = Inventory(region=options.region)
     snapshot_accounts: set[str] = set()
     for file, kind, document in documents:
         if kind in SNAPSHOT_KINDS:
@@ -114,35 +154,65 @@ def _load_inventory(paths: list[str], options: Options, progress: Progress) -> I
     inventory.default_account = account
     order = {kind: i for i, kind in enumerate(("organizations-policy", *SNAPSHOT_KINDS, *TEMPLATE_KINDS, "policy"))}
     for file, kind, document in sorted(documents, key=lambda d: order[d[1]]):
-        _load_one(file, kind, document, account, options, inventory)
-    if progress:
-        progress("", len(documents), len(documents))
+        try:
+            _load_one(file, kind, document, account, options, inventory)
+        except InputError as error:
+            if failed is None:
+                raise
+            failed[file] = error
     return inventory
 
 
 DEFAULT_ACCOUNT = "123456789012"
 
 
-def read_inputs(paths: list[str], progress: Progress = None) -> list[tuple[str, str, object]]:
-    """(file, kind, decoded document) for every input under `paths`."""
+def read_inputs(paths: list[str], progress: Progress = None, *,
+                errors: list[InputError] | None = None) -> list[tuple[str, str, object]]:
+    """(file, kind, decoded document) for every input under `paths`.
+
+    With `errors`, a file that cannot be read or decoded (or, named directly, is not an input)
+    adds its InputError there and is left out; without, the first one raises.
+    """
     from permcheck.load.decode import read_file
 
     documents = []
     files = walk(paths)
+    failures = 0
     for done, (file, named) in enumerate(files):
         if progress:
             progress(file, done, len(files))
-        document = read_file(file)
-        kind = kind_of(document)
-        if kind is None:
-            if named:
+        try:
+            if not named and _special(file):
+                raise InputError(Location(file), "not a regular file (a FIFO, socket or device)")
+            document = read_file(file)
+            kind = kind_of(document)
+            if kind is None and named:
                 raise InputError(Location(file, line_of(document, 1)),
                                  "not a CloudFormation/SAM template, AWS CLI snapshot, Terraform plan or policy document")
+        except InputError as error:
+            if errors is None:
+                raise
+            errors.append(error)
+            failures += 1
             continue
-        documents.append((file, kind, document))
+        if kind is not None:
+            documents.append((file, kind, document))
     if not documents:
-        raise InputError(Location(" ".join(paths)), "nothing to analyse: no template, snapshot, plan or policy found")
+        found = f"{failures} of {len(files)} input files could not be read" if failures else \
+            "no template, snapshot, plan or policy found"
+        raise InputError(Location(" ".join(paths)), f"nothing to analyse: {found}")
     return documents
+
+
+def _special(file: str) -> bool:
+    """A FIFO, socket or device met in a directory walk: opening a FIFO would wait forever.
+    A file that cannot be stat'ed is left to `read_file`, which says why."""
+    import stat
+
+    try:
+        return not stat.S_ISREG(os.stat(file).st_mode)
+    except OSError:
+        return False
 
 
 def _load_one(file: str, kind: str, document: LineDict, account: str, options: Options,
@@ -159,6 +229,8 @@ def _load_one(file: str, kind: str, document: LineDict, account: str, options: O
         _dispatch(file, kind, document, deployment, options, inventory)
     except InputError:
         raise
+    except RecursionError:  # a loader recursing through a structure near the depth limit
+        raise InputError(Location(file, line_of(document, 1)), "input nested too deeply to analyse") from None
     except ValueError as error:
         from pydantic import ValidationError
         if not isinstance(error, ValidationError):

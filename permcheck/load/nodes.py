@@ -44,3 +44,13 @@ def line_of(value: object, default: int | None = None) -> int | None:
     """The line a decoded container starts at, or `default` for scalars."""
     line = getattr(value, "line", None)
     return line if line is not None else default
+
+
+def plain(value: object) -> object:
+    """The same value as plain dicts and lists, without lines: for a document decoded from a
+    string inside a file, whose own lines would count from the string, not the file."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

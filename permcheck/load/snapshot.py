@@ -16,7 +16,6 @@ https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationD
 from __future__ import annotations
 
 import gc
-import json
 from urllib.parse import unquote
 
 from permcheck.load.nodes import LineDict, line_of
@@ -119,27 +118,24 @@ def text_field(file: str, entry: LineDict, key: str, what: str, *, required: boo
 def json_document(value: object) -> object:
     """A policy document given as a string: JSON, or URL-encoded JSON (the IAM API's form).
 
-    Raises ValueError when it is neither; duplicate keys are rejected as IAM rejects them.
+    Raises ValueError when it is neither. Decoded by `decode` as files are, so the same limits
+    hold (duplicate keys as IAM rejects them, NaN, depth, lone surrogates, statements); the
+    lines inside the string are dropped: errors point at the string.
     """
+    from permcheck.load.decode import decode
+    from permcheck.load.nodes import plain
+
     if not isinstance(value, str):
         raise ValueError("not a string")
     text = value.strip()
     if not text.startswith("{") and "%" in text:  # `%7B%22Version%22...`: RFC 3986, so `+` stays `+`
         text = unquote(text).strip()
-    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-
-
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    out: dict = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> object:
-    raise ValueError(f"{name} is not valid JSON")
+    if not text.startswith(("{", "[")):
+        raise ValueError("Expecting value: a JSON policy document starts with '{'")
+    try:
+        return plain(decode("policy.json", text.encode("utf-8", "surrogatepass")))
+    except InputError as error:
+        raise ValueError(error.message) from None
 
 
 def document_policy(file: str, holder: LineDict, key: str, name: str, kind: PolicyKind) -> Policy:

@@ -450,3 +450,129 @@ def test_every_corpus_file_decodes_or_raises_input_error() -> None:
             errors[path.name] = e.message
     # Two cfripper fixtures are .json files with a trailing comma: invalid JSON.
     assert len(errors) <= 5, errors
+
+
+# -- hostile input: limits, one case each (see also tests/load/test_hostile.py) --------------------
+
+
+def test_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path, monkeypatch) -> None:
+    big = tmp_path / "template.json"
+    big.write_bytes(b'{"Resources": {}}' + b" " * 1000)
+    monkeypatch.setattr(decode_module, "MAX_FILE_BYTES", 1000)  # read_file reads the limit when called
+    message = _read_error(str(big))
+    assert message == "file is 1017 bytes, more than the limit of 1000"
+    monkeypatch.setattr(decode_module, "MAX_FILE_BYTES", 1017)
+    assert read_file(str(big)) == {"Resources": {}}
+
+
+def test_json_values_are_counted_against_the_limit(monkeypatch) -> None:
+    monkeypatch.setattr(decode_module, "MAX_NODES", 100)
+    assert decode("p.json", ("[" + ",".join(["[]"] * 99) + "]").encode()) == [[]] * 99
+    error = fails("p.json", "[\n" + ",\n".join(["[]"] * 100) + "]")
+    assert error.message == "more than 100 values in one file" and error.location.line == 101
+    assert "100 values" in fails("p.json", '{"a": {' + ", ".join(f'"k{i}": 1' for i in range(100)) + "}}").message
+
+
+def test_a_flat_json_bomb_stops_at_the_value_limit_quickly(monkeypatch) -> None:
+    monkeypatch.setattr(decode_module, "MAX_NODES", 100_000)
+    start = time.monotonic()
+    assert "values" in fails("p.json", "[" + "[]," * 1_000_000 + "[]]").message
+    assert time.monotonic() - start < 3
+
+
+@pytest.mark.parametrize("path", ["p.json", "t.yaml"])
+def test_a_statement_list_longer_than_any_aws_policy_is_an_error(path: str) -> None:
+    n = decode_module.MAX_STATEMENTS
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    ok = json.dumps({"Version": "2012-10-17", "Statement": [statement] * n})
+    assert len(decode(path, ok.encode())["Statement"]) == n
+    bad = json.dumps({"Policy": {"Version": "2012-10-17", "Statement": [statement] * (n + 1)}}, indent=1)
+    error = fails(path, bad)
+    assert error.location.line == 4  # the `Statement` key
+    assert error.message == f"more than {n} statements in one policy: no AWS policy document can hold that many"
+    assert decode(path, json.dumps({"Other": [1] * (n + 1)}).encode())  # only `Statement` lists
+    nested = json.dumps({"Statement": {"Fn::If": ["C", [statement] * (n + 1), []]}})
+    assert decode(path, nested.encode())  # bounded by MAX_NODES, and not a deployable policy either
+
+
+def test_a_statement_list_given_by_a_yaml_alias_is_checked_too() -> None:
+    n = decode_module.MAX_STATEMENTS
+    error = fails("t.yaml", f"list: &s [{', '.join(['x'] * (n + 1))}]\nPolicy:\n  Statement: *s\n")
+    assert error.location.line == 3 and "statements in one policy" in error.message
+
+
+def test_a_statement_list_of_100_000_is_refused_in_bounded_time() -> None:
+    text = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::b{i}/*"} for i in range(100_000)]})
+    start = time.monotonic()
+    assert "statements in one policy" in fails("p.json", text).message
+    assert time.monotonic() - start < 1  # refused at statement 1,001, not after reading 100,000
+
+
+@pytest.mark.parametrize("literal", ["1e999999", "-1e999999", "1E400", "0.1e99999"])
+def test_json_float_overflow_is_an_error(literal: str) -> None:
+    error = fails("p.json", '{"Statement": [\n{"n": ' + literal + "}]}")
+    assert error.location.line == 2 and "out of range" in error.message
+
+
+def test_a_100_000_digit_integer_is_a_clean_error() -> None:
+    digits = "7" * 100_000
+    for path, text in [("p.json", '{"a":\n' + digits + "}"), ("p.json", "[\n-" + digits + "]"),
+                       ("t.yaml", "a: 1\nb: " + digits + "\n"), ("t.yaml", "a: 1\nb: !!int " + digits + "\n")]:
+        error = fails(path, text)
+        assert error.location.line == 2 and "digits" in error.message, (path, error)
+
+
+def test_yaml_float_overflow_says_out_of_range() -> None:
+    error = fails("t.yaml", "a: 1\nb: 1.0e+999\n")  # YAML 1.1: the exponent needs its sign
+    assert error.location.line == 2 and error.message == "number '1.0e+999' is out of range"
+    assert "out of range" in fails("t.yaml", "b: " + "9" * 400 + ".5\n").message
+
+
+def test_a_long_float_is_read_in_bounded_time() -> None:
+    start = time.monotonic()
+    assert decode("p.json", b"[0." + b"3" * 100_000 + b"]")[0] == pytest.approx(1 / 3)
+    assert time.monotonic() - start < 1
+
+
+@pytest.mark.parametrize("text", ["Effect: !!python/object/apply:os.mkdir [{marker}]",
+                                  "Effect: !!python/object/new:os.mkdir [{marker}]",
+                                  "Effect: !!python/name:os.mkdir",
+                                  "Effect: !!python/module:os",
+                                  "Effect: !!python/tuple [a]",
+                                  "Effect: !<tag:yaml.org,2002:python/object/apply:os.mkdir> [{marker}]",
+                                  "? !!python/object/apply:os.mkdir [{marker}]\n: x"])
+def test_python_tags_are_errors_and_never_run(text: str, tmp_path: Path) -> None:
+    marker = tmp_path / "created"
+    error = fails("t.yaml", "Version: '2012-10-17'\n" + text.format(marker=json.dumps(str(marker))) + "\n")
+    assert error.location.line == 2 and error.message.startswith("unknown YAML tag !!python/")
+    assert not marker.exists()
+
+
+def test_json_duplicate_keys_are_compared_after_escapes() -> None:
+    error = fails("p.json", '{"Effect": "Deny",\n "\\u0045ffect": "Allow"}')
+    assert error.location.line == 2 and error.message == "duplicate key 'Effect'"
+
+
+def test_yaml_duplicate_keys_are_compared_after_quoting() -> None:
+    for second in ['"Effect"', "'Effect'", "!!str Effect", '"\\x45ffect"']:
+        error = fails("t.yaml", f"Effect: Deny\n{second}: Allow\n")
+        assert error.location.line == 2 and error.message == "duplicate key 'Effect'", second
+
+
+def test_duplicate_keys_in_a_policy_given_as_a_json_string_are_errors() -> None:
+    # CloudFormation accepts a policy document as a JSON string; it is decoded the same way.
+    doc = y('Doc: \'{"Statement": [{"Effect": "Deny", "Effect": "Allow"}]}\'\n')
+    with pytest.raises(InputError) as info:
+        decode("policy.json", doc["Doc"].encode())
+    assert info.value.message == "duplicate key 'Effect'"
+
+
+def test_a_lone_utf16_surrogate_in_json_is_an_error_with_its_line() -> None:
+    # `"\ud800"` is JSON syntax but no character: it cannot be printed (text output crashed on it).
+    error = fails("p.json", '{"a": "x",\n "b": ["\\ud800"]}')
+    assert error.location.line == 2 and error.message == (
+        "invalid JSON: \\ud800 is half of a UTF-16 surrogate pair, not a character")
+    assert fails("p.json", '{"a": 1,\n"\\udfffkey": 1}').location.line == 2  # in a key too
+    assert decode("p.json", b'["\\ud83d\\ude00", "\\\\ud800"]') == ["\U0001F600", "\\ud800"]  # a pair; an escaped `\`
+    assert "escape" in fails("t.yaml", 'a: "\\ud800"').message  # YAML refuses every surrogate escape
