@@ -31,15 +31,41 @@ class Run:
         for key, value in _pair_list(context, "--context"):
             self.context[key.lower()] = self.context.get(key.lower(), ()) + (value,)
         self.closed = closed
+        self.errors: list = []  # inputs that could not be read: the others are still analysed
 
-    def edges(self, fmt: str = "text"):
+    def edges(self, fmt: str = "text", collect_errors: bool = True):
+        """The model of every input. A file that cannot be read is skipped and remembered
+        (`finish` reports it and exits 2); with `collect_errors=False` it stops the run."""
         from permcheck.graph.edges import Edges
         from permcheck.graph.index import Index
         from permcheck.load.inputs import Options, load_inventory
+        from permcheck.model.location import InputError
 
-        with progress_bar(fmt) as progress:
-            inventory = load_inventory(self.paths, Options(self.account, self.region, self.parameters), progress)
+        errors = self.errors if collect_errors else None
+        try:
+            with progress_bar(fmt) as progress:
+                inventory = load_inventory(self.paths, Options(self.account, self.region, self.parameters), progress,
+                                           errors=errors)
+        except InputError:
+            if not self.errors:
+                raise
+            self.report_errors()  # every input failed: its errors say it all (no "nothing to analyse")
+            sys.exit(2)
         return Edges(Index(inventory), context=self.context, closed=self.closed)
+
+    def error_lines(self) -> list[str]:
+        return [str(error) for error in self.errors]
+
+    def report_errors(self) -> None:
+        for line in self.error_lines():
+            sys.stderr.write(f"permcheck: error: {_printable(line)}\n")
+
+    def finish(self) -> None:
+        """Fail closed: an input that could not be read makes the run exit 2, after the rest
+        was analysed and shown."""
+        if self.errors:
+            self.report_errors()
+            sys.exit(2)
 
 
 @contextlib.contextmanager
@@ -114,8 +140,9 @@ def who_can_invoke(function, paths, fmt, account, region, parameters, context, c
     """Every principal that may invoke FUNCTION, and why."""
     from permcheck.graph.query import who_can_invoke as query
 
-    edges = Run(paths, account, region, parameters, context, closed, config_path).edges(fmt)
-    emit(query(edges, edges.index.function(function)), fmt, "who-can-invoke")
+    run = Run(paths, account, region, parameters, context, closed, config_path)
+    edges = run.edges(fmt)
+    emit(query(edges, edges.index.function(function)), fmt, "who-can-invoke", run)
 
 
 @main.command("what-can-access")
@@ -126,8 +153,9 @@ def what_can_access(principal, paths, fmt, account, region, parameters, context,
     """Everything PRINCIPAL (or FUNCTION's execution role) may access."""
     from permcheck.graph.query import what_can_access as query
 
-    edges = Run(paths, account, region, parameters, context, closed, config_path).edges(fmt)
-    emit(query(edges, edges.index.caller(principal)), fmt, "what-can-access")
+    run = Run(paths, account, region, parameters, context, closed, config_path)
+    edges = run.edges(fmt)
+    emit(query(edges, edges.index.caller(principal)), fmt, "what-can-access", run)
 
 
 @main.command("can")
@@ -145,9 +173,10 @@ def can(principal, action, resource, paths, expect, fmt, account, region, parame
 
     if ":" not in action and action != "*":
         raise click.UsageError(f"ACTION must be service:action, not {action!r}")
-    edges = Run(paths, account, region, parameters, context, closed, config_path).edges(fmt)
+    run = Run(paths, account, region, parameters, context, closed, config_path)
+    edges = run.edges(fmt)
     result = query(edges, edges.index.caller(principal), action, resource)
-    emit(result, fmt, "can")
+    emit(result, fmt, "can", run)
     if expect and result["decision"] != expect:
         sys.exit(1)
 
@@ -171,6 +200,7 @@ def check(paths, fail_on, rule_dirs, baseline, write_baseline, fmt, account, reg
     run = Run(paths, account, region, parameters, context, closed, config_path)
     rules = load_rules(tuple(rule_dirs), run.config)
     result = run_check(run.edges(fmt), rules, run.config)
+    result.errors = run.error_lines() + result.errors  # unreadable inputs: in JSON and SARIF too
     if baseline:
         from permcheck.rules.baseline import apply_baseline, read_baseline
         result.findings = apply_baseline(result.findings, read_baseline(baseline))
@@ -191,7 +221,7 @@ def check(paths, fail_on, rule_dirs, baseline, write_baseline, fmt, account, reg
         render_check(result, rules)
     if result.errors:
         for error in result.errors:
-            sys.stderr.write(f"permcheck: error: {error}\n")
+            sys.stderr.write(f"permcheck: error: {_printable(error)}\n")
         sys.exit(2)
     if fails(result.findings, Severity(fail_on or run.config.fail_on)):
         sys.exit(1)
@@ -240,8 +270,72 @@ def graph(paths, fmt, account, region, parameters, config_path):
     from permcheck.graph.build import build_graph
     from permcheck.report.graph_formats import render
 
-    edges = Run(paths, account, region, parameters, (), False, config_path).edges()
-    click.echo(render(build_graph(edges), fmt), nl=False)
+    run = Run(paths, account, region, parameters, (), False, config_path)
+    click.echo(render(build_graph(run.edges(fmt="graph")), fmt), nl=False)
+    run.finish()
+
+
+# -- permcheck report ---------------------------------------------------------------------------
+@main.command("report")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="FILE.html",
+              help="The HTML page to write (replaced atomically).")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(),
+              help="A directory of *.rule files to add to the built-in rules (repeatable).")
+@analysis_options
+def report(paths, output, rule_dirs, fmt, account, region, parameters, context, closed, config_path):
+    """Write one self-contained HTML page: findings, who can invoke each function, what each
+    execution role can access, and a picture of the graph. Not a gate: exit 0 once written."""
+    from importlib.metadata import version
+
+    from permcheck.report.html import render_html
+    from permcheck.report.html_model import build_model
+    from permcheck.rules.registry import load_rules
+    from permcheck.rules.run import run_check
+
+    run = Run(paths, account, region, parameters, context, closed, config_path)
+    rules = load_rules(tuple(rule_dirs), run.config)
+    edges = run.edges(fmt)
+    result = run_check(edges, rules, run.config)
+    result.errors = run.error_lines() + result.errors
+    model = build_model(edges, result, rules, {"inputs": list(paths), "version": version("permcheck")})
+    _write_atomically(output, render_html(model))
+    for error in result.errors:  # an unreadable input or a failed rule: on the page too, never silent
+        sys.stderr.write(f"permcheck: error: {_printable(error)}\n")
+    summary = {key: model["summary"][key] for key in (*SEVERITIES[::-1], "suppressed", "functions")}
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps({"report": output, "summary": summary, "errors": list(result.errors)}, indent=2))
+    else:
+        counts = ", ".join(f"{summary[s]} {s}" for s in SEVERITIES[::-1] if summary[s]) or "no findings"
+        click.echo(f"wrote {output}: {counts}; {summary['functions']} function(s)")
+    if result.errors:  # the page is written, but what could not be read is not in it
+        sys.exit(2)
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write beside the target, then rename over it: a reader never sees half a page."""
+    import tempfile
+
+    target = os.path.abspath(path)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".permcheck-", suffix=".tmp")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {path}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(temporary, 0o666 & ~mask)  # mkstemp's 0600 would hide the page from a web server
+        os.replace(temporary, target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise click.ClickException(f"cannot write {path}: {error.strerror or error}") from None
 
 
 @main.command("diff")
@@ -258,8 +352,10 @@ def diff(old, new, fmt, account, region, parameters, context, closed, config_pat
     from permcheck.load.revisions import Sides
 
     with Sides(old, new) as sides:
+        # strict: a diff of a side that could not be read entirely would understate the change
         edges = [sides.read(side, lambda path: Run([path], account, region, parameters, context, closed,
-                                                   config_path).edges(fmt)) for side in (0, 1)]
+                                                   config_path).edges(fmt, collect_errors=False))
+                 for side in (0, 1)]
         result = {"old": sides.labels[0], "new": sides.labels[1],
                   **compare(edges[0], edges[1], sides.label(0), sides.label(1))}
     if fmt == "json":
@@ -271,15 +367,19 @@ def diff(old, new, fmt, account, region, parameters, context, closed, config_pat
     sys.exit(1 if result["added"] else 0)
 
 
-def emit(result: dict, fmt: str, command: str) -> None:
+def emit(result: dict, fmt: str, command: str, run: Run | None = None) -> None:
+    """The answer on stdout; then, if inputs were skipped, their errors on stderr and exit 2."""
+    errors = run.error_lines() if run is not None else []
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(result, indent=2))
+        click.echo(json.dumps({**result, "errors": errors} if errors else result, indent=2))
     else:
         from permcheck.report.console import render
 
         render(result, command)
+    if run is not None:
+        run.finish()
 
 
 def run() -> None:
@@ -317,5 +417,11 @@ def run() -> None:
 
 
 def _fail(message: str) -> None:
-    sys.stderr.write(f"permcheck: error: {message}\n")
+    sys.stderr.write(f"permcheck: error: {_printable(message)}\n")
     sys.exit(2)
+
+
+def _printable(text: str) -> str:
+    """One line, no terminal control: input text (a name with ESC or CR in it) cannot forge
+    or hide lines in a CI log."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

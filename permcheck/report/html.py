@@ -1,0 +1,281 @@
+"""`permcheck report`: the model (report/html_model.py) as one self-contained HTML page.
+
+Self-contained means readable offline and forever: inline CSS, the picture as inline SVG,
+no fonts, scripts or styles from anywhere else. A Content-Security-Policy with the hashes
+of the page's own style and script enforces it in the browser: nothing else may load or
+run, so even a value that escaped escaping could not execute. Every value from the inputs
+— templates are untrusted — goes through `html.escape`. The small script only adds a
+filter box; without it the page is complete.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from html import escape
+
+from permcheck.report.graph_svg import TONES, render_svg
+from permcheck.report.html_assets import CSS, SCRIPT
+
+SEVERITIES = ("critical", "high", "medium", "low")
+
+
+def render_html(model: dict) -> str:
+    """The whole page for `model` (see html_model.build_model)."""
+    about = model["about"]
+    inputs = ", ".join(about.get("inputs", ())) or "the inputs"
+    body = "\n".join((
+        _header(model, inputs), _errors(model["errors"]), _findings(model["findings"]),
+        _graph(model["graph"]), _functions(model["functions"]), _roles(model["roles"]),
+        f'<footer>Generated offline by permcheck {escape(str(about.get("version", "")))}. '
+        "Decisions follow AWS's policy evaluation logic; see the "
+        '<a href="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html">'
+        "IAM documentation</a>.</footer>"))
+    csp = (f"default-src 'none'; style-src '{_sha(CSS)}'; script-src '{_sha(SCRIPT)}'; img-src data:; "
+           "base-uri 'none'; form-action 'none'")
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            '<meta name="referrer" content="no-referrer">\n'
+            f"<title>permcheck report: {escape(inputs)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+            f"{body}\n<script>{SCRIPT}</script>\n</body>\n</html>\n")
+
+
+def _e(value: object) -> str:
+    """Escaped text of any value: for element content and quoted attributes alike."""
+    return escape(str(value))
+
+
+def _sha(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+def _header(model: dict, inputs: str) -> str:
+    about, summary = model["about"], model["summary"]
+    chips = "".join(f'<span class="chip {"muted" if not summary[s] else "sev-" + s}">{_e(summary[s])} {s}</span>'
+                    for s in SEVERITIES)
+    if summary["suppressed"]:
+        chips += f'<span class="chip muted">{_e(summary["suppressed"])} suppressed</span>'
+    facts = (f'{summary["functions"]} function(s), {summary["execution_roles"]} execution role(s); '
+             f'{summary["public_functions"]} invocable by anyone; '
+             f'{summary["cross_account_invokers"]} cross-account invoker(s)')
+    return (f'<header><h1>permcheck report</h1><p class="meta">{escape(inputs)} — analysed as deployed into '
+            f'account <code>{escape(str(about["account"]))}</code>, region <code>{escape(str(about["region"]))}'
+            f'</code></p><p class="chips">{chips}</p><p class="meta">{escape(facts)}</p>'
+            '<nav><a href="#findings">Findings</a> · <a href="#graph">Graph</a> · '
+            '<a href="#who-can-invoke">Who can invoke</a> · <a href="#roles">What execution roles can access</a></nav>'
+            '<p id="filter-wrap" hidden><label>Filter rows <input id="filter" type="search" '
+            'placeholder="principal, resource, action, rule…"></label> <span id="filter-count"></span></p></header>')
+
+
+def _errors(errors: list[str]) -> str:
+    if not errors:
+        return ""
+    items = "".join(f"<li>{escape(e)}</li>" for e in errors)
+    return ('<section class="errors"><h2>Errors</h2><p>Rules that failed: their findings are missing.</p>'
+            f"<ul>{items}</ul></section>")
+
+
+# -- findings -----------------------------------------------------------------------------------
+def _findings(findings: list[dict]) -> str:
+    active = [f for f in findings if not f["suppressed"]]
+    out = ['<section id="findings"><h2>Findings</h2>']
+    if not findings:
+        out.append('<p class="none">No findings.</p>')
+    for severity in SEVERITIES:
+        group = [f for f in active if f["severity"] == severity]
+        if group:
+            out.append(f'<h3><span class="chip sev-{severity}">{severity}</span> {len(group)}</h3>')
+            out += [_finding(f) for f in group]
+    suppressed = [f for f in findings if f["suppressed"]]
+    if suppressed:
+        out.append(f'<h3><span class="chip muted">suppressed</span> {len(suppressed)}</h3>')
+        out += [_finding(f) for f in suppressed]
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _finding(f: dict) -> str:
+    where = _place(f["file"], f["line"])
+    title = f' — {escape(f["title"])}' if f["title"] else ""
+    severity = _e(f["severity"])
+    parts = [f'<article class="finding sev-{severity}{" suppressed" if f["suppressed"] else ""}" data-filter>',
+             f'<p class="head"><span class="chip sev-{severity}">{severity}</span> '
+             f'<b>{escape(f["rule"])}</b>{title}</p>',
+             f'<p class="where"><code>{escape(f["resource"])}</code> at <code>{escape(where)}</code></p>',
+             f'<p class="message">{escape(f["message"])}</p>']
+    if f["suppressed"]:
+        parts.append(f'<p class="reason">Suppressed by {escape(f["suppressed"]["by"])}: '
+                     f'{escape(f["suppressed"]["reason"])}</p>')
+    if f["fix"]:
+        parts.append(f'<p class="fix"><b>Fix:</b> {escape(f["fix"])}</p>')
+    if f["docs"]:
+        links = " · ".join(f'<a href="{escape(url)}">{escape(url)}</a>' for url in f["docs"] if _is_doc_link(url))
+        parts.append(f'<p class="docs">AWS documentation: {links}</p>')
+    parts.append("</article>")
+    return "".join(parts)
+
+
+def _is_doc_link(url: str) -> bool:
+    """Only plain https links: a rule file's `docs` could hold `javascript:` or worse."""
+    return url.startswith("https://") and not any(c in url for c in "\"'<> ")
+
+
+# -- the picture ----------------------------------------------------------------------------------
+def _graph(graph: dict) -> str:
+    total = graph["total"]
+    out = ['<section id="graph"><h2>Graph</h2>',
+           f'<p>{total["nodes"]} nodes, {total["edges"]} edges: who may invoke each function, the role it runs as, '
+           "and what that role may access. Hover a box or a line for its full name and actions.</p>"]
+    if graph["note"]:
+        out.append(f'<p class="note">{escape(graph["note"])}</p>')
+    svg = render_svg(graph)
+    out.append(f'<div class="picture">{svg}</div>' if svg else '<p class="none">Nothing to draw.</p>')
+    out.append(_legend())
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _legend() -> str:
+    def line(tone: str, text: str, dashed: bool = False) -> str:
+        dash = ' stroke-dasharray="6 4"' if dashed else ""
+        return (f'<li><svg width="44" height="12" aria-hidden="true"><line x1="2" y1="6" x2="42" y2="6" '
+                f'stroke="{TONES[tone]}" stroke-width="{3 if tone == "public" else 2}"{dash}/></svg>{text}</li>')
+    return ('<ul class="legend">'
+            + line("public", "public: anyone (<code>*</code>) may do it")
+            + line("cross", "cross-account: the principal is of another account")
+            + line("plain", "may invoke / may access")
+            + line("plain", "only under conditions (see the tables)", dashed=True)
+            + line("assume", "may assume the role")
+            + line("exec", "function runs as its execution role")
+            + '<li><span class="badge-sample">!</span> named by a finding</li>'
+            "<li>Execution roles' trust of <code>lambda.amazonaws.com</code> is not drawn.</li></ul>")
+
+
+# -- who can invoke, what can access ---------------------------------------------------------------------
+def _functions(functions: list[dict]) -> str:
+    out = [f'<section id="who-can-invoke"><h2>Who can invoke each function ({len(functions)})</h2>']
+    if not functions:
+        out.append('<p class="none">No function in the inputs.</p>')
+    for i, fn in enumerate(functions):
+        meta = [f'<code>{escape(fn["arn"])}</code>']
+        if fn["file"]:
+            meta.append(f'{escape(fn["logical_id"] or "")} at <code>{escape(_place(fn["file"], fn["line"]))}</code>')
+        if fn["role"]:
+            meta.append(f'runs as <code>{escape(fn["role"])}</code>')
+        meta += [f"function URL, AuthType <code>{escape(u)}</code>" for u in fn["urls"]]
+        rows = [_row((_principal(r), _decision(r["decision"]), _list(r["actions"]), _conditions(r["conditions"]),
+                      _because(r["because"])), r) for r in fn["invokers"]]
+        out.append(f'<div class="subject" id="fn-{i}"><h3>{escape(fn["name"])}</h3><p class="meta">'
+                   + " · ".join(meta) + "</p>"
+                   + _table("invokers", ("principal", "decision", "actions", "conditions", "because"), rows,
+                            "No principal in the inputs can invoke it.")
+                   + _omitted(fn, "who-can-invoke", fn["arn"]) + _notes(fn["invokers"]) + "</div>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _roles(roles: list[dict]) -> str:
+    out = [f'<section id="roles"><h2>What each execution role can access ({len(roles)})</h2>']
+    if not roles:
+        out.append('<p class="none">No function in the inputs names an execution role.</p>')
+    for i, role in enumerate(roles):
+        meta = [f'<code>{escape(role["arn"])}</code>', "execution role of " + ", ".join(
+            f"<b>{escape(name)}</b>" for name in role["functions"])]
+        if role["file"]:
+            meta.append(f'defined at <code>{escape(_place(role["file"], role["line"]))}</code>')
+        if not role["in_inputs"]:
+            body = '<p class="none">This role is not in the inputs: its policies were not analysed.</p>'
+        else:
+            rows = [_row((_resource(r), _list(r["actions"]), _decision(r["decision"]), _conditions(r["conditions"]),
+                          _because(r["because"])), r) for r in role["access"]]
+            body = _table("access", ("resource", "actions", "decision", "conditions", "because"), rows,
+                          "It can access nothing in the inputs.") + _omitted(role, "what-can-access", role["arn"]) \
+                + _notes(role["access"])
+        out.append(f'<div class="subject" id="role-{i}"><h3>{escape(role["name"])}</h3><p class="meta">'
+                   + " · ".join(meta) + "</p>" + body + "</div>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _table(kind: str, columns: tuple[str, ...], rows: list[str], empty: str) -> str:
+    if not rows:
+        return f'<p class="none">{escape(empty)}</p>'
+    head = "".join(f"<th>{c}</th>" for c in columns)
+    return f'<table class="{kind}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _row(cells: tuple[str, ...], row: dict) -> str:
+    tone = " public" if row.get("public") else " cross" if row.get("cross_account") else ""
+    return f'<tr class="{_e(row["decision"])}{tone}" data-filter>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
+def _principal(row: dict) -> str:
+    out = f'<code>{escape(row["principal"])}</code>'
+    if row.get("public"):
+        out += ' <span class="tag public">public</span>'
+    elif row.get("cross_account"):
+        out += ' <span class="tag cross">cross-account</span>'
+    if row.get("via"):
+        out += '<div class="via">via ' + " → ".join(f"<code>{escape(v)}</code>" for v in row["via"]) + "</div>"
+    if row.get("qualifier"):
+        out += f'<div class="via">qualifier <code>{escape(row["qualifier"])}</code></div>'
+    return out
+
+
+def _resource(row: dict) -> str:
+    out = f'<code>{escape(row["resource"])}</code>'
+    if row.get("via"):
+        out += '<div class="via">via ' + " → ".join(f"<code>{escape(v)}</code>" for v in row["via"]) + "</div>"
+    return out
+
+
+def _decision(value: str) -> str:
+    return f'<span class="decision {escape(value)}">{escape(value)}</span>'
+
+
+def _list(items: list[str]) -> str:
+    return "<br>".join(f"<code>{escape(str(i))}</code>" for i in items)
+
+
+def _conditions(conditions: list[dict]) -> str:
+    lines = []
+    for c in conditions:
+        if "unknown" in c:
+            lines.append(f'unknown: {escape(str(c["unknown"]))}')
+        else:
+            prefix = "<b>not</b> " if c.get("effect") == "Deny" else ""
+            values = ", ".join(escape(str(v)) for v in c.get("values", ()))
+            lines.append(f'{prefix}<code>{escape(str(c.get("operator", "")))}</code> '
+                         f'<code>{escape(str(c.get("key", "")))}</code> {values}')
+    return "<br>".join(lines)
+
+
+def _because(entries: list[dict]) -> str:
+    out = []
+    for b in entries:
+        name = b.get("policy") or ""
+        if b.get("sid") and b["sid"] != name:
+            name += f' ({b["sid"]})'
+        if b.get("note"):
+            name = b["note"] if name and name in b["note"] else f'{name} — {b["note"]}'
+        out.append(f'<code>{escape(_place(b["file"], b.get("line")))}</code> {escape(str(name))}')
+    return "<br>".join(out)
+
+
+def _omitted(subject: dict, command: str, name: str) -> str:
+    if not subject.get("omitted"):
+        return ""
+    return (f'<p class="note">{_e(subject["omitted"])} more rows are not shown: '
+            f"<code>permcheck {command} {escape(name)} PATH... --format json</code> lists them all.</p>")
+
+
+def _notes(rows: list[dict]) -> str:
+    seen: list[str] = []
+    for row in rows:
+        seen += [n for n in row.get("notes", ()) if n not in seen]
+    return "".join(f'<p class="note">note: {escape(n)}</p>' for n in seen)
+
+
+def _place(file: str | None, line: int | None) -> str:
+    return f"{file}:{line}" if file and line else file or ""

@@ -1,0 +1,256 @@
+"""The data of `permcheck report`: one plain dict that `report.html.render_html` draws.
+
+Everything here is the queries' answers arranged for a page — findings by severity, every
+function's who-can-invoke answer, every execution role's what-can-access answer, and the
+graph of principals → functions → execution roles → resources. No HTML is written here, so
+the page can be tested from data and the data from the queries.
+
+The picture has the edges of `permcheck graph` (graph/build.py), built from the same query
+answers the tables show rather than by asking every question twice (who-can-invoke and
+what-can-access are the slow part of a large report). For reading, one edge per principal,
+target and kind; the `*` resource apart from the `*` principal; and the `lambda.amazonaws.com`
+trust every execution role has left out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from permcheck.graph.edges import Edges
+from permcheck.graph.query import what_can_access, who_can_invoke
+from permcheck.model.arn import account_of, parse_arn
+from permcheck.model.entities import Function
+
+SEVERITIES = ("critical", "high", "medium", "low")
+FULL_GRAPH_UP_TO = 150  # nodes; above this only public, cross-account and finding paths are drawn
+MAX_DRAWN = 400  # nodes drawn at most, whatever the paths
+ALL_ROLES_ACCESS_UP_TO = 300  # roles; above this only execution roles' access is computed
+MAX_ROWS = 100  # rows of one table; a large account may let thousands of principals invoke a function
+COLUMNS = ("Who", "Assumed roles", "Functions", "Execution roles", "Resources")
+WHO, ASSUMED, FUNCTIONS, EXEC_ROLES, RESOURCES = range(5)
+ANY_RESOURCE = "resource:*"  # the `*` resource, kept apart from the `*` principal (anyone)
+_RANK = {"allowed": 2, "conditional": 1, "denied": 0}
+ARN_TOKEN = re.compile(r"arn:[^\s,;()]+")  # an ARN as findings' messages write it
+
+
+def build_model(edges: Edges, result, rules, about: dict | None = None) -> dict:
+    """The report's data: `result` is `check`'s CheckResult, `rules` the rules in force,
+    `about` free facts for the page header (inputs, version)."""
+    inv = edges.index.inventory
+    functions = sorted(inv.functions.values(), key=lambda f: (str(f.name), str(f.arn)))
+    invokers = {str(f.arn): who_can_invoke(edges, f)["principals"] for f in functions}
+    exec_roles = _execution_roles(functions)
+    accessors = [a for a in exec_roles if a in inv.roles]
+    if len(inv.roles) <= ALL_ROLES_ACCESS_UP_TO:
+        accessors += [a for a in sorted(inv.roles) if a not in exec_roles]
+    access = {arn: what_can_access(edges, edges.index.caller_for_entity(inv.roles[arn]))["access"]
+              for arn in accessors}
+    findings = [_finding(f, rules) for f in result.findings]
+    return {
+        "about": {"account": inv.default_account, "region": inv.region, **(about or {})},
+        "summary": _summary(result.findings, functions, exec_roles, invokers, inv),
+        "errors": list(result.errors),
+        "findings": findings,
+        "functions": [_function(f, invokers[str(f.arn)], inv) for f in functions],
+        "roles": [_role(arn, names, access.get(arn), inv) for arn, names in exec_roles.items()],
+        "graph": _graph(edges, functions, invokers, access, exec_roles, findings),
+    }
+
+
+def _execution_roles(functions: list[Function]) -> dict[str, list[str]]:
+    """Role ARN → the names of the functions that run as it."""
+    out: dict[str, list[str]] = {}
+    for function in functions:
+        if function.role is not None:
+            out.setdefault(str(function.role), []).append(str(function.name))
+    return out
+
+
+def _summary(findings, functions, exec_roles, invokers, inv) -> dict:
+    active = [f for f in findings if f.suppressed is None]
+    out = {s: sum(1 for f in active if f.severity.value == s) for s in SEVERITIES}
+    out["suppressed"] = len(findings) - len(active)
+    out["functions"] = len(functions)
+    out["execution_roles"] = len(exec_roles)
+    out["public_functions"] = sum(1 for rows in invokers.values() if any(r["principal"] == "*" for r in rows))
+    out["cross_account_invokers"] = sum(
+        1 for arn, rows in invokers.items() for r in rows
+        if _other_account(r["principal"], inv.functions[arn].account))
+    return out
+
+
+def _finding(finding, rules) -> dict:
+    rule = next((r for r in rules if r.id == finding.rule), None)
+    fix = finding.fix or (" ".join(rule.spec.fix.split()) if rule else "")
+    return {"rule": finding.rule, "severity": finding.severity.value, "title": rule.spec.title if rule else "",
+            "resource": finding.resource, "file": finding.file, "line": finding.line, "message": finding.message,
+            "fix": fix, "docs": list(rule.spec.docs) if rule else [],
+            "suppressed": finding.suppressed.as_json() if finding.suppressed else None}
+
+
+def _function(function: Function, rows: list[dict], inv) -> dict:
+    where = function.location
+    return {"arn": str(function.arn), "name": str(function.name), "logical_id": function.logical_id,
+            "file": where.file if where else None, "line": where.line if where else None,
+            "role": str(function.role) if function.role is not None else None,
+            "urls": [str(u.auth_type) for u in function.urls],
+            **_capped("invokers", [{**row, "public": row["principal"] == "*",
+                                    "cross_account": _other_account(row["principal"], function.account)}
+                                   for row in rows])}
+
+
+def _role(arn: str, functions: list[str], rows: list[dict] | None, inv) -> dict:
+    role = inv.roles.get(arn)
+    where = role.location if role else None
+    return {"arn": arn, "name": str(role.name) if role else arn, "functions": functions,
+            "in_inputs": role is not None, "file": where.file if where else None,
+            "line": where.line if where else None, **_capped("access", rows or [])}
+
+
+def _capped(name: str, rows: list[dict]) -> dict:
+    """At most MAX_ROWS rows, public and cross-account ones first; `omitted` counts the rest."""
+    if len(rows) <= MAX_ROWS:
+        return {name: rows, "omitted": 0}
+    first = sorted(rows, key=lambda r: (not r.get("public"), not r.get("cross_account")))[:MAX_ROWS]
+    kept = {id(r) for r in first}
+    return {name: [r for r in rows if id(r) in kept], "omitted": len(rows) - MAX_ROWS}
+
+
+def _other_account(principal: str, account: str | None) -> bool:
+    """Is the principal of an account other than `account`? (services and `*` are not)"""
+    theirs = account_of(principal)
+    return bool(theirs and account and theirs != account)
+
+
+# -- the picture ---------------------------------------------------------------------------------
+def _graph(edges: Edges, functions, invokers, access, exec_roles, findings) -> dict:
+    """Nodes (with a column) and edges of the picture, pruned for very large inputs."""
+    inv = edges.index.inventory
+    nodes: dict[str, dict] = {}
+    drawn: dict[tuple[str, str, str], dict] = {}
+
+    def node(key: str) -> str:
+        if key not in nodes:
+            nodes[key] = _node(key, inv, exec_roles)
+        return key
+
+    def edge(source: str, target: str, kind: str, decision: str, actions=()) -> None:
+        entry = drawn.setdefault((node(source), node(target), kind), {
+            "source": source, "target": target, "kind": kind, "decision": decision, "actions": []})
+        if _RANK[decision] > _RANK[entry["decision"]]:
+            entry["decision"] = decision
+        entry["actions"] += [f"{a} ({decision})" for a in actions if f"{a} ({decision})" not in entry["actions"]]
+
+    for function in functions:
+        arn = node(str(function.arn))
+        if function.role is not None:
+            edge(arn, str(function.role), "executes-as", "allowed")
+        for row in invokers[arn]:
+            if not row.get("via"):
+                edge(row["principal"], arn, "may-invoke", row["decision"], row["actions"])
+    for target, assume_edges in edges.assumers.items():
+        for found in assume_edges:
+            if found.source == "lambda.amazonaws.com" and target in exec_roles:
+                continue  # every execution role trusts Lambda: drawn as the function's executes-as edge
+            edge(found.source, target, "may-assume", found.answer.decision.value)
+    for role, rows in access.items():
+        for row in rows:
+            if not row.get("via") and row["resource"] not in inv.functions:
+                edge(role, ANY_RESOURCE if row["resource"] == "*" else row["resource"], "may-access",
+                     row["decision"], row["actions"])
+    assumed = {target for _, target, kind in drawn if kind == "may-assume"}
+    for key, entry in nodes.items():
+        if entry["kind"] == "role" and entry["column"] == WHO and key in assumed:
+            entry["column"] = ASSUMED
+    out_edges = list(drawn.values())
+    for entry in out_edges:
+        entry["public"] = entry["source"] == "*"
+        entry["cross_account"] = _cross(nodes[entry["source"]], nodes[entry["target"]])
+    _flag_findings(nodes, findings, inv)
+    return _prune(nodes, out_edges)
+
+
+def _node(key: str, inv, exec_roles: dict) -> dict:
+    """A node's label (short), sub-label (what it is), column and account."""
+    arn = parse_arn(key)
+    account = account_of(key) or ""
+    if key == "*":
+        return _n(key, "* (anyone)", "public: anyone, unsigned", "anyone", WHO, "")
+    if key == ANY_RESOURCE:
+        return _n(key, "* (every resource)", "wildcard resource", "resource", RESOURCES, "")
+    if key in inv.functions:
+        function = inv.functions[key]
+        return _n(key, str(function.name), "function", "function", FUNCTIONS, function.account)
+    if key in inv.roles or key in exec_roles:
+        role = inv.roles.get(key)
+        name = str(role.name) if role else (arn.resource if arn else key)
+        kind = "execution role" if key in exec_roles else "role"
+        account = role.account if role else account
+        sub = kind if account == inv.default_account else f"{kind} · {account}"
+        return _n(key, name, sub, "role", EXEC_ROLES if key in exec_roles else WHO, account)
+    if key in inv.users:
+        user = inv.users[key]
+        return _n(key, str(user.name), "user", "user", WHO, user.account)
+    if key in inv.resources:
+        resource = inv.resources[key]
+        label = resource.logical_id or (arn.resource if arn else key)
+        return _n(key, label, resource.type, "resource", RESOURCES, resource.account or account)
+    if arn is None:  # a service principal, or something a policy names that is no ARN
+        return _n(key, key, "service" if "." in key else "principal", "service", WHO, "")
+    if arn.service in ("iam", "sts"):
+        if key.endswith(":root"):
+            own = arn.account == inv.default_account
+            return _n(key, f"account {arn.account}", "this account" if own else "other account", "account", WHO,
+                      arn.account)
+        return _n(key, arn.resource, f"account {arn.account}", "principal", WHO, arn.account)
+    return _n(key, arn.resource or key, arn.service, "resource", RESOURCES,
+              account or (inv.default_account if arn.service == "s3" else ""))
+
+
+def _n(key, label, sub, kind, column, account) -> dict:
+    return {"id": key, "label": label, "sub": sub, "kind": kind, "column": column, "account": account,
+            "finding": False}
+
+
+def _cross(source: dict, target: dict) -> bool:
+    return bool(source["account"] and target["account"] and source["account"] != target["account"])
+
+
+def _flag_findings(nodes: dict, findings: list[dict], inv) -> None:
+    """Mark the nodes a finding is about: the ARNs its message names, and its resource's."""
+    for finding in findings:
+        if finding["suppressed"]:
+            continue
+        named = {token.rstrip(".:") for token in ARN_TOKEN.findall(finding["message"])}
+        named.update(inv.logical_ids.get(finding["resource"], ()))
+        named.add(finding["resource"])
+        for key in named & nodes.keys():
+            nodes[key]["finding"] = True
+
+
+def _prune(nodes: dict, edges: list[dict]) -> dict:
+    """Everything when small; otherwise the nodes on public, cross-account or finding paths: the
+    ends of public and cross-account edges, what those functions' roles reach, and the nodes
+    findings name."""
+    total = {"nodes": len(nodes), "edges": len(edges)}
+    note = None
+    if len(nodes) > FULL_GRAPH_UP_TO:
+        exposed = {k for e in edges if e["public"] or e["cross_account"] for k in (e["source"], e["target"])}
+        reach = set(exposed)
+        for kind in ("executes-as", "may-access"):  # what an exposed function's role reaches
+            reach.update([e["target"] for e in edges if e["kind"] == kind and e["source"] in reach])
+        keep = reach | {k for k, n in nodes.items() if n["finding"]}
+        public = {k for e in edges if e["public"] for k in (e["source"], e["target"])}
+        keep = sorted(keep, key=lambda k: (k not in public, not nodes[k]["finding"], nodes[k]["column"], k))
+        shown = set(keep[:MAX_DRAWN])
+        note = (f"This graph has {total['nodes']} nodes and {total['edges']} edges, too many to draw readably: "
+                f"only the {len(shown)} nodes on public, cross-account or finding paths are drawn"
+                + (f" (the first {MAX_DRAWN} of {len(keep)})" if len(keep) > MAX_DRAWN else "")
+                + ". The tables list every answer.")
+        nodes = {k: n for k, n in nodes.items() if k in shown}
+        edges = [e for e in edges if e["source"] in shown and e["target"] in shown]
+    used = sorted({n["column"] for n in nodes.values()})
+    return {"columns": [{"index": c, "title": COLUMNS[c]} for c in used],
+            "nodes": sorted(nodes.values(), key=lambda n: (n["column"], n["label"], n["id"])),
+            "edges": sorted(edges, key=lambda e: (e["source"], e["target"], e["kind"])),
+            "total": total, "note": note}
