@@ -353,11 +353,47 @@ def _ok(kl: tuple[str, ...], ch: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _rx(tokens: tuple[Token, ...]) -> re.Pattern[str]:
+def _rx(tokens: tuple[Token, ...]):
+    """A matcher for one token automaton: a regex when it has at most two repeated tokens
+    (backtracking stays polynomial and small), else a state-set simulation that is linear in
+    the value — a hostile `StringLike` pattern (`*?*?*?…b`) cannot stall the run."""
+    if sum(1 for r, _ in tokens if r == "*") > 2:
+        return _Automaton(tokens)
+    return _regex(tokens)
+
+
+def _regex(tokens: tuple[Token, ...]) -> re.Pattern[str]:
     def one(kl: tuple[str, ...]) -> str:
         chars = "|".join(re.escape(c) for c in sorted(_klass_chars(kl)))
         return {"any": ".", "nc": "[^:]"}.get(kl[0], f"(?:{chars})")
     return re.compile("".join(one(kl) + ("*" if r == "*" else "") for r, kl in tokens), re.DOTALL)
+
+
+class _Automaton:
+    """`fullmatch` by stepping the set of token positions, one character at a time."""
+
+    def __init__(self, tokens: tuple[Token, ...]) -> None:
+        self.tokens = tokens
+
+    def fullmatch(self, value: str) -> bool | None:
+        """True, or None for no match (as `re.Pattern.fullmatch` answers)."""
+        states = _close(self.tokens, {0})
+        for ch in value:
+            states = _step(self.tokens, states, ch)
+            if not states:
+                return None
+        return True if len(self.tokens) in states else None
+
+
+def _close(t: tuple[Token, ...], s: set[int]) -> frozenset[int]:
+    """The positions reachable without reading: a repeated token may be skipped."""
+    while any(i < len(t) and t[i][0] == "*" and i + 1 not in s for i in s):
+        s |= {i + 1 for i in s if i < len(t) and t[i][0] == "*"}
+    return frozenset(s)
+
+
+def _step(t: tuple[Token, ...], s: frozenset[int], ch: str) -> frozenset[int]:
+    return _close(t, {i if t[i][0] == "*" else i + 1 for i in s if i < len(t) and _ok(t[i][1], ch)})
 
 
 def _string_witnesses(atoms: list[tuple[Token, ...]]) -> set[str]:
@@ -369,21 +405,13 @@ def _string_witnesses(atoms: list[tuple[Token, ...]]) -> set[str]:
     alphabet = set().union(*(_klass_chars(kl) for t in atoms for _, kl in t))
     fresh = next(c for c in "x_#0~%&" + "".join(map(chr, range(0xE000, 0xE100))) if c not in alphabet)
 
-    def close(t: tuple[Token, ...], s: set[int]) -> frozenset[int]:
-        while any(i < len(t) and t[i][0] == "*" and i + 1 not in s for i in s):
-            s |= {i + 1 for i in s if i < len(t) and t[i][0] == "*"}
-        return frozenset(s)
-
-    def step(t: tuple[Token, ...], s: frozenset[int], ch: str) -> frozenset[int]:
-        return close(t, {i if t[i][0] == "*" else i + 1 for i in s if i < len(t) and _ok(t[i][1], ch)})
-
-    start = tuple(close(t, {0}) for t in atoms)
+    start = tuple(_close(t, {0}) for t in atoms)
     seen, queue, found = {start}, deque([(start, "")]), {}
     while queue:
         state, word = queue.popleft()
         found.setdefault(tuple(len(t) in s for t, s in zip(atoms, state)), word)
         for ch in sorted(alphabet | {fresh}):
-            nxt = tuple(step(t, s, ch) for t, s in zip(atoms, state))
+            nxt = tuple(_step(t, s, ch) for t, s in zip(atoms, state))
             if nxt not in seen and len(seen) < _STATE_CAP:
                 seen.add(nxt)
                 queue.append((nxt, word + ch))

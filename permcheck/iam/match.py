@@ -23,8 +23,17 @@ FILLER = "\ue000\ue001\ue000"  # stands in for an unknown part of a value: in no
 
 @lru_cache(maxsize=65536)
 def compile_wildcard(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    """The regex equivalent of an IAM wildcard pattern."""
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    """The regex equivalent of an IAM wildcard pattern, in linear time (for `fullmatch`).
+
+    `.*` per `*` would backtrack exponentially on a hostile pattern (`*?*?*?…b`). Between two
+    `*`, a piece has a fixed length, and its leftmost place is always as good as any later
+    one; an atomic group takes that place and never returns to try another.
+    """
+    pieces = ["".join("." if c == "?" else re.escape(c) for c in piece) for piece in pattern.split("*")]
+    if len(pieces) == 1:
+        body = pieces[0]
+    else:
+        body = pieces[0] + "".join(f"(?>.*?{p})" for p in pieces[1:-1] if p) + ".*" + pieces[-1]
     return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 

@@ -130,16 +130,20 @@ def _path(edges: Edges, caller: Caller, entity: Role | User, path: Path,
 
 def _other_role_function(edges: Edges, caller: Caller, entity: Role | User, action: str,
                          patterns: list[object]) -> tuple[Answer, str] | None:
-    """A function in the inputs, run by a role other than the caller, that `action` reaches."""
-    own = str(entity.arn)
-    pairs = []
+    """A function in the inputs, run by a role other than the caller, that `action` reaches:
+    the first allowed one (else the first conditional one) — one is enough for the path."""
+    own, conditional = str(entity.arn), None
     for function in edges.index.inventory.functions.values():
         if function.role is None or str(function.role) == own or isinstance(function.arn, (Sym, Unknown)):
             continue
         arn = str(function.arn)
         if any(isinstance(p, str) and wildcard_match(p, arn) for p in patterns):
-            pairs.append((edges.ask(caller, action, arn), arn))
-    return _best(pairs)
+            answer = edges.ask(caller, action, arn)
+            if answer.decision is Decision.ALLOWED:
+                return answer, arn
+            if answer.decision is Decision.CONDITIONAL and conditional is None:
+                conditional = (answer, arn)
+    return conditional
 
 
 def _best(pairs: list[tuple[Answer, str]]) -> tuple[Answer, str] | None:

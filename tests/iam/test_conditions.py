@@ -352,3 +352,15 @@ def test_candidates_are_small_and_start_absent():
 def test_candidates_hard_cases(clauses, reals):
     _check(clauses, [None] + reals, multivalued=True)
     _check(clauses, [None] + [r for r in reals if len(r) == 1], multivalued=False)
+
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text("ab:*?", max_size=9), st.text("ab:", max_size=8), st.sampled_from(["like", "arn"]))
+def test_state_set_matcher_equals_the_regex(pattern, value, kind):
+    """The linear matcher used for patterns with many `*` agrees with the regex it replaces."""
+    from permcheck.iam import conditions
+
+    for tokens in conditions._atoms(kind, pattern):
+        expected = conditions._regex(tokens).fullmatch(value) is not None
+        assert (conditions._Automaton(tokens).fullmatch(value) is not None) == expected

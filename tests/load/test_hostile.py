@@ -377,9 +377,6 @@ def test_a_named_file_that_is_not_an_input_is_collected(tmp_path: Path) -> None:
 REDOS = "*?" * 12 + "b"  # `.*..*..*.` ... against 60 characters: C(60, 12) ways to fail
 
 
-@pytest.mark.xfail(strict=True, reason="known bug, reported: IAM wildcards are matched with backtracking regexes "
-                                       "(iam/match.py compile_wildcard, iam/catalog.py _wildcard, "
-                                       "iam/conditions.py _rx); remove this mark when fixed")
 def test_a_wildcard_pattern_cannot_stall_the_gate(tmp_path: Path) -> None:
     import subprocess
     import sys
