@@ -80,7 +80,8 @@ def _sub(r, arg: object, line: int | None) -> object:
     except fn_sub.SubSyntaxError as e:
         where = f"line {e.line}, column {e.column}" if "\n" in template else f"column {e.column}"
         raise r.error(line, f"Fn::Sub: {e.message} at {where} of the string") from None
-    return concat([p if isinstance(p, str) else _sub_var(r, p.name, variables, line) for p in parts])
+    return _bounded(r, [p if isinstance(p, str) else _sub_var(r, p.name, variables, line) for p in parts], line,
+                    "Fn::Sub")
 
 
 def _sub_var(r, name: str, variables: dict, line: int | None) -> object:
@@ -114,6 +115,20 @@ def _join(r, arg: object, line: int | None) -> object:
         if isinstance(value, (dict, list)):
             raise r.error(line, f"Fn::Join value {i} is {kind_of(value)}, not a string")
         pieces += [delimiter, text_of(value)] if i else [text_of(value)]
+    return _bounded(r, pieces, line, "Fn::Join")
+
+
+MAX_RESOLVED_CHARS = 1 << 20
+"""A value an intrinsic builds may be at most 1 MiB — CloudFormation's limit for a whole
+template; more is an input built to exhaust memory (a 1 MB parameter joined 3,000 times)."""
+
+
+def _bounded(r, pieces: list, line: int | None, what: str) -> object:
+    size = sum(sum(len(p) for p in piece.parts if isinstance(p, str)) if isinstance(piece, Sym)
+               else 0 if isinstance(piece, Unknown) else len(str(piece)) for piece in pieces)
+    if size > MAX_RESOLVED_CHARS:
+        raise r.error(line, f"{what} builds a value of {size:,} characters; at most {MAX_RESOLVED_CHARS:,} are "
+                      "read (CloudFormation's limit for a whole template)")
     return concat(pieces)
 
 

@@ -53,17 +53,19 @@ def concat(parts: "list[object]") -> "Text | Unknown":
     Pieces may be str, Unknown or Sym. Returns a str when everything is known.
     """
     out: list[Union[str, Unknown]] = []
+    run: list[str] = []  # known text since the last unknown part, joined once (linear, not quadratic)
     for piece in parts:
         pieces = piece.parts if isinstance(piece, Sym) else (piece,)
         for p in pieces:
             if isinstance(p, Unknown):
+                if run:
+                    out.append("".join(run))
+                    run = []
                 out.append(p)
             else:
-                text = str(p)
-                if out and isinstance(out[-1], str):
-                    out[-1] += text
-                elif text:
-                    out.append(text)
+                run.append(str(p))
+    if run and "".join(run):
+        out.append("".join(run))
     if not out:
         return ""
     if len(out) == 1 and isinstance(out[0], str):

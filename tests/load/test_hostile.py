@@ -404,3 +404,20 @@ def test_a_wildcard_pattern_cannot_stall_the_gate(tmp_path: Path) -> None:
             process.wait()
             stalled.append(name)
     assert not stalled, f"still matching after 6 s: {stalled}"
+
+
+def test_an_intrinsic_cannot_build_a_gigabyte_string(tmp_path: Path) -> None:
+    """`Fn::Join` of one big parameter 3,000 times (and the same through `Fn::Sub`) is refused
+    at its line in well under a second, not built."""
+    big = "x" * 400_000
+    for name, value in (("join", {"Fn::Join": ["", [{"Ref": "P"}] * 3000]}),
+                        ("sub", {"Fn::Sub": "${P}" * 3000})):
+        template = {"Parameters": {"P": {"Type": "String", "Default": big}},
+                    "Resources": {"F": {"Type": "AWS::Lambda::Function",
+                                        "Properties": {"FunctionName": value, "Role": "arn:aws:iam::1:role/r"}}}}
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(template))
+        started = time.monotonic()
+        result = run("who-can-invoke", "F", str(path))
+        assert result.code == 2 and "at most 1,048,576 are read" in result.err, result.err
+        assert time.monotonic() - started < 5
