@@ -785,6 +785,62 @@ def bench_scale(b: Bench, cfg: dict, info: dict) -> None:
 
 # ----------------------------------------------------------------------------- report
 
+def bench_account(b: Bench, gen_org: Path, out: Path, preset: str, seed: int, sample: int | None) -> None:
+    """An account snapshot of gen_org's `preset` (auth details, list-functions, get-policy files):
+    load, who-can-invoke for every function (or `sample` of them, extrapolated), `check`, and
+    Cloudsplaining's scan of the same auth details when it is installed."""
+    import json as _json
+    import resource
+
+    print(f"account ({preset})", file=sys.stderr)
+    folder = out / "inputs" / f"account-{preset}-seed{seed}"
+    manifest = folder / "manifest.json"
+    if not manifest.exists() or _json.loads(manifest.read_text()).get("preset") != preset:
+        subprocess.run([sys.executable, str(gen_org), "--preset", preset, "--seed", str(seed), "--out", str(folder)],
+                       check=True, stdout=subprocess.DEVNULL)
+    paths = [str(folder / "auth-details.json"), str(folder / "lambda")]
+    from permcheck.config import Config
+    from permcheck.graph.edges import Edges
+    from permcheck.graph.index import Index
+    from permcheck.graph.query import who_can_invoke
+    from permcheck.load.inputs import Options, load_inventory
+    from permcheck.rules.registry import load_rules
+    from permcheck.rules.run import run_check
+
+    start = time.perf_counter()
+    inventory = load_inventory(paths, Options())
+    size = f"{len(inventory.roles):,} roles, {len(inventory.functions):,} functions"
+    b.row(f"account.{preset}.load", f"account snapshot ({preset}): load", size, time.perf_counter() - start,
+          peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    edges = Edges(Index(inventory))
+    functions = list(inventory.functions.values())
+    chosen = functions if sample is None else functions[:sample]
+    start, answers = time.perf_counter(), 0
+    for function in chosen:
+        result = who_can_invoke(edges, function)
+        answers += len(result["principals"])
+        json.dumps(result)
+    elapsed = time.perf_counter() - start
+    what = "who-can-invoke for every function" if sample is None else \
+        f"who-can-invoke for {len(chosen)} functions, × {len(functions) / len(chosen):.0f} for all"
+    b.row(f"account.{preset}.who", f"account snapshot ({preset}): {what}", f"{answers:,} answers",
+          elapsed * len(functions) / len(chosen), per_function_ms=round(1000 * elapsed / len(chosen), 1),
+          peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    start = time.perf_counter()
+    result = run_check(edges, load_rules(), Config())
+    b.row(f"account.{preset}.check", f"account snapshot ({preset}): check, every rule (in-process, after load)",
+          f"{len(result.findings):,} findings", time.perf_counter() - start)
+    scanner = shutil.which("cloudsplaining")
+    if scanner is None:
+        b.notes.append("cloudsplaining is not installed: its scan of the same auth details was skipped.")
+        return
+    start = time.perf_counter()
+    subprocess.run([scanner, "scan", "--input-file", paths[0], "--output", str(out / "cloudsplaining")],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=3600)
+    b.row(f"account.{preset}.cloudsplaining", f"cloudsplaining scan, same auth details ({preset})", size,
+          time.perf_counter() - start)
+
+
 def table(b: Bench) -> str:
     lines = ["| what | size | time | target | result |", "| --- | --- | --- | --- | --- |"]
     for r in b.rows:
@@ -805,6 +861,10 @@ def main(argv=None) -> int:
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
     ap.add_argument("--skip", action="append", default=[], choices=("startup", "precommit", "check", "scale"),
                     help="skip a section (repeatable)")
+    ap.add_argument("--account", choices=("small", "medium", "large"),
+                    help="also measure an account snapshot of this gen_org preset (minutes for large)")
+    ap.add_argument("--account-sample", type=int,
+                    help="who-can-invoke for this many functions of the account, extrapolated to all")
     args = ap.parse_args(argv)
     cfg = QUICK if args.quick else FULL
     out = Path(args.out).resolve()
@@ -835,6 +895,11 @@ def main(argv=None) -> int:
             b.error("scale.inputs", "building the scale inputs", traceback.format_exc())
         if scale is not None:
             bench_scale(b, cfg, scale)
+    if args.account:
+        try:
+            bench_account(b, gen_org, out, args.account, args.seed, args.account_sample)
+        except Exception:
+            b.error("account", f"account snapshot ({args.account})", traceback.format_exc())
 
     results = {"benchmark": "permcheck bench/bench.py", "mode": "quick" if args.quick else "full",
                "machine": info_machine, "config": cfg,

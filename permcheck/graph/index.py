@@ -30,6 +30,8 @@ class Index:
     _holders: dict | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if self.by_name:  # given: an index of a changed copy whose principals are the same
+            return
         for table in (self.inventory.roles, self.inventory.users):
             for arn, entity in table.items():
                 self.by_name.setdefault(f"{entity.account}:{entity.name}", arn)

@@ -109,6 +109,17 @@ class Facts:
             out += self._grants_on(resource.policy, resource.arn, TARGET_TYPES.get(resource.type, "other"), resource)
         return out
 
+    def grants_on(self, target: str, target_type: str) -> list[facts.Grant]:
+        """The grants of one function, role or resource (a fix suggestion re-checks only that)."""
+        inv = self.inventory
+        if target_type == "function" and target in inv.functions:
+            return self._grants_on(inv.functions[target].policy, target, target_type, inv.functions[target])
+        if target_type == "role" and target in inv.roles:
+            return self._grants_on(inv.roles[target].trust, target, target_type, inv.roles[target])
+        if target in inv.resources:
+            return self._grants_on(inv.resources[target].policy, target, target_type, inv.resources[target])
+        return []
+
     def _escalations(self) -> list[facts.Escalation]:
         from permcheck.rules.escalation import escalations
         return escalations(self.edges)

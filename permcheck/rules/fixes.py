@@ -84,8 +84,8 @@ def suggest(edges: Edges, rule, grant: facts.Grant, org_id: str, flagged) -> str
         if changed is None:
             continue
         from permcheck.rules.collect import Facts
-        after = [g for g in Facts(changed).subject("grants")
-                 if g.target == grant.target and g.principal == grant.principal]
+        after = [g for g in Facts(changed).grants_on(grant.target, grant.target_type)
+                 if g.principal == grant.principal]
         severities = [flagged(g) for g in after]
         if any(s is not None and s.rank >= before.rank for s in severities):
             continue  # the change does not narrow what the rule flags
@@ -137,7 +137,7 @@ def _changed_edges(edges: Edges, grant: facts.Grant, change: Change) -> Edges | 
         if policy is None:
             return None
         table[target] = owner.model_copy(update={field: _changed_policy(policy, grant.principal, change)})
-    return Edges(Index(inventory), context=edges.context, closed=edges.closed)
+    return Edges(Index(inventory, by_name=edges.index.by_name), context=edges.context, closed=edges.closed)
 
 
 def _changed_policy(policy: Policy, principal: str, change: Change) -> Policy:
