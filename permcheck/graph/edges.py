@@ -92,8 +92,8 @@ class Edges:
                         matching[key] = [action for action in wanted if _may_allow(statement, action)]
                     for action in matching[key]:
                         out[action].append((entity, statement))
-                if policy.unknown is not None:
-                    for action in wanted:
+                if policy.unknown is not None or policy.error:  # may allow anything; the evaluator
+                    for action in wanted:                    # says how (or refuses a malformed one)
                         out[action].append((entity, None))
         return out
 

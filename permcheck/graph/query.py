@@ -11,6 +11,7 @@ from permcheck.graph.edges import INVOKE_ACTIONS, Edge, Edges
 from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.request import Caller, CallerKind
 from permcheck.model.entities import Function
+from permcheck.model.location import InputError
 from permcheck.model.policy import Effect, Principal, Statement
 from permcheck.model.values import concat
 
@@ -176,6 +177,9 @@ def what_can_access(edges: Edges, caller: Caller) -> dict:
 
 def _access(edges: Edges, caller: Caller, chain: list[Answer] | None, via: list[str]) -> list[dict]:
     grants: list[tuple[object, object]] = []  # (action pattern, resource pattern) as granted
+    for policy in (*(caller.identity or ()), *((caller.boundary,) if caller.boundary else ())):
+        if policy.error:  # every answer depends on it, and AWS would refuse to deploy it
+            raise InputError(policy.error_location, f"invalid policy {policy.name}: {policy.error}")
     if caller.kind in (CallerKind.ROLE, CallerKind.USER) and caller.identity:
         for policy in caller.identity:
             for statement in policy.statements:
