@@ -14,6 +14,7 @@ from permcheck.graph.edges import Edges
 from permcheck.iam.decide import Answer, Decision
 from permcheck.model.arn import account_of, parse_arn
 from permcheck.model.entities import Function, Resource, Role
+from permcheck.model.location import InputError
 from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
 from permcheck.rules import facts
@@ -171,7 +172,7 @@ class Facts:
             resources = [target] if target_type in ("function", "role") else _on_holder(s, target, target_type)
             for action in (s.actions if not s.not_action else ("*",)):
                 for resource in resources:
-                    answer = self.edges.ask(caller, str(action), resource)
+                    answer = ask_or_unknown(self.edges, caller, str(action), resource)
                     if answer.decision is Decision.DENIED:
                         continue
                     (allowed if answer.decision is Decision.ALLOWED else conditional).append(answer)
@@ -186,6 +187,15 @@ class Facts:
         unique = [c for i, c in enumerate(conditions) if c not in conditions[:i]]
         because = tuple(s for a in chosen for s in a.because)
         return Answer(chosen[0].decision, tuple(unique), because), actions, granted
+
+
+def ask_or_unknown(edges: Edges, caller, action: str, resource: str) -> Answer:
+    """The evaluator's answer; one that depends on a malformed policy is `conditional` on it
+    (the `invalid-policy` rule reports the policy; `check` keeps the other rules' findings)."""
+    try:
+        return edges.ask(caller, action, resource)
+    except InputError as error:
+        return Answer(Decision.CONDITIONAL, ({"unknown": f"depends on {error}"},))
 
 
 def _on_holder(statement: Statement, target: str, target_type: str) -> list[str]:

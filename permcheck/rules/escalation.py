@@ -21,7 +21,7 @@ from permcheck.model.entities import Role, User
 from permcheck.model.policy import Effect
 from permcheck.model.values import Sym, Unknown
 from permcheck.rules import facts
-from permcheck.rules.collect import holder_of
+from permcheck.rules.collect import ask_or_unknown, holder_of
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def _path(edges: Edges, caller: Caller, entity: Role | User, path: Path,
         if path.name in OTHER_ROLE:
             found = _other_role_function(edges, caller, entity, action, granted[action])
         else:
-            found = _best([(edges.ask(caller, action, r), str(r)) for r in granted[action]])
+            found = _best([(ask_or_unknown(edges, caller, action, r), str(r)) for r in granted[action]])
         if found is None:
             return None
         answers.append(found[0])
@@ -138,7 +138,7 @@ def _other_role_function(edges: Edges, caller: Caller, entity: Role | User, acti
             continue
         arn = str(function.arn)
         if any(isinstance(p, str) and wildcard_match(p, arn) for p in patterns):
-            answer = edges.ask(caller, action, arn)
+            answer = ask_or_unknown(edges, caller, action, arn)
             if answer.decision is Decision.ALLOWED:
                 return answer, arn
             if answer.decision is Decision.CONDITIONAL and conditional is None:

@@ -75,3 +75,21 @@ def test_a_query_that_depends_on_a_malformed_policy_exits_2(tmp_path):
     path.write_text(_template({"Version": "2012-10-17", "Statement": [{**GOOD, "Effect": "Permit"}]}))
     result = run("what-can-access", "Role", str(path))
     assert result.code == 2 and "Effect must be Allow or Deny" in result.err
+
+
+def test_check_keeps_other_findings_when_a_grant_depends_on_a_malformed_policy(tmp_path):
+    """A queue policy names a role whose own policy is malformed: check still runs every rule."""
+    path = tmp_path / "t.json"
+    template = json.loads(_template({"Version": "2012-10-17", "Statement": [{**GOOD, "Effect": "Permit"}]}))
+    template["Resources"]["Queue"] = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "q"}}
+    template["Resources"]["QueuePolicy"] = {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+        "Queues": [{"Ref": "Queue"}], "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "210987654321"}, "Action": "sqs:SendMessage",
+            "Resource": {"Fn::GetAtt": ["Queue", "Arn"]}}, {
+            "Effect": "Allow", "Principal": {"AWS": {"Fn::GetAtt": ["Role", "Arn"]}}, "Action": "sqs:*",
+            "Resource": {"Fn::GetAtt": ["Queue", "Arn"]}}]}}}
+    path.write_text(json.dumps(template))
+    result = run("check", str(path), "--format", "json")
+    assert result.code == 1 and result.json()["errors"] == []
+    rules = {f["rule"] for f in result.json()["findings"]}
+    assert {"invalid-policy", "cross-account-resource-policy", "service-wildcard-action"} <= rules
