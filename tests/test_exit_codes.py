@@ -15,21 +15,13 @@ import json
 import pytest
 
 from tests.cli_helpers import run
+from tests.templates import FUNCTION
 
 APP = "fixtures/example-app"
 SYNC = "arn:aws:lambda:us-east-1:123456789012:function:partner-sync"
 PARTNER = "arn:aws:iam::210987654321:role/partner-integration"
 CHECK_FORMATS = ("text", "json", "sarif")
 
-FUNCTION = """  Fn:
-    Type: AWS::Lambda::Function
-    Properties:
-      FunctionName: open
-      Role: arn:aws:iam::123456789012:role/r
-      Runtime: python3.12
-      Handler: index.handler
-      Code: {ZipFile: "def handler(e, c): pass"}
-"""
 ROLE = """  Role:
     Type: AWS::IAM::Role
     Properties:

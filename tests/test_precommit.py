@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.templates import PUBLIC
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
@@ -27,19 +28,7 @@ pytestmark = [
                        reason="pre-commit is not installed (pip install -e '.[test]')"),
 ]
 
-BAD = """Resources:
-  Fn:
-    Type: AWS::Lambda::Function
-    Properties:
-      FunctionName: open
-      Role: arn:aws:iam::123456789012:role/r
-      Runtime: python3.12
-      Handler: index.handler
-      Code: {ZipFile: "def handler(e, c): pass"}
-  Anyone:
-    Type: AWS::Lambda::Permission
-    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: "*"}
-"""
+BAD = PUBLIC
 GOOD = BAD.replace("FunctionName: open", "FunctionName: notify").replace(
     'Principal: "*"', "Principal: sns.amazonaws.com, SourceArn: arn:aws:sns:us-east-1:123456789012:t")
 WORKFLOW = "name: ci\non: [push]\njobs: {test: {runs-on: ubuntu-latest, steps: [{run: make}]}}\n"

@@ -17,6 +17,7 @@ import yaml
 
 from tests.cli_helpers import run
 from tests.conftest import ROOT
+from tests.templates import PUBLIC
 
 APP = "fixtures/example-app"
 APP_TEMPLATE = ROOT / APP / "template.yaml"
@@ -24,19 +25,6 @@ SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 
-PUBLIC = """Resources:
-  Fn:
-    Type: AWS::Lambda::Function
-    Properties:
-      FunctionName: open
-      Role: arn:aws:iam::123456789012:role/r
-      Runtime: python3.12
-      Handler: index.handler
-      Code: {ZipFile: "def handler(e, c): pass"}
-  Anyone:
-    Type: AWS::Lambda::Permission
-    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: "*"}
-"""
 
 SUPPRESSED_IN_TEMPLATE = PUBLIC.replace("""  Anyone:
     Type: AWS::Lambda::Permission
