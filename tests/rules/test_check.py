@@ -137,3 +137,29 @@ def test_rules_command_lists_and_documents():
 def test_json_output_is_one_document():
     result = run("check", APP, "--format", "json")
     assert json.loads(result.out)["findings"]
+
+
+def test_sam_grant_points_at_the_sam_line_and_its_resource_can_suppress_it(tmp_path):
+    """A SAM `FunctionUrlConfig: {AuthType: NONE}` is public-invoke on the SAM function, at that
+    line; `Metadata` on the SAM function suppresses what SAM generates from it."""
+    body = textwrap.dedent('''\
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Hook:
+            Type: AWS::Serverless::Function
+        %s    Properties:
+              Runtime: python3.12
+              Handler: i.h
+              InlineCode: x
+              FunctionUrlConfig: {AuthType: NONE}
+        ''')
+    template = tmp_path / "sam.yaml"
+    template.write_text(body % "")
+    result = run("check", str(template), "--format", "json")
+    (finding,) = [f for f in result.json()["findings"] if f["rule"] == "public-invoke"]
+    assert (finding["resource"], finding["line"], result.code) == ("Hook", 9, 1)
+    template.write_text(body % "    Metadata: {permcheck: {ignore: [{rule: public-invoke, reason: a public hook}]}}\n")
+    result = run("check", str(template), "--format", "json")
+    assert result.code == 0
+    assert [f["suppressed"] for f in result.json()["findings"] if f["rule"] == "public-invoke"] == \
+        [{"reason": "a public hook", "by": "template"}]
