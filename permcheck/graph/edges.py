@@ -8,6 +8,7 @@ names — never from all pairs.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -22,6 +23,7 @@ from permcheck.model.policy import Effect, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
 
 INVOKE_ACTIONS = ("lambda:InvokeFunction", "lambda:InvokeFunctionUrl")
+MAX_CHAIN = 5  # role-assumption hops followed
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Edges:
     context: dict = field(default_factory=dict)
     closed: bool = False
     _assumers: dict = field(default_factory=dict, repr=False)
+    _reverse: dict | None = field(default=None, repr=False)  # principal → the may-assume edges it has
 
     # -- asking the evaluator -----------------------------------------------------------
     def ask(self, caller: Caller, action: str, resource: str) -> Answer:
@@ -157,6 +160,27 @@ class Edges:
         if arn not in self._assumers:
             self._assumers[arn] = self._assume_edges(arn)
         return self._assumers[arn]
+
+    def reachable_roles(self, start: str) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
+        """(role ARN, via, the may-assume edges taken) for every role `start` reaches by assuming
+        roles, breadth-first, each role once, up to MAX_CHAIN hops."""
+        if self._reverse is None:
+            self._reverse = {}
+            for target_edges in self.assumers.values():
+                for edge in target_edges:
+                    self._reverse.setdefault(edge.source, []).append(edge)
+        out, seen, queue = [], {start}, deque([(start, (), ())])
+        while queue:
+            source, via, taken = queue.popleft()
+            if len(via) >= MAX_CHAIN:
+                continue
+            for edge in self._reverse.get(source, []):
+                if edge.target in seen:
+                    continue
+                seen.add(edge.target)
+                out.append((edge.target, via + (edge.target,), taken + (edge,)))
+                queue.append((edge.target, via + (edge.target,), taken + (edge,)))
+        return out
 
     def _assume_edges(self, arn: str) -> list[Edge]:
         role = self.index.inventory.roles.get(arn)

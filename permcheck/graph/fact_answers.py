@@ -16,12 +16,11 @@ import contextlib
 import itertools
 import json
 import re
-from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Optional
 
 from permcheck.graph.edges import Edges
-from permcheck.graph.query import MAX_CHAIN, answer_json
+from permcheck.graph.query import answer_json
 from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.request import Caller
 from permcheck.model.location import InputError, Location
@@ -132,7 +131,6 @@ class Facts:
     objects: dict[str, object] = field(default_factory=dict)  # resource text → value (unknown parts kept)
     _asked: dict = field(default_factory=dict, repr=False)
     _variants: dict = field(default_factory=dict, repr=False)
-    _reverse: dict = field(default_factory=dict, repr=False)
     _chains: dict = field(default_factory=dict, repr=False)
 
     def add(self, principal: str, action: str, resource: object, value: Optional[Value] = None) -> None:
@@ -202,26 +200,10 @@ class Facts:
         marker = (id(edges), start)
         if marker in self._chains:
             return self._chains[marker][1]
-        if id(edges) not in self._reverse:
-            reverse: dict[str, list] = {}
-            for target_edges in edges.assumers.values():
-                for edge in target_edges:
-                    reverse.setdefault(edge.source, []).append(edge)
-            self._reverse[id(edges)] = (edges, reverse)
-        reverse = self._reverse[id(edges)][1]
-        out, seen, queue = [], {start}, deque([(start, (), [])])
-        while queue:
-            source, via, hops = queue.popleft()
-            if len(via) >= MAX_CHAIN:
-                continue
-            for edge in reverse.get(source, []):
-                if edge.target in seen:
-                    continue
-                seen.add(edge.target)
-                chain = hops + [from_answer(edge.answer, request_text(edge.source, "sts:assumerole", edge.target))]
-                role = edges.index.caller_for_entity(edges.index.inventory.roles[edge.target])
-                out.append((role, chain, via + (edge.target,)))
-                queue.append((edge.target, via + (edge.target,), chain))
+        out = []
+        for arn, via, taken in edges.reachable_roles(start):
+            chain = [from_answer(e.answer, request_text(e.source, "sts:assumerole", e.target)) for e in taken]
+            out.append((edges.index.caller_for_entity(edges.index.inventory.roles[arn]), chain, via))
         self._chains[marker] = (edges, out)  # the edges are kept: their id stays theirs
         return out
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from permcheck.graph.edges import INVOKE_ACTIONS, Edge, Edges
+from permcheck.graph.edges import INVOKE_ACTIONS, MAX_CHAIN, Edges
 from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.request import Caller, CallerKind
 from permcheck.model.entities import Function
@@ -15,7 +15,6 @@ from permcheck.model.location import InputError
 from permcheck.model.policy import Effect, Principal, Statement
 from permcheck.model.values import concat
 
-MAX_CHAIN = 5  # role-assumption hops followed
 
 
 def because(statements: tuple[Statement, ...]) -> list[dict]:
@@ -154,24 +153,9 @@ def _chains(edges: Edges, reached: dict[str, list[tuple[str | None, Answer]]]) -
 def what_can_access(edges: Edges, caller: Caller) -> dict:
     """What a principal may do: its identity grants, resource policies naming it, and role chains."""
     entries = _access(edges, caller, None, [])
-    queue = deque([(caller.arn, [], [])])
-    seen = {caller.arn}
-    reverse: dict[str, list[Edge]] = {}
-    for target_edges in edges.assumers.values():
-        for edge in target_edges:
-            reverse.setdefault(edge.source, []).append(edge)
-    while queue:
-        source, via, answers = queue.popleft()
-        if len(via) >= MAX_CHAIN:
-            continue
-        for edge in reverse.get(source, []):
-            if edge.target in seen:
-                continue
-            seen.add(edge.target)
-            role = edges.index.inventory.roles[edge.target]
-            chain = answers + [edge.answer]
-            entries += _access(edges, edges.index.caller_for_entity(role), chain, via + [edge.target])
-            queue.append((edge.target, via + [edge.target], chain))
+    for arn, via, taken in edges.reachable_roles(caller.arn):
+        role = edges.index.caller_for_entity(edges.index.inventory.roles[arn])
+        entries += _access(edges, role, [edge.answer for edge in taken], list(via))
     return {"principal": caller.session_arn or caller.arn, "access": entries}
 
 
