@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from permcheck.graph.patterns import PatternIndex
+from permcheck.iam.patterns import PatternIndex
 from permcheck.iam.match import any_match, negate
 
 ALPHABET = "ab:/*?"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from permcheck.graph.index import Index
-from permcheck.graph.patterns import PatternIndex
+from permcheck.iam.patterns import PatternIndex
 from permcheck.model.location import InputError
 from permcheck.iam.decide import Answer, Decision, evaluate
 from permcheck.iam.match import any_match, negate

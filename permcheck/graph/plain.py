@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from permcheck.graph.index import Index
-from permcheck.graph.patterns import PatternIndex
+from permcheck.iam.patterns import PatternIndex
 from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.request import Caller
 from permcheck.model.entities import Function

@@ -15,6 +15,7 @@ from typing import Optional
 
 from permcheck.iam import conditions as cond
 from permcheck.iam import variables
+from permcheck.iam.patterns import PatternIndex
 from permcheck.iam.match import any_match, match, negate
 from permcheck.iam.principals import Grant, not_principal_exempts, principal_match
 from permcheck.iam.request import Request
@@ -64,11 +65,39 @@ def live_statements(layer: str, policy: Policy, request: Request, space: Space, 
     if policy.unknown is not None:
         return _unknown_policy(layer, policy, space)
     out = []
-    for statement in policy.statements:
+    statements = policy.statements if len(policy.statements) < INDEXED_FROM else \
+        _may_apply(policy, request.action, request.target.arn)
+    for statement in statements:
         live = _live(layer, statement, request, space, fixed)
         if live is not None:
             out.append(live)
     return out
+
+
+INDEXED_FROM = 32
+"""A policy with this many statements is indexed by action and resource, not scanned whole for
+each request: `what-can-access` asks about every grant of a policy, which made a 1,000-statement
+policy quadratic."""
+_POLICY_INDEX: dict[tuple[int, str], tuple[Policy, list, PatternIndex]] = {}
+
+
+def _may_apply(policy: Policy, action: str, resource: object) -> list[Statement]:
+    """The statements of a large policy whose Action and Resource may match, in policy order."""
+    key = (id(policy), action.lower())
+    entry = _POLICY_INDEX.get(key)
+    if entry is None or entry[0] is not policy:
+        matching = [(i, s) for i, s in enumerate(policy.statements) if action_match(s, action) is not False]
+        always = [(i, s) for i, s in matching if s.resources is None or s.not_resource
+                  or any(not isinstance(r, str) or "${" in r for r in s.resources)]
+        skip = {i for i, _ in always}
+        entry = (policy, always, PatternIndex([(s.resources, False, (i, s)) for i, s in matching if i not in skip]))
+        if len(_POLICY_INDEX) > 10_000:
+            _POLICY_INDEX.clear()
+        _POLICY_INDEX[key] = entry  # the policy is kept so its id stays its own
+    _, always, index = entry
+    found = dict(always)
+    found.update(index.candidates(resource))
+    return [found[i] for i in sorted(found)]
 
 
 def _unknown_policy(layer: str, policy: Policy, space: Space) -> list[Live]:

@@ -798,3 +798,22 @@ def test_regression_resource_variable_key_is_not_listed(scn, choice):
     answer = scn.decide()
     assert answer.decision is Decision.CONDITIONAL
     assert any(c.get("key", "").lower() == TEAM.lower() for c in answer.conditions), answer.conditions
+
+
+# -- large policies are indexed, never differently decided -----------------------------------------
+
+@SETTINGS
+@given(scenarios_with_unknowns)
+def test_indexing_large_policies_changes_no_answer(scn):
+    """iam/grants.py indexes policies of INDEXED_FROM statements or more by action and resource:
+    forcing it on every policy must leave every answer as it is."""
+    from permcheck.iam import grants
+
+    scanned = scn.decide()
+    saved, grants.INDEXED_FROM = grants.INDEXED_FROM, 0
+    try:
+        indexed = scn.decide()
+    finally:
+        grants.INDEXED_FROM = saved
+    assert (indexed.decision, indexed.conditions, indexed.because) == \
+        (scanned.decision, scanned.conditions, scanned.because)
