@@ -271,7 +271,7 @@ def graph(paths, fmt, account, region, parameters, config_path):
     from permcheck.report.graph_formats import render
 
     run = Run(paths, account, region, parameters, (), False, config_path)
-    click.echo(render(build_graph(run.edges(fmt="graph")), fmt), nl=False)
+    click.echo(render(build_graph(run.edges()), fmt), nl=False)
     run.finish()
 
 

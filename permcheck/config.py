@@ -13,6 +13,7 @@ from permcheck.model.location import InputError, Location
 
 KEYS = {"account", "trusted_accounts", "org_id", "fail_on", "rules", "ignore", "region", "parameters"}
 SEVERITIES = ("low", "medium", "high", "critical")
+IGNORE_KEYS = {"rule", "resource", "file", "reason"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ def _validate(table: dict, path: str) -> Config:
     for entry in table.get("ignore", []):
         if not isinstance(entry, dict) or not entry.get("reason"):
             raise InputError(Location(path), "every [[ignore]] entry needs a reason")
+        unknown = sorted(set(entry) - IGNORE_KEYS)
+        if unknown:
+            raise InputError(Location(path), f"[[ignore]] has an unknown key {unknown[0]!r}")
     return Config(account=table.get("account"), region=table.get("region"),
                   trusted_accounts=tuple(table.get("trusted_accounts", ())), org_id=table.get("org_id"),
                   fail_on=fail_on, rules=dict(table.get("rules", {})), ignore=tuple(table.get("ignore", ())),

@@ -83,20 +83,21 @@ def findings_json(*args: str, cwd=ROOT) -> list[dict]:
     return run("check", *args, "--format", "json", cwd=cwd).json()["findings"]
 
 
+def _block_style(node):
+    """Every collection under `node` in block style (the node, changed in place)."""
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        node.flow_style = False
+        for child in node.value:
+            for part in (child if isinstance(child, tuple) else (child,)):
+                _block_style(part)
+    return node
+
+
 def reformatted(text: str) -> str:
     """The same template written differently: every collection in block style, indented by 4,
     top-level sections and resources in reverse order, a comment on top. Scalars keep their
     text and style (an account id stays the same string), so the template means the same."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-
-    def block(node) -> None:
-        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
-            node.flow_style = False
-            for child in node.value:
-                for part in (child if isinstance(child, tuple) else (child,)):
-                    block(part)
-
-    block(root)
+    root = _block_style(yaml.compose(text, Loader=yaml.SafeLoader))
     for key, value in root.value:
         if key.value == "Resources":
             value.value.reverse()
@@ -107,16 +108,7 @@ def reformatted(text: str) -> str:
 
 def reindented(text: str) -> str:
     """The same template, every collection in block style and indented by 4, order unchanged."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-
-    def block(node) -> None:
-        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
-            node.flow_style = False
-            for child in node.value:
-                for part in (child if isinstance(child, tuple) else (child,)):
-                    block(part)
-
-    block(root)
+    root = _block_style(yaml.compose(text, Loader=yaml.SafeLoader))
     return "# re-indented\n\n\n" + yaml.serialize(root, Dumper=yaml.SafeDumper, indent=4, width=4096)
 
 

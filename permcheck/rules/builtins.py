@@ -56,13 +56,9 @@ def _unknown_actions(patterns: list[str]) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _sam_template_actions() -> frozenset[str]:
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "data" / "sam" / "policy_templates.json"
-    templates = json.loads(path.read_text(encoding="utf-8"))["Templates"]
+    from permcheck.load.sam_policies import policy_templates
     out = set()
-    for template in templates.values():
+    for template in policy_templates().values():
         for statement in template["Definition"].get("Statement", []):
             actions = statement.get("Action", [])
             out.update(a.lower() for a in ([actions] if isinstance(actions, str) else actions))

@@ -71,7 +71,7 @@ def _decode(value: object) -> object:
             return lang.RuleSpec(**fields)
         cls = NODES[kind]
         for f in dataclasses.fields(cls):
-            if f.type in ("tuple",) and isinstance(fields.get(f.name), list):
+            if f.type == "tuple" and isinstance(fields.get(f.name), list):
                 fields[f.name] = tuple(fields[f.name])
         return cls(**fields)
     if isinstance(value, list):

@@ -63,7 +63,6 @@ def run_rule(spec: RuleSpec, severity: Severity, items: list, constants: dict) -
         chosen = judge(spec, severity, item, scope)
         if chosen is None:
             continue
-        scope[spec.variable] = item
         template = next(o.value for o in spec.reports if o.when is None or evaluate(o.when, scope))
         out.append((Finding(rule=spec.id, severity=chosen, file=item.location.file, line=item.location.line,
                             resource=item.holder, message=render(template, scope), key=subject_key(item)), item))

@@ -7,7 +7,7 @@ reformatted template and code scanning tracks one finding across commits.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
 
@@ -50,7 +50,6 @@ class Finding:
     key: str = ""  # what the finding is about, beyond its resource: a principal, an action …
     suppressed: Optional[Suppression] = None
     fix: Optional[str] = None
-    details: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def fingerprint(self) -> str:

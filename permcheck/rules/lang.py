@@ -134,7 +134,7 @@ def parse_rule(text: str, file: str) -> RuleSpec:
         else:
             what = "syntax error"
         raise RuleError(file, line, column, what) from None
-    spec = _Build(file).transform(tree)
+    spec = _build(file).transform(tree)
     missing = [name for name in REQUIRED if not getattr(spec, name)]
     if missing:
         raise RuleError(file, spec.line, 1, f"rule {spec.id} has no {missing[0]}")
@@ -168,7 +168,7 @@ def parse_placeholder(text: str, file: str = "", line: int = 1) -> Node:
     from lark.exceptions import UnexpectedInput
 
     try:
-        return _Build(file).transform(_parser().parse(text, start="expr"))
+        return _build(file).transform(_parser().parse(text, start="expr"))
     except UnexpectedInput:
         raise RuleError(file, line, None, f"cannot read {{{text}}} in a report: not an expression") from None
 
@@ -205,7 +205,8 @@ def _dedent(text: str) -> str:
     return textwrap.dedent(text.strip("\n")).rstrip() + "\n" if text.strip() else ""
 
 
-def _build_transformer():
+@lru_cache(maxsize=1)
+def _transformer_class():
     from lark import Transformer, v_args
 
     @v_args(meta=True)
@@ -332,11 +333,6 @@ def _build_transformer():
     return Build
 
 
-_Build_class = None
-
-
-def _Build(file: str):
-    global _Build_class
-    if _Build_class is None:
-        _Build_class = _build_transformer()
-    return _Build_class(file)
+def _build(file: str):
+    """The transformer for one file (its class is made once, on first use: lark is imported lazily)."""
+    return _transformer_class()(file)

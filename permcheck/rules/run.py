@@ -12,8 +12,6 @@ from permcheck.model.location import InputError, Location
 from permcheck.rules.findings import Finding, Suppression
 from permcheck.rules.registry import Rule
 
-IGNORE_KEYS = {"rule", "resource", "file", "reason"}
-
 
 @dataclass
 class CheckResult:
@@ -69,9 +67,6 @@ def _validate_ignores(config, known: set[str], inventory) -> None:
     """A suppression naming a rule that does not exist is an error: it would silence nothing."""
     where = Location(config.source or "configuration")
     for entry in config.ignore:
-        unknown = set(entry) - IGNORE_KEYS
-        if unknown:
-            raise InputError(where, f"[[ignore]] has an unknown key {sorted(unknown)[0]!r}")
         if entry.get("rule") not in known:
             raise InputError(where, f"[[ignore]] names rule {entry.get('rule')!r}, which does not exist")
     for ignores in inventory.suppressions.values():

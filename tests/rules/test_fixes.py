@@ -2,15 +2,10 @@
 
 import textwrap
 
+from tests import templates
 from tests.cli_helpers import run
 
-FUNCTION = textwrap.dedent('''\
-    Resources:
-      Fn:
-        Type: AWS::Lambda::Function
-        Properties: {FunctionName: f, Role: arn:aws:iam::123456789012:role/r, Runtime: python3.12,
-                     Handler: index.handler, Code: {ZipFile: "x"}}
-    ''')
+FUNCTION = "Resources:\n" + templates.FUNCTION
 
 
 def _check(tmp_path, text, *options):
