@@ -43,6 +43,9 @@ class Edges:
     closed: bool = False
     _assumers: dict = field(default_factory=dict, repr=False)
     _reverse: dict | None = field(default=None, repr=False)  # principal → the may-assume edges it has
+    _chains: dict = field(default_factory=dict, repr=False)  # role → chains_to(role)
+    _best: dict = field(default_factory=dict, repr=False)  # invokers → best_chains(invokers)
+    entry_cache: dict = field(default_factory=dict, repr=False)  # query entries of shared answers
 
     # -- asking the evaluator -----------------------------------------------------------
     def ask(self, caller: Caller, action: str, resource: str) -> Answer:
@@ -142,11 +145,16 @@ class Edges:
             found.setdefault(str(entity.arn), entity)
         return list(found.values())
 
+    def identity_allows(self, action: str) -> list[tuple[Role | User, Statement | None]]:
+        """(principal, Allow statement) pairs whose actions may match `action` (None: a policy
+        whose content is unknown or malformed), for the invoke and assume actions."""
+        return self._identity_allows.get(action, [])
+
     @cached_property
-    def plain(self):
-        """Plain identity invokers, answered from their Allows (graph/plain.py)."""
-        from permcheck.graph.plain import PlainInvokers
-        return PlainInvokers(self.index)
+    def invokers(self):
+        """Identity invokers, answered once per shape and shared across functions (graph/invokers.py)."""
+        from permcheck.graph.invokers import IdentityInvokers
+        return IdentityInvokers(self)
 
     # -- role assumption ----------------------------------------------------------------------
     @cached_property
@@ -181,6 +189,43 @@ class Edges:
                 out.append((edge.target, via + (edge.target,), taken + (edge,)))
                 queue.append((edge.target, via + (edge.target,), taken + (edge,)))
         return out
+
+    def chains_to(self, arn: str) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
+        """(principal, via, the may-assume edges taken) for every principal that reaches role
+        `arn` by assuming roles: breadth-first, each principal once by a shortest chain, up to
+        MAX_CHAIN hops. `via` runs from the first role assumed to `arn`."""
+        if arn not in self._chains:
+            out, seen, queue = [], {arn}, deque([(arn, (arn,), ())])
+            while queue:
+                role, via, taken = queue.popleft()
+                if len(via) > MAX_CHAIN:
+                    continue
+                for edge in self.assumers_of(role):
+                    if edge.source in seen:
+                        continue
+                    seen.add(edge.source)
+                    out.append((edge.source, via, (edge,) + taken))
+                    queue.append((edge.source, (edge.source,) + via, (edge,) + taken))
+            self._chains[arn] = out
+        return self._chains[arn]
+
+    def best_chains(self, invokers: frozenset[str]) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
+        """(principal, via, edges taken) for every principal outside `invokers` that reaches one
+        of them by assuming roles, by a shortest chain (the first `via` in order among equals).
+        Functions of one account mostly share their set of invokers: computed once per set."""
+        if invokers not in self._best:
+            best: dict[str, tuple] = {}
+            for role in invokers:
+                for source, via, taken in self.chains_to(role):
+                    if source in invokers:
+                        continue
+                    known = best.get(source)
+                    if known is None or (len(via), via) < (len(known[0]), known[0]):
+                        best[source] = (via, taken)
+            if len(self._best) > 1_000:
+                self._best.clear()
+            self._best[invokers] = [(source, via, taken) for source, (via, taken) in best.items()]
+        return self._best[invokers]
 
     def _assume_edges(self, arn: str) -> list[Edge]:
         role = self.index.inventory.roles.get(arn)

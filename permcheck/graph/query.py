@@ -5,9 +5,8 @@ Each returns the contract's JSON shape as plain data; rendering is elsewhere.
 
 from __future__ import annotations
 
-from collections import deque
 
-from permcheck.graph.edges import INVOKE_ACTIONS, MAX_CHAIN, Edges
+from permcheck.graph.edges import INVOKE_ACTIONS, Edges
 from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.request import Caller, CallerKind
 from permcheck.model.entities import Function
@@ -57,44 +56,52 @@ def who_can_invoke(edges: Edges, function: Function) -> dict:
     actions = INVOKE_ACTIONS if function.urls else INVOKE_ACTIONS[:1]
     statements = function.policy.statements if function.policy else ()
     entries: list[dict] = []
-    direct: dict[str, list[tuple[str | None, Answer]]] = {}
     callers: dict[str, Caller] = {}
     for named in edges.named_callers(statements):
         if isinstance(named, Principal):
             entries.append(_unknown_principal_entry(named, statements))
         else:
             callers[named.session_arn or named.arn] = named
-    done: set[str] = set()  # plain invokers, answered from their Allows without a full evaluation
-    for caller, answers in edges.plain.answers(function, targets) if len(actions) == 1 else ():
-        if caller.arn in callers:
-            continue
-        done.add(caller.arn)
-        for qualifier, answer in answers:
-            if answer.decision is not Decision.DENIED:
-                entries.append(_entry(caller.arn, list(actions), answer, qualifier,
-                                      decided=edges.plain.entry(answer, answer_json)))
-                direct.setdefault(caller.arn, []).append((qualifier, answer))
-    for resource, _ in targets:
-        for action in actions:
-            for entity in edges.identity_candidates(action, resource):
-                if str(entity.arn) not in done:
-                    caller = edges.index.caller_for_entity(entity)
-                    callers.setdefault(caller.arn, caller)
+    asked: dict[str, tuple[Caller, list]] = {}  # principal → (caller, [(qualifier, action, answer, shared)])
     for key, caller in callers.items():
-        for resource, qualifier in targets:
-            grouped = _by_answer([(action, edges.ask(caller, action, resource)) for action in actions])
-            for acts, answer in grouped:
-                entries.append(_entry(key, acts, answer, qualifier))
-                direct.setdefault(caller.arn, []).append((qualifier, answer))
+        asked[key] = (caller, [(q, action, edges.ask(caller, action, resource), False)
+                               for resource, q in targets for action in actions])
+    skip = set(callers)
+    for resource, qualifier in targets:
+        for action in actions:
+            for caller, answer, shared in edges.invokers.answers(function, action, resource, skip):
+                asked.setdefault(caller.arn, (caller, []))[1].append((qualifier, action, answer, shared))
+    direct: dict[str, list[tuple[str | None, Answer, bool]]] = {}
+    for key, (caller, answers) in asked.items():
+        if len(answers) == 1:  # one target, one action: most functions (kept lean, it runs per principal)
+            qualifier, action, answer, shared = answers[0]
+            groups = [] if answer.decision is Decision.DENIED else [(qualifier, [action], answer, shared)]
+        else:
+            groups = [(q, acts, answer, shared) for q in dict.fromkeys(q for q, _, _, _ in answers)
+                      for acts, answer, shared in _by_answer([(action, answer, shared) for other, action, answer, shared
+                                                             in answers if other == q])]
+        for qualifier, acts, answer, shared in groups:
+            if shared:
+                cache_key = (key, tuple(acts), id(answer), qualifier)
+                found = edges.entry_cache.get(cache_key)
+                entry = found[1] if found else _shared_entry(edges, cache_key, answer,
+                                                              lambda: _entry(key, acts, answer, qualifier))
+            else:
+                entry = _entry(key, acts, answer, qualifier)
+            entries.append(entry)
+            direct.setdefault(caller.arn, []).append((qualifier, answer, shared))
     entries += _chains(edges, direct)
     entries.sort(key=lambda e: (e.get("via") is not None, e["principal"], e.get("qualifier") or ""))
     return {"function": arn, "principals": entries}
 
 
-def _by_answer(pairs: list[tuple[str, Answer]]) -> list[tuple[list[str], Answer]]:
+def _by_answer(pairs: list[tuple[str, Answer, bool]]) -> list[tuple[list[str], Answer, bool]]:
     """Group actions with the same decision and conditions (their reasons joined); drop denied ones."""
+    if len(pairs) == 1:  # the common case: one action, its answer as it is (shared or not)
+        action, answer, shared = pairs[0]
+        return [] if answer.decision is Decision.DENIED else [([action], answer, shared)]
     groups: dict[tuple, tuple[list[str], Answer]] = {}
-    for action, answer in pairs:
+    for action, answer, _ in pairs:
         if answer.decision is Decision.DENIED:
             continue
         key = (answer.decision, repr(answer.conditions), answer.notes)
@@ -105,18 +112,29 @@ def _by_answer(pairs: list[tuple[str, Answer]]) -> list[tuple[list[str], Answer]
             groups[key] = (actions, Answer(other.decision, other.conditions, merged, other.notes))
         else:
             groups[key] = ([action], answer)
-    return list(groups.values())
+    return [(actions, answer, False) for actions, answer in groups.values()]
 
 
 def _entry(principal: str, actions: list[str], answer: Answer, qualifier: str | None = None,
-           via: list[str] | None = None, decided: dict | None = None) -> dict:
-    entry = {"principal": principal, **(decided or answer_json(answer)), "actions": actions}
+           via: list[str] | None = None) -> dict:
+    entry = {"principal": principal, **answer_json(answer), "actions": actions}
     entry = {k: entry[k] for k in ("principal", "decision", "actions", "conditions", "because", "notes") if k in entry}
     if qualifier:
         entry["qualifier"] = qualifier
     if via:
         entry["via"] = via
     return entry
+
+
+def _shared_entry(edges: Edges, key: tuple, answer: Answer, build) -> dict:
+    """An entry built from a shared answer (the same object wherever it holds) is built once
+    and reused for every function: `key` holds the answer's id, so the answer is kept with it."""
+    found = edges.entry_cache.get(key)
+    if found is None:
+        if len(edges.entry_cache) > 500_000:
+            edges.entry_cache.clear()
+        found = edges.entry_cache[key] = (answer, build())
+    return found[1]
 
 
 def _unknown_principal_entry(principal: Principal, statements: tuple[Statement, ...]) -> dict:
@@ -126,27 +144,26 @@ def _unknown_principal_entry(principal: Principal, statements: tuple[Statement, 
     return _entry(str(principal.value), actions, answer)
 
 
-def _chains(edges: Edges, reached: dict[str, list[tuple[str | None, Answer]]]) -> list[dict]:
-    """Principals that reach an invoker by assuming roles: breadth-first over may-assume edges."""
+def _chains(edges: Edges, direct: dict[str, list[tuple[str | None, Answer, bool]]]) -> list[dict]:
+    """Principals that reach a direct invoker by assuming roles, each by a shortest chain
+    (`Edges.best_chains`); a principal that invokes directly is not repeated."""
+    by_qualifier: dict[str | None, dict[str, tuple[Answer, bool]]] = {}
+    for role, answers in direct.items():
+        for qualifier, answer, shared in answers:
+            by_qualifier.setdefault(qualifier, {}).setdefault(role, (answer, shared))
     out = []
-    queue = deque((role, [role], [a], q) for role, answers in reached.items() for q, a in answers
-                  if edges.assumers_of(role))
-    seen = {(role, q) for role, answers in reached.items() for q, _ in answers}
-    while queue:
-        role, via, answers, qualifier = queue.popleft()
-        if len(via) > MAX_CHAIN:
-            continue
-        for edge in edges.assumers_of(role):
-            if (edge.source, qualifier) in seen:
-                continue
-            seen.add((edge.source, qualifier))
-            chain = [edge.answer] + answers
-            combined = _combine(chain)
-            if combined.decision is Decision.DENIED:
-                continue
-            out.append(_entry(edge.source, ["lambda:InvokeFunction"], combined, qualifier, list(via)))
-            if edges.assumers_of(edge.source):
-                queue.append((edge.source, [edge.source] + via, chain, qualifier))
+    for qualifier, invokers in by_qualifier.items():
+        for source, via, taken in edges.best_chains(frozenset(invokers)):
+            answer, shared = invokers[via[-1]]
+
+            def build(source=source, via=via, taken=taken, answer=answer) -> dict | None:
+                combined = _combine([edge.answer for edge in taken] + [answer])
+                if combined.decision is Decision.DENIED:
+                    return None
+                return _entry(source, ["lambda:InvokeFunction"], combined, qualifier, list(via))
+            entry = _shared_entry(edges, (source, id(answer), qualifier, via), answer, build) if shared else build()
+            if entry is not None:
+                out.append(entry)
     return out
 
 
@@ -214,9 +231,9 @@ def _narrowed(grants: list[tuple[object, object]], caller: Caller) -> list[tuple
 
 
 def _entries(edges: Edges, caller: Caller, resource: object, actions: list, chain, via) -> list[dict]:
-    pairs = [(str(a), edges.ask(caller, str(a), resource)) for a in actions]
+    pairs = [(str(a), edges.ask(caller, str(a), resource), False) for a in actions]
     out = []
-    for acts, answer in _by_answer(pairs):
+    for acts, answer, _ in _by_answer(pairs):
         if chain:
             answer = _combine(chain + [answer])
             if answer.decision is Decision.DENIED:

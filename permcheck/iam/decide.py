@@ -189,13 +189,17 @@ def _decide(request: Request, org: Organisation, applied: list[Live]) -> _Outcom
     account_grant = tuple(l for l in resource if l.grant is Grant.ACCOUNT)
     same_account = caller.account is not None and target.account in (None, caller.account)
     if same_account:
+        # Either side is enough. The caller's own grants are named first when they suffice: the
+        # same reason whether or not a resource policy also allows (e.g. to anyone).
+        delegated = not target.policy_required or bool(account_grant)
+        if identity and boundary_ok and delegated:
+            return _Outcome(True, identity + boundary + account_grant + scp)
         # A resource policy naming a user or session is not limited by the boundary; one
         # naming the role ARN is (evaluation-logic page, "resource-based policies").
         if unlimited:
             return _Outcome(True, unlimited + scp)
         if role_grant and boundary_ok:
             return _Outcome(True, role_grant + boundary + scp)
-        delegated = not target.policy_required or bool(account_grant)
         ok = identity_ok and boundary_ok and delegated
         return _Outcome(ok, identity + boundary + account_grant + scp if ok else ())
     granted = unlimited + role_grant + account_grant

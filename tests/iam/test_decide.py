@@ -60,6 +60,17 @@ def test_resource_policy_naming_the_role_is_enough_in_same_account():
     assert decide(role(), resource_policy=rp).decision is Decision.ALLOWED
 
 
+def test_when_both_sides_allow_in_one_account_the_callers_own_grant_is_named():
+    # EVAL: within one account either side suffices, so either is a true reason. permcheck names
+    # the identity Allow, whether or not a resource policy also allows (here: to anyone), so a
+    # principal's reason does not change with each function's policy (README, "How permcheck decides").
+    rp = resource_policy(allow(Principal="*"), allow(Principal="*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-1"}}))
+    answer = decide(role(policy(allow())), resource_policy=rp)
+    assert answer.decision is Decision.ALLOWED
+    assert [s.policy for s in answer.because] == ["p"]
+    assert [s.policy for s in decide(role(), resource_policy=rp).because] == ["bucket policy"]
+
+
 def test_resource_policy_naming_only_the_account_needs_identity_side():
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts
     for principal in (ACCOUNT, f"arn:aws:iam::{ACCOUNT}:root"):

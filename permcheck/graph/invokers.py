@@ -1,0 +1,224 @@
+"""Identity invokers: the principals whose own policies may let them invoke a function.
+
+In a large account thousands of roles may invoke every function (AdministratorAccess,
+`lambda:*` on `*`), and each one's answer is the same for every function of the account:
+the evaluator's answer depends on the statements that can apply, the caller, and the
+target's account and context — not on the function's ARN (what `decide._signature` keys on).
+A statement whose Resource holds `*` applies to every function; any other Resource, or a
+NotResource, is *specific*. So each caller's statements for the action (identity, Allow and
+Deny, and its permissions boundary) are split once, the specific ones indexed by resource
+pattern. For one function a caller's answer is keyed by the specific statements that match
+it (usually none) and the function's class (account, context, note): each key is decided
+once by the evaluator, then shared.
+
+The evaluator decides directly (`Edges.ask`, nothing shared) when the key could miss
+something: a function whose own policy may name the caller (or anyone) for the action, an
+organisation policy with a specific Resource matching the function, a Resource with a policy
+variable, a function ARN with an unknown part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from permcheck.iam.decide import Answer, Decision
+from permcheck.iam.grants import action_match
+from permcheck.iam.match import any_match, negate
+from permcheck.iam.patterns import PatternIndex
+from permcheck.iam.request import Caller
+from permcheck.model.entities import Function
+from permcheck.model.policy import Effect, PrincipalType, Statement
+
+if TYPE_CHECKING:
+    from permcheck.graph.edges import Edges
+
+MAX_SHARED = 500_000  # answers kept; past it the memo starts again (memory stays bounded)
+
+
+@dataclass
+class _ActionIndex:
+    """Every caller whose identity policies may allow one action, split as above."""
+
+    callers: list[Caller] = field(default_factory=list)
+    wide: dict[str | None, list[int]] = field(default_factory=dict)  # account → slots with a wide Allow
+    wide_slots: set[int] = field(default_factory=set)
+    specific: PatternIndex = field(default_factory=lambda: PatternIndex([]))  # → (slot, statement, exact)
+    allows: set[int] = field(default_factory=set)  # ids of specific Allow statements
+    unshared: list[int] = field(default_factory=list)  # slots always decided directly
+    org: PatternIndex = field(default_factory=lambda: PatternIndex([]))  # specific SCP/RCP statements
+
+
+class IdentityInvokers:
+    def __init__(self, edges: "Edges") -> None:
+        self.edges = edges
+        self._indexes: dict[str, _ActionIndex] = {}
+        self._answers: dict[tuple, Answer] = {}
+
+    def answers(self, function: Function, action: str, resource: object,
+                skip: set[str]) -> list[tuple[Caller, Answer, bool]]:
+        """(caller, answer, shared) for every caller in the inputs whose identity policies may
+        allow `action` on `resource` (a target of `function`), but those in `skip`; `shared`
+        answers are the same object for every function they hold for."""
+        index = self._index(action)
+        target = self.edges.index.target(resource, action)
+        names, accounts, anyone = _named(function, action)
+        if not isinstance(resource, str) or index.org.candidates(resource) or (anyone and not _adds_only(function, action)):
+            return self._asked(action, resource, skip)
+        matched: dict[int, list] = {}
+        for slot, statement, exact in index.specific.candidates(resource):
+            hit = True if exact else _hit(statement, resource)
+            matched.setdefault(slot, []).append((id(statement), hit))
+        if target.account is None or anyone:  # any caller's own account; or anyone's, named by `*`
+            slots = [slot for group in index.wide.values() for slot in group]
+        else:  # another account's callers need the function's policy to name them
+            slots = [slot for account in {target.account, *accounts} for slot in index.wide.get(account, ())]
+        slots += [slot for slot, hits in matched.items() if slot not in index.wide_slots
+                  and any(statement in index.allows for statement, _ in hits)]
+        cls = (target.account, target.policy is None, target.policy_required, target.note,
+               tuple(sorted(target.context.items())))
+        out = []
+        for slot in slots:
+            caller = index.callers[slot]
+            if caller.arn in skip:
+                continue
+            if caller.arn in names or caller.account in accounts:
+                out.append((caller, self.edges.ask(caller, action, resource), False))
+                continue
+            key = (action, slot, cls, tuple(sorted(matched.get(slot, ()))))
+            answer = self._answers.get(key)
+            if anyone:
+                # The policy only adds Allows: a caller of the account whose own grants already
+                # allow keeps that answer (the evaluator names the caller's grants first).
+                if answer is None or answer.decision is not Decision.ALLOWED or caller.account != target.account:
+                    out.append((caller, self.edges.ask(caller, action, resource), False))
+                    continue
+            elif answer is None:
+                answer = self.edges.ask(caller, action, resource)
+                if len(self._answers) > MAX_SHARED:
+                    self._answers.clear()
+                self._answers[key] = answer
+            out.append((caller, answer, True))
+        out += [(index.callers[slot], self.edges.ask(index.callers[slot], action, resource), False)
+                for slot in index.unshared if index.callers[slot].arn not in skip]
+        return out
+
+    def _asked(self, action: str, resource: object,
+               skip: set[str]) -> list[tuple[Caller, Answer, bool]]:
+        """Every candidate decided directly: the identity-policy candidates of `Edges`."""
+        out = []
+        for entity in self.edges.identity_candidates(action, resource):
+            caller = self.edges.index.caller_for_entity(entity)
+            if caller.arn not in skip:
+                out.append((caller, self.edges.ask(caller, action, resource), False))
+        return out
+
+    def _index(self, action: str) -> _ActionIndex:
+        if action not in self._indexes:
+            self._indexes[action] = self._build(action)
+        return self._indexes[action]
+
+    def _build(self, action: str) -> _ActionIndex:
+        edges = self.edges
+        out = _ActionIndex()
+        specific: list[tuple[tuple, bool, tuple]] = []
+        seen: set[str] = set()
+        for entity, _ in edges.identity_allows(action):  # (principal, statement) pairs, by principal
+            if str(entity.arn) in seen:
+                continue
+            seen.add(str(entity.arn))
+            caller = edges.index.caller_for_entity(entity)
+            slot = len(out.callers)
+            out.callers.append(caller)
+            split = _split(caller, action)
+            if split is None:
+                out.unshared.append(slot)
+                continue
+            wide, statements = split
+            if wide:
+                out.wide.setdefault(caller.account, []).append(slot)
+                out.wide_slots.add(slot)
+            for statement, grants in statements:
+                exact = not statement.not_resource and all(isinstance(r, str) for r in statement.resources)
+                specific.append((statement.resources, statement.not_resource, (slot, statement, exact)))
+                if grants:
+                    out.allows.add(id(statement))
+        out.specific = PatternIndex(specific)
+        org = edges.index.organisation
+        out.org = PatternIndex([(_patterns(s), s.not_resource, s) for policy in (*org.scps, *org.rcps)
+                                for s in policy.statements if action_match(s, action) is not False
+                                and not (not s.not_resource and s.resources and "*" in s.resources)])
+        return out
+
+
+def _patterns(statement: Statement) -> tuple:
+    """An organisation statement's Resource as index patterns: `*` (always a candidate) when
+    it has no Resource or one with a policy variable."""
+    resources = statement.resources
+    if resources is None or any(isinstance(r, str) and "${" in r for r in resources):
+        return ("*",)
+    return resources
+
+
+def _split(caller: Caller, action: str) -> tuple[bool, list[tuple[Statement, bool]]] | None:
+    """(has a wide identity Allow, its specific statements with whether each is an identity
+    Allow) for `action`; None when it cannot be shared."""
+    wide, specific = False, []
+    for policy in (*(caller.identity or ()), *((caller.boundary,) if caller.boundary else ())):
+        if policy.error:
+            return None  # the evaluator refuses it, each time it is asked
+        if policy.unknown is not None:
+            wide = wide or policy is not caller.boundary  # may allow anything, anywhere
+            continue
+        for statement in policy.statements:
+            if action_match(statement, action) is False:
+                continue
+            resources = statement.resources
+            if resources is None or any(isinstance(r, str) and "${" in r for r in resources):
+                return None  # the answer depends on the resource's own ARN
+            if not statement.not_resource and "*" in resources:
+                wide = wide or (statement.effect is Effect.ALLOW and policy is not caller.boundary)
+            else:
+                specific.append((statement, statement.effect is Effect.ALLOW and policy is not caller.boundary))
+    return wide, specific
+
+
+def _hit(statement: Statement, resource: str) -> object:
+    hit = any_match(statement.resources, resource)
+    return negate(hit) if statement.not_resource else hit
+
+
+def _adds_only(function: Function, action: str) -> bool:
+    """Whether the function's policy can only add Allows for `action` (no Deny may apply)."""
+    policy = function.policy
+    if policy is None:
+        return True
+    if policy.unknown is not None or policy.error:
+        return False
+    return all(s.effect is Effect.ALLOW for s in policy.statements if action_match(s, action) is not False)
+
+
+def _named(function: Function, action: str) -> tuple[set[str], set[str], bool]:
+    """Who the function's policy may name for `action`: ARNs, accounts, and whether it may
+    name anyone (`*`, NotPrincipal, an unknown principal or policy)."""
+    policy = function.policy
+    names: set[str] = set()
+    accounts: set[str] = set()
+    if policy is None:
+        return names, accounts, False
+    if policy.unknown is not None or policy.error:
+        return names, accounts, True
+    for statement in policy.statements:
+        if action_match(statement, action) is False:
+            continue
+        if statement.not_principal:
+            return names, accounts, True
+        for principal in statement.principals or ():
+            if principal.type is PrincipalType.ANYONE or not isinstance(principal.value, str):
+                return names, accounts, True
+            names.add(principal.value)
+            if principal.value.endswith(":root"):
+                accounts.add(principal.value.split(":")[4])
+            elif principal.value.isdigit():
+                accounts.add(principal.value)
+    return names, accounts, False

@@ -1,0 +1,88 @@
+"""Sharing answers across functions changes no answer.
+
+`graph/invokers.py` decides a caller's invoke once per key (the specific statements that match
+the function, the function's class) and reuses the answer for every function with that key;
+`Edges.best_chains` reuses chains per set of direct invokers. Both are exact only if the key
+holds everything the answer depends on. The oracle: who-can-invoke for each function on a
+fresh `Edges` with the evaluator's memo cleared (nothing shared with any other function) must
+equal who-can-invoke on one `Edges` asked about every function, in a drawn order, twice.
+
+Inventories come from test_graph_bruteforce's generator with more functions, whose names
+share prefixes (`f1`, `f10`, `f2`), and identity statements that name them by exact ARN, by
+prefix pattern, by NotResource or on `*`, Allow or Deny, with conditions and boundaries.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from permcheck.graph.edges import Edges
+from permcheck.graph.index import Index
+from permcheck.graph.query import who_can_invoke
+from permcheck.iam import decide
+from tests.property.test_graph_bruteforce import (
+    A, B, BOUNDARIES, INVOKE, SCPS, Picker, Spec, _condition, _one, build, function_statement, role_arn,
+    trust_statement,
+)
+
+NAMES = ["f1", "f10", "f2", "g1", "f1x"]
+
+
+def _identity(p: Picker, roles: list[str]) -> dict:
+    effect = p.pick(["Allow", "Allow", "Allow", "Deny"])
+    action = p.pick([INVOKE, "lambda:*", "*", "lambda:Invoke*", "sts:AssumeRole"])
+    account = p.pick([A, A, B, "*"])
+    resources = p.some(["*", "*", f"arn:aws:lambda:us-east-1:{A}:function:f1", f"arn:aws:lambda:*:{account}:function:f1*",
+                        f"arn:aws:lambda:*:{account}:function:*", f"arn:aws:lambda:us-east-1:{A}:function:f?",
+                        f"arn:aws:lambda:*:{A}:function:g*", *roles])
+    out = {"Effect": effect, "Action": action, "Resource": _one(resources)}
+    if p.rng.randrange(8) == 0:
+        out["NotResource"] = out.pop("Resource")
+    if (condition := _condition(p)) is not None:
+        out["Condition"] = condition
+    return out
+
+
+def make_spec(seed: int) -> Spec:
+    p = Picker(seed)
+    roles = [role_arn(i, p.pick([A, A, B])) for i in range(p.pick([3, 4, 5, 6]))]
+    functions = [f"arn:aws:lambda:us-east-1:{p.pick([A, A, A, B])}:function:{name}"
+                 for name in p.rng.sample(NAMES, p.pick([3, 4, 5]))]
+    spec = Spec()
+    for arn in roles:
+        spec.roles.append({
+            "arn": arn, "account": arn.split(":")[4],
+            "trust": None if p.rng.random() < 0.2 else [trust_statement(p, roles) for _ in range(p.pick([1, 2]))],
+            "identity": [[_identity(p, roles) for _ in range(p.pick([1, 2, 3]))] for _ in range(p.pick([1, 1, 2]))],
+            "boundary": p.pick(BOUNDARIES + [[{"Effect": "Allow", "Action": "lambda:*",
+                                              "Resource": f"arn:aws:lambda:*:{A}:function:f*"}]])
+            if p.rng.random() < 0.3 else None,
+        })
+    for arn in functions:
+        spec.functions.append({"arn": arn, "account": arn.split(":")[4],
+                               "policy": None if p.rng.random() < 0.4 else
+                               [function_statement(p, roles, arn) for _ in range(p.pick([1, 2]))]})
+    spec.scp = p.pick(SCPS) if p.rng.random() < 0.2 else None
+    return spec
+
+
+@settings(max_examples=int(os.environ.get("PERMCHECK_PROPERTY_EXAMPLES", "200")), deadline=None)
+@given(st.integers(0, 2**64 - 1))
+def test_shared_answers_equal_answers_asked_alone(seed):
+    spec = make_spec(seed)
+    inventory = build(spec)
+    functions = list(inventory.functions.values())
+    alone = {}
+    for function in functions:
+        decide._MEMO.clear()
+        alone[str(function.arn)] = who_can_invoke(Edges(Index(inventory)), function)
+    decide._MEMO.clear()
+    edges = Edges(Index(inventory))
+    order = functions * 2
+    random.Random(seed).shuffle(order)
+    for function in order:
+        assert who_can_invoke(edges, function) == alone[str(function.arn)], (function.arn, spec)
