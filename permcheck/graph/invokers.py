@@ -41,6 +41,7 @@ class _ActionIndex:
     """Every caller whose identity policies may allow one action, split as above."""
 
     callers: list[Caller] = field(default_factory=list)
+    slot_of: dict[str, int] = field(default_factory=dict)  # caller ARN → its slot
     wide: dict[str | None, list[int]] = field(default_factory=dict)  # account → slots with a wide Allow
     wide_slots: set[int] = field(default_factory=set)
     specific: PatternIndex = field(default_factory=lambda: PatternIndex([]))  # → (slot, statement, exact)
@@ -49,41 +50,79 @@ class _ActionIndex:
     org: PatternIndex = field(default_factory=lambda: PatternIndex([]))  # specific SCP/RCP statements
 
 
+@dataclass
+class Block:
+    """Answers shared by every function of one class (see `IdentityInvokers._block`)."""
+
+    order: list[int]
+    answers: list[tuple[Caller, Answer]]
+    slots: set[int]
+    pending: list[int]
+    derived: dict = field(default_factory=dict)  # what a query builds from the answers, once
+
+
+@dataclass
+class Invokers:
+    """One target's identity invokers: the block's answers but the `excluded` principals,
+    and `extra` (caller, answer, shared) decided for this target alone."""
+
+    block: Block | None
+    excluded: set[str]
+    extra: list[tuple[Caller, Answer, bool]]
+
+    def all(self) -> list[tuple[Caller, Answer, bool]]:
+        shared = [(caller, answer, True) for caller, answer in self.block.answers
+                  if caller.arn not in self.excluded] if self.block else []
+        return shared + self.extra
+
+
 class IdentityInvokers:
     def __init__(self, edges: "Edges") -> None:
         self.edges = edges
         self._indexes: dict[str, _ActionIndex] = {}
         self._answers: dict[tuple, Answer] = {}
+        self._blocks: dict[tuple, Block] = {}
 
-    def answers(self, function: Function, action: str, resource: object,
-                skip: set[str]) -> list[tuple[Caller, Answer, bool]]:
-        """(caller, answer, shared) for every caller in the inputs whose identity policies may
-        allow `action` on `resource` (a target of `function`), but those in `skip`; `shared`
-        answers are the same object for every function they hold for."""
+    def answers(self, function: Function, action: str, resource: object, skip: set[str]) -> "Invokers":
+        """Every caller in the inputs whose identity policies may allow `action` on `resource`
+        (a target of `function`), but those in `skip`, with its answer."""
         index = self._index(action)
         target = self.edges.index.target(resource, action)
         names, accounts, anyone = _named(function, action)
         if not isinstance(resource, str) or index.org.candidates(resource) or (anyone and not _adds_only(function, action)):
-            return self._asked(action, resource, skip)
+            return Invokers(None, set(), self._asked(action, resource, skip))
         matched: dict[int, list] = {}
         for slot, statement, exact in index.specific.candidates(resource):
             hit = True if exact else _hit(statement, resource)
             matched.setdefault(slot, []).append((id(statement), hit))
-        if target.account is None or anyone:  # any caller's own account; or anyone's, named by `*`
-            slots = [slot for group in index.wide.values() for slot in group]
-        else:  # another account's callers need the function's policy to name them
-            slots = [slot for account in {target.account, *accounts} for slot in index.wide.get(account, ())]
-        slots += [slot for slot, hits in matched.items() if slot not in index.wide_slots
-                  and any(statement in index.allows for statement, _ in hits)]
         cls = (target.account, target.policy is None, target.policy_required, target.note,
                tuple(sorted(target.context.items())))
-        out = []
+        slots = {slot: None for slot, hits in matched.items()
+                 if slot in index.wide_slots or any(statement in index.allows for statement, _ in hits)}
+        # another account's callers need the function's policy to name them (or anyone)
+        others = set(index.wide) - {target.account} if anyone else accounts - {target.account}
+        slots.update((slot, None) for account in others for slot in index.wide.get(account, ()))
+        block, excluded = None, set(skip) | names
+        if target.account is None or target.account in accounts:  # every caller is decided on its own
+            slots.update((slot, None) for slot in (index.wide.get(target.account, ()) if target.account else
+                                                   [s for group in index.wide.values() for s in group]))
+        else:
+            block = self._block(index, action, cls, target.account, resource, matched, names, asks=not anyone)
+            slots.update((slot, None) for slot in block.pending)
+            slots.update((index.slot_of[name], None) for name in names if index.slot_of.get(name) in block.slots)
+            excluded |= {index.callers[slot].arn for slot in slots if slot in block.slots}
+            if anyone:  # see below: only the block's `allowed` answers stand as they are
+                for slot, (caller, answer) in zip(block.order, block.answers):
+                    if answer.decision is not Decision.ALLOWED:
+                        excluded.add(caller.arn)
+                        slots[slot] = None
+        extra = []
         for slot in slots:
             caller = index.callers[slot]
             if caller.arn in skip:
                 continue
             if caller.arn in names or caller.account in accounts:
-                out.append((caller, self.edges.ask(caller, action, resource), False))
+                extra.append((caller, self.edges.ask(caller, action, resource), False))
                 continue
             key = (action, slot, cls, tuple(sorted(matched.get(slot, ()))))
             answer = self._answers.get(key)
@@ -91,17 +130,47 @@ class IdentityInvokers:
                 # The policy only adds Allows: a caller of the account whose own grants already
                 # allow keeps that answer (the evaluator names the caller's grants first).
                 if answer is None or answer.decision is not Decision.ALLOWED or caller.account != target.account:
-                    out.append((caller, self.edges.ask(caller, action, resource), False))
+                    extra.append((caller, self.edges.ask(caller, action, resource), False))
                     continue
             elif answer is None:
-                answer = self.edges.ask(caller, action, resource)
-                if len(self._answers) > MAX_SHARED:
-                    self._answers.clear()
-                self._answers[key] = answer
-            out.append((caller, answer, True))
-        out += [(index.callers[slot], self.edges.ask(index.callers[slot], action, resource), False)
-                for slot in index.unshared if index.callers[slot].arn not in skip]
-        return out
+                answer = self._remember(key, self.edges.ask(caller, action, resource))
+            extra.append((caller, answer, True))
+        extra += [(index.callers[slot], self.edges.ask(index.callers[slot], action, resource), False)
+                  for slot in index.unshared if index.callers[slot].arn not in skip]
+        return Invokers(block, excluded, extra)
+
+    def _block(self, index: "_ActionIndex", action: str, cls: tuple, account: str, resource: str,
+               matched: dict, names: set[str], asks: bool) -> "Block":
+        """The shared answers of the account's wide callers for functions of class `cls`: each
+        caller's answer where none of its specific statements match. A caller whose answer is
+        not known yet (its statements matched every function asked so far) is `pending`. The
+        function at hand is asked only when `asks` (its policy names no one who could change
+        the answer) and only about callers it does not treat apart."""
+        key = (action, cls, account)
+        block = self._blocks.get(key)
+        if block is not None and not (asks and any(slot not in matched and index.callers[slot].arn not in names
+                                                   for slot in block.pending)):
+            return block
+        order, answers, pending = [], [], []
+        for slot in index.wide.get(account, ()):
+            answer = self._answers.get((action, slot, cls, ()))
+            caller = index.callers[slot]
+            if answer is None and asks and slot not in matched and caller.arn not in names:
+                answer = self._remember((action, slot, cls, ()), self.edges.ask(caller, action, resource))
+            if answer is None:
+                pending.append(slot)
+            else:
+                order.append(slot)
+                answers.append((caller, answer))
+        block = self._blocks[key] = Block(order, answers, set(order), pending)
+        return block
+
+    def _remember(self, key: tuple, answer: Answer) -> Answer:
+        if len(self._answers) > MAX_SHARED:
+            self._answers.clear()
+            self._blocks.clear()
+        self._answers[key] = answer
+        return answer
 
     def _asked(self, action: str, resource: object,
                skip: set[str]) -> list[tuple[Caller, Answer, bool]]:
@@ -128,7 +197,7 @@ class IdentityInvokers:
                 continue
             seen.add(str(entity.arn))
             caller = edges.index.caller_for_entity(entity)
-            slot = len(out.callers)
+            slot = out.slot_of[caller.arn] = len(out.callers)
             out.callers.append(caller)
             split = _split(caller, action)
             if split is None:

@@ -6,7 +6,10 @@ Each returns the contract's JSON shape as plain data; rendering is elsewhere.
 from __future__ import annotations
 
 
+import bisect
+
 from permcheck.graph.edges import INVOKE_ACTIONS, Edges
+from permcheck.graph.invokers import Block, Invokers
 from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.request import Caller, CallerKind
 from permcheck.model.entities import Function
@@ -67,11 +70,23 @@ def who_can_invoke(edges: Edges, function: Function) -> dict:
         asked[key] = (caller, [(q, action, edges.ask(caller, action, resource), False)
                                for resource, q in targets for action in actions])
     skip = set(callers)
-    for resource, qualifier in targets:
-        for action in actions:
-            for caller, answer, shared in edges.invokers.answers(function, action, resource, skip):
-                asked.setdefault(caller.arn, (caller, []))[1].append((qualifier, action, answer, shared))
+    found = [(qualifier, action, edges.invokers.answers(function, action, resource, skip))
+             for resource, qualifier in targets for action in actions]
     direct: dict[str, list[tuple[str | None, Answer, bool]]] = {}
+    ordered: list[dict] = []  # entries already in output order
+    if len(found) == 1 and found[0][2].block is not None:
+        # One target, one action (most functions): the block's entries are built (and sorted)
+        # once for every function of its class; only the principals this function treats apart
+        # are left out.
+        _, action, invokers = found[0]
+        shared_entries, shared_direct = _block_entries(invokers.block, action)
+        excluded = invokers.excluded
+        ordered = [entry for principal, entry in shared_entries if principal not in excluded]
+        direct.update((principal, answers) for principal, answers in shared_direct.items() if principal not in excluded)
+        found = [(None, action, Invokers(None, set(), invokers.extra))]
+    for qualifier, action, invokers in found:
+        for caller, answer, shared in invokers.all():
+            asked.setdefault(caller.arn, (caller, []))[1].append((qualifier, action, answer, shared))
     for key, (caller, answers) in asked.items():
         if len(answers) == 1:  # one target, one action: most functions (kept lean, it runs per principal)
             qualifier, action, answer, shared = answers[0]
@@ -83,16 +98,35 @@ def who_can_invoke(edges: Edges, function: Function) -> dict:
         for qualifier, acts, answer, shared in groups:
             if shared:
                 cache_key = (key, tuple(acts), id(answer), qualifier)
-                found = edges.entry_cache.get(cache_key)
-                entry = found[1] if found else _shared_entry(edges, cache_key, answer,
-                                                              lambda: _entry(key, acts, answer, qualifier))
+                cached = edges.entry_cache.get(cache_key)
+                entry = cached[1] if cached else _shared_entry(edges, cache_key, answer,
+                                                                lambda: _entry(key, acts, answer, qualifier))
             else:
                 entry = _entry(key, acts, answer, qualifier)
             entries.append(entry)
             direct.setdefault(caller.arn, []).append((qualifier, answer, shared))
-    entries += _chains(edges, direct)
-    entries.sort(key=lambda e: (e.get("via") is not None, e["principal"], e.get("qualifier") or ""))
-    return {"function": arn, "principals": entries}
+    entries.sort(key=_order)
+    for entry in entries:  # few: those of this function alone
+        bisect.insort(ordered, entry, key=_order)
+    return {"function": arn, "principals": ordered + sorted(_chains(edges, direct), key=_order)}
+
+
+def _order(entry: dict) -> tuple:
+    """Output order: direct invokers, then chains; by principal, then qualifier."""
+    return entry.get("via") is not None, entry["principal"], entry.get("qualifier") or ""
+
+
+def _block_entries(block: Block, action: str) -> tuple[list[tuple[str, dict]], dict[str, list]]:
+    """The who-can-invoke entries of a block's answers (allowed or conditional), and its direct
+    invokers for the chains: built on the first function of the block's class."""
+    if action not in block.derived:
+        entries, direct = [], {}
+        for caller, answer in block.answers:
+            if answer.decision is not Decision.DENIED:
+                entries.append((caller.arn, _entry(caller.arn, [action], answer)))
+                direct[caller.arn] = [(None, answer, True)]
+        block.derived[action] = (sorted(entries, key=lambda pair: _order(pair[1])), direct)
+    return block.derived[action]
 
 
 def _by_answer(pairs: list[tuple[str, Answer, bool]]) -> list[tuple[list[str], Answer, bool]]:
