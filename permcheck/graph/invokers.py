@@ -9,12 +9,16 @@ NotResource, is *specific*. So each caller's statements for the action (identity
 Deny, and its permissions boundary) are split once, the specific ones indexed by resource
 pattern. For one function a caller's answer is keyed by the specific statements that match
 it (usually none) and the function's class (account, context, note): each key is decided
-once by the evaluator, then shared.
+once by the evaluator, then shared. The answers of an account's wide callers form a *block*
+per class, built once; a function takes the block but the principals it treats apart.
 
 The evaluator decides directly (`Edges.ask`, nothing shared) when the key could miss
-something: a function whose own policy may name the caller (or anyone) for the action, an
-organisation policy with a specific Resource matching the function, a Resource with a policy
-variable, a function ARN with an unknown part.
+something: a caller the function's own policy names, every caller when that policy may name
+anyone and may deny, an organisation policy with a specific Resource matching the function,
+a Resource with a policy variable, a function ARN with an unknown part. A policy that names
+anyone but only allows (a public function) leaves a caller's `allowed` answer as it is: within
+one account the evaluator names the caller's own grant first (`decide._decide`).
+`tests/property/test_shared_answers.py` checks that sharing changes no answer.
 """
 
 from __future__ import annotations
