@@ -125,11 +125,12 @@ def trust_statement(p: Picker, roles: list[str]) -> dict:
     return out
 
 
-def identity_statement(p: Picker, roles: list[str], functions: list[str]) -> dict:
+def identity_statement(p: Picker, roles: list[str], functions: list[str],
+                       actions: Optional[list[str]] = None, resources: Optional[list[str]] = None) -> dict:
     effect = p.pick(["Allow", "Allow", "Allow", "Deny"])
-    action = p.pick([INVOKE, ASSUME, "lambda:*", "*", "sts:Assume*", "lambda:Invoke?unction"])
-    resources = p.some(["*", *functions, *roles, f"arn:aws:lambda:*:{A}:function:*", "arn:aws:iam::*:role/*",
-                        f"arn:aws:iam::{B}:role/*"])
+    action = p.pick(actions or [INVOKE, ASSUME, "lambda:*", "*", "sts:Assume*", "lambda:Invoke?unction"])
+    resources = p.some(resources or ["*", *functions, *roles, f"arn:aws:lambda:*:{A}:function:*",
+                                     "arn:aws:iam::*:role/*", f"arn:aws:iam::{B}:role/*"])
     out = {"Effect": effect, "Action": action, "Resource": _one(resources)}
     if p.rng.randrange(8) == 0:
         out["NotResource"] = out.pop("Resource")

@@ -25,7 +25,7 @@ from permcheck.graph.index import Index
 from permcheck.graph.query import who_can_invoke
 from permcheck.iam import decide
 from tests.property.test_graph_bruteforce import (
-    A, B, BOUNDARIES, INVOKE, SCPS, Picker, Spec, _condition, _one, build, function_statement, role_arn,
+    A, B, BOUNDARIES, INVOKE, SCPS, Picker, Spec, build, function_statement, identity_statement, role_arn,
     trust_statement,
 )
 
@@ -33,18 +33,13 @@ NAMES = ["f1", "f10", "f2", "g1", "f1x"]
 
 
 def _identity(p: Picker, roles: list[str]) -> dict:
-    effect = p.pick(["Allow", "Allow", "Allow", "Deny"])
-    action = p.pick([INVOKE, "lambda:*", "*", "lambda:Invoke*", "sts:AssumeRole"])
+    """An identity statement naming functions by exact ARN, prefix pattern, `?` or `*`."""
     account = p.pick([A, A, B, "*"])
-    resources = p.some(["*", "*", f"arn:aws:lambda:us-east-1:{A}:function:f1", f"arn:aws:lambda:*:{account}:function:f1*",
-                        f"arn:aws:lambda:*:{account}:function:*", f"arn:aws:lambda:us-east-1:{A}:function:f?",
-                        f"arn:aws:lambda:*:{A}:function:g*", *roles])
-    out = {"Effect": effect, "Action": action, "Resource": _one(resources)}
-    if p.rng.randrange(8) == 0:
-        out["NotResource"] = out.pop("Resource")
-    if (condition := _condition(p)) is not None:
-        out["Condition"] = condition
-    return out
+    return identity_statement(p, roles, [], actions=[INVOKE, "lambda:*", "*", "lambda:Invoke*", "sts:AssumeRole"],
+                              resources=["*", "*", f"arn:aws:lambda:us-east-1:{A}:function:f1",
+                                         f"arn:aws:lambda:*:{account}:function:f1*", f"arn:aws:lambda:*:{account}:function:*",
+                                         f"arn:aws:lambda:us-east-1:{A}:function:f?", f"arn:aws:lambda:*:{A}:function:g*",
+                                         *roles])
 
 
 def make_spec(seed: int) -> Spec:
