@@ -277,21 +277,22 @@ def _named(function: Function, action: str) -> tuple[set[str], set[str], bool]:
     policy = function.policy
     names: set[str] = set()
     accounts: set[str] = set()
+    anyone = False
     if policy is None:
-        return names, accounts, False
+        return names, accounts, anyone
     if policy.unknown is not None or policy.error:
         return names, accounts, True
     for statement in policy.statements:
         if action_match(statement, action) is False:
             continue
-        if statement.not_principal:
-            return names, accounts, True
+        anyone |= statement.not_principal
         for principal in statement.principals or ():
             if principal.type is PrincipalType.ANYONE or not isinstance(principal.value, str):
-                return names, accounts, True
+                anyone = True
+                continue
             names.add(principal.value)
             if principal.value.endswith(":root"):
                 accounts.add(principal.value.split(":")[4])
             elif principal.value.isdigit():
                 accounts.add(principal.value)
-    return names, accounts, False
+    return names, accounts, anyone

@@ -5,7 +5,6 @@ Each returns the contract's JSON shape as plain data; rendering is elsewhere.
 
 from __future__ import annotations
 
-
 import bisect
 
 from permcheck.graph.edges import INVOKE_ACTIONS, Edges
@@ -87,8 +86,20 @@ def who_can_invoke(edges: Edges, function: Function) -> dict:
     for qualifier, action, invokers in found:
         for caller, answer, shared in invokers.all():
             asked.setdefault(caller.arn, (caller, []))[1].append((qualifier, action, answer, shared))
+    entries += _direct_entries(edges, asked, direct)
+    entries.sort(key=_order)
+    for entry in entries:  # few: those of this function alone
+        bisect.insort(ordered, entry, key=_order)
+    return {"function": arn, "principals": ordered + sorted(_chains(edges, direct), key=_order)}
+
+
+def _direct_entries(edges: Edges, asked: dict[str, tuple[Caller, list]],
+                    direct: dict[str, list[tuple[str | None, Answer, bool]]]) -> list[dict]:
+    """One entry per principal, qualifier and group of actions with one answer (denied ones
+    dropped); each is recorded in `direct` for the chains."""
+    out = []
     for key, (caller, answers) in asked.items():
-        if len(answers) == 1:  # one target, one action: most functions (kept lean, it runs per principal)
+        if len(answers) == 1:  # one target, one action: most functions
             qualifier, action, answer, shared = answers[0]
             groups = [] if answer.decision is Decision.DENIED else [(qualifier, [action], answer, shared)]
         else:
@@ -96,19 +107,11 @@ def who_can_invoke(edges: Edges, function: Function) -> dict:
                       for acts, answer, shared in _by_answer([(action, answer, shared) for other, action, answer, shared
                                                              in answers if other == q])]
         for qualifier, acts, answer, shared in groups:
-            if shared:
-                cache_key = (key, tuple(acts), id(answer), qualifier)
-                cached = edges.entry_cache.get(cache_key)
-                entry = cached[1] if cached else _shared_entry(edges, cache_key, answer,
-                                                                lambda: _entry(key, acts, answer, qualifier))
-            else:
-                entry = _entry(key, acts, answer, qualifier)
-            entries.append(entry)
+            out.append(_shared_entry(edges, ("direct", key, tuple(acts), id(answer), qualifier), answer,
+                                     lambda: _entry(key, acts, answer, qualifier)) if shared
+                       else _entry(key, acts, answer, qualifier))
             direct.setdefault(caller.arn, []).append((qualifier, answer, shared))
-    entries.sort(key=_order)
-    for entry in entries:  # few: those of this function alone
-        bisect.insort(ordered, entry, key=_order)
-    return {"function": arn, "principals": ordered + sorted(_chains(edges, direct), key=_order)}
+    return out
 
 
 def _order(entry: dict) -> tuple:
@@ -195,7 +198,8 @@ def _chains(edges: Edges, direct: dict[str, list[tuple[str | None, Answer, bool]
                 if combined.decision is Decision.DENIED:
                     return None
                 return _entry(source, ["lambda:InvokeFunction"], combined, qualifier, list(via))
-            entry = _shared_entry(edges, (source, id(answer), qualifier, via), answer, build) if shared else build()
+            entry = _shared_entry(edges, ("chain", source, id(answer), qualifier, via), answer, build) if shared \
+                else build()
             if entry is not None:
                 out.append(entry)
     return out

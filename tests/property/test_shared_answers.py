@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import random
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from permcheck.graph.edges import Edges
@@ -67,6 +67,7 @@ def make_spec(seed: int) -> Spec:
 
 @settings(max_examples=int(os.environ.get("PERMCHECK_PROPERTY_EXAMPLES", "200")), deadline=None)
 @given(st.integers(0, 2**64 - 1))
+@example(692_438_990_799)  # a policy naming `*` and, further on, the account: the account grant was missed
 def test_shared_answers_equal_answers_asked_alone(seed):
     spec = make_spec(seed)
     inventory = build(spec)
