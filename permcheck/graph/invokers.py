@@ -54,6 +54,20 @@ class _ActionIndex:
     org: PatternIndex = field(default_factory=lambda: PatternIndex([]))  # specific SCP/RCP statements
 
 
+@dataclass(frozen=True)
+class _At:
+    """What the answers on one target depend on (see `IdentityInvokers.answers`)."""
+
+    action: str
+    resource: str
+    account: str | None
+    names: set[str]  # principals the function's policy names
+    accounts: set[str]  # accounts it names
+    anyone: bool  # it may name anyone (and only allows: otherwise nothing is shared)
+    cls: tuple  # the function's class: account, policy or not, context keys, note
+    matched: dict[int, tuple]  # slot → its specific statements that match, with their hits
+
+
 @dataclass
 class Block:
     """Answers shared by every function of one class (see `IdentityInvokers._block`)."""
@@ -91,76 +105,77 @@ class IdentityInvokers:
         """Every caller in the inputs whose identity policies may allow `action` on `resource`
         (a target of `function`), but those in `skip`, with its answer."""
         index = self._index(action)
-        target = self.edges.index.target(resource, action)
         names, accounts, anyone = _named(function, action)
         if not isinstance(resource, str) or index.org.candidates(resource) or (anyone and not _adds_only(function, action)):
             return Invokers(None, set(), self._asked(action, resource, skip))
+        target = self.edges.index.target(resource, action)
         matched: dict[int, list] = {}
         for slot, statement, exact in index.specific.candidates(resource):
-            hit = True if exact else _hit(statement, resource)
-            matched.setdefault(slot, []).append((id(statement), hit))
-        cls = (target.account, target.policy is None, target.policy_required, target.note,
-               tuple(sorted(target.context.items())))
-        slots = {slot: None for slot, hits in matched.items()
+            matched.setdefault(slot, []).append((id(statement), True if exact else _hit(statement, resource)))
+        at = _At(action, resource, target.account, names, accounts, anyone,
+                 (target.account, target.policy is None, target.policy_required, target.note,
+                  tuple(sorted(target.context.items()))),
+                 {slot: tuple(sorted(hits)) for slot, hits in matched.items()})
+        # decided apart: callers whose specific statements match, and another account's callers
+        # (they need the function's policy to name them, or anyone)
+        apart = {slot: None for slot, hits in matched.items()
                  if slot in index.wide_slots or any(statement in index.allows for statement, _ in hits)}
-        # another account's callers need the function's policy to name them (or anyone)
-        others = set(index.wide) - {target.account} if anyone else accounts - {target.account}
-        slots.update((slot, None) for account in others for slot in index.wide.get(account, ()))
+        others = set(index.wide) - {at.account} if anyone else accounts - {at.account}
+        apart.update((slot, None) for account in others for slot in index.wide.get(account, ()))
         block, excluded = None, set(skip) | names
-        if target.account is None or target.account in accounts:  # every caller is decided on its own
-            slots.update((slot, None) for slot in (index.wide.get(target.account, ()) if target.account else
+        if at.account is None or at.account in accounts:  # every caller of the account apart
+            apart.update((slot, None) for slot in (index.wide.get(at.account, ()) if at.account else
                                                    [s for group in index.wide.values() for s in group]))
         else:
-            block = self._block(index, action, cls, target.account, resource, matched, names, asks=not anyone)
-            slots.update((slot, None) for slot in block.pending)
-            slots.update((index.slot_of[name], None) for name in names if index.slot_of.get(name) in block.slots)
-            excluded |= {index.callers[slot].arn for slot in slots if slot in block.slots}
-            if anyone:  # see below: only the block's `allowed` answers stand as they are
+            block = self._block(index, at)
+            apart.update((slot, None) for slot in block.pending)
+            apart.update((index.slot_of[name], None) for name in names if index.slot_of.get(name) in block.slots)
+            excluded |= {index.callers[slot].arn for slot in apart if slot in block.slots}
+            if anyone:  # see `_decide_apart`: only the block's `allowed` answers stand as they are
                 for slot, (caller, answer) in zip(block.order, block.answers):
                     if answer.decision is not Decision.ALLOWED:
                         excluded.add(caller.arn)
-                        slots[slot] = None
-        extra = []
-        for slot in slots:
-            caller = index.callers[slot]
-            if caller.arn in skip:
-                continue
-            if caller.arn in names or caller.account in accounts:
-                extra.append((caller, self.edges.ask(caller, action, resource), False))
-                continue
-            key = (action, slot, cls, tuple(sorted(matched.get(slot, ()))))
-            answer = self._answers.get(key)
-            if anyone:
-                # The policy only adds Allows: a caller of the account whose own grants already
-                # allow keeps that answer (the evaluator names the caller's grants first).
-                if answer is None or answer.decision is not Decision.ALLOWED or caller.account != target.account:
-                    extra.append((caller, self.edges.ask(caller, action, resource), False))
-                    continue
-            elif answer is None:
-                answer = self._remember(key, self.edges.ask(caller, action, resource))
-            extra.append((caller, answer, True))
+                        apart[slot] = None
+        extra = [self._decide_apart(index.callers[slot], slot, at) for slot in apart
+                 if index.callers[slot].arn not in skip]
         extra += [(index.callers[slot], self.edges.ask(index.callers[slot], action, resource), False)
                   for slot in index.unshared if index.callers[slot].arn not in skip]
         return Invokers(block, excluded, extra)
 
-    def _block(self, index: "_ActionIndex", action: str, cls: tuple, account: str, resource: str,
-               matched: dict, names: set[str], asks: bool) -> "Block":
-        """The shared answers of the account's wide callers for functions of class `cls`: each
-        caller's answer where none of its specific statements match. A caller whose answer is
-        not known yet (its statements matched every function asked so far) is `pending`. The
-        function at hand is asked only when `asks` (its policy names no one who could change
-        the answer) and only about callers it does not treat apart."""
-        key = (action, cls, account)
+    def _decide_apart(self, caller: Caller, slot: int, at: "_At") -> tuple[Caller, Answer, bool]:
+        """(caller, answer, shared) for a caller outside the block (or when there is none)."""
+        if caller.arn in at.names or caller.account in at.accounts:
+            return caller, self.edges.ask(caller, at.action, at.resource), False
+        key = (at.action, slot, at.cls, at.matched.get(slot, ()))
+        answer = self._answers.get(key)
+        if at.anyone:
+            # The policy only adds Allows: a caller of the account whose own grants already
+            # allow keeps that answer (the evaluator names the caller's grants first).
+            if answer is None or answer.decision is not Decision.ALLOWED or caller.account != at.account:
+                return caller, self.edges.ask(caller, at.action, at.resource), False
+        elif answer is None:
+            answer = self._remember(key, self.edges.ask(caller, at.action, at.resource))
+        return caller, answer, True
+
+    def _block(self, index: "_ActionIndex", at: "_At") -> "Block":
+        """The shared answers of the account's wide callers for functions of class `at.cls`:
+        each caller's answer where none of its specific statements match. A caller whose answer
+        is not known yet (its statements matched every function asked so far) is `pending`. The
+        function at hand is asked only when its policy cannot name anyone, and only about
+        callers it does not treat apart."""
+        key = (at.action, at.cls, at.account)
         block = self._blocks.get(key)
-        if block is not None and not (asks and any(slot not in matched and index.callers[slot].arn not in names
-                                                   for slot in block.pending)):
+
+        def askable(slot: int) -> bool:
+            return not at.anyone and slot not in at.matched and index.callers[slot].arn not in at.names
+        if block is not None and not any(askable(slot) for slot in block.pending):
             return block
         order, answers, pending = [], [], []
-        for slot in index.wide.get(account, ()):
-            answer = self._answers.get((action, slot, cls, ()))
+        for slot in index.wide.get(at.account, ()):
             caller = index.callers[slot]
-            if answer is None and asks and slot not in matched and caller.arn not in names:
-                answer = self._remember((action, slot, cls, ()), self.edges.ask(caller, action, resource))
+            answer = self._answers.get((at.action, slot, at.cls, ()))
+            if answer is None and askable(slot):
+                answer = self._remember((at.action, slot, at.cls, ()), self.edges.ask(caller, at.action, at.resource))
             if answer is None:
                 pending.append(slot)
             else:

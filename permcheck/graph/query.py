@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 
 from permcheck.graph.edges import INVOKE_ACTIONS, Edges
-from permcheck.graph.invokers import Block, Invokers
+from permcheck.graph.invokers import Block
 from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.request import Caller, CallerKind
 from permcheck.model.entities import Function
@@ -82,9 +82,11 @@ def who_can_invoke(edges: Edges, function: Function) -> dict:
         excluded = invokers.excluded
         ordered = [entry for principal, entry in shared_entries if principal not in excluded]
         direct.update((principal, answers) for principal, answers in shared_direct.items() if principal not in excluded)
-        found = [(None, action, Invokers(None, set(), invokers.extra))]
-    for qualifier, action, invokers in found:
-        for caller, answer, shared in invokers.all():
+        rest = [(None, action, invokers.extra)]
+    else:
+        rest = [(qualifier, action, invokers.all()) for qualifier, action, invokers in found]
+    for qualifier, action, pairs in rest:
+        for caller, answer, shared in pairs:
             asked.setdefault(caller.arn, (caller, []))[1].append((qualifier, action, answer, shared))
     entries += _direct_entries(edges, asked, direct)
     entries.sort(key=_order)
