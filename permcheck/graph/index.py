@@ -28,6 +28,7 @@ class Index:
     _callers: dict = field(default_factory=dict, repr=False)
     _targets: dict = field(default_factory=dict, repr=False)
     _holders: dict | None = field(default=None, repr=False)
+    _named: dict = field(default_factory=dict, repr=False)  # id(policy) → (policy, named_by(policy))
 
     def __post_init__(self) -> None:
         if self.by_name:  # given: an index of a changed copy whose principals are the same
@@ -174,14 +175,23 @@ class Index:
         note = None if text == "*" else f"{text} is not in the inputs: no resource policy assumed"
         return Target(arn=arn, account=account, note=note)
 
-    def policy_holders(self) -> dict[str, list]:
-        """Functions and resources with a resource policy, by the service in their ARN."""
+    def named_by(self, policy: Policy) -> tuple[set[str], set[str], bool]:
+        """`principals.named_principals(policy)`, once per policy."""
+        from permcheck.iam.principals import named_principals
+        found = self._named.get(id(policy))
+        if found is None or found[0] is not policy:
+            found = self._named[id(policy)] = (policy, named_principals(policy))
+        return found[1]
+
+    def policy_holders(self) -> dict[str, list[tuple[object, Policy]]]:
+        """(ARN, policy) of the functions and resources with a resource policy, by the service in
+        their ARN."""
         if self._holders is None:
             found: dict[str, list] = {}
             for entity in (*self.inventory.functions.values(), *self.inventory.resources.values()):
                 if entity.policy is not None:
                     service = str(entity.arn).split(":")[2] if str(entity.arn).count(":") >= 2 else ""
-                    found.setdefault(service, []).append(entity.arn)
+                    found.setdefault(service, []).append((entity.arn, entity.policy))
             self._holders = found
         return self._holders
 

@@ -30,9 +30,10 @@ from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.grants import action_match
 from permcheck.iam.match import any_match, negate
 from permcheck.iam.patterns import PatternIndex
+from permcheck.iam.principals import named_principals
 from permcheck.iam.request import Caller
 from permcheck.model.entities import Function
-from permcheck.model.policy import Effect, PrincipalType, Statement
+from permcheck.model.policy import Effect, Statement
 
 if TYPE_CHECKING:
     from permcheck.graph.edges import Edges
@@ -287,27 +288,7 @@ def _adds_only(function: Function, action: str) -> bool:
 
 
 def _named(function: Function, action: str) -> tuple[set[str], set[str], bool]:
-    """Who the function's policy may name for `action`: ARNs, accounts, and whether it may
-    name anyone (`*`, NotPrincipal, an unknown principal or policy)."""
-    policy = function.policy
-    names: set[str] = set()
-    accounts: set[str] = set()
-    anyone = False
-    if policy is None:
-        return names, accounts, anyone
-    if policy.unknown is not None or policy.error:
-        return names, accounts, True
-    for statement in policy.statements:
-        if action_match(statement, action) is False:
-            continue
-        anyone |= statement.not_principal
-        for principal in statement.principals or ():
-            if principal.type is PrincipalType.ANYONE or not isinstance(principal.value, str):
-                anyone = True
-                continue
-            names.add(principal.value)
-            if principal.value.endswith(":root"):
-                accounts.add(principal.value.split(":")[4])
-            elif principal.value.isdigit():
-                accounts.add(principal.value)
-    return names, accounts, anyone
+    """Whom the function's policy may name for `action` (`principals.named_principals`)."""
+    if function.policy is None:
+        return set(), set(), False
+    return named_principals(function.policy, action)

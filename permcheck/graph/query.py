@@ -241,7 +241,7 @@ def _access(edges: Edges, caller: Caller, chain: list[Answer] | None, via: list[
             # Where a resource policy in the inputs changes the answer under a wildcard grant,
             # show that resource on its own (e.g. a bucket policy's Deny without TLS).
             seen = {(e["decision"], repr(e["conditions"])) for e in general}
-            for holder in _covered_holders(edges, resource, actions):
+            for holder in _covered_holders(edges, resource, actions, caller):
                 if str(holder) in by_resource:
                     continue
                 for entry in _entries(edges, caller, holder, actions, chain, via):
@@ -289,14 +289,16 @@ def _is_pattern(resource: object) -> bool:
     return isinstance(resource, str) and ("*" in resource or "?" in resource)
 
 
-def _covered_holders(edges: Edges, pattern: str, actions: list) -> list:
-    """Resources with a policy of their own under a wildcard grant, of the services the actions name."""
+def _covered_holders(edges: Edges, pattern: str, actions: list, caller: Caller) -> list:
+    """Resources under a wildcard grant, of the services the actions name, whose own policy
+    may name the caller (only such a policy can change the answer there)."""
     from permcheck.iam.match import match
+    from permcheck.iam.principals import may_name
     services = {str(a).split(":", 1)[0].lower() for a in actions}
     by_service = edges.index.policy_holders()
-    holders = [h for service, found in by_service.items()
-               if "*" in services or any(match(s, service, ignore_case=True) for s in services) for h in found]
-    return [h for h in holders if match(pattern, h) is not False]
+    holders = [(h, policy) for service, found in by_service.items()
+               if "*" in services or any(match(s, service, ignore_case=True) for s in services) for h, policy in found]
+    return [h for h, policy in holders if match(pattern, h) is not False and may_name(edges.index.named_by(policy), caller)]
 
 
 def _patterns(statement: Statement) -> list[tuple[object, object]]:

@@ -14,7 +14,7 @@ from typing import Optional
 
 from permcheck.iam.request import Caller, CallerKind
 from permcheck.model.arn import parse_arn
-from permcheck.model.policy import PrincipalType, Statement
+from permcheck.model.policy import Policy, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
 
 
@@ -97,3 +97,38 @@ def not_principal_exempts(statement: Statement, caller: Caller) -> Optional[bool
     if not any(hits[1:]) and len(chain) > 1:
         return False  # the caller itself is not an exception: the Deny applies (the page's intent)
     return None if any(hits) else False
+
+
+def named_principals(policy: Policy, action: str | None = None) -> tuple[set[str], set[str], bool]:
+    """Whom a resource policy's statements (those that may match `action`, when given) name:
+    principal values, accounts (a root ARN or an account id), and whether they may name anyone
+    (`*`, NotPrincipal, an unknown principal, or a policy whose content is unknown or invalid).
+    A caller in none of these is not named, so the policy cannot apply to it."""
+    from permcheck.iam.grants import action_match
+    names: set[str] = set()
+    accounts: set[str] = set()
+    if policy.unknown is not None or policy.error:
+        return names, accounts, True
+    anyone = False
+    for statement in policy.statements:
+        if action is not None and action_match(statement, action) is False:
+            continue
+        anyone |= statement.not_principal
+        for principal in statement.principals or ():
+            if principal.type is PrincipalType.ANYONE or not isinstance(principal.value, str):
+                anyone = True
+                continue
+            names.add(principal.value)
+            if principal.value.endswith(":root"):
+                accounts.add(principal.value.split(":")[4])
+            elif principal.value.isdigit():
+                accounts.add(principal.value)
+    return names, accounts, anyone
+
+
+def may_name(named: tuple[set[str], set[str], bool], caller: Caller) -> bool:
+    """Whether a caller is among `named_principals` (names compared as `principal_match` does:
+    service names without case)."""
+    names, accounts, anyone = named
+    return anyone or caller.account in accounts or caller.arn in names or caller.session_arn in names or (
+        caller.kind is CallerKind.SERVICE and caller.arn.lower() in {n.lower() for n in names})
