@@ -10,6 +10,7 @@ import bisect
 from permcheck.graph.edges import INVOKE_ACTIONS, Edges
 from permcheck.graph.invokers import Block
 from permcheck.iam.decide import Answer, Decision
+from permcheck.iam.match import match
 from permcheck.iam.request import Caller, CallerKind
 from permcheck.model.entities import Function
 from permcheck.model.location import InputError
@@ -233,20 +234,35 @@ def _access(edges: Edges, caller: Caller, chain: list[Answer] | None, via: list[
     by_resource: dict[str, tuple[object, list]] = {}
     for action, resource in dict.fromkeys(grants):
         by_resource.setdefault(str(resource), (resource, []))[1].append(action)
+    carve_outs = _carve_outs(caller)
     out = []
     for key, (resource, actions) in by_resource.items():
         general = _entries(edges, caller, resource, actions, chain, via)
         out += general
         if _is_pattern(resource):
-            # Where a resource policy in the inputs changes the answer under a wildcard grant,
-            # show that resource on its own (e.g. a bucket policy's Deny without TLS).
+            # Where a resource policy in the inputs (e.g. a bucket policy's Deny without TLS), or
+            # the principal's own Deny on part of it, changes the answer under a wildcard grant,
+            # show that resource on its own.
             seen = {(e["decision"], repr(e["conditions"])) for e in general}
-            for holder in _covered_holders(edges, resource, actions, caller):
+            covered = _covered_holders(edges, resource, actions, caller)
+            covered += [r for r in carve_outs if r != resource and match(resource, r) is not False]
+            for holder in dict.fromkeys(covered):
                 if str(holder) in by_resource:
                     continue
                 for entry in _entries(edges, caller, holder, actions, chain, via):
                     if (entry["decision"], repr(entry["conditions"])) not in seen:
                         out.append(entry)
+    return out
+
+
+def _carve_outs(caller: Caller) -> list[object]:
+    """The resources the principal's own Deny statements name (its identity policies and
+    boundary): under a wider Allow, the answer there may differ."""
+    out = []
+    for policy in (*(caller.identity or ()), *((caller.boundary,) if caller.boundary else ())):
+        for statement in policy.statements:
+            if statement.effect is Effect.DENY and not statement.not_resource:
+                out += [r for r in statement.resources or () if r != "*"]
     return out
 
 
@@ -256,7 +272,6 @@ def _narrowed(grants: list[tuple[object, object]], caller: Caller) -> list[tuple
     `lambda:*` on `*` inside a boundary that allows only `lambda:InvokeFunction` on one
     function is, in effect, that invoke: probe it so the answer shows it.
     """
-    from permcheck.iam.match import match
     if caller.boundary is None:
         return []
     out = []
@@ -292,7 +307,6 @@ def _is_pattern(resource: object) -> bool:
 def _covered_holders(edges: Edges, pattern: str, actions: list, caller: Caller) -> list:
     """Resources under a wildcard grant, of the services the actions name, whose own policy
     may name the caller (only such a policy can change the answer there)."""
-    from permcheck.iam.match import match
     from permcheck.iam.principals import may_name
     services = {str(a).split(":", 1)[0].lower() for a in actions}
     by_service = edges.index.policy_holders()
