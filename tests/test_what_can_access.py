@@ -59,7 +59,12 @@ Resources:
 """
 
 
-def test_only_resources_whose_policy_may_name_the_principal_get_a_row(tmp_path):
+def test_only_resources_whose_policy_may_name_the_principal_get_a_row(tmp_path, monkeypatch):
+    from permcheck.graph.edges import Edges
+    asked_about: list[str] = []
+    ask = Edges.ask
+    monkeypatch.setattr(Edges, "ask", lambda self, caller, action, resource:
+                        asked_about.append(str(resource)) or ask(self, caller, action, resource))
     (tmp_path / "template.yaml").write_text(TEMPLATE)
     result = run("what-can-access", ROLE, str(tmp_path / "template.yaml"), "--format", "json")
     assert result.code == 0, result.err
@@ -69,8 +74,11 @@ def test_only_resources_whose_policy_may_name_the_principal_get_a_row(tmp_path):
     tls = rows["arn:aws:s3:::tls-only"]
     assert tls["decision"] == "conditional"
     assert tls["conditions"][0]["key"] == "aws:SecureTransport"
-    # a policy naming only another account cannot change this role's answer: no row
+    # a policy naming only another account cannot change this role's answer: no row, and the
+    # bucket is not even asked about
     assert not any("partner-drop" in resource for resource in rows)
+    assert not any("partner-drop" in resource for resource in asked_about)
+    assert "arn:aws:s3:::tls-only" in asked_about
     # the role's own conditional Deny on part of `*`: its own row
     audit = rows["arn:aws:s3:::audit-*/*"]
     assert audit["decision"] == "conditional"

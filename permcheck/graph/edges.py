@@ -177,36 +177,15 @@ class Edges:
             for target_edges in self.assumers.values():
                 for edge in target_edges:
                     self._reverse.setdefault(edge.source, []).append(edge)
-        out, seen, queue = [], {start}, deque([(start, (), ())])
-        while queue:
-            source, via, taken = queue.popleft()
-            if len(via) >= MAX_CHAIN:
-                continue
-            for edge in self._reverse.get(source, []):
-                if edge.target in seen:
-                    continue
-                seen.add(edge.target)
-                out.append((edge.target, via + (edge.target,), taken + (edge,)))
-                queue.append((edge.target, via + (edge.target,), taken + (edge,)))
-        return out
+        return _walk(start, lambda role: [(edge.target, edge) for edge in self._reverse.get(role, [])])
 
     def chains_to(self, arn: str) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
         """(principal, via, the may-assume edges taken) for every principal that reaches role
         `arn` by assuming roles: breadth-first, each principal once by a shortest chain, up to
-        MAX_CHAIN hops. `via` runs from the first role assumed to `arn`."""
+        MAX_CHAIN hops. `via` runs from the first role assumed to `arn`, as do the edges."""
         if arn not in self._chains:
-            out, seen, queue = [], {arn}, deque([(arn, (arn,), ())])
-            while queue:
-                role, via, taken = queue.popleft()
-                if len(via) > MAX_CHAIN:
-                    continue
-                for edge in self.assumers_of(role):
-                    if edge.source in seen:
-                        continue
-                    seen.add(edge.source)
-                    out.append((edge.source, via, (edge,) + taken))
-                    queue.append((edge.source, (edge.source,) + via, (edge,) + taken))
-            self._chains[arn] = out
+            walked = _walk(arn, lambda role: [(edge.source, edge) for edge in self.assumers_of(role)])
+            self._chains[arn] = [(source, ((arn,) + path[:-1])[::-1], taken[::-1]) for source, path, taken in walked]
         return self._chains[arn]
 
     def best_chains(self, invokers: frozenset[str]) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
@@ -261,6 +240,23 @@ class Edges:
                 best = answer
         return best
 
+
+
+def _walk(start: str, step) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
+    """Breadth-first from `start` along `step(node)` → [(next node, edge)]: every node reached,
+    once, by a shortest path of at most MAX_CHAIN edges, with the path's nodes and edges."""
+    out, seen, queue = [], {start}, deque([(start, (), ())])
+    while queue:
+        node, path, taken = queue.popleft()
+        if len(path) >= MAX_CHAIN:
+            continue
+        for following, edge in step(node):
+            if following in seen:
+                continue
+            seen.add(following)
+            out.append((following, path + (following,), taken + (edge,)))
+            queue.append(out[-1])
+    return out
 
 
 def _may_allow(statement: Statement, action: str) -> bool:

@@ -24,13 +24,14 @@ one account the evaluator names the caller's own grant first (`decide._decide`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.grants import action_match
 from permcheck.iam.match import any_match, negate
 from permcheck.iam.patterns import PatternIndex
-from permcheck.iam.principals import named_principals
+from permcheck.iam.principals import may_name, named_principals
 from permcheck.iam.request import Caller
 from permcheck.model.entities import Function
 from permcheck.model.policy import Effect, Statement
@@ -73,11 +74,14 @@ class _At:
 class Block:
     """Answers shared by every function of one class (see `IdentityInvokers._block`)."""
 
-    order: list[int]
-    answers: list[tuple[Caller, Answer]]
-    slots: set[int]
+    order: list[int]  # the slots answered, in the account's order
+    answers: list[tuple[Caller, Answer]]  # theirs, in that order
     pending: list[int]
     derived: dict = field(default_factory=dict)  # what a query builds from the answers, once
+
+    @cached_property
+    def slots(self) -> set[int]:
+        return set(self.order)
 
 
 @dataclass
@@ -145,7 +149,7 @@ class IdentityInvokers:
 
     def _decide_apart(self, caller: Caller, slot: int, at: "_At") -> tuple[Caller, Answer, bool]:
         """(caller, answer, shared) for a caller outside the block (or when there is none)."""
-        if caller.arn in at.names or caller.account in at.accounts:
+        if may_name((at.names, at.accounts, False), caller):  # the policy's statements naming it apply
             return caller, self.edges.ask(caller, at.action, at.resource), False
         key = (at.action, slot, at.cls, at.matched.get(slot, ()))
         answer = self._answers.get(key)
@@ -182,7 +186,7 @@ class IdentityInvokers:
             else:
                 order.append(slot)
                 answers.append((caller, answer))
-        block = self._blocks[key] = Block(order, answers, set(order), pending)
+        block = self._blocks[key] = Block(order, answers, pending)
         return block
 
     def _remember(self, key: tuple, answer: Answer) -> Answer:
