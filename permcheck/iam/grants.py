@@ -175,8 +175,8 @@ def _symbolic_clause(clause: Clause, fixed: dict, closed: bool) -> Optional[bool
     key = clause.key.lower()
     if operator.base == "Null":
         return None
-    if key not in fixed:
-        return cond.clause_holds(clause.operator, clause.key, ("\x00",), {}) if closed else None
+    if not fixed.get(key):  # absent (closed context, or fixed as absent): the values do not matter
+        return cond.clause_holds(clause.operator, clause.key, ("\x00",), {}) if closed or key in fixed else None
     if operator.set_qualifier or operator.base not in POSITIVE:
         return None
     ignore = operator.base.endswith("IgnoreCase")

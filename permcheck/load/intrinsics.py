@@ -235,7 +235,7 @@ def _pseudo(d: Deployment, name: str) -> object:
     """Pseudo parameters (CloudFormation "Pseudo parameters reference"); None if not one."""
     if name == "AWS::StackId":
         return concat([f"arn:{d.partition}:cloudformation:{d.region}:{d.account}:stack/", d.stack_name, "/",
-                       Unknown("stack id (AWS::StackId)")])
+                       Unknown("stack id (AWS::StackId)", owned=True)])
     return {"AWS::AccountId": d.account, "AWS::Region": d.region, "AWS::Partition": d.partition,
             "AWS::StackName": d.stack_name, "AWS::URLSuffix": d.url_suffix, "AWS::NoValue": NO_VALUE,
             "AWS::NotificationARNs": Unknown("AWS::NotificationARNs")}.get(name)

@@ -56,7 +56,7 @@ class View:
     def unknown(self, what: str) -> Unknown:
         """A value CloudFormation generates; it differs per stack, so the template is named."""
         source = self.resolver.deployment.source
-        return Unknown(f"{what} of {self.logical_id}" + (f" in {source}" if source else ""))
+        return Unknown(f"{what} of {self.logical_id}" + (f" in {source}" if source else ""), owned=True)
 
     def name(self, key: str, fifo_key: str | None = None) -> object:
         """The physical name from property `key`, else the name CloudFormation generates
@@ -93,10 +93,12 @@ def value(view: View, what: str) -> object:
     result = rule(view, what) if rule else _MISSING
     if result is not _MISSING:
         return result
+    custom = not isinstance(view.type, str) or view.type.startswith("Custom::") or \
+        view.type == "AWS::CloudFormation::CustomResource"  # a custom resource's code picks its ids
     if what == REF:
-        return Unknown(f"Ref to {view.type} {view.logical_id}")
+        return Unknown(f"Ref to {view.type} {view.logical_id}", owned=not custom)
     if what == ARN:
-        return Unknown(f"ARN of {view.type} {view.logical_id}")
+        return Unknown(f"ARN of {view.type} {view.logical_id}", owned=not custom)
     return Unknown(f"Fn::GetAtt {view.logical_id}.{what} ({view.type})")
 
 

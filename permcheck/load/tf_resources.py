@@ -88,7 +88,7 @@ def _identity(load_: TfLoad, res: TfResource) -> tuple[object, tuple]:
     if res.type == "aws_dynamodb_table":
         return load_.arn(res, "dynamodb", "table/", name), (name,)
     if res.type == "aws_secretsmanager_secret":
-        suffix = Unknown(f"{res.address}.arn (random suffix, known after apply)")
+        suffix = Unknown(f"{res.address}.arn (random suffix, known after apply)", owned=True)
         return load_.arn(res, "secretsmanager", "secret:", name, "-", suffix), (name,)
     return load_.arn(res, "sns", name), (name,)  # aws_sns_topic
 

@@ -13,9 +13,17 @@ from typing import Union
 
 @dataclass(frozen=True, slots=True)
 class Unknown:
-    """A whole value that cannot be resolved statically; `reason` says what it is."""
+    """A whole value that cannot be resolved statically; `reason` says what it is.
+
+    `owned`: the value is an identifier AWS generates for a resource of this deployment (a
+    generated physical name, an ARN, a stack id). It is unknown, but it is this deployment's
+    own: no principal or resource of another account can hold it, so it never lets an outsider
+    in (`graph/outsiders.py`). Anything else unresolved (a parameter without a default, an
+    import, a computed value) may be anything, another account's included.
+    """
 
     reason: str
+    owned: bool = field(default=False, compare=False)  # follows from `reason`'s origin
 
     def __str__(self) -> str:
         return "${?" + self.reason + "}"

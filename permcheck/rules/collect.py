@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from permcheck.graph.edges import Edges
+from permcheck.graph.outsiders import ACCOUNT, ANY_ACCOUNT, ANYONE, SERVICE, Outsiders, zone_of
 from permcheck.iam.decide import Answer, Decision
 from permcheck.model.arn import account_of, parse_arn
 from permcheck.model.entities import Function, Resource, Role
@@ -19,6 +20,9 @@ from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Sta
 from permcheck.model.values import Sym, Unknown
 from permcheck.rules import facts
 
+_PRIORITY = {ANYONE: 0, ANY_ACCOUNT: 0, ACCOUNT: 1, SERVICE: 2}
+OUTSIDER_TARGETS = frozenset({"function", "role", "bucket", "queue", "topic", "key", "secret"})
+"""The resources whose grants rules judge by who outside the zone of trust they let in."""
 TARGET_TYPES = {"AWS::S3::Bucket": "bucket", "AWS::SQS::Queue": "queue", "AWS::SNS::Topic": "topic",
                 "AWS::KMS::Key": "key", "AWS::SecretsManager::Secret": "secret"}
 
@@ -28,7 +32,15 @@ class Facts:
     """The subjects of the rule language over one run's model."""
 
     edges: Edges
+    trusted: tuple[str, ...] = ()  # the zone of trust: the deploying and the trusted accounts …
+    org_id: str = ""  # … and the configured organisation
     _cache: dict = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def outsiders(self) -> Outsiders:
+        """The probe that asks the evaluator what outsiders each grant lets in."""
+        trusted = (*self.trusted, self.inventory.default_account)
+        return Outsiders(self.edges, zone_of(list(trusted), self.org_id, (p for p, _, _ in self.placed)))
 
     def subject(self, name: str) -> list:
         if name not in self._cache:
@@ -143,9 +155,11 @@ class Facts:
             answer, actions, resources = self._decide(principal, statements, target, target_type)
             if answer is None:
                 continue
-            # the grant is reported where it is made: of the statements that decided it, the one
-            # whose holder sorts first — the same whatever order the template lists them in
-            deciding = [s for s in statements if s in answer.because] or statements
+            outside, door = self._outsiders(principal, statements, target_type, actions, resources)
+            # the grant is reported where it is made: of the statements that let an outsider in (else
+            # that decided it), the one whose holder sorts first — whatever order the template lists them in
+            decided = [s for s in statements if s in answer.because]
+            deciding = [s for s in door if s in decided] or door or decided or statements
             fallback = owner.logical_id or target
             first = min(deciding, key=lambda s: (holder_of(s, fallback), s.sid or "", s.location.line or 0))
             conditions = [_condition(c) for c in answer.conditions]
@@ -154,9 +168,31 @@ class Facts:
                 service=_service(target), target=target, target_type=target_type, target_account=account,
                 principal=key, principal_kind=_principal_kind(principal), principal_account=_account(principal),
                 actions=sorted(actions), decision=answer.decision.value, conditions=conditions,
-                decision_detail=detail, function_url_public=url_public, holder=holder_of(first, fallback),
+                decision_detail=detail, function_url_public=url_public, **outside, holder=holder_of(first, fallback),
                 location=first.location, resources=resources))
         return out
+
+    def _outsiders(self, principal: Principal, statements: list[Statement], target_type: str,
+                   actions: list[str], resources: list[str]) -> tuple[dict[str, str], list[Statement]]:
+        """The grant's outsider fields — who outside the zone of trust it lets in (none for grants no rule
+        judges that way) — and the statements that open the door to the first of them."""
+        found = {"anyone": "", "other_account": "", "other_account_detail": "", "other_source": ""}
+        if target_type not in OUTSIDER_TARGETS:
+            return found, []
+        requests = [(action, resource) for action in actions for resource in resources]
+        door: list[Statement] = []
+        for outsider in sorted(self.outsiders.let_in(principal, statements, target_type, requests),
+                               key=lambda o: _PRIORITY[o.kind]):
+            if outsider.kind in (ANYONE, ANY_ACCOUNT) and not found["anyone"]:
+                found["anyone"] = outsider.detail
+            elif outsider.kind == ACCOUNT and not found["other_account"]:
+                found["other_account"], found["other_account_detail"] = outsider.account, outsider.detail
+            elif outsider.kind == SERVICE and not found["other_source"]:
+                found["other_source"] = outsider.detail
+            else:
+                continue
+            door = door or [s for s in statements if s in outsider.answer.because]
+        return found, door
 
     def _decide(self, principal: Principal, statements: list[Statement], target: str,
                 target_type: str) -> tuple[Answer | None, list[str]]:

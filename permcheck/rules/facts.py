@@ -68,6 +68,13 @@ class Grant:
     conditions: list[Condition]
     decision_detail: str  # "allowed", or "conditional on …" with the conditions
     function_url_public: bool  # a function URL with AuthType NONE
+    # Who outside the zone of trust gets in through this grant, as the evaluator decides for such a
+    # caller (graph/outsiders.py): "" when nobody of that sort, else "who: allowed" or
+    # "who: conditional on <what the outsider must still meet>".
+    anyone: str  # an anonymous request, or a principal of any other account
+    other_account: str  # an account outside the zone of trust the grant lets in (its id; "" when none)
+    other_account_detail: str  # how that account gets in
+    other_source: str  # the service principal, acting for a resource of another account
     holder: str
     location: Location = field(repr=False)
     resources: list[str] = field(default_factory=list, repr=False, metadata={"hidden": True})  # as granted

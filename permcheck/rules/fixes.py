@@ -40,7 +40,7 @@ def with_suggestions(edges: Edges, rule, spec, found: list, constants: dict) -> 
     out = []
     for finding, item in found:
         if isinstance(item, facts.Grant):
-            text = suggest(edges, rule, item, constants["org_id"],
+            text = suggest(edges, rule, item, constants["org_id"], constants["trusted_accounts"],
                            lambda g: judge(spec, finding.severity, g, scope))
             if text:
                 finding = replace(finding, fix=text)
@@ -75,7 +75,7 @@ def candidates(rule_id: str, grant: facts.Grant, org_id: str) -> list[Change]:
     return []
 
 
-def suggest(edges: Edges, rule, grant: facts.Grant, org_id: str, flagged) -> str | None:
+def suggest(edges: Edges, rule, grant: facts.Grant, org_id: str, trusted: list[str], flagged) -> str | None:
     """The first candidate change the evaluator confirms; `flagged(grant)` re-runs the rule
     on a grant and returns the severity it would get, or None when it no longer fires."""
     before = flagged(grant)
@@ -84,7 +84,7 @@ def suggest(edges: Edges, rule, grant: facts.Grant, org_id: str, flagged) -> str
         if changed is None:
             continue
         from permcheck.rules.collect import Facts
-        after = [g for g in Facts(changed).grants_on(grant.target, grant.target_type)
+        after = [g for g in Facts(changed, tuple(trusted), org_id).grants_on(grant.target, grant.target_type)
                  if g.principal == grant.principal]
         severities = [flagged(g) for g in after]
         if any(s is not None and s.rank >= before.rank for s in severities):

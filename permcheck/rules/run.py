@@ -31,9 +31,9 @@ def run_check(edges: Edges, rules: list[Rule], config) -> CheckResult:
 
     known = {rule.id for rule in rules}
     _validate_ignores(config, known, edges.index.inventory)
-    facts = Facts(edges)
     constants = {"trusted_accounts": sorted({edges.index.inventory.default_account, *config.trusted_accounts}),
                  "org_id": config.org_id or ""}
+    facts = Facts(edges, tuple(constants["trusted_accounts"]), constants["org_id"])
     findings, errors = [], []
     for rule in rules:
         if not rule.enabled:

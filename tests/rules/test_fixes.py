@@ -57,15 +57,20 @@ def test_public_permission_with_an_organisation(tmp_path):
         "name the account instead of anyone: Principal: '123456789012'"
 
 
-def test_no_suggestion_when_another_grant_keeps_the_access(tmp_path):
-    """s3.amazonaws.com is also allowed by a `*` grant: SourceAccount on its own permission
-    would not remove the finding, so none is suggested."""
-    text = FUNCTION + (
-        "  FromS3:\n    Type: AWS::Lambda::Permission\n    Properties: {FunctionName: !Ref Fn, "
-        "Action: lambda:InvokeFunction, Principal: s3.amazonaws.com}\n"
-        "  Anyone:\n    Type: AWS::Lambda::Permission\n    Properties: {FunctionName: !Ref Fn, "
-        "Action: lambda:InvokeFunction, Principal: '*'}\n")
-    assert _fix(_check(tmp_path, text), "service-invoke-without-source") is None
+def test_a_finding_names_its_own_door_when_another_grant_also_lets_the_service_in(tmp_path):
+    """s3.amazonaws.com is also let in by a `*` grant. The S3 permission without a source is a door
+    of its own, and SourceAccount closes it: the suggestion is proven although S3 of any account
+    still gets in through the `*` permission, which public-invoke reports at its own line."""
+    permission = ("  FromS3:\n    Type: AWS::Lambda::Permission\n    Properties: {FunctionName: !Ref Fn, "
+                  "Action: lambda:InvokeFunction, Principal: s3.amazonaws.com%s}\n"
+                  "  Anyone:\n    Type: AWS::Lambda::Permission\n    Properties: {FunctionName: !Ref Fn, "
+                  "Action: lambda:InvokeFunction, Principal: '*'}\n")
+    findings = _check(tmp_path, FUNCTION + permission % "")
+    assert _fix(findings, "service-invoke-without-source").startswith("add SourceAccount: 123456789012")
+    assert [f["resource"] for f in findings if f["rule"] == "service-invoke-without-source"] == ["FromS3"]
+    fixed = _check(tmp_path, FUNCTION + permission % ", SourceAccount: !Ref AWS::AccountId")
+    assert [(f["rule"], f["resource"]) for f in fixed if f["rule"] in ("public-invoke", "service-invoke-without-source")] \
+        == [("public-invoke", "Anyone")]
 
 
 def test_cross_account_trust_external_id_is_proven_to_lower_the_severity(tmp_path):

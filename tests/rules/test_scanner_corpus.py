@@ -224,8 +224,12 @@ CFN_NAG_CASES = [
     agree(LAMBDA_STAR, "full scan: F3 on LambdaExecutionRole", "wildcard-action", "LambdaExecutionRole"),
     agree(LAMBDA_STAR, "full scan: F38 on LambdaExecutionRole", "passrole-wildcard", "LambdaExecutionRole"),
     agree(LAMBDA_STAR, "full scan: W11 on LambdaExecutionRole", "wildcard-resource-write", "LambdaExecutionRole"),
-    beyond(LAMBDA_STAR, "(cfn_nag has no cross-account rule)", "cross-account-invoke", "lambdaPermission2",
-           why="account 555555555555 may invoke the function (conditional on the SNS source)"),
+    beyond(LAMBDA_STAR, "(cfn_nag has no cross-account rule)", "cross-account-invoke", "lambdaPermission",
+           why="the `*` grant lets a service acting for account 806199016981 in (its SNS topic), another "
+               "account: judged by who gets in, not by the principal written"),
+    beyond(LAMBDA_STAR, "(cfn_nag has no cross-account rule)", "cross-account-invoke", "lambdaPermission2", False,
+           why="account 555555555555's principals never send aws:SourceAccount or aws:SourceArn (only a service "
+               "acting for a resource does), so the grant lets nobody of that account in"),
     disagree("yaml/sam/serverless_rest_api_with_basepathmapping.yml", "full scan: F38, F3 on the SAM-generated role",
              None, None, "error",
              why="SAM rejects the template (FunctionWithExternalRole has neither CodeUri nor InlineCode): "

@@ -1,0 +1,345 @@
+"""The request keys that identify an outsider, and the values an outsider can have for them.
+
+What a caller is — its account, ARN and type, organisation, network, the resource a service acts for —
+is not the caller's to choose; everything else in a request (its tags, the time, TLS, the user agent, an
+external id it has been told) is. For each identifying key a policy's conditions name, the outsider's
+values are the representatives `conditions.candidate_contexts` finds (one per case the conditions tell
+apart), kept to those an outsider can hold:
+- accounts and organisations outside the zone of trust (an organisation id the policies name is taken
+  as one's own when none is configured);
+- ARNs in the outsider's account, or — for ARNs without an account, S3 buckets — names the inputs do not
+  hold (a bucket the policy names is taken as one's own, as is every generated name);
+- VPCs, endpoints and Alexa tokens other than the ones the policy names;
+- IP addresses outside every network the policy names, unless the range is wider than a /8 (the internet,
+  not somebody's network).
+Global keys: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Iterable
+
+from permcheck.iam import conditions as cond
+from permcheck.iam.request import Caller, CallerKind, Target
+from permcheck.model.arn import parse_arn
+from permcheck.model.policy import Policy
+
+ABSENT: tuple[str, ...] = ()
+_ACCOUNT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+_ORG = re.compile(r"\bo-[a-z0-9]{10,32}\b")
+_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+KIND_KEYS = frozenset({"aws:principaltype", "aws:principalarn", "aws:username", "aws:userid"})
+"""Keys on which a user, a role and an account root of one account can differ."""
+NARROWEST_INTERNET = 8  # an IP range wider than this prefix is the internet, not someone's network
+OWN_NAME = "permcheck-own-"  # prefix of the literals that stand for this deployment's generated names
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One outsider to try: its kind, the caller kind it asks as, its account and what it is named as."""
+
+    kind: str
+    caller_kind: CallerKind
+    account: str
+    arn: str = ""  # a named role or user
+    service: str = ""  # a service principal, acting for `account`
+
+
+Clauses = dict[str, list[tuple[str, tuple[str, ...]]]]
+
+
+def clauses_by_key(policy: Policy | None, rcps: Iterable[Policy]) -> Clauses:
+    """Condition clauses by lower-cased key, over a resource policy and the RCPs: the cases an outsider's
+    values must tell apart. A key a value refers to (`${aws:PrincipalAccount}`) is named too."""
+    out: Clauses = {}
+    for p in (policy, *rcps):
+        if p is None or p.error or p.unknown is not None:
+            continue
+        for statement in p.statements:
+            for clause in statement.conditions:
+                texts = tuple(str(v) for v in clause.values)
+                out.setdefault(clause.key.lower(), []).append((clause.operator, texts))
+                for text in texts:
+                    for name in _VARIABLE.findall(text):
+                        out.setdefault(name.lower(), [])
+    return out
+
+
+def accounts_named(clauses: Clauses) -> set[str]:
+    """Accounts the conditions name (in account keys and inside ARNs)."""
+    return {a for clause_list in clauses.values() for _, values in clause_list for v in values
+            for a in _ACCOUNT.findall(v)}
+
+
+def orgs_named(policies: Iterable[Policy]) -> frozenset[str]:
+    """Organisation ids the policies' conditions name."""
+    return frozenset(org for p in policies for s in p.statements for c in s.conditions
+                     for v in c.values for org in _ORG.findall(str(v)))
+
+
+def service_of_sources(clauses: Clauses) -> str:
+    """A service principal to try for `*`: the service of a source ARN the conditions name, else
+    EventBridge (which can invoke a function for any account's rule)."""
+    for _, values in clauses.get("aws:sourcearn", ()):
+        for value in values:
+            arn = parse_arn(value)
+            if arn is not None and "*" not in arn.service:
+                return f"{arn.service}.amazonaws.com"
+    return "events.amazonaws.com"
+
+
+def fresh_account(used: set[str]) -> str:
+    """An account id nothing in the inputs names: any other account of AWS."""
+    n = 0
+    while f"{n:012d}" in used:
+        n += 1
+    return f"{n:012d}"
+
+
+# -- the outsider's values, key by key ------------------------------------------------------------
+def dimensions(probe: Probe, clauses: Clauses, zone, target: Target, url_auth: frozenset) -> list[list[dict]]:
+    """Per identifying key (or group of keys that go together), the outsider's values to try: every
+    representative for a key the conditions name, one value for a key they do not."""
+    dims: list[list[dict]] = []
+    values = _Values(clauses, zone)
+
+    def key(name: str, *options: tuple[str, ...]) -> None:
+        dims.append([{name: o} for o in options] if name in clauses else [{name: options[0]}])
+
+    kind, account = probe.caller_kind, probe.account
+    signed = kind in (CallerKind.ROLE, CallerKind.USER, CallerKind.ROOT)
+    if signed:
+        key("aws:principalarn", *values.principal_arns(probe))
+        key("aws:principaltype", ({CallerKind.ROLE: "AssumedRole", CallerKind.USER: "User",
+                                   CallerKind.ROOT: "Account"}[kind],))
+        for name in ("aws:principalaccount", "kms:calleraccount"):
+            key(name, (account,))
+        key("aws:principalisawsservice", ("false",))
+        key("aws:principalorgid", ABSENT, *values.orgs("aws:principalorgid"))
+        key("aws:principalorgpaths", ABSENT, *values.org_paths("aws:principalorgpaths"))
+        key("aws:userid", *values.other_than_named("aws:userid", f"AROA{account}OUTSIDER:outsider", _unique_id))
+        if kind is not CallerKind.USER:
+            key("aws:username", ABSENT)
+    else:
+        for name in ("aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:principalorgid",
+                     "aws:principalorgpaths", "aws:username"):
+            key(name, ABSENT)
+    if kind is CallerKind.ANYONE:
+        key("aws:principaltype", ("Anonymous",))
+        key("aws:principalisawsservice", ABSENT)
+        key("aws:userid", ("anonymous",))
+    if kind is CallerKind.SERVICE:
+        key("aws:principalisawsservice", ("true",))
+        key("aws:principalservicename", (probe.service,))
+        key("aws:principalservicenameslist", (probe.service,))
+        key("aws:principaltype", ABSENT)
+        key("aws:userid", ABSENT)
+        dims.append(values.sources(probe, target))
+    else:
+        for name in ("aws:principalservicename", "aws:principalservicenameslist"):
+            key(name, ABSENT)
+        for name in ("aws:sourceaccount", "aws:sourceowner", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"):
+            key(name, ABSENT)
+    # the network: requests of a service come from AWS's, not from an endpoint or address of anyone's
+    network = kind is not CallerKind.SERVICE
+    key("aws:sourceip", *(values.addresses("aws:sourceip") if network else [ABSENT]))
+    key("aws:vpcsourceip", ABSENT, *(values.addresses("aws:vpcsourceip") if network else []))
+    for name in ("aws:sourcevpc", "aws:sourcevpce", "aws:sourcevpcarn"):
+        key(name, ABSENT, *(values.other_than_named(name, None) if network else []))
+    key("aws:vpceaccount", ABSENT, *([(account,)] if network and account else []))
+    key("aws:vpceorgid", ABSENT, *(values.orgs("aws:vpceorgid") if network else []))
+    key("aws:vpceorgpaths", ABSENT, *(values.org_paths("aws:vpceorgpaths") if network else []))
+    key("s3:dataaccesspointaccount", ABSENT, *([(account,)] if signed else []))
+    key("s3:dataaccesspointarn", ABSENT, *(values.arns_of("s3:dataaccesspointarn", account) if signed else []))
+    key("lambda:eventsourcetoken", ABSENT, *values.other_than_named("lambda:eventsourcetoken", None))
+    # the resource's side is the resource's: its account and organisation are the owner's
+    if target.account:
+        key("aws:resourceaccount", (target.account,))
+    key("aws:resourceorgid", (values.own_org,))
+    # a function URL: only a URL without IAM authentication lets an unsigned request through
+    # (through a URL that requires IAM authentication, the caller needs lambda:InvokeFunctionUrl too,
+    # which the function policy's own grant of it decides)
+    via_url = "NONE" in url_auth
+    key("lambda:invokedviafunctionurl", ABSENT, *([("true",)] if via_url else []))
+    return [d for d in dims if d]
+
+
+class _Values:
+    """Representative outsider values for the keys a policy's conditions name."""
+
+    def __init__(self, clauses: Clauses, zone) -> None:
+        self.clauses = clauses
+        self.zone = zone
+        self.own_org = sorted(zone.orgs)[0] if zone.orgs else "o-permcheckown0"
+
+    def reps(self, key: str, keep: Callable[[str], bool], atoms: tuple[str, ...] = (),
+             multivalued: bool = False) -> list[tuple[str, ...]]:
+        """Present values of `key` that tell the conditions' cases apart, each kept by `keep`; `atoms`
+        are StringLike patterns that bound the outsider's domain, so each case is split along it."""
+        found = _candidates(key, tuple((op, vals) for op, vals in self.clauses.get(key, ())), atoms, multivalued)
+        return [c for c in found if c and all(keep(v) for v in c)]
+
+    def literals(self, key: str) -> set[str]:
+        return {v for _, vals in self.clauses.get(key, ()) for v in vals if "*" not in v and "?" not in v}
+
+    def principal_arns(self, probe: Probe) -> list[tuple[str, ...]]:
+        account = probe.account
+        if probe.caller_kind is CallerKind.ROOT:
+            return [(f"arn:aws:iam::{account}:root",)]
+        if probe.arn:
+            return [(probe.arn,)]
+        head = "role" if probe.caller_kind is CallerKind.ROLE else "user"
+        domain = f"arn:*:iam::{account}:{head}/*"
+        found = self.reps("aws:principalarn", lambda v: cond.like_matches(domain, v), (domain,))
+        return [(f"arn:aws:iam::{account}:{head}/permcheck-outsider",)] + found
+
+    def orgs(self, key: str) -> list[tuple[str, ...]]:
+        own = {o.lower() for o in self.zone.orgs}
+        return self.reps(key, lambda v: v.lower() not in own and not v.startswith(OWN_NAME))
+
+    def org_paths(self, key: str) -> list[tuple[str, ...]]:
+        own = tuple(o.lower() + "/" for o in self.zone.orgs)
+        atoms = tuple(f"{o}/*" for o in self.zone.orgs)
+        return self.reps(key, lambda v: not v.lower().startswith(own), atoms, multivalued=True)
+
+    def other_than_named(self, key: str, default: str | None,
+                         ours: Callable[[str, str], bool] | None = None) -> list[tuple[str, ...]]:
+        """Values other than the ones the policy names (an endpoint, a VPC, a token is someone's own)."""
+        named = self.literals(key)
+        patterns = [v for _, vals in self.clauses.get(key, ()) for v in vals]
+
+        def keep(v: str) -> bool:
+            if ours is not None:
+                return not any(ours(p, v) for p in patterns)
+            return v not in named and not v.startswith(OWN_NAME)
+        return ([(default,)] if default else []) + self.reps(key, keep)
+
+    def addresses(self, key: str) -> list[tuple[str, ...]]:
+        """Addresses outside every network the conditions name (`/8` or narrower)."""
+        networks = []
+        for _, vals in self.clauses.get(key, ()):
+            for v in vals:
+                try:
+                    net = ipaddress.ip_network(v.strip(), strict=False)
+                except ValueError:
+                    continue
+                if net.prefixlen >= NARROWEST_INTERNET:
+                    networks.append(net)
+
+        def keep(v: str) -> bool:
+            try:
+                address = ipaddress.ip_address(v)
+            except ValueError:
+                return True
+            return not any(address.version == n.version and address in n for n in networks)
+        return [("203.0.113.254",)] * (key not in self.clauses) + self.reps(key, keep)
+
+    def arns_of(self, key: str, account: str) -> list[tuple[str, ...]]:
+        """ARNs the outsider can own: in its account, or without an account (S3) under a name the
+        conditions do not name (a bucket a policy names is taken as the author's)."""
+        own = {_name_of(arn) for _, vals in self.clauses.get(key, ()) for v in vals
+               if (arn := parse_arn(v)) is not None and not arn.account} - {""}
+        own |= {OWN_NAME}
+        own = {name for name in own if "*" not in name and "?" not in name}
+        in_account, no_account = f"arn:*:*:*:{account}:*", "arn:*:*:*::*"
+
+        def keep(v: str) -> bool:
+            arn = parse_arn(v)
+            if arn is None:
+                return False
+            if arn.account == account:
+                return True
+            name = _name_of(arn)
+            return not arn.account and name not in own and OWN_NAME not in name
+        return self.reps(key, keep, (in_account, no_account))
+
+    def sources(self, probe: Probe, target: Target) -> list[dict]:
+        """What a service sends of the resource it acts for: nothing, or the outsider's account, an ARN
+        of it and its organisation."""
+        absent = {k: ABSENT for k in ("aws:sourceaccount", "aws:sourceowner", "aws:sourcearn",
+                                      "aws:sourceorgid", "aws:sourceorgpaths")}
+        account = probe.account
+        service = probe.service.split(".", 1)[0]
+        arns = self.arns_of("aws:sourcearn", account) if "aws:sourcearn" in self.clauses else []
+        arns = arns or [(f"arn:aws:{service}:us-east-1:{account}:permcheck-outsider",)]
+        orgs = [ABSENT] + (self.orgs("aws:sourceorgid") if "aws:sourceorgid" in self.clauses else [])
+        paths = [ABSENT] + (self.org_paths("aws:sourceorgpaths") if "aws:sourceorgpaths" in self.clauses else [])
+        out = [absent]
+        for arn in arns:
+            for org in orgs:
+                for path in paths:
+                    out.append({"aws:sourceaccount": (account,), "aws:sourceowner": (account,), "aws:sourcearn": arn,
+                                "aws:sourceorgid": org, "aws:sourceorgpaths": path})
+        return out
+
+
+def _name_of(arn) -> str:
+    """What names the owner's resource in an ARN without an account: an S3 bucket (objects are in
+    it), else the whole resource (`/apis/a1b2c3` of an API Gateway ARN)."""
+    return arn.resource.split("/", 1)[0] if arn.service == "s3" else arn.resource
+
+
+def _unique_id(pattern: str, value: str) -> bool:
+    """Is `value` (an aws:userid) one of the principals a pattern names by unique id (`AROA…:*`)?"""
+    head = pattern.split(":", 1)[0]
+    return "*" not in head and "?" not in head and cond.like_matches(pattern, value)
+
+
+@lru_cache(maxsize=4096)
+def _candidates(key: str, clauses: tuple, atoms: tuple[str, ...], multivalued: bool) -> tuple:
+    with_atoms = list(clauses) + [("StringLike", (a,)) for a in atoms]
+    if not with_atoms:
+        return ()
+    try:
+        return tuple(cond.candidate_contexts(key, with_atoms, multivalued))
+    except ValueError:  # an operator IAM does not define: `invalid-policy` reports the policy
+        return ()
+
+
+# -- the caller, and what to call it --------------------------------------------------------------
+def caller(probe: Probe, context: dict) -> Caller:
+    """The caller a probe asks as, with the ARN its case gives it."""
+    if probe.caller_kind is CallerKind.ANYONE:
+        return Caller(kind=CallerKind.ANYONE, arn="*")
+    if probe.caller_kind is CallerKind.SERVICE:
+        return Caller(kind=CallerKind.SERVICE, arn=probe.service)
+    arn = (context.get("aws:principalarn") or (probe.arn or f"arn:aws:iam::{probe.account}:root",))[0]
+    if probe.caller_kind is CallerKind.ROOT:
+        return Caller(kind=CallerKind.ROOT, arn=f"arn:aws:iam::{probe.account}:root", account=probe.account,
+                      identity=None)
+    return Caller(kind=probe.caller_kind, arn=arn, account=probe.account, identity=None,
+                  name=arn.rsplit("/", 1)[-1])
+
+
+SHOWN = ("aws:principalorgid", "aws:principalorgpaths", "aws:sourceorgid", "aws:sourcevpce", "aws:sourcevpc",
+         "aws:sourceip", "aws:vpceaccount", "s3:dataaccesspointaccount", "s3:dataaccesspointarn",
+         "lambda:invokedviafunctionurl")
+
+
+def describe(probe: Probe, context: dict, mentioned: Clauses) -> str:
+    """Who the outsider is, with the identifying values the conditions asked about."""
+    if probe.kind == "anonymous":
+        who = "an anonymous request"
+    elif probe.caller_kind is CallerKind.SERVICE:
+        source = context.get("aws:sourcearn")
+        who = f"{probe.service} acting for account {probe.account}" + (f" ({source[0]})" if source else "") \
+            if context.get("aws:sourceaccount") else f"{probe.service} acting for a source it does not name"
+    elif probe.arn or probe.caller_kind is CallerKind.ROOT or "aws:principalarn" in mentioned:
+        who = caller(probe, context).arn
+    else:
+        who = f"a principal of account {probe.account}"
+    who = f"{who} (any other account)" if probe.kind == "any-account" else who
+    shown = [f"{k} {' | '.join(v)}" for k, v in context.items() if k in SHOWN and k in mentioned and v]
+    return who + (f" with {', '.join(shown)}" if shown else "")
+
+
+def describe_condition(entry: dict) -> str:
+    """One condition entry of an answer, as a finding's message says it."""
+    if "unknown" in entry:
+        return f"unknown: {entry['unknown']}"
+    negated = "not " if entry.get("effect") == "Deny" else ""
+    return f"{negated}{entry.get('operator')} {entry.get('key')} {' | '.join(map(str, entry.get('values', [])))}"
