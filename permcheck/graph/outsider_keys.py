@@ -69,10 +69,32 @@ def clauses_by_key(policy: Policy | None, rcps: Iterable[Policy]) -> Clauses:
     return out
 
 
-def accounts_named(clauses: Clauses) -> set[str]:
-    """Accounts the conditions name (in account keys and inside ARNs)."""
-    return {a for clause_list in clauses.values() for _, values in clause_list for v in values
-            for a in _ACCOUNT.findall(v)}
+ACCOUNT_KEYS = frozenset({"aws:principalaccount", "aws:sourceaccount", "aws:sourceowner", "kms:calleraccount",
+                          "s3:dataaccesspointaccount", "aws:vpceaccount", "aws:resourceaccount"})
+
+
+def accounts_named(clauses: Clauses) -> tuple[set[str], set[str]]:
+    """Accounts the conditions name (in account keys and inside ARNs), and one account for each
+    wildcard pattern of an account they hold (`2*` → `200000000000`): any account of that range."""
+    named, ranges = set(), set()
+    for key, clause_list in clauses.items():
+        for _, values in clause_list:
+            for value in values:
+                named.update(_ACCOUNT.findall(value))
+                arn = parse_arn(value)
+                pattern = value if key in ACCOUNT_KEYS else arn.account if arn is not None else ""
+                if "*" in pattern or "?" in pattern:
+                    ranges.add(_one_of(pattern))
+    return named, ranges - {""}
+
+
+def _one_of(pattern: str) -> str:
+    """A 12-digit account a wildcard pattern matches ("" when none can)."""
+    fixed = pattern.replace("*", "").replace("?", "0")
+    if not fixed.isdigit() and fixed or len(fixed) > 12:
+        return ""
+    filled = pattern.replace("?", "0").replace("*", "0" * (12 - len(fixed)), 1).replace("*", "")
+    return filled if len(filled) == 12 else ""
 
 
 def orgs_named(policies: Iterable[Policy]) -> frozenset[str]:
@@ -268,7 +290,8 @@ class _Values:
         arns = arns or [(f"arn:aws:{service}:us-east-1:{account}:permcheck-outsider",)]
         orgs = [ABSENT] + (self.orgs("aws:sourceorgid") if "aws:sourceorgid" in self.clauses else [])
         paths = [ABSENT] + (self.org_paths("aws:sourceorgpaths") if "aws:sourceorgpaths" in self.clauses else [])
-        out = [absent]
+        # a source it does not name could be anyone's: tried for any account, not for one named
+        out = [absent] if probe.kind != "account" else []
         for arn in arns:
             for org in orgs:
                 for path in paths:

@@ -104,24 +104,23 @@ class Outsiders:
     def _probes(self, principal: Principal, target_type: str, target: Target, clauses: dict) -> list[keys.Probe]:
         account = target.account or ""
         inside = self.zone.accounts | {account}
+        named, ranges = keys.accounts_named(clauses)
+        named, ranges = named - inside, ranges - inside - named
+        fresh = keys.fresh_account(inside | named | ranges)
+        anyone = [fresh, *sorted(ranges)]  # accounts nobody names: any other account
         if principal.type is PrincipalType.ANYONE:
-            named = keys.accounts_named(clauses) - inside
-            fresh = keys.fresh_account(inside | named)
             probes = [] if target_type == "role" else [keys.Probe(ANYONE, CallerKind.ANYONE, "")]
             kinds = [CallerKind.ROLE] + [CallerKind.USER, CallerKind.ROOT] * bool(keys.KIND_KEYS & set(clauses))
-            if target_type == "function":  # `*` lets services in too, acting for whoever owns the source
-                kinds.append(CallerKind.SERVICE)
+            kinds.append(CallerKind.SERVICE)  # `*` lets services in too, acting for whoever owns the source
             service = keys.service_of_sources(clauses)
-            probes += [keys.Probe(ANY_ACCOUNT, kind, fresh, service=service) for kind in kinds]
+            probes += [keys.Probe(ANY_ACCOUNT, kind, a, service=service) for a in anyone for kind in kinds]
             probes += [keys.Probe(ACCOUNT, kind, a, service=service) for a in sorted(named) for kind in kinds]
             return probes
         if principal.type is PrincipalType.SERVICE and target_type == "function":
-            named = keys.accounts_named(clauses) - inside
-            fresh = keys.fresh_account(inside | named)
             # acting for any account is the confused deputy; for an account the conditions name, a
             # cross-account grant
-            return [keys.Probe(SERVICE if a == fresh else ACCOUNT, CallerKind.SERVICE, a, service=str(principal.value))
-                    for a in [fresh, *sorted(named)]]
+            return [keys.Probe(SERVICE, CallerKind.SERVICE, a, service=str(principal.value)) for a in anyone] + \
+                [keys.Probe(ACCOUNT, CallerKind.SERVICE, a, service=str(principal.value)) for a in sorted(named)]
         if principal.type is not PrincipalType.AWS:  # a service for anything else, a federated provider
             return []
         arn = parse_arn(str(principal.value))
