@@ -35,6 +35,8 @@ _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 KIND_KEYS = frozenset({"aws:principaltype", "aws:principalarn", "aws:username", "aws:userid"})
 """Keys on which a user, a role and an account root of one account can differ."""
 NARROWEST_INTERNET = 8  # an IP range wider than this prefix is the internet, not someone's network
+NO_ACCOUNT_SERVICES = frozenset({"s3", "apigateway"})
+"""Services whose resource ARNs name no account (a bucket's name, an API's path are global)."""
 OWN_NAME = "permcheck-own-"  # prefix of the literals that stand for this deployment's generated names
 
 
@@ -150,6 +152,10 @@ def dimensions(probe: Probe, clauses: Clauses, zone, target: Target, url_auth: f
         for name in ("aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:principalorgid",
                      "aws:principalorgpaths", "aws:username"):
             key(name, ABSENT)
+    if not signed:  # only an IAM principal has tags of its own
+        for name in clauses:
+            if name.startswith("aws:principaltag/"):
+                key(name, ABSENT)
     if kind is CallerKind.ANYONE:
         key("aws:principaltype", ("Anonymous",))
         key("aws:principalisawsservice", ABSENT)
@@ -158,6 +164,7 @@ def dimensions(probe: Probe, clauses: Clauses, zone, target: Target, url_auth: f
         key("aws:principalisawsservice", ("true",))
         key("aws:principalservicename", (probe.service,))
         key("aws:principalservicenameslist", (probe.service,))
+        key("aws:securetransport", ("true",))  # a service calls another over TLS
         key("aws:principaltype", ABSENT)
         key("aws:userid", ABSENT)
         dims.append(values.sources(probe, target))
@@ -199,11 +206,25 @@ class _Values:
         self.own_org = sorted(zone.orgs)[0] if zone.orgs else "o-permcheckown0"
 
     def reps(self, key: str, keep: Callable[[str], bool], atoms: tuple[str, ...] = (),
-             multivalued: bool = False) -> list[tuple[str, ...]]:
+             multivalued: bool = False, mend: Callable[[str], str] | None = None) -> list[tuple[str, ...]]:
         """Present values of `key` that tell the conditions' cases apart, each kept by `keep`; `atoms`
-        are StringLike patterns that bound the outsider's domain, so each case is split along it."""
+        are StringLike patterns that bound the outsider's domain, so each case is split along it. `mend`
+        makes a representative well formed where it can without leaving its case (the search finds the
+        shortest strings, `arn::::123456789012:`, which no real request carries)."""
         found = _candidates(key, tuple((op, vals) for op, vals in self.clauses.get(key, ())), atoms, multivalued)
-        return [c for c in found if c and all(keep(v) for v in c)]
+        if mend is not None:
+            found = tuple(c if not c else tuple(self.mended(key, v, mend, atoms) for v in c) for c in found)
+        return list(dict.fromkeys(c for c in found if c and all(keep(v) for v in c)))
+
+    def mended(self, key: str, value: str, mend: Callable[[str], str], atoms: tuple[str, ...] = ()) -> str:
+        """`mend(value)` when it falls in the same case of the conditions and atoms as `value`, else `value`."""
+        fixed = mend(value)
+        if fixed == value:
+            return value
+        same = all(cond.clause_holds(op, key, vals, {key: (value,)}) == cond.clause_holds(op, key, vals, {key: (fixed,)})
+                   for op, vals in self.clauses.get(key, ())) and \
+            all(cond.like_matches(a, value) == cond.like_matches(a, fixed) for a in atoms)
+        return fixed if same else value
 
     def literals(self, key: str) -> set[str]:
         return {v for _, vals in self.clauses.get(key, ()) for v in vals if "*" not in v and "?" not in v}
@@ -216,12 +237,29 @@ class _Values:
             return [(probe.arn,)]
         head = "role" if probe.caller_kind is CallerKind.ROLE else "user"
         domain = f"arn:*:iam::{account}:{head}/*"
-        found = self.reps("aws:principalarn", lambda v: cond.like_matches(domain, v), (domain,))
+
+        def keep(v: str) -> bool:  # a well-formed ARN of the account (a StringLike `*` would cross colons)
+            arn = parse_arn(v)
+            return arn is not None and arn.service == "iam" and arn.account == account and \
+                _IAM_NAME.fullmatch(arn.resource) is not None and arn.resource.startswith(f"{head}/")
+        found = self.reps("aws:principalarn", keep, (domain,), mend=_as_principal_arn)
         return [(f"arn:aws:iam::{account}:{head}/permcheck-outsider",)] + found
 
     def orgs(self, key: str) -> list[tuple[str, ...]]:
+        """Organisation ids other than the own ones, each a well-formed id (`o-` and 10 to 32 lower-case
+        letters or digits): a case only an impossible id falls into lets nobody in."""
         own = {o.lower() for o in self.zone.orgs}
-        return self.reps(key, lambda v: v.lower() not in own and not v.startswith(OWN_NAME))
+        found = [self.well_formed(key, c[0], _ORG_ID, _as_org) for c in self.reps(key, lambda v: True)]
+        return [(v,) for v in dict.fromkeys(found) if v is not None and v.lower() not in own]
+
+    def well_formed(self, key: str, value: str, shape: re.Pattern, mend: Callable[[str], str]) -> str | None:
+        """`value`, or a well-formed value in the same case of the conditions (None when there is none)."""
+        if shape.fullmatch(value):
+            return value
+        mended = mend(value)
+        same = all(cond.clause_holds(op, key, vals, {key: (value,)}) == cond.clause_holds(op, key, vals, {key: (mended,)})
+                   for op, vals in self.clauses.get(key, ()))
+        return mended if same and shape.fullmatch(mended) else None
 
     def org_paths(self, key: str) -> list[tuple[str, ...]]:
         own = tuple(o.lower() + "/" for o in self.zone.orgs)
@@ -276,8 +314,8 @@ class _Values:
             if arn.account == account:
                 return True
             name = _name_of(arn)
-            return not arn.account and name not in own and OWN_NAME not in name
-        return self.reps(key, keep, (in_account, no_account))
+            return not arn.account and arn.service in NO_ACCOUNT_SERVICES and name not in own and OWN_NAME not in name
+        return self.reps(key, keep, (in_account, no_account), mend=_as_arn)
 
     def sources(self, probe: Probe, target: Target) -> list[dict]:
         """What a service sends of the resource it acts for: nothing, or the outsider's account, an ARN
@@ -298,6 +336,35 @@ class _Values:
                     out.append({"aws:sourceaccount": (account,), "aws:sourceowner": (account,), "aws:sourcearn": arn,
                                 "aws:sourceorgid": org, "aws:sourceorgpaths": path})
         return out
+
+
+_ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
+
+
+def _as_org(value: str) -> str:
+    """The nearest organisation id: its letters and digits after `o-`, padded to the shortest length."""
+    core = re.sub(r"[^a-z0-9]", "", value.removeprefix("o-"))
+    return ("o-" + core + "0" * 10)[:max(12, min(34, 2 + len(core)))]
+
+
+def _as_arn(value: str) -> str:
+    """An ARN-shaped value with its empty partition, service and resource filled in."""
+    parts = value.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return value
+    partition, service, resource = parts[1] or "aws", parts[2] or "permcheck", parts[5] or "permcheck-outsider"
+    return ":".join(("arn", partition, service, parts[3], parts[4], resource))
+
+
+_IAM_NAME = re.compile(r"(role|user)/([\w+=,.@-]+/)*[\w+=,.@-]+")
+"""A role or user with its path: names and path parts of letters, digits and `+=,.@_-`
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)."""
+
+
+def _as_principal_arn(value: str) -> str:
+    """`_as_arn`, and a role or user name where the path ends without one."""
+    value = _as_arn(value)
+    return value + "permcheck-outsider" if value.endswith("/") else value
 
 
 def _name_of(arn) -> str:

@@ -25,7 +25,7 @@ from permcheck.iam.decide import Answer, Decision, evaluate
 from permcheck.iam.request import Caller, CallerKind, Request, Target
 from permcheck.model.arn import ACCOUNT_ID, parse_arn
 from permcheck.model.location import InputError
-from permcheck.model.policy import Policy, Principal, PrincipalType, Statement
+from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown, concat
 
 MAX_CASES = 256
@@ -79,14 +79,14 @@ class Outsiders:
         doors: dict[tuple[str, str], set[int]] = {}
         for action, resource in sorted(requests, key=str):  # one answer, whatever the order written
             target = self.edges.index.target(resource, action)
-            policy, back = self._concrete_policy(target.policy)
+            policy, back = self._concrete_policy(target.policy, frozenset(id(s) for s in statements))
             concrete = replace(target, arn=_concrete_value(target.arn, self._names()), policy=policy)
             if isinstance(concrete.arn, str) and "${?" in concrete.arn:  # the ARN as text (`str(Sym)`)
                 for unknown, literal in self._names().items():
                     concrete = replace(concrete, arn=concrete.arn.replace(str(unknown), literal))
             clauses = keys.clauses_by_key(policy, self.edges.index.organisation.rcps)
             for probe in self._probes(principal, target_type, target, clauses):
-                outsider = self._ask(probe, action, concrete, clauses, {id(s) for s in statements}, back)
+                outsider = self._ask(probe, action, concrete, clauses, back)
                 if outsider is None:
                     continue
                 slot = (outsider.kind, outsider.account)
@@ -148,9 +148,9 @@ class Outsiders:
         return [Outsider(ACCOUNT, text, account, answer)]
 
     # -- asking -----------------------------------------------------------------------------------
-    def _ask(self, probe: keys.Probe, action: str, target: Target, clauses: dict, ours: set[int],
+    def _ask(self, probe: keys.Probe, action: str, target: Target, clauses: dict,
              back: dict[int, Statement]) -> Outsider | None:
-        """The best answer over every case of this outsider that goes through one of `ours`."""
+        """The best answer over every case of this outsider (the policy holds only the grant's own Allows)."""
         dimensions = keys.dimensions(probe, clauses, self.zone, target, self._url_auth(target.arn))
         cases = 1
         for options in dimensions:
@@ -174,8 +174,6 @@ class Outsiders:
             if answer.decision is Decision.DENIED:
                 continue
             because = tuple(back.get(id(s), s) for s in answer.because)
-            if answer.because and not any(id(s) in ours for s in because):
-                continue  # another statement opens the door: its own grant reports it
             found = Outsider(probe.kind, keys.describe(probe, context, clauses), probe.account,
                              replace(answer, because=because))
             if answer.decision is Decision.ALLOWED:
@@ -194,17 +192,22 @@ class Outsiders:
     def _names(self) -> dict:
         return self._concrete.setdefault("names", {})
 
-    def _concrete_policy(self, policy: Policy | None) -> tuple[Policy | None, dict[int, Statement]]:
-        """The policy with this deployment's own generated identifiers made literal (no outsider can
-        hold them); `back` maps each statement made to the one written."""
+    def _concrete_policy(self, policy: Policy | None, ours: frozenset[int]) -> tuple[Policy | None, dict[int, Statement]]:
+        """The policy as one grant alone makes it: its own Allows (those naming the principal) and every
+        Deny — an outsider gets in through the grant exactly when it gets in through this — with this
+        deployment's own generated identifiers made literal (no outsider can hold them). `back` maps each
+        statement made to the one written."""
         if policy is None:
             return None, {}
-        cached = self._concrete.get(id(policy))
+        key = (id(policy), ours)
+        cached = self._concrete.get(key)
         if cached is not None and cached[0] is policy:
             return cached[1], cached[2]
         names = self._names()
         statements, back = [], {}
         for s in policy.statements:
+            if s.effect is Effect.ALLOW and id(s) not in ours:
+                continue
             made = s.model_copy(update={
                 "resources": None if s.resources is None else tuple(_concrete_value(r, names) for r in s.resources),
                 "principals": None if s.principals is None else tuple(
@@ -214,9 +217,8 @@ class Outsiders:
             statements.append(made)
             back[id(made)] = s
         made_policy = policy.model_copy(update={"statements": tuple(statements)})
-        self._concrete[id(policy)] = (policy, made_policy, back)
+        self._concrete[key] = (policy, made_policy, back)
         return made_policy, back
-
 
 def _concrete_value(value: object, names: dict) -> object:
     """A value with its owned unknown parts replaced by a literal of their own (one per unknown)."""
