@@ -42,7 +42,7 @@ class Index:
     @property
     def organisation(self) -> Organisation:
         inv = self.inventory
-        return Organisation(tuple(inv.scps), tuple(inv.rcps), frozenset(inv.accounts))
+        return Organisation(tuple(inv.scps), tuple(inv.rcps), frozenset(inv.accounts), inv.management_account)
 
     # -- principals -------------------------------------------------------------------
     def identity_policies(self, entity: Role | User) -> tuple[Policy, ...]:
