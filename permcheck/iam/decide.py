@@ -19,7 +19,7 @@ import itertools
 from dataclasses import dataclass
 from enum import Enum
 
-from permcheck.iam import fast_path, grants
+from permcheck.iam import builtin, fast_path, grants
 from permcheck.iam.grants import Live
 from permcheck.iam.org import Organisation, rcps_apply, scps_apply
 from permcheck.iam.principals import Grant
@@ -56,6 +56,9 @@ def evaluate(request: Request, org: Organisation = Organisation()) -> Answer:
 
 def evaluate_fully(request: Request, org: Organisation = Organisation()) -> Answer:
     """`evaluate` without the shortcut: every statement, every combination of condition values."""
+    built_in = builtin_answer(request)
+    if built_in is not None:
+        return built_in
     caller, target = request.caller, request.target
     layers = _layers(request, org)
     for _, policy in layers:
@@ -124,6 +127,16 @@ def _enumerate(request: Request, org: Organisation, lives: list, fixed: dict, sp
         applied = [live for live in lives if grants.applies(live, context, atoms, target.arn)]
         outcomes.append(_decide(request, org, applied))
     return _aggregate(outcomes, lives, keys, space, _notes(request))
+
+
+def builtin_answer(request: Request) -> Answer | None:
+    """AWS's own decision where no policy counts (`builtin`): denied, or allowed for
+    sts:GetCallerIdentity, with the reason as a note."""
+    found = builtin.protection(request)
+    if found is None:
+        return None
+    allowed, why = found
+    return Answer(Decision.ALLOWED if allowed else Decision.DENIED, (), (), (why,))
 
 
 def _layers(request: Request, org: Organisation) -> list[tuple[str, Policy]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from permcheck.graph.edges import Edges
+from permcheck.iam.builtin import protected_role_pattern
 from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.match import wildcard_match
 from permcheck.iam.request import Caller
@@ -116,7 +117,7 @@ def _path(edges: Edges, caller: Caller, entity: Role | User, path: Path,
         if path.name in OTHER_ROLE:
             found = _other_role_function(edges, caller, entity, action, granted[action])
         else:
-            found = _best([(ask_or_unknown(edges, caller, action, r), str(r)) for r in granted[action]])
+            found = _best([(ask_or_unknown(edges, caller, action, r), str(r)) for r in _worth(action, granted)])
         if found is None:
             return None
         answers.append(found[0])
@@ -126,6 +127,15 @@ def _path(edges: Edges, caller: Caller, entity: Role | User, path: Path,
     because = tuple(s for a in answers for s in a.because)
     conditions = tuple(c for a in answers for c in a.conditions)
     return Answer(decision, conditions, because), target
+
+
+def _worth(action: str, granted: dict[str, list[object]]) -> list[object]:
+    """The granted resources of `action` that can serve a path. Changes to roles and policies
+    AWS protects are denied by the evaluator (`iam/builtin.py`); a role it protects can still be
+    passed, but it trusts only its linked service, so passing it escalates nothing."""
+    if action == "iam:PassRole":
+        return [r for r in granted[action] if not protected_role_pattern(r)]
+    return granted[action]
 
 
 def _other_role_function(edges: Edges, caller: Caller, entity: Role | User, action: str,
