@@ -113,3 +113,22 @@ def test_every_analysing_command_takes_the_management_account_option():
     for command in ("who-can-invoke", "what-can-access", "can", "check", "diff", "report", "graph"):
         result = run(command, "--help")
         assert "--management-account" in result.out, command
+
+
+def test_a_key_not_in_the_inputs_may_be_aws_managed_so_an_rcp_deny_stays_open(tmp_path):
+    # https://docs.aws.amazon.com/kms/latest/developerguide/resource-control-policies.html: "Resource
+    # control policies in your organization do not apply to AWS managed keys"; a key ARN alone does
+    # not say whether it is one.
+    role = json.loads(open(_account(tmp_path, MEMBER)).read().replace("sqs:SendMessage", "kms:Decrypt"))
+    content = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "kms:*",
+                                                      "Resource": "*"}]}
+    paths = [write(tmp_path, "auth.json", role), write(tmp_path, "rcp.json", {"Policy": {"PolicySummary": {
+        "Id": "p-kms", "Arn": f"arn:aws:organizations::{MANAGEMENT}:policy/o-example/resource_control_policy/p-kms",
+        "Name": "kms-perimeter", "Type": "RESOURCE_CONTROL_POLICY", "AwsManaged": False},
+        "Content": json.dumps(content)}})]
+    key = f"arn:aws:kms:us-east-1:{MEMBER}:key/0f1e2d3c"
+    result = run("can", f"arn:aws:iam::{MEMBER}:role/admin", "kms:Decrypt", key, *paths, "--format", "json")
+    assert result.code == 0, result.err
+    assert result.json()["decision"] == "conditional"
+    assert result.json()["conditions"] == [
+        {"unknown": f"whether {key} is an AWS managed key (RCPs do not apply to those)"}]

@@ -21,7 +21,7 @@ from enum import Enum
 
 from permcheck.iam import builtin, fast_path, grants
 from permcheck.iam.grants import Live
-from permcheck.iam.org import Organisation, rcps_apply, scps_apply
+from permcheck.iam.org import Organisation, rcp_guard, rcps_apply, scps_apply
 from permcheck.iam.principals import Grant
 from permcheck.iam.request import CallerKind, Request
 from permcheck.model.location import InputError
@@ -68,6 +68,10 @@ def evaluate_fully(request: Request, org: Organisation = Organisation()) -> Answ
     fixed = {**caller.context, **target.context, **request.context}
     lives = [live for name, policy in layers
              for live in grants.live_statements(name, policy, request, space, fixed)]
+    guard = rcp_guard(request, space) if any(live.layer == "rcp" for live in lives) else ()
+    for live in lives:
+        if live.layer == "rcp":
+            live.guards += guard
     signature = _signature(request, org, lives, fixed, space)
     known = _MEMO.get(signature) if signature is not None else None
     if known is not None:
@@ -97,7 +101,7 @@ def _signature(request: Request, org: Organisation, lives: list, fixed: dict, sp
                    tuple((space.atoms[atom][0], value) for atom, value in live.guards)) for live in lives),
             tuple(sorted(fixed.items())), request.closed,
             caller.kind, caller.account, caller.identity is None, caller.boundary is None, caller.arn,
-            target.account, target.policy_required, target.note,
+            target.account, target.policy_required, target.note, target.aws_managed_key,
             tuple(id(p) for p in org.scps), tuple(id(p) for p in org.rcps), org.accounts, org.management_account)
 
 

@@ -58,6 +58,17 @@ RCP_EXEMPT_ACTIONS = frozenset({"kms:retiregrant"})
 """Actions the RCP page says RCPs "do not impact" (its last table)."""
 
 
+def rcp_guard(request: Request, space) -> tuple:
+    """What an RCP statement also needs on a KMS key the inputs do not show: that the key is not
+    an AWS managed key, which AWS's evidence (the key ARN) leaves unknown. "Resource control
+    policies in your organization do not apply to AWS managed keys"
+    (https://docs.aws.amazon.com/kms/latest/developerguide/resource-control-policies.html)."""
+    if request.target.aws_managed_key is not None:
+        return ()
+    reason = f"whether {request.target.arn} is an AWS managed key (RCPs do not apply to those)"
+    return ((space.atom(reason), False),)
+
+
 def service_linked(caller: Caller) -> bool:
     """A session of a service-linked role: its ARN's path is `/aws-service-role/`
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html)."""
@@ -75,8 +86,9 @@ def scps_apply(request: Request, org: Organisation) -> bool:
 def rcps_apply(request: Request, org: Organisation) -> bool:
     """Do the RCP inputs limit this request? A resource in an analysed member account (the
     caller's account for a request on no resource in particular), an action of a service that
-    supports RCPs, any caller but a service-linked role."""
-    if not org.rcps:
+    supports RCPs, any caller but a service-linked role, any resource but an AWS managed KMS key
+    (for a key the inputs do not show, `rcp_guard` leaves that open)."""
+    if not org.rcps or request.target.aws_managed_key:
         return False
     owner = request.target.account or request.caller.account
     action = request.action.lower()

@@ -98,6 +98,7 @@ class Target:
     policy_required: bool = False
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     note: Optional[str] = None
+    aws_managed_key: Optional[bool] = False  # a KMS key AWS manages; None: a key the inputs do not show
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,25 @@ def test_rcp_does_not_impact_kms_retire_grant():
         .decision is Decision.DENIED
 
 
+def test_rcps_do_not_apply_to_aws_managed_keys():
+    # KMS RCP page (https://docs.aws.amazon.com/kms/latest/developerguide/resource-control-policies.html):
+    # "Resource control policies in your organization do not apply to AWS managed keys." A key
+    # the inputs do not show may be one: that stays open, never guessed.
+    key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1"
+    key_policy = resource_policy(allow("kms:*", Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:root"}))
+    caller = role(policy(allow("kms:*")))
+    layers = org(rcps=(DENY_ALL_RCP,))
+
+    def ask(managed):
+        target = Target(arn=key, account=ACCOUNT, policy=key_policy, policy_required=True, aws_managed_key=managed)
+        return evaluate_fully(Request(caller=caller, action="kms:Decrypt", target=target), layers)
+    assert ask(False).decision is Decision.DENIED  # a customer managed key (one the inputs define)
+    assert ask(True).decision is Decision.ALLOWED
+    unknown = ask(None)
+    assert unknown.decision is Decision.CONDITIONAL
+    assert [c["unknown"] for c in unknown.conditions] == [f"whether {key} is an AWS managed key (RCPs do not apply to those)"]
+
+
 # -- 3. the management account ---------------------------------------------------------------------
 
 def test_scps_do_not_apply_to_the_management_account():
