@@ -65,7 +65,8 @@ def evaluate_fully(request: Request, org: Organisation = Organisation()) -> Answ
         if policy.error:
             raise InputError(policy.error_location, f"invalid policy {policy.name}: {policy.error}")
     space = grants.Space()
-    fixed = {**caller.context, **target.context, **request.context}
+    own = caller.root_user_context() if request.closed else {}  # one concrete request: the root user's
+    fixed = {**caller.context, **own, **target.context, **request.context}
     lives = [live for name, policy in layers
              for live in grants.live_statements(name, policy, request, space, fixed)]
     guard = rcp_guard(request, space) if any(live.layer == "rcp" for live in lives) else ()

@@ -65,6 +65,13 @@ class Caller:
         return ctx
 
 
+    def root_user_context(self) -> dict[str, tuple[str, ...]]:
+        """An account caller's principal keys when it is taken as its root user itself (a closed
+        context asks about one concrete request, not about everyone in the account)."""
+        if self.kind is not CallerKind.ROOT:
+            return {}
+        return {"aws:principalarn": (self.arn,), "aws:principaltype": ("Account",)}
+
     def bounds(self) -> dict[str, tuple[str, tuple[str, ...]]]:
         """Keys the caller leaves open but bounds, as a condition every value satisfies.
 

@@ -55,3 +55,18 @@ def test_account_answer_agrees_with_its_principals(grant, fence):
         assert all(d is Decision.DENIED for d in each.values()), each
     if any(d is Decision.ALLOWED for d in each.values()) and any(d is Decision.DENIED for d in each.values()):
         assert account is Decision.CONDITIONAL, each
+
+
+def test_closed_context_asks_about_the_root_user_itself():
+    # `--closed-context` is one concrete request, so the account caller is its root user
+    # (aws:PrincipalArn = the root ARN, aws:PrincipalType = Account), as before keys were left open.
+    def closed(pattern):
+        statement = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                     "Action": "lambda:InvokeFunction", "Resource": FUNCTION,
+                     "Condition": {"ArnLike": {"aws:PrincipalArn": pattern}}}
+        resource = policy(statement, kind=PolicyKind.RESOURCE, name="function policy")
+        caller = Caller(kind=CallerKind.ROOT, arn=f"arn:aws:iam::{ACCOUNT}:root", account=ACCOUNT, identity=None)
+        target = Target(arn=FUNCTION, account=THEIRS, policy=resource)
+        return evaluate(Request(caller=caller, action="lambda:InvokeFunction", target=target, closed=True)).decision
+    assert closed(f"arn:aws:iam::{ACCOUNT}:*") is Decision.ALLOWED
+    assert closed(f"arn:aws:iam::{ACCOUNT}:role/ci-*") is Decision.DENIED
