@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from permcheck.iam.org import service_linked
 from permcheck.iam.request import CallerKind, Request
 
 _MANAGED_POLICY = re.compile(r"arn:[^:]+:iam::aws:policy/")
@@ -70,6 +71,11 @@ PROTECTIONS: tuple[tuple[re.Pattern, frozenset, str], ...] = (
      "(https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html)"),
 )
 
+_ROLE_PATTERNS = (_SERVICE_LINKED, _RESERVED)
+"""The protected roles are changed by AWS through a service-linked role, so a caller that is one is
+not refused here: IAM Identity Center's own service-linked role is granted exactly these changes
+on `/aws-reserved/sso.amazonaws.com/*` (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSSSOServiceRolePolicy.html)."""
+
 GET_CALLER_IDENTITY = "sts:getcalleridentity"
 _IDENTITY_NOTE = ("sts:GetCallerIdentity needs no permission and cannot be denied "
                   "(https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html)")
@@ -91,6 +97,8 @@ def protection(request: Request) -> Optional[tuple[bool, str]]:
     if not isinstance(resource, str):
         return None
     for pattern, actions, why in PROTECTIONS:
+        if pattern in _ROLE_PATTERNS and service_linked(request.caller):
+            continue  # AWS itself, acting through a service-linked role (see _ROLE_PATTERNS)
         if action in actions and _literal_prefix(pattern, resource):
             return False, f"AWS's built-in protection: {why}"
     return None

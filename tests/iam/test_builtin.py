@@ -64,6 +64,18 @@ def test_aws_reserved_roles_cannot_be_changed():
         assert answer.decision is Decision.DENIED and "/aws-reserved/" in answer.notes[0], action
 
 
+def test_aws_changes_protected_roles_through_its_service_linked_role():
+    # AWS modifies them itself: Identity Center's service-linked role is granted these very changes
+    # on /aws-reserved/sso.amazonaws.com/* by AWSSSOServiceRolePolicy
+    # (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSSSOServiceRolePolicy.html).
+    sso_service = role(policy(allow(["iam:PutRolePolicy", "iam:AttachRolePolicy"],
+                                    "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*")),
+                       arn=f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/sso.amazonaws.com/AWSServiceRoleForSSO")
+    assert decide(sso_service, "iam:PutRolePolicy", SSO).decision is Decision.ALLOWED
+    # An AWS managed policy stays out of reach even so: it is not in the account.
+    assert decide(role(ADMIN, arn=sso_service.arn), "iam:CreatePolicyVersion", MANAGED).decision is Decision.DENIED
+
+
 def test_a_pattern_is_protected_only_when_all_it_names_is():
     # A request on a pattern stands for every resource it covers (the escalation rule asks so).
     assert admin_can("iam:PutRolePolicy", "arn:aws:iam::*:role/aws-service-role/*").decision is Decision.DENIED
