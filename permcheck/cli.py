@@ -19,12 +19,13 @@ SEVERITIES = ("low", "medium", "high", "critical")
 class Run:
     """Options shared by every analysing command, merged with the configuration."""
 
-    def __init__(self, paths, account, region, parameters, context, closed, config_path):
+    def __init__(self, paths, account, region, parameters, context, closed, config_path, management_account=None):
         from permcheck.config import load_config
 
         self.config = load_config(config_path)
         self.paths = list(paths)
         self.account = account or self.config.account
+        self.management_account = management_account or self.config.management_account
         self.region = region or self.config.region or "us-east-1"
         self.parameters = {**self.config.parameters, **_pairs(parameters, "--parameter")}
         self.context: dict[str, tuple[str, ...]] = {}
@@ -42,10 +43,10 @@ class Run:
         from permcheck.model.location import InputError
 
         errors = self.errors if collect_errors else None
+        options = Options(self.account, self.region, self.parameters, self.management_account)
         try:
             with progress_bar(fmt) as progress:
-                inventory = load_inventory(self.paths, Options(self.account, self.region, self.parameters), progress,
-                                           errors=errors)
+                inventory = load_inventory(self.paths, options, progress, errors=errors)
         except InputError:
             if not self.errors:
                 raise
@@ -101,6 +102,19 @@ def _pairs(items, flag):
     return dict(_pair_list(items, flag))
 
 
+def _account_id(_ctx, _param, value):
+    from permcheck.model.arn import ACCOUNT_ID
+
+    if value is not None and not ACCOUNT_ID.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is not a 12-digit account ID")
+    return value
+
+
+MANAGEMENT_ACCOUNT = click.option(
+    "--management-account", callback=_account_id, metavar="ID",
+    help="The organisation's management account: SCPs and RCPs do not apply to it.")
+
+
 def analysis_options(command, formats: tuple[str, ...] = FORMATS):
     """The options every analysing command takes (contract: inputs, decisions, config)."""
     for decorator in reversed((
@@ -109,6 +123,7 @@ def analysis_options(command, formats: tuple[str, ...] = FORMATS):
                           + ("; sarif: SARIF 2.1.0 for code scanning." if "sarif" in formats else ".")),
         click.option("--account", help="Account the templates deploy into."),
         click.option("--region", help="Region the templates deploy into [default: us-east-1]."),
+        MANAGEMENT_ACCOUNT,
         click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
                      help="Template parameter value (repeatable)."),
         click.option("--context", multiple=True, metavar="KEY=VALUE",
@@ -136,11 +151,12 @@ def main() -> None:
 @click.argument("function")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @analysis_options
-def who_can_invoke(function, paths, fmt, account, region, parameters, context, closed, config_path):
+def who_can_invoke(function, paths, fmt, account, region, parameters, context, closed, config_path,
+                   management_account):
     """Every principal that may invoke FUNCTION, and why."""
     from permcheck.graph.query import who_can_invoke as query
 
-    run = Run(paths, account, region, parameters, context, closed, config_path)
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
     edges = run.edges(fmt)
     emit(query(edges, edges.index.function(function)), fmt, "who-can-invoke", run)
 
@@ -149,11 +165,12 @@ def who_can_invoke(function, paths, fmt, account, region, parameters, context, c
 @click.argument("principal")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @analysis_options
-def what_can_access(principal, paths, fmt, account, region, parameters, context, closed, config_path):
+def what_can_access(principal, paths, fmt, account, region, parameters, context, closed, config_path,
+                    management_account):
     """Everything PRINCIPAL (or FUNCTION's execution role) may access."""
     from permcheck.graph.query import what_can_access as query
 
-    run = Run(paths, account, region, parameters, context, closed, config_path)
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
     edges = run.edges(fmt)
     emit(query(edges, edges.index.caller(principal)), fmt, "what-can-access", run)
 
@@ -167,13 +184,13 @@ def what_can_access(principal, paths, fmt, account, region, parameters, context,
               help="Exit 1 when the decision differs (an assertion for CI).")
 @analysis_options
 def can(principal, action, resource, paths, expect, fmt, account, region, parameters, context, closed,
-        config_path):
+        config_path, management_account):
     """Can PRINCIPAL do ACTION on RESOURCE? By AWS's evaluation logic."""
     from permcheck.graph.query import can as query
 
     if ":" not in action and action != "*":
         raise click.UsageError(f"ACTION must be service:action, not {action!r}")
-    run = Run(paths, account, region, parameters, context, closed, config_path)
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
     edges = run.edges(fmt)
     result = query(edges, edges.index.caller(principal), action, resource)
     emit(result, fmt, "can", run)
@@ -191,13 +208,13 @@ def can(principal, action, resource, paths, expect, fmt, account, region, parame
 @click.option("--write-baseline", type=click.Path(), help="Write the current findings as a baseline.")
 @lambda command: analysis_options(command, ("text", "json", "sarif"))
 def check(paths, fail_on, rule_dirs, baseline, write_baseline, fmt, account, region, parameters, context, closed,
-          config_path):
+          config_path, management_account):
     """Flag over-broad, public and cross-account grants, by the rules in force."""
     from permcheck.rules.findings import Severity, fails
     from permcheck.rules.registry import load_rules
     from permcheck.rules.run import run_check
 
-    run = Run(paths, account, region, parameters, context, closed, config_path)
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
     rules = load_rules(tuple(rule_dirs), run.config)
     result = run_check(run.edges(fmt), rules, run.config)
     result.errors = run.error_lines() + result.errors  # unreadable inputs: in JSON and SARIF too
@@ -265,12 +282,13 @@ def rules(rule_id, rule_dirs, fmt, config_path):
 @click.option("--region")
 @click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE")
 @click.option("--config", "config_path", type=click.Path())
-def graph(paths, fmt, account, region, parameters, config_path):
+@MANAGEMENT_ACCOUNT
+def graph(paths, fmt, account, region, parameters, config_path, management_account):
     """The graph of principals, functions and resources, and its edges."""
     from permcheck.graph.build import build_graph
     from permcheck.report.graph_formats import render
 
-    run = Run(paths, account, region, parameters, (), False, config_path)
+    run = Run(paths, account, region, parameters, (), False, config_path, management_account)
     click.echo(render(build_graph(run.edges()), fmt), nl=False)
     run.finish()
 
@@ -283,7 +301,8 @@ def graph(paths, fmt, account, region, parameters, config_path):
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(),
               help="A directory of *.rule files to add to the built-in rules (repeatable).")
 @analysis_options
-def report(paths, output, rule_dirs, fmt, account, region, parameters, context, closed, config_path):
+def report(paths, output, rule_dirs, fmt, account, region, parameters, context, closed, config_path,
+           management_account):
     """Write one self-contained HTML page: findings, who can invoke each function, what each
     execution role can access, and a picture of the graph. Not a gate: exit 0 once written."""
     from importlib.metadata import version
@@ -293,7 +312,7 @@ def report(paths, output, rule_dirs, fmt, account, region, parameters, context, 
     from permcheck.rules.registry import load_rules
     from permcheck.rules.run import run_check
 
-    run = Run(paths, account, region, parameters, context, closed, config_path)
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
     rules = load_rules(tuple(rule_dirs), run.config)
     edges = run.edges(fmt)
     result = run_check(edges, rules, run.config)
@@ -342,7 +361,7 @@ def _write_atomically(path: str, text: str) -> None:
 @click.argument("old")
 @click.argument("new")
 @analysis_options
-def diff(old, new, fmt, account, region, parameters, context, closed, config_path):
+def diff(old, new, fmt, account, region, parameters, context, closed, config_path, management_account):
     """Access NEW grants that OLD did not, and what it removed: exit 1 when any is added.
 
     OLD and NEW are files, directories, or git revisions of a path (REV:PATH, e.g.
@@ -354,7 +373,7 @@ def diff(old, new, fmt, account, region, parameters, context, closed, config_pat
     with Sides(old, new) as sides:
         # strict: a diff of a side that could not be read entirely would understate the change
         edges = [sides.read(side, lambda path: Run([path], account, region, parameters, context, closed,
-                                                   config_path).edges(fmt, collect_errors=False))
+                                                   config_path, management_account).edges(fmt, collect_errors=False))
                  for side in (0, 1)]
         result = {"old": sides.labels[0], "new": sides.labels[1],
                   **compare(edges[0], edges[1], sides.label(0), sides.label(1))}

@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from permcheck.model.arn import ACCOUNT_ID
 from permcheck.model.location import InputError, Location
 
-KEYS = {"account", "trusted_accounts", "org_id", "fail_on", "rules", "ignore", "region", "parameters"}
+KEYS = {"account", "trusted_accounts", "org_id", "management_account", "fail_on", "rules", "ignore", "region",
+        "parameters"}
 SEVERITIES = ("low", "medium", "high", "critical")
 IGNORE_KEYS = {"rule", "resource", "file", "reason"}
 
@@ -22,6 +24,7 @@ class Config:
     region: str | None = None
     trusted_accounts: tuple[str, ...] = ()
     org_id: str | None = None
+    management_account: str | None = None  # SCPs and RCPs do not apply to it
     fail_on: str = "high"
     rules: dict = field(default_factory=dict)
     ignore: tuple[dict, ...] = ()
@@ -68,7 +71,11 @@ def _validate(table: dict, path: str) -> Config:
         unknown = sorted(set(entry) - IGNORE_KEYS)
         if unknown:
             raise InputError(Location(path), f"[[ignore]] has an unknown key {unknown[0]!r}")
+    management = table.get("management_account")
+    if management is not None and not (isinstance(management, str) and ACCOUNT_ID.fullmatch(management)):
+        raise InputError(Location(path), "management_account must be a 12-digit account ID in quotes")
     return Config(account=table.get("account"), region=table.get("region"),
                   trusted_accounts=tuple(table.get("trusted_accounts", ())), org_id=table.get("org_id"),
+                  management_account=management,
                   fail_on=fail_on, rules=dict(table.get("rules", {})), ignore=tuple(table.get("ignore", ())),
                   parameters={str(k): str(v) for k, v in table.get("parameters", {}).items()}, source=path)

@@ -42,7 +42,7 @@ class Index:
     @property
     def organisation(self) -> Organisation:
         inv = self.inventory
-        return Organisation(tuple(inv.scps), tuple(inv.rcps), frozenset(inv.accounts))
+        return Organisation(tuple(inv.scps), tuple(inv.rcps), frozenset(inv.accounts), inv.management_account)
 
     # -- principals -------------------------------------------------------------------
     def identity_policies(self, entity: Role | User) -> tuple[Policy, ...]:
@@ -171,7 +171,7 @@ class Index:
         parsed = parse_arn(text)
         if parsed is not None and parsed.service == "kms" and parsed.resource.startswith("key/"):
             return Target(arn=arn, account=account, policy=default_key_policy(arn, account), policy_required=True,
-                          note=f"{arn} is not in the inputs: AWS's default key policy assumed")
+                          note=f"{arn} is not in the inputs: AWS's default key policy assumed", aws_managed_key=None)
         note = None if text == "*" else f"{text} is not in the inputs: no resource policy assumed"
         return Target(arn=arn, account=account, note=note)
 

@@ -16,11 +16,12 @@ means allowed for every combination, `denied` for none, `conditional` otherwise.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
-from permcheck.iam import fast_path, grants
+from permcheck.iam import builtin, fast_path, grants
 from permcheck.iam.grants import Live
+from permcheck.iam.org import Organisation, rcp_guard, rcps_apply, scps_apply
 from permcheck.iam.principals import Grant
 from permcheck.iam.request import CallerKind, Request
 from permcheck.model.location import InputError
@@ -45,13 +46,7 @@ class Answer:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Organisation:
-    """The organisation layer: SCPs limit principals, RCPs limit resources, of `accounts`."""
-
-    scps: tuple[Policy, ...] = ()
-    rcps: tuple[Policy, ...] = ()
-    accounts: frozenset[str] = field(default_factory=frozenset)
+__all__ = ["Answer", "Decision", "Organisation", "evaluate", "evaluate_fully"]
 
 
 def evaluate(request: Request, org: Organisation = Organisation()) -> Answer:
@@ -61,15 +56,23 @@ def evaluate(request: Request, org: Organisation = Organisation()) -> Answer:
 
 def evaluate_fully(request: Request, org: Organisation = Organisation()) -> Answer:
     """`evaluate` without the shortcut: every statement, every combination of condition values."""
+    built_in = builtin_answer(request)
+    if built_in is not None:
+        return built_in
     caller, target = request.caller, request.target
     layers = _layers(request, org)
     for _, policy in layers:
         if policy.error:
             raise InputError(policy.error_location, f"invalid policy {policy.name}: {policy.error}")
     space = grants.Space()
-    fixed = {**caller.context, **target.context, **request.context}
+    own = caller.root_user_context() if request.closed else {}  # one concrete request: the root user's
+    fixed = {**caller.context, **own, **target.context, **request.context}
     lives = [live for name, policy in layers
              for live in grants.live_statements(name, policy, request, space, fixed)]
+    guard = rcp_guard(request, space) if any(live.layer == "rcp" for live in lives) else ()
+    for live in lives:
+        if live.layer == "rcp":
+            live.guards += guard
     signature = _signature(request, org, lives, fixed, space)
     known = _MEMO.get(signature) if signature is not None else None
     if known is not None:
@@ -99,15 +102,17 @@ def _signature(request: Request, org: Organisation, lives: list, fixed: dict, sp
                    tuple((space.atoms[atom][0], value) for atom, value in live.guards)) for live in lives),
             tuple(sorted(fixed.items())), request.closed,
             caller.kind, caller.account, caller.identity is None, caller.boundary is None, caller.arn,
-            target.account, target.policy_required, target.note,
-            tuple(id(p) for p in org.scps), tuple(id(p) for p in org.rcps), org.accounts)
+            target.account, target.policy_required, target.note, target.aws_managed_key,
+            tuple(id(p) for p in org.scps), tuple(id(p) for p in org.rcps), org.accounts, org.management_account)
 
 
 def _enumerate(request: Request, org: Organisation, lives: list, fixed: dict, space) -> Answer:
     """Decide every combination of the open condition keys and unknowns; aggregate."""
     target = request.target
     keys = grants.open_keys(lives, fixed, request.closed)
-    axes = [(key, grants.candidates(key, lives, target.arn, fixed, set(keys))) for key in keys] + space.axes()
+    bounds = request.caller.bounds()
+    axes = [(key, grants.candidates(key, lives, target.arn, fixed, set(keys), bounds.get(key)))
+            for key in keys] + space.axes()
     total = 1
     for _, values in axes:
         total *= len(values)
@@ -129,6 +134,16 @@ def _enumerate(request: Request, org: Organisation, lives: list, fixed: dict, sp
     return _aggregate(outcomes, lives, keys, space, _notes(request))
 
 
+def builtin_answer(request: Request) -> Answer | None:
+    """AWS's own decision where no policy counts (`builtin`): denied, or allowed for
+    sts:GetCallerIdentity, with the reason as a note."""
+    found = builtin.protection(request)
+    if found is None:
+        return None
+    allowed, why = found
+    return Answer(Decision.ALLOWED if allowed else Decision.DENIED, (), (), (why,))
+
+
 def _layers(request: Request, org: Organisation) -> list[tuple[str, Policy]]:
     caller, target = request.caller, request.target
     out: list[tuple[str, Policy]] = []
@@ -136,19 +151,13 @@ def _layers(request: Request, org: Organisation) -> list[tuple[str, Policy]]:
         out += [("identity", p) for p in caller.identity or ()]
         if caller.boundary is not None:
             out.append(("boundary", caller.boundary))
-    if _scps_apply(request, org):
+    if scps_apply(request, org):
         out += [("scp", p) for p in org.scps]
-    if org.rcps and (target.account or caller.account) in org.accounts and caller.kind is not CallerKind.SERVICE:
+    if rcps_apply(request, org):
         out += [("rcp", p) for p in org.rcps]
     if target.policy is not None:
         out.append(("resource", target.policy))
     return out
-
-
-def _scps_apply(request: Request, org: Organisation) -> bool:
-    caller = request.caller
-    return bool(org.scps) and caller.account in org.accounts and caller.kind in (
-        CallerKind.ROLE, CallerKind.USER, CallerKind.ROOT)
 
 
 @dataclass(frozen=True)
@@ -174,7 +183,7 @@ def _decide(request: Request, org: Organisation, applied: list[Live]) -> _Outcom
     # of them is enough (as FullAWSAccess beside deny-list SCPs), a Deny in any wins.
     # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
     scp = tuple(by_layer.get("scp", ()))
-    if _scps_apply(request, org) and not scp:
+    if scps_apply(request, org) and not scp:
         return _Outcome(False, ())
     if caller.kind is CallerKind.ROOT or caller.identity is None:
         identity: tuple[Live, ...] = ()

@@ -21,15 +21,19 @@ _ALLOWS: dict[tuple[int, str], tuple[object, Optional[tuple[Statement, ...]]]] =
 
 def answer(request: Request, org) -> "Optional[object]":
     """The Answer when the shortcut applies, else None."""
-    from permcheck.iam.decide import Answer, Decision, _notes, _scps_apply
+    from permcheck.iam.builtin import protection
+    from permcheck.iam.decide import Answer, Decision, _notes
     from permcheck.iam.grants import action_match
+    from permcheck.iam.org import rcps_apply, scps_apply
     from permcheck.iam.principals import principal_match
 
     caller, target, action = request.caller, request.target, request.action
     if caller.kind not in (CallerKind.ROLE, CallerKind.USER) or caller.identity is None or caller.boundary is not None:
         return None
-    if _scps_apply(request, org) or org.rcps or target.policy_required:
+    if scps_apply(request, org) or rcps_apply(request, org) or target.policy_required:
         return None
+    if protection(request) is not None:
+        return None  # AWS decides it, whatever the policies say: the full path answers
     if target.account not in (None, caller.account):
         return None
     if target.policy is not None:

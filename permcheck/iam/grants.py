@@ -264,12 +264,18 @@ def placeholder(key: str) -> str:
     return f"permcheck-value-of-{key}"
 
 
-def candidates(key: str, lives: list[Live], resource: str, fixed: dict, open_set: set[str]) -> list:
+def candidates(key: str, lives: list[Live], resource: str, fixed: dict, open_set: set[str],
+               bound: tuple[str, tuple[str, ...]] | None = None) -> list:
     """Representative values of `key` (None: absent) for the statements that mention it.
 
     A condition value with a policy variable is compared with that variable's value: it is
     filled from the request where known, else with the placeholder the variable's own key
     also takes, so "equal to ${aws:PrincipalTag/team}" is tried both ways.
+
+    `bound` (operator, values): a condition every real value of the key satisfies (the caller's
+    `bounds`). It joins the clauses the representatives are chosen for, so each class of values
+    is split by it, and the representatives outside it are dropped: what is left is exact for
+    the values the caller can have.
     """
     fill = {**{k: (placeholder(k),) for k in open_set}, **fixed}
     clauses, multivalued, referenced = [], False, False
@@ -283,12 +289,16 @@ def candidates(key: str, lives: list[Live], resource: str, fixed: dict, open_set
                 multivalued |= clause.operator.startswith(("ForAnyValue:", "ForAllValues:"))
             referenced |= any(key in (k.lower() for k in variables.find_variables(t, version=live.statement.version))
                               for t in texts)
+    if bound is not None:
+        clauses.append(bound)
     found = list(_candidate_contexts(key, tuple(clauses), multivalued))
     extras = _variable_values(key, lives, resource) + ([placeholder(key)] if referenced else [])
     extras += _values_matching_fixed(key, lives, fixed) if referenced else []
     for extra in extras:
         if (extra,) not in found:
             found.append((extra,))
+    if bound is not None:
+        return [c for c in found if c is not None and cond.clause_holds(bound[0], key, bound[1], {key: c})]
     if None not in found:
         found.append(None)
     return found

@@ -77,9 +77,17 @@ def not_principal_exempts(statement: Statement, caller: Caller) -> Optional[bool
     AWS may check the caller's account, then its role or user, then the role session: the
     caller is safely exempt only when each of them is listed. A caller whose own role or user
     is not listed is not an exception. When the caller is listed but not all of its chain,
-    AWS "might" deny (NotPrincipal page): that is left open, never guessed.
+    AWS "might" deny (NotPrincipal page): that is left open, never guessed. A role or user with
+    a permissions boundary is never an exception. (A caller whose identity side is not in the
+    inputs is taken to have no boundary: the worst case for the resource owner.)
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
     """
+    if caller.kind in (CallerKind.ROLE, CallerKind.USER) and caller.boundary is not None:
+        # "The NotPrincipal element with a Deny effect will always deny any IAM principal that
+        # has a permissions boundary policy attached, regardless of the values specified in the
+        # NotPrincipal element" (NotPrincipal page, and
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
+        return False
     listed = {str(p.value) for p in statement.principals or ()}
     if "*" in listed or any(not isinstance(p.value, str) for p in statement.principals or ()):
         return True if "*" in listed else None

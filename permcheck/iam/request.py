@@ -56,12 +56,38 @@ class Caller:
         ctx["aws:principalisawsservice"] = ("false",)
         if self.account:
             ctx["aws:principalaccount"] = (self.account,)
+        if self.kind is CallerKind.ROOT:
+            return ctx  # "the account, or someone in it": see `bounds`
         ctx["aws:principalarn"] = (self.arn,)
-        ctx["aws:principaltype"] = ({CallerKind.ROLE: "AssumedRole", CallerKind.USER: "User",
-                                     CallerKind.ROOT: "Account"}[self.kind],)
+        ctx["aws:principaltype"] = ({CallerKind.ROLE: "AssumedRole", CallerKind.USER: "User"}[self.kind],)
         if self.kind is CallerKind.USER and self.name:
             ctx["aws:username"] = (self.name,)
         return ctx
+
+
+    def root_user_context(self) -> dict[str, tuple[str, ...]]:
+        """An account caller's principal keys when it is taken as its root user itself (a closed
+        context asks about one concrete request, not about everyone in the account)."""
+        if self.kind is not CallerKind.ROOT:
+            return {}
+        return {"aws:principalarn": (self.arn,), "aws:principaltype": ("Account",)}
+
+    def bounds(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Keys the caller leaves open but bounds, as a condition every value satisfies.
+
+        An account caller (ROOT) stands for whoever in that account makes the request, so a
+        policy naming the account with `ArnLike aws:PrincipalArn ...:role/ci-*` lets some of
+        them in: the principal's ARN is any ARN of the account, its type any type an account's
+        principal has (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn,
+        #condition-keys-principaltype); only `aws:PrincipalAccount` is fixed.
+        """
+        if self.kind is not CallerKind.ROOT or not self.account:
+            return {}
+        partition = self.arn.split(":")[1] if self.arn.startswith("arn:") else "aws"
+        # ArnLike: field by field, so no wildcard reaches into the account field
+        arns = (f"arn:{partition}:iam::{self.account}:*", f"arn:{partition}:sts::{self.account}:*")
+        return {"aws:principalarn": ("ArnLike", arns),
+                "aws:principaltype": ("StringEquals", ("Account", "User", "AssumedRole", "FederatedUser"))}
 
 
 @dataclass(frozen=True)
@@ -79,6 +105,7 @@ class Target:
     policy_required: bool = False
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     note: Optional[str] = None
+    aws_managed_key: Optional[bool] = False  # a KMS key AWS manages; None: a key the inputs do not show
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ class Options:
     account: str | None = None
     region: str = "us-east-1"
     parameters: dict[str, str] = field(default_factory=dict)
+    management_account: str | None = None
 
 
 def walk(paths: list[str]) -> list[tuple[str, bool]]:
@@ -145,7 +146,7 @@ def _load_documents(documents: list[tuple[str, str, object]], options: Options,
     """One inventory from decoded documents; with `failed`, a file's InputError goes there."""
     from permcheck.load import snapshot
 
-    inventory = Inventory(region=options.region)
+    inventory = Inventory(region=options.region, management_account=options.management_account)
     snapshot_accounts: set[str] = set()
     for file, kind, document in documents:
         if kind in SNAPSHOT_KINDS:

@@ -113,6 +113,7 @@ class Inventory:
     partition: str = "aws"
     region: str = "us-east-1"
     default_account: str = "123456789012"
+    management_account: str | None = None  # the organisation's: SCPs and RCPs do not apply to it
 
     def add_logical_id(self, logical_id: str | None, arn: str) -> None:
         if logical_id:

@@ -4,7 +4,10 @@ A path is a set of actions that together let a principal act with more permissio
 than its own: pass a role to code it writes and run it, rewrite its own policies, take
 over another identity. Each principal of the inputs is checked against each path; a
 path holds when every one of its actions is allowed (or conditional) on some resource.
-Catalogue: Rhino Security Labs, "AWS IAM Privilege Escalation – Methods and Mitigation"
+Service-linked roles are not checked: only their linked service can assume one ("only the
+linked service can assume a service-linked role",
+https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-service-linked-role.html), so no
+one in the account can act with its permissions. Catalogue: Rhino Security Labs, "AWS IAM Privilege Escalation – Methods and Mitigation"
 (https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/), and
 PMapper's edge checks (https://github.com/nccgroup/PMapper).
 """
@@ -14,8 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from permcheck.graph.edges import Edges
+from permcheck.iam.builtin import protected_role_pattern
 from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.match import wildcard_match
+from permcheck.iam.org import service_linked
 from permcheck.iam.request import Caller
 from permcheck.model.entities import Role, User
 from permcheck.model.policy import Effect
@@ -69,6 +74,8 @@ def escalations(edges: Edges) -> list[facts.Escalation]:
     for table, kind in ((inv.roles, "role"), (inv.users, "user")):
         for arn, entity in table.items():
             caller = edges.index.caller_for_entity(entity)
+            if service_linked(caller):
+                continue  # only its linked service can assume it: no one in the account acts as it
             granted = _granted(caller)
             found = [(path, *result) for path in PATHS if granted
                      for result in [_path(edges, caller, entity, path, granted)] if result is not None]
@@ -116,7 +123,7 @@ def _path(edges: Edges, caller: Caller, entity: Role | User, path: Path,
         if path.name in OTHER_ROLE:
             found = _other_role_function(edges, caller, entity, action, granted[action])
         else:
-            found = _best([(ask_or_unknown(edges, caller, action, r), str(r)) for r in granted[action]])
+            found = _best([(ask_or_unknown(edges, caller, action, r), str(r)) for r in _worth(action, granted)])
         if found is None:
             return None
         answers.append(found[0])
@@ -126,6 +133,15 @@ def _path(edges: Edges, caller: Caller, entity: Role | User, path: Path,
     because = tuple(s for a in answers for s in a.because)
     conditions = tuple(c for a in answers for c in a.conditions)
     return Answer(decision, conditions, because), target
+
+
+def _worth(action: str, granted: dict[str, list[object]]) -> list[object]:
+    """The granted resources of `action` that can serve a path. Changes to roles and policies
+    AWS protects are denied by the evaluator (`iam/builtin.py`); a role it protects can still be
+    passed, but it trusts only its linked service, so passing it escalates nothing."""
+    if action == "iam:PassRole":
+        return [r for r in granted[action] if not protected_role_pattern(r)]
+    return granted[action]
 
 
 def _other_role_function(edges: Edges, caller: Caller, entity: Role | User, action: str,
