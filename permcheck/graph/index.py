@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from permcheck.iam.decide import Organisation
+from permcheck.graph.names import FUNCTION, PRINCIPAL, RESOURCE, Names
 from permcheck.iam.request import Caller, CallerKind, Target
 from permcheck.model.arn import ACCOUNT_ID, account_field, account_of, iam_name, parse_arn, root_arn, session_role_arn
 from permcheck.model.entities import Function, Inventory, Resource, Role, User
@@ -64,6 +65,11 @@ class Index:
                                         name=str(entity.name))
         return self._callers[key]
 
+    @cached_property
+    def names(self) -> Names:
+        """Logical IDs and `FILE#LogicalId` of the inputs (`graph.names`)."""
+        return Names(self.inventory)
+
     def caller(self, identifier: str) -> Caller:
         """A PRINCIPAL of the contract → the caller it stands for."""
         text = identifier.strip()
@@ -75,6 +81,10 @@ class Index:
             return self.caller_for_entity(self.inventory.roles[text])
         if text in self.inventory.users:
             return self.caller_for_entity(self.inventory.users[text])
+        named = self.names.find(text, PRINCIPAL)
+        if named is not None and named.kind != "function":
+            table = self.inventory.roles if named.kind == "role" else self.inventory.users
+            return self.caller_for_entity(table[named.key])
         function = self.function(text, required=False)
         if function is not None:
             if function.role is None or str(function.role) not in self.inventory.roles:
@@ -90,9 +100,10 @@ class Index:
                           identity=caller.identity, boundary=caller.boundary, name=caller.name)
         if text.startswith("arn:"):
             return self._iam(text)
-        if "." in text:  # a service principal
+        if "." in text and "#" not in text:  # a service principal
             return Caller(kind=CallerKind.SERVICE, arn=text)
-        raise InputError(None, f"unknown principal {identifier!r}: not a logical id, name, ARN, account id or service")
+        raise self.names.unknown("principal", identifier, PRINCIPAL,
+                                 " (a logical ID, FILE#LogicalId, role or user ARN, account ID, service or *)")
 
     def _root(self, account: str) -> Caller:
         known = account in self.inventory.accounts
@@ -125,13 +136,14 @@ class Index:
         return out
 
     def function(self, identifier: str, required: bool = True) -> Function | None:
-        """A FUNCTION of the contract: logical id, name or ARN (qualifier ignored)."""
+        """A FUNCTION of the contract: logical ID (or `FILE#LogicalId`), name or ARN (qualifier
+        ignored)."""
         functions = self.inventory.functions
         if identifier in functions:
             return functions[identifier]
-        for arn in self.inventory.logical_ids.get(identifier, []):
-            if arn in functions:
-                return functions[arn]
+        named = self.names.find(identifier, FUNCTION)
+        if named is not None:
+            return functions[named.key]
         if identifier.startswith("arn:"):
             function = self._function_at(identifier)
             if function is not None:
@@ -139,10 +151,32 @@ class Index:
         matches = self._functions_by_name.get(identifier, [])
         if len(matches) == 1:
             return matches[0]
+        if matches:
+            listed = ", ".join(sorted(str(f.arn) for f in matches))
+            raise InputError(None, f"more than one function is named {identifier!r}: {listed} (name one by its ARN)")
         if required:
-            more = " (several functions have that name)" if matches else ""
-            raise InputError(None, f"no function {identifier!r} in the inputs{more}")
+            raise self.names.unknown("function", identifier, FUNCTION)
         return None
+
+    def resource(self, identifier: str) -> object:
+        """A RESOURCE of `can`: an ARN, `*`, or the logical ID (`FILE#LogicalId`, Terraform
+        address) of a resource in the inputs, which stands for its ARN (unknown parts kept)."""
+        text = identifier.strip()
+        if text == "*" or text.startswith("arn:"):
+            return self.value_of(text)
+        named = self.names.find(text, RESOURCE)
+        if named is not None:
+            tables = {"function": self.inventory.functions, "role": self.inventory.roles, "user": self.inventory.users,
+                      "group": self.inventory.groups, "resource": self.inventory.resources}
+            return tables[named.kind][named.key].arn
+        function = self.function(text, required=False)  # a function's name, as FUNCTION takes it
+        if function is not None:
+            return function.arn
+        held = [r for r in self.inventory.resources.values() if text in r.names]  # a bucket or queue name
+        if len(held) == 1:
+            return held[0].arn
+        raise self.names.unknown("resource", identifier, RESOURCE,
+                                 " (a RESOURCE is an ARN, *, or a logical ID or Terraform address in the inputs)")
 
     def target(self, arn: object, action: str) -> Target:
         """The resource side of a request on `arn`, with AWS's defaults for what the inputs lack."""

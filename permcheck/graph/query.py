@@ -363,6 +363,6 @@ def _resource_grants(edges: Edges, caller: Caller) -> list[tuple[str, str]]:
 def can(edges: Edges, caller: Caller, action: str, resource: object) -> dict:
     answer = edges.ask(caller, action, resource)
     answer = edges.outside_side(caller, action, resource, answer) or answer
-    out = {"principal": caller.session_arn or caller.arn, "action": action, "resource": resource,
+    out = {"principal": caller.session_arn or caller.arn, "action": action, "resource": str(resource),
            **answer_json(answer)}
     return out
