@@ -249,7 +249,21 @@ class Index:
         bucket = self._resource_at(arn)
         if bucket is not None:
             return concat([bucket.arn, arn[len(str(bucket.arn)):]])
-        return arn
+        return self._written.get(arn, arn)
+
+    @cached_property
+    def _written(self) -> dict[str, object]:
+        """Resource patterns with unknown parts as the policies write them, by their text: built
+        once, the first time such a text is asked about (`can` with an ARN as printed)."""
+        inv, out = self.inventory, {}
+        holders = (*inv.roles.values(), *inv.users.values(), *inv.groups.values(), *inv.functions.values(),
+                   *inv.resources.values())
+        policies = [p for h in holders for p in (*getattr(h, "policies", ()), getattr(h, "trust", None),
+                                                 getattr(h, "boundary", None), getattr(h, "policy", None)) if p]
+        for policy in (*policies, *inv.loose_policies):
+            for statement in policy.statements:
+                out.update((str(r), r) for r in statement.resources or () if not isinstance(r, str))
+        return out
 
     def _resource_at(self, text: str) -> Resource | None:
         """The resource an ARN names; for an S3 object, its bucket (whose policy governs it).
