@@ -209,6 +209,9 @@ def test_a_grant_to_another_account_is_listed_with_aws_default_and_a_note(tmp_pa
     answer = run("can", "MachineRole", "lambda:InvokeFunction", function, template, *other, "--format", "json").json()
     assert (answer["decision"], answer["notes"]) == ("denied", access[0]["notes"])
 
+    graph = run("graph", template, *other, "--format", "json").json()
+    assert [e for e in graph["edges"] if e["target"] == function] == []  # a picture of access: no may-access edge
+
     own = run("what-can-access", "MachineRole", template, "--parameter", "CrossAccountID=123456789012",
               "--format", "json").json()["access"]
     assert [(a["resource"], a["decision"]) for a in own] == \
