@@ -192,7 +192,7 @@ def can(principal, action, resource, paths, expect, fmt, account, region, parame
         raise click.UsageError(f"ACTION must be service:action, not {action!r}")
     run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
     edges = run.edges(fmt)
-    result = query(edges, edges.index.caller(principal), action, resource)
+    result = query(edges, edges.index.caller(principal), action, edges.index.resource(resource))
     emit(result, fmt, "can", run)
     if expect and result["decision"] != expect:
         sys.exit(1)

@@ -53,8 +53,8 @@ def build_graph(edges: Edges) -> nx.MultiDiGraph:
             graph.add_edge(edge.source, target, kind="may-assume", decision=edge.answer.decision.value)
     for arn, role in inv.roles.items():
         for entry in what_can_access(edges, edges.index.caller_for_entity(role))["access"]:
-            if entry.get("via") or entry["resource"] in inv.functions:
-                continue
+            if entry.get("via") or entry["resource"] in inv.functions or entry["decision"] == "denied":
+                continue  # denied: a grant on another account's resource the inputs do not show
             if entry["resource"] not in graph:
                 graph.add_node(entry["resource"], kind="resource", type="", account="", label=entry["resource"])
             graph.add_edge(arn, entry["resource"], kind="may-access", decision=entry["decision"],

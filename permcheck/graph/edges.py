@@ -17,7 +17,7 @@ from permcheck.iam.patterns import PatternIndex
 from permcheck.model.location import InputError
 from permcheck.iam.decide import Answer, Decision, evaluate
 from permcheck.iam.match import any_match, negate
-from permcheck.iam.request import Caller, CallerKind, Request
+from permcheck.iam.request import Caller, CallerKind, Request, Target
 from permcheck.model.entities import Role, User
 from permcheck.model.policy import Effect, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
@@ -48,10 +48,24 @@ class Edges:
     entry_cache: dict = field(default_factory=dict, repr=False)  # query entries of shared answers
 
     # -- asking the evaluator -----------------------------------------------------------
-    def ask(self, caller: Caller, action: str, resource: str) -> Answer:
-        request = Request(caller=caller, action=action, target=self.index.target(resource, action),
-                          context=self.context, closed=self.closed)
+    def ask(self, caller: Caller, action: str, resource: object) -> Answer:
+        """The evaluator's answer on one request; a resource whose account is unresolved is
+        decided for each account it may be (`accounts.ask_open_account`)."""
+        target = self.index.target(resource, action)
+        unknowns = self.index.open_account(target)
+        if unknowns:
+            from permcheck.graph.accounts import ask_open_account
+            return ask_open_account(self, caller, action, target, unknowns)
+        return self.evaluate(caller, action, target)
+
+    def evaluate(self, caller: Caller, action: str, target: Target) -> Answer:
+        request = Request(caller=caller, action=action, target=target, context=self.context, closed=self.closed)
         return evaluate(request, self.index.organisation)
+
+    def outside_side(self, caller: Caller, action: str, resource: object, answer: Answer) -> Answer | None:
+        """`accounts.outside_side`: a denial that only the other account's unseen side decides."""
+        from permcheck.graph.accounts import outside_side
+        return outside_side(self, caller, action, resource, answer)
 
     # -- who is named, who has identity allows -----------------------------------------------
     def named_callers(self, statements: tuple[Statement, ...]) -> list[Caller | Principal]:

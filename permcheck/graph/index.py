@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from permcheck.iam.decide import Organisation
+from permcheck.graph.names import FUNCTION, PRINCIPAL, RESOURCE, Names
 from permcheck.iam.request import Caller, CallerKind, Target
-from permcheck.model.arn import ACCOUNT_ID, account_of, iam_name, parse_arn, root_arn, session_role_arn
-from permcheck.model.entities import Function, Inventory, Role, User
+from permcheck.model.arn import ACCOUNT_ID, account_field, account_of, iam_name, parse_arn, root_arn, session_role_arn
+from permcheck.model.entities import Function, Inventory, Resource, Role, User
 from permcheck.model.location import InputError, Location
 from permcheck.model.policy import Effect, Policy, PolicyKind, Principal, PrincipalType, Statement
+from permcheck.model.values import Unknown, concat, unknowns_of
 
 ASSUME_ACTIONS = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:assumerolewithsaml", "sts:tagsession")
 
@@ -63,6 +65,11 @@ class Index:
                                         name=str(entity.name))
         return self._callers[key]
 
+    @cached_property
+    def names(self) -> Names:
+        """Logical IDs and `FILE#LogicalId` of the inputs (`graph.names`)."""
+        return Names(self.inventory)
+
     def caller(self, identifier: str) -> Caller:
         """A PRINCIPAL of the contract → the caller it stands for."""
         text = identifier.strip()
@@ -74,6 +81,10 @@ class Index:
             return self.caller_for_entity(self.inventory.roles[text])
         if text in self.inventory.users:
             return self.caller_for_entity(self.inventory.users[text])
+        named = self.names.find(text, PRINCIPAL)
+        if named is not None and named.kind != "function":
+            table = self.inventory.roles if named.kind == "role" else self.inventory.users
+            return self.caller_for_entity(table[named.key])
         function = self.function(text, required=False)
         if function is not None:
             if function.role is None or str(function.role) not in self.inventory.roles:
@@ -89,9 +100,10 @@ class Index:
                           identity=caller.identity, boundary=caller.boundary, name=caller.name)
         if text.startswith("arn:"):
             return self._iam(text)
-        if "." in text:  # a service principal
+        if "." in text and "#" not in text:  # a service principal
             return Caller(kind=CallerKind.SERVICE, arn=text)
-        raise InputError(None, f"unknown principal {identifier!r}: not a logical id, name, ARN, account id or service")
+        raise self.names.unknown("principal", identifier, PRINCIPAL,
+                                 " (a logical ID, FILE#LogicalId, role or user ARN, account ID, service or *)")
 
     def _root(self, account: str) -> Caller:
         known = account in self.inventory.accounts
@@ -124,25 +136,47 @@ class Index:
         return out
 
     def function(self, identifier: str, required: bool = True) -> Function | None:
-        """A FUNCTION of the contract: logical id, name or ARN (qualifier ignored)."""
+        """A FUNCTION of the contract: logical ID (or `FILE#LogicalId`), name or ARN (qualifier
+        ignored)."""
         functions = self.inventory.functions
         if identifier in functions:
             return functions[identifier]
-        for arn in self.inventory.logical_ids.get(identifier, []):
-            if arn in functions:
-                return functions[arn]
-        arn = parse_arn(identifier)
-        if arn is not None and arn.service == "lambda":
-            base = ":".join(identifier.split(":")[:7])
-            if base in functions:
-                return functions[base]
+        named = self.names.find(identifier, FUNCTION)
+        if named is not None:
+            return functions[named.key]
+        if identifier.startswith("arn:"):
+            function = self._function_at(identifier)
+            if function is not None:
+                return function
         matches = self._functions_by_name.get(identifier, [])
         if len(matches) == 1:
             return matches[0]
+        if matches:
+            listed = ", ".join(sorted(str(f.arn) for f in matches))
+            raise InputError(None, f"more than one function is named {identifier!r}: {listed} (name one by its ARN)")
         if required:
-            more = " (several functions have that name)" if matches else ""
-            raise InputError(None, f"no function {identifier!r} in the inputs{more}")
+            raise self.names.unknown("function", identifier, FUNCTION)
         return None
+
+    def resource(self, identifier: str) -> object:
+        """A RESOURCE of `can`: an ARN, `*`, or the logical ID (`FILE#LogicalId`, Terraform
+        address) of a resource in the inputs, which stands for its ARN (unknown parts kept)."""
+        text = identifier.strip()
+        if text == "*" or text.startswith("arn:"):
+            return self.value_of(text)
+        named = self.names.find(text, RESOURCE)
+        if named is not None:
+            tables = {"function": self.inventory.functions, "role": self.inventory.roles, "user": self.inventory.users,
+                      "group": self.inventory.groups, "resource": self.inventory.resources}
+            return tables[named.kind][named.key].arn
+        function = self.function(text, required=False)  # a function's name, as FUNCTION takes it
+        if function is not None:
+            return function.arn
+        held = [r for r in self.inventory.resources.values() if text in r.names]  # a bucket or queue name
+        if len(held) == 1:
+            return held[0].arn
+        raise self.names.unknown("resource", identifier, RESOURCE,
+                                 " (a RESOURCE is an ARN, *, or a logical ID or Terraform address in the inputs)")
 
     def target(self, arn: object, action: str) -> Target:
         """The resource side of a request on `arn`, with AWS's defaults for what the inputs lack."""
@@ -153,17 +187,17 @@ class Index:
 
     def _target(self, arn: object, action: str) -> Target:
         inv = self.inventory
+        arn = self.value_of(arn)
         text = str(arn)
-        account = account_of(text) or (None if _any_account(text) else inv.default_account)
+        account = self._account(arn)
         if action.lower() in ASSUME_ACTIONS and text in inv.roles:
             role = inv.roles[text]
             return Target(arn=arn, account=role.account, policy=role.trust, policy_required=True)
-        base = ":".join(text.split(":")[:7]) if text.startswith("arn:") and ":lambda:" in text else text
-        function = inv.functions.get(base)
+        function = self._function_at(text)
         if function is not None:
             return Target(arn=arn, account=function.account, policy=function.policy,
                           context=self._url_context(function, action))
-        resource = inv.resources.get(text) or inv.resources.get(_bucket_of(text))
+        resource = self._resource_at(text)
         if resource is not None:
             kms = resource.type == "AWS::KMS::Key"
             policy = resource.policy if resource.policy or not kms else default_key_policy(arn, account)
@@ -174,6 +208,81 @@ class Index:
                           note=f"{arn} is not in the inputs: AWS's default key policy assumed", aws_managed_key=None)
         note = None if text == "*" else f"{text} is not in the inputs: no resource policy assumed"
         return Target(arn=arn, account=account, note=note)
+
+    def _account(self, arn: object) -> str | None:
+        """The account a resource belongs to by its ARN (contract: "belongs to the account in its
+        ARN, to the deploying account when its ARN names none", as with S3); None for `*` and a
+        wildcard account field: actions that take no resource are requested on `*` in the
+        caller's account, and `arn:aws:dynamodb:*:*:table/x` covers the caller's account too.
+        An unresolved account is decided apart (`open_account`)."""
+        field = account_field(arn)
+        if field is None:
+            return None if str(arn) == "*" else self.inventory.default_account
+        if isinstance(field, str):
+            if ACCOUNT_ID.match(field):
+                return field
+            return None if "*" in field or "?" in field else self.inventory.default_account
+        return self.inventory.default_account
+
+    @staticmethod
+    def open_account(target: Target) -> tuple[Unknown, ...]:
+        """The unknowns the account of a target's ARN depends on (`!Sub …:${AccountParam}:…`
+        without a value): the request is then decided for each account it may be."""
+        if isinstance(target.arn, str):
+            return ()
+        field = account_field(target.arn)
+        return unknowns_of(field) if field is not None else ()
+
+    def value_of(self, arn: object) -> object:
+        """The value the inputs hold for a resource written as text: an ARN with unknown parts
+        prints as `…${?generated name of Fn in t.yaml}`, and that text, qualified or not, stands
+        for the symbolic ARN itself (so every command asks about the same resource)."""
+        if not isinstance(arn, str) or "${?" not in arn:
+            return arn
+        inv = self.inventory
+        for table in (inv.functions, inv.roles, inv.users, inv.groups, inv.resources):
+            if arn in table:
+                return table[arn].arn
+        head, _, qualifier = arn.rpartition(":")
+        if head in inv.functions:
+            return concat([inv.functions[head].arn, f":{qualifier}"])
+        bucket = self._resource_at(arn)
+        if bucket is not None:
+            return concat([bucket.arn, arn[len(str(bucket.arn)):]])
+        return self._written.get(arn, arn)
+
+    @cached_property
+    def _written(self) -> dict[str, object]:
+        """Resource patterns with unknown parts as the policies write them, by their text: built
+        once, the first time such a text is asked about (`can` with an ARN as printed)."""
+        inv, out = self.inventory, {}
+        holders = (*inv.roles.values(), *inv.users.values(), *inv.groups.values(), *inv.functions.values(),
+                   *inv.resources.values())
+        policies = [p for h in holders for p in (*getattr(h, "policies", ()), getattr(h, "trust", None),
+                                                 getattr(h, "boundary", None), getattr(h, "policy", None)) if p]
+        for policy in (*policies, *inv.loose_policies):
+            for statement in policy.statements:
+                out.update((str(r), r) for r in statement.resources or () if not isinstance(r, str))
+        return out
+
+    def _resource_at(self, text: str) -> Resource | None:
+        """The resource an ARN names; for an S3 object, its bucket (whose policy governs it).
+        The bucket is the longest known prefix before a `/`, not the text before the first `/`:
+        an unresolved bucket name prints with its description, which may hold one."""
+        resources = self.inventory.resources
+        found = resources.get(text)
+        if found is None and text.startswith("arn:") and ":s3:::" in text:
+            ends = [i for i, c in enumerate(text) if c == "/"]
+            found = next((resources[text[:i]] for i in reversed(ends) if text[:i] in resources), None)
+        return found
+
+    def _function_at(self, text: str) -> Function | None:
+        """The function an ARN (or its text) names, with or without a qualifier."""
+        functions = self.inventory.functions
+        function = functions.get(text)
+        if function is None and ":function:" in text:
+            function = functions.get(text.rpartition(":")[0])
+        return function
 
     def named_by(self, policy: Policy) -> tuple[set[str], set[str], bool]:
         """`principals.named_principals(policy)`, once per policy."""
@@ -204,23 +313,6 @@ class Index:
         if len(types) == 1 and isinstance(next(iter(types)), str):
             return {"lambda:functionurlauthtype": (str(types.pop()),)}
         return {}
-
-
-def _any_account(arn: str) -> bool:
-    """`*`, or an ARN pattern whose account field is a wildcard: the caller's own account.
-
-    Actions that take no resource are requested on `*` in the caller's account; a granted
-    pattern like `arn:aws:dynamodb:*:*:table/x` covers the caller's account too.
-    """
-    fields = arn.split(":")
-    return arn == "*" or (len(fields) > 4 and ("*" in fields[4] or "?" in fields[4]))
-
-
-def _bucket_of(arn: str) -> str:
-    """`arn:aws:s3:::bucket/key` → `arn:aws:s3:::bucket`: an object is governed by its bucket's policy."""
-    if arn.startswith("arn:") and ":s3:::" in arn and "/" in arn:
-        return arn.split("/", 1)[0]
-    return arn
 
 
 def default_key_policy(arn: str, account: str) -> Policy:

@@ -286,10 +286,19 @@ def _narrowed(grants: list[tuple[object, object]], caller: Caller) -> list[tuple
 
 
 def _entries(edges: Edges, caller: Caller, resource: object, actions: list, chain, via) -> list[dict]:
-    pairs = [(str(a), edges.ask(caller, str(a), resource), False) for a in actions]
+    pairs, outside = [], []
+    for action in map(str, actions):
+        answer = edges.ask(caller, action, resource)
+        unseen = edges.outside_side(caller, action, resource, answer)
+        (pairs if unseen is None else outside).append((action, unseen or answer, False))
     out = []
-    for acts, answer, _ in _by_answer(pairs):
-        if chain:
+    for acts, answer, _ in _by_answer(pairs) + _unseen_group(outside):
+        if chain and answer.decision is Decision.DENIED:  # an unseen side: listed if the chain holds
+            reached = _combine(chain)
+            if reached.decision is Decision.DENIED:
+                continue
+            answer = Answer(Decision.DENIED, (), reached.because + answer.because, answer.notes)
+        elif chain:
             answer = _combine(chain + [answer])
             if answer.decision is Decision.DENIED:
                 continue
@@ -298,6 +307,15 @@ def _entries(edges: Edges, caller: Caller, resource: object, actions: list, chai
             entry["via"] = via
         out.append(entry)
     return out
+
+
+def _unseen_group(outside: list[tuple[str, Answer, bool]]) -> list[tuple[list[str], Answer, bool]]:
+    """Grants on a resource in another account that the inputs do not show (`accounts.outside_side`):
+    denied by AWS's default, yet listed with the note, so that the reviewer sees the grant."""
+    if not outside:
+        return []
+    because = tuple(dict.fromkeys(s for _, answer, _ in outside for s in answer.because))
+    return [([a for a, _, _ in outside], Answer(Decision.DENIED, (), because, outside[0][1].notes), False)]
 
 
 def _is_pattern(resource: object) -> bool:
@@ -342,8 +360,9 @@ def _resource_grants(edges: Edges, caller: Caller) -> list[tuple[str, str]]:
     return out
 
 
-def can(edges: Edges, caller: Caller, action: str, resource: str) -> dict:
+def can(edges: Edges, caller: Caller, action: str, resource: object) -> dict:
     answer = edges.ask(caller, action, resource)
-    out = {"principal": caller.session_arn or caller.arn, "action": action, "resource": resource,
+    answer = edges.outside_side(caller, action, resource, answer) or answer
+    out = {"principal": caller.session_arn or caller.arn, "action": action, "resource": str(resource),
            **answer_json(answer)}
     return out

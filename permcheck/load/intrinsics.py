@@ -173,8 +173,8 @@ class TemplateResolver:
             raw = self.overrides[name]
         elif "Default" in decl:
             raw = decl["Default"]
-        else:
-            return Unknown(f"parameter {name}")
+        else:  # chosen per stack at deploy time: the same parameter of two templates may differ
+            return Unknown(f"parameter {name} in {self.file}")
         items = raw if isinstance(raw, list) else [raw]
         if not all(isinstance(item, (str, int, float, bool)) for item in items):
             raise self.error(line, f"parameter {name}: the value must be a string")
@@ -234,8 +234,10 @@ def _describe(key: tuple[str, ...]) -> str:
 def _pseudo(d: Deployment, name: str) -> object:
     """Pseudo parameters (CloudFormation "Pseudo parameters reference"); None if not one."""
     if name == "AWS::StackId":
+        # the stack's own id: distinct per template even when the stack name is given
         return concat([f"arn:{d.partition}:cloudformation:{d.region}:{d.account}:stack/", d.stack_name, "/",
-                       Unknown("stack id (AWS::StackId)", owned=True)])
+                       Unknown(f"stack id (AWS::StackId) of {d.source}" if d.source else "stack id (AWS::StackId)",
+                               owned=True)])
     return {"AWS::AccountId": d.account, "AWS::Region": d.region, "AWS::Partition": d.partition,
             "AWS::StackName": d.stack_name, "AWS::URLSuffix": d.url_suffix, "AWS::NoValue": NO_VALUE,
             "AWS::NotificationARNs": Unknown("AWS::NotificationARNs")}.get(name)

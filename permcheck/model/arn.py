@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from permcheck.model.values import Sym, Unknown, concat
+
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
@@ -36,6 +38,41 @@ def account_of(text: str) -> str | None:
     if arn is None:
         return None
     return arn.account if ACCOUNT_ID.match(arn.account) else None
+
+
+def arn_fields(value: object) -> tuple[object, ...] | None:
+    """The six fields of an ARN that may hold unknown parts, each a str, `Sym` or `Unknown`.
+
+    A `Sym` is split on the colons of its known parts only: an unknown part stays inside
+    the field where it stands, whatever its description holds (`${?item 2 of Fn::Split of
+    arn:aws:…}` is one function name, not five fields). As with `parse_arn`, the resource
+    keeps any further colons. None when the value is not an ARN (or its start is unknown).
+    """
+    if isinstance(value, str):
+        arn = parse_arn(value)
+        return None if arn is None else ("arn", arn.partition, arn.service, arn.region, arn.account, arn.resource)
+    if not isinstance(value, Sym):
+        return None
+    fields: list[list[object]] = [[]]
+    for part in value.parts:
+        if isinstance(part, Unknown):
+            fields[-1].append(part)
+            continue
+        pieces = part.split(":", 5 - (len(fields) - 1)) if len(fields) < 6 else [part]
+        fields[-1].append(pieces[0])
+        fields += [[piece] for piece in pieces[1:]]
+    if len(fields) != 6:
+        return None
+    out = tuple(concat([p for p in pieces if p != ""]) for pieces in fields)
+    if out[0] != "arn" or not isinstance(out[1], str) or not isinstance(out[2], str) or not out[2]:
+        return None
+    return out
+
+
+def account_field(value: object) -> object:
+    """The account field of an ARN (str, or `Sym`/`Unknown` when unresolved); None if not an ARN."""
+    fields = arn_fields(value)
+    return None if fields is None else fields[4]
 
 
 def root_arn(account: str, partition: str = "aws") -> str:

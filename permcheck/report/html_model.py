@@ -155,7 +155,7 @@ def _graph(edges: Edges, functions, invokers, access, exec_roles, findings) -> d
             edge(found.source, target, "may-assume", found.answer.decision.value)
     for role, rows in access.items():
         for row in rows:
-            if not row.get("via") and row["resource"] not in inv.functions:
+            if not row.get("via") and row["resource"] not in inv.functions and row["decision"] != "denied":
                 edge(role, ANY_RESOURCE if row["resource"] == "*" else row["resource"], "may-access",
                      row["decision"], row["actions"])
     assumed = {target for _, target, kind in drawn if kind == "may-assume"}

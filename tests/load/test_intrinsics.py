@@ -75,7 +75,7 @@ Parameters:
 def test_parameters_default_override_and_unknown():
     assert value_of("!Ref Stage", PARAMETERS) == "prod"
     assert value_of("!Ref Stage", PARAMETERS, overrides={"Stage": "dev"}) == "dev"
-    assert value_of("!Ref Name", PARAMETERS) == Unknown("parameter Name")
+    assert value_of("!Ref Name", PARAMETERS) == Unknown("parameter Name in t.yaml")
     assert value_of("!Ref Count", PARAMETERS) == "5"  # Ref of a Number parameter is a string
 
 
@@ -102,7 +102,7 @@ Resources:
 
 def test_sub_list_form_variables_escapes_and_unknown_parts():
     v = value_of("!Sub ['${!Literal} ${X}-${Name}-${Y}', {X: !Ref Stage, Y: 3}]", PARAMETERS)
-    assert v == Sym(("${Literal} prod-", Unknown("parameter Name"), "-3"))
+    assert v == Sym(("${Literal} prod-", Unknown("parameter Name in t.yaml"), "-3"))
     assert value_of("!Sub 'no placeholders, a $ and } too'") == "no placeholders, a $ and } too"
 
 
@@ -131,8 +131,8 @@ def test_lark_is_imported_lazily_only_for_a_sub_placeholder():
 def test_join_select_split():
     assert value_of("!Join ['-', [a, !Ref Stage, 1]]", PARAMETERS) == "a-prod-1"
     assert value_of("!Join [',', !Ref Subnets]", PARAMETERS) == "a,b,c"
-    assert value_of("!Join ['/', [a, !Ref Name]]", PARAMETERS) == Sym(("a/", Unknown("parameter Name")))
-    assert value_of("!Join ['', !Ref Ids]", PARAMETERS) == Unknown("parameter Ids")
+    assert value_of("!Join ['/', [a, !Ref Name]]", PARAMETERS) == Sym(("a/", Unknown("parameter Name in t.yaml")))
+    assert value_of("!Join ['', !Ref Ids]", PARAMETERS) == Unknown("parameter Ids in t.yaml")
     assert value_of("!Select [1, !Ref Subnets]", PARAMETERS) == "b"
     assert value_of("!Select ['2', !Split [':', 'a:b:c']]") == "c"
     assert value_of("!Split [',', 'x,y']") == ["x", "y"]
