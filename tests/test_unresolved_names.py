@@ -135,7 +135,7 @@ def test_every_command_gives_one_answer_for_a_permission_on_ref_of_a_generated_n
 
     findings = run("check", template, "--format", "json").json()["findings"]
     public = [f for f in findings if f["rule"] == "public-invoke"]
-    assert len(public) == 1 and "(allowed)" in public[0]["message"] and "unknown" not in public[0]["message"]
+    assert len(public) == 1 and public[0]["message"].endswith(": allowed") and "unknown" not in public[0]["message"]
 
     added = run("diff", str(tmp_path / "old"), str(tmp_path / "new"), "--format", "json").json()["added"]
     assert [(a["principal"], a["action"], a["decision"], a["conditions"]) for a in added] == \
@@ -150,7 +150,7 @@ def test_a_role_with_a_generated_name_keeps_its_trust_and_grants(tmp_path):
         'Principal: {AWS: "*"}, Action: sts:AssumeRole}]\n  Invoker'))
     findings = run("check", template, "--format", "json").json()["findings"]
     trust = [f for f in findings if f["rule"] == "trust-any-principal"]
-    assert [f["resource"] for f in trust] == ["FnRole"] and "(allowed)" in trust[0]["message"]
+    assert [f["resource"] for f in trust] == ["FnRole"] and trust[0]["message"].endswith(": allowed")
     access = run("what-can-access", "Invoker", template, "--format", "json").json()["access"]
     assert [(a["resource"].rsplit(":", 1)[-1], a["decision"]) for a in access] == \
         [(f"${{?generated name of Fn in {template}}}", "allowed")]
