@@ -45,6 +45,13 @@ def _write_actions(patterns: list[str]) -> list[str]:
     return [p for p in patterns if access_levels(p) & {"Write", "Permissions management"}]
 
 
+def _scoped_write_actions(patterns: list[str]) -> list[str]:
+    """The patterns that reach a Write or Permissions management action that can be scoped to
+    a resource: one that takes only `*` (`logs:CreateLogDelivery`) leaves nothing to name."""
+    from permcheck.iam.catalog import scoped_access_levels
+    return [p for p in patterns if scoped_access_levels(p) & {"Write", "Permissions management"}]
+
+
 def _unknown_actions(patterns: list[str]) -> list[str]:
     """Patterns no AWS service defines — except those SAM's own policy templates write
     (`sqs:DeleteMessageBatch` in SQSPollerPolicy): AWS's text, not the author's, in every app
@@ -78,6 +85,9 @@ FUNCTIONS = {
                              "does any pattern of the list match the action (IAM wildcards, any case)?"),
     "write_actions": Builtin((STRS,), STRS, _write_actions,
                              "the patterns of the list that reach a Write or Permissions management action"),
+    "scoped_write_actions": Builtin((STRS,), STRS, _scoped_write_actions,
+                                    "the patterns of the list that reach a Write or Permissions management "
+                                    "action that can be scoped to a resource (not one that takes only `*`)"),
     "unknown_actions": Builtin((STRS,), STRS, _unknown_actions,
                                "the patterns of the list that match no action AWS defines"),
     "ends_with": Builtin((STR, STR), BOOL, str.endswith, "does the text end with the suffix?"),
