@@ -44,6 +44,7 @@ _KIND = {  # base operator -> (value kind, negated, comparator(request value, po
     "IpAddress": ("ip", False, None), "NotIpAddress": ("ip", True, None), "Null": ("null", False, None),
     **{p + s: (k, n, c) for p, k in (("Numeric", "num"), ("Date", "date")) for s, (c, n) in _CMP.items()}}
 _STR_KINDS = frozenset({"eq", "ic", "like", "arn", "bool", "bin"})
+_FAMILY = {"num": "Numeric", "date": "Date", "ip": "IpAddress", "null": "Null"}  # any other kind: String
 _STATE_CAP = 50_000  # product-automaton states explored per key; beyond it exactness is lost
 
 
@@ -118,13 +119,26 @@ def candidate_contexts(key: str, clauses: list[tuple[str, tuple[PolicyValue, ...
     Requirement: for every possible real value v of the key (absent, any string, or for a
     multivalued key any tuple of strings), some candidate c gives exactly the same truth value
     as v for EVERY clause (by `clause_holds`, with either `multivalued` flag when the key is
-    multivalued). Exact when the operators come from one family -- strings (String*, Arn*,
-    Bool, BinaryEquals), Numeric*, Date* or *IpAddress -- plus Null, and the automaton stays
-    under _STATE_CAP states; a string family mixed with a typed one on a key is best effort.
+    multivalued). Met exactly unless `representatives` says why not.
     Policy values must be substituted already (a variable ties them to another key).
+    """
+    return representatives(key, clauses, multivalued)[0]
+
+
+def representatives(key: str, clauses: list[tuple[str, tuple[PolicyValue, ...]]],
+                    multivalued: bool) -> tuple[list[Optional[tuple[str, ...]]], Optional[str]]:
+    """`candidate_contexts`, and why they may miss a combination of the clauses' truths (None
+    when they cannot). Exact when the operators come from one family -- strings (String*,
+    Arn*, Bool, BinaryEquals), Numeric*, Date* or *IpAddress -- plus Null, and the string
+    automaton stays under _STATE_CAP states. Operators of two families on one key (`StringLike`
+    and `NumericLessThan`) are tried with each family's values only: a value that is both
+    (`"15"` for `1*` and `< 20`) may be missing, so the answer cannot be called exact.
     """
     ops = [(parse_operator(name), tuple(vals)) for name, vals in clauses]
     kinds = {_KIND[o.base][0] for o, _ in ops}
+    families = sorted({_FAMILY.get(k, "String") for k in kinds} - {"Null"})
+    lost = None if len(families) < 2 else \
+        f"operators of different types ({', '.join(families)}) on {key}: values that are both are not tried"
     values = {"x"}  # some present value, invalid for every typed family
 
     def parsed(kind: str, parse) -> list:
@@ -142,7 +156,10 @@ def candidate_contexts(key: str, clauses: list[tuple[str, tuple[PolicyValue, ...
         else:
             atoms = [a for o, vals in ops if (k := _KIND[o.base][0]) in _STR_KINDS
                      for a in _validity_atoms(k) + tuple(a for p in vals if p is not None for a in _atoms(k, p))]
-            values |= _string_witnesses(list(dict.fromkeys(atoms)))
+            witnesses, complete = _string_witnesses(list(dict.fromkeys(atoms)))
+            values |= witnesses
+            if not complete:
+                lost = f"the string conditions on {key} need more than {_STATE_CAP:,} automaton states"
     for kind, parse in (("num", _num), ("date", _date)):
         values |= _ordered_candidates(parsed(kind, parse)) if kind in kinds else set()
     values |= _ip_candidates(parsed("ip", lambda t: _ip(t, True))) if "ip" in kinds else set()
@@ -151,7 +168,7 @@ def candidate_contexts(key: str, clauses: list[tuple[str, tuple[PolicyValue, ...
         features.setdefault(tuple(_sat(o, v, vals) for o, vals in ops), v)
     out: list[Optional[tuple[str, ...]]] = [None] + [(r,) for r in features.values()]
     if not multivalued:
-        return out
+        return out, lost
     # A set of 2+ values fails unqualified clauses; ForAnyValue ORs and ForAllValues ANDs the
     # per-value features, so close the singletons' features under that join.
     idx = [i for i, (o, _) in enumerate(ops) if o.set_qualifier]
@@ -167,7 +184,7 @@ def candidate_contexts(key: str, clauses: list[tuple[str, tuple[PolicyValue, ...
             if j not in closure:
                 closure[j] = tuple(dict.fromkeys(closure[a] + closure[b]))
                 work.append(j)
-    return out + [()] + [w if len(w) > 1 else w * 2 for w in closure.values()]
+    return out + [()] + [w if len(w) > 1 else w * 2 for w in closure.values()], lost
 
 
 def _one_clause_witnesses(ops: list) -> Optional[set[str]]:
@@ -396,8 +413,10 @@ def _step(t: tuple[Token, ...], s: frozenset[int], ch: str) -> frozenset[int]:
     return _close(t, {i if t[i][0] == "*" else i + 1 for i in s if i < len(t) and _ok(t[i][1], ch)})
 
 
-def _string_witnesses(atoms: list[tuple[Token, ...]]) -> set[str]:
-    """One shortest string per reachable accept-vector of the product of the automata.
+def _string_witnesses(atoms: list[tuple[Token, ...]]) -> tuple[set[str], bool]:
+    """One shortest string per reachable accept-vector of the product of the automata, and
+    whether the search was complete (False: it stopped at _STATE_CAP states, and an
+    accept-vector only reachable past them is missing).
 
     Characters outside the classes' alphabet all behave alike, so the alphabet plus one
     fresh character reaches every accept-vector that any real string reaches.
@@ -406,16 +425,19 @@ def _string_witnesses(atoms: list[tuple[Token, ...]]) -> set[str]:
     fresh = next(c for c in "x_#0~%&" + "".join(map(chr, range(0xE000, 0xE100))) if c not in alphabet)
 
     start = tuple(_close(t, {0}) for t in atoms)
-    seen, queue, found = {start}, deque([(start, "")]), {}
+    seen, queue, found, complete = {start}, deque([(start, "")]), {}, True
     while queue:
         state, word = queue.popleft()
         found.setdefault(tuple(len(t) in s for t, s in zip(atoms, state)), word)
         for ch in sorted(alphabet | {fresh}):
             nxt = tuple(_step(t, s, ch) for t, s in zip(atoms, state))
-            if nxt not in seen and len(seen) < _STATE_CAP:
+            if nxt not in seen:
+                if len(seen) >= _STATE_CAP:
+                    complete = False
+                    continue
                 seen.add(nxt)
                 queue.append((nxt, word + ch))
-    return set(found.values())
+    return set(found.values()), complete
 
 
 def _dec(f: Fraction) -> str:

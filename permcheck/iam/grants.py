@@ -265,12 +265,14 @@ def placeholder(key: str) -> str:
     return f"permcheck-value-of-{key}"
 
 
-def candidates(key: str, lives: list[Live], resource: str, fixed: dict, open_set: set[str]) -> list:
+def candidates(key: str, lives: list[Live], resource: str, fixed: dict, open_set: set[str],
+               lost: Optional[list[str]] = None) -> list:
     """Representative values of `key` (None: absent) for the statements that mention it.
 
     A condition value with a policy variable is compared with that variable's value: it is
     filled from the request where known, else with the placeholder the variable's own key
-    also takes, so "equal to ${aws:PrincipalTag/team}" is tried both ways.
+    also takes, so "equal to ${aws:PrincipalTag/team}" is tried both ways. When the values
+    may miss a combination of the conditions' truths, the reason is appended to `lost`.
     """
     fill = {**{k: (placeholder(k),) for k in open_set}, **fixed}
     clauses, set_operator, referenced = [], False, False
@@ -284,7 +286,10 @@ def candidates(key: str, lives: list[Live], resource: str, fixed: dict, open_set
                 set_operator |= clause.operator.startswith(("ForAnyValue:", "ForAllValues:"))
             referenced |= any(key in (k.lower() for k in variables.find_variables(t, version=live.statement.version))
                               for t in texts)
-    found = list(_candidate_contexts(key, tuple(clauses), is_multivalued(key, set_operator)))
+    values, why = _candidate_contexts(key, tuple(clauses), is_multivalued(key, set_operator))
+    found = list(values)
+    if why is not None and lost is not None:
+        lost.append(why)
     extras = _variable_values(key, lives, resource) + ([placeholder(key)] if referenced else [])
     extras += _values_matching_fixed(key, lives, fixed) if referenced else []
     for extra in extras:
@@ -328,9 +333,10 @@ def _values_matching_fixed(key: str, lives: list[Live], fixed: dict) -> list[str
 
 
 @lru_cache(maxsize=8192)
-def _candidate_contexts(key: str, clauses: tuple, multivalued: bool) -> tuple:
-    """`conditions.candidate_contexts`, cached: the same conditions recur across principals."""
-    return tuple(cond.candidate_contexts(key, list(clauses), multivalued))
+def _candidate_contexts(key: str, clauses: tuple, multivalued: bool) -> tuple[tuple, Optional[str]]:
+    """`conditions.representatives`, cached: the same conditions recur across principals."""
+    values, lost = cond.representatives(key, list(clauses), multivalued)
+    return tuple(values), lost
 
 
 def _variable_values(key: str, lives: list[Live], resource: str) -> list[str]:
