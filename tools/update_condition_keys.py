@@ -17,8 +17,9 @@ Two sources:
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
   (each key's "Data type" and "Value type": a "Multivalued" key is written `ArrayOf<type>`).
 
-A key two sources type differently (both String-based, one of them an array) is recorded
-as multivalued: treating a single-valued key as multivalued only makes the evaluator try
+A short table of OVERRIDES records what a service's own documentation says where the
+reference's type falls short (Cognito's `amr` claim is multivalued). A key two sources type
+differently (both String-based, one of them an array) is recorded as multivalued: treating a single-valued key as multivalued only makes the evaluator try
 more request values, never fewer. Different base types are an error to review.
 
 The output is deterministic (sorted, one line per key prefix)::
@@ -111,6 +112,15 @@ GLOBAL_KEYS = {
 }
 
 
+# Keys whose service documentation says more than the reference's type: applied last.
+# The amr claim of a Cognito identity pool token is "the multivalued amr claim" whose array
+# members ForAnyValue:StringLike tests (https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html);
+# the reference types it String.
+OVERRIDES = {
+    "cognito-identity.amazonaws.com:amr": "ArrayOfString",
+}
+
+
 def check_type(text: str, where: str) -> str:
     """A type as the catalog writes it; anything else stops the tool."""
     base = text.removeprefix("ArrayOf")
@@ -151,6 +161,10 @@ def build(data_dir: Path) -> tuple[dict, list[str]]:
             if key.lower() != low or ":" not in key:
                 raise SystemExit(f"{path}: unexpected condition key {key!r} (index {low!r})")
             merge(found, key, check_type(entry["type"], f"{path}: {key}"), conflicts)
+    for key, ctype in OVERRIDES.items():
+        if key.lower() not in found:
+            raise SystemExit(f"override for {key}, which no source has")
+        found[key.lower()] = (found[key.lower()][0], check_type(ctype, key))
     keys: dict[str, dict[str, str]] = {}
     for low in sorted(found):
         spelt, ctype = found[low]

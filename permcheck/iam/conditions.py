@@ -44,7 +44,9 @@ _KIND = {  # base operator -> (value kind, negated, comparator(request value, po
     "IpAddress": ("ip", False, None), "NotIpAddress": ("ip", True, None), "Null": ("null", False, None),
     **{p + s: (k, n, c) for p, k in (("Numeric", "num"), ("Date", "date")) for s, (c, n) in _CMP.items()}}
 _STR_KINDS = frozenset({"eq", "ic", "like", "arn", "bool", "bin"})
-_FAMILY = {"num": "Numeric", "date": "Date", "ip": "IpAddress", "null": "Null"}  # any other kind: String
+# value kind -> the key type it compares, in the Service Authorization Reference's words
+_FAMILY = {"eq": "String", "ic": "String", "like": "String", "arn": "ARN", "bool": "Bool", "bin": "Binary",
+           "num": "Numeric", "date": "Date", "ip": "IPAddress", "null": "Null"}
 _STATE_CAP = 50_000  # product-automaton states explored per key; beyond it exactness is lost
 
 
@@ -80,6 +82,28 @@ def parse_operator(name: str) -> Operator:
     if base not in _KIND or (if_exists and base == "Null"):
         raise ValueError(f"unknown IAM condition operator {name!r}")
     return Operator(qualifier, base, if_exists)
+
+
+def operator_type(operator: str) -> str:
+    """The type of value an operator compares: String, ARN, Numeric, Date, Bool, IPAddress,
+    Binary, or Null (which tests presence) [OPS]."""
+    return _FAMILY[_KIND[parse_operator(operator).base][0]]
+
+
+def readable(operator: str, value: str) -> bool:
+    """Can the operator read this policy value? One it cannot (`Bool "maybe"`, `NumericLessThan
+    "ten"`, `ArnLike "my-bucket"`: fewer than six ARN fields) matches no request value [OPS].
+    A value with a policy variable is read once filled in: it counts as readable."""
+    kind = _KIND[parse_operator(operator).base][0]
+    if "${" in value or kind in ("eq", "ic", "like"):
+        return True
+    if kind in ("bool", "null"):
+        return value.lower() in ("true", "false")
+    if kind in ("arn", "bin"):
+        return bool(_atoms("arn", value)) if kind == "arn" else _b64(value) is not None
+    if kind == "ip":
+        return _ip(value, True) is not None
+    return (_num if kind == "num" else _date)(value) is not None
 
 
 def clause_holds(operator: str, key: str, policy_values: tuple[PolicyValue, ...],
@@ -136,7 +160,7 @@ def representatives(key: str, clauses: list[tuple[str, tuple[PolicyValue, ...]]]
     """
     ops = [(parse_operator(name), tuple(vals)) for name, vals in clauses]
     kinds = {_KIND[o.base][0] for o, _ in ops}
-    families = sorted({_FAMILY.get(k, "String") for k in kinds} - {"Null"})
+    families = sorted({"String" if k in _STR_KINDS else _FAMILY[k] for k in kinds} - {"Null"})
     lost = None if len(families) < 2 else \
         f"operators of different types ({', '.join(families)}) on {key}: values that are both are not tried"
     values = {"x"}  # some present value, invalid for every typed family

@@ -12,9 +12,11 @@ from functools import lru_cache
 from typing import Callable
 
 from permcheck.iam.match import wildcard_match
+from permcheck.rules.facts import Condition
 
 STR, BOOL = str, bool
 STRS = list[str]
+CONDITIONS = list[Condition]
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,18 @@ def _sam_template_actions() -> frozenset[str]:
     return frozenset(out)
 
 
+def _condition_type_problems(conditions: list[Condition]) -> list[str]:
+    """Values and operators of the wrong type for their key (iam/condition_checks.py)."""
+    from permcheck.iam.condition_checks import type_problems
+    return [p for c in conditions if not c.unknown for p in type_problems(c.operator, c.written or c.key, c.values)]
+
+
+def _set_operator_findings(conditions: list[Condition], effect: str) -> list[tuple[str, bool]]:
+    from permcheck.iam.condition_checks import set_operator_problem
+    found = (set_operator_problem(c.operator, c.written or c.key, c.values, effect) for c in conditions if not c.unknown)
+    return [f for f in found if f is not None]
+
+
 def _service(action: str) -> str:
     return action.split(":", 1)[0].lower() if ":" in action else action
 
@@ -90,6 +104,14 @@ FUNCTIONS = {
                                     "action that can be scoped to a resource (not one that takes only `*`)"),
     "unknown_actions": Builtin((STRS,), STRS, _unknown_actions,
                                "the patterns of the list that match no action AWS defines"),
+    "condition_type_problems": Builtin((CONDITIONS,), STRS, _condition_type_problems,
+                                       "the conditions' values and operators of the wrong type for their key"),
+    "set_operator_problems": Builtin((CONDITIONS, STR), STRS,
+                                     lambda cs, effect: [text for text, _ in _set_operator_findings(cs, effect)],
+                                     "ForAnyValue:/ForAllValues: on single-valued keys, in a statement of that effect"),
+    "widening_set_operators": Builtin((CONDITIONS, STR), STRS,
+                                      lambda cs, effect: [text for text, wide in _set_operator_findings(cs, effect) if wide],
+                                      "those of set_operator_problems that widen the statement's reach"),
     "ends_with": Builtin((STR, STR), BOOL, str.endswith, "does the text end with the suffix?"),
     "starts_with": Builtin((STR, STR), BOOL, str.startswith, "does the text start with the prefix?"),
     "lower": Builtin((STR,), STR, str.lower, "the text in lower case"),
