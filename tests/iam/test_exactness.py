@@ -5,7 +5,7 @@ a match or a miss; README, "How permcheck decides").
 
 The places, found by looking for caps and approximations in permcheck/iam and graph/diff.py:
 - operators of two types on one key (`conditions.representatives`: "best effort" before);
-- the string automaton's state cap (`conditions._STATE_CAP`);
+- the string automaton's state cap (`string_automata.STATE_CAP`);
 - the number of combinations decided (`decide.MAX_COMBINATIONS`);
 - graph/diff.py's containment check, which now falls back to comparing statements.
 Operators: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
@@ -13,7 +13,7 @@ Operators: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_e
 
 from __future__ import annotations
 
-from permcheck.iam import conditions
+from permcheck.iam import string_automata
 from permcheck.iam.conditions import representatives
 from permcheck.iam.decide import MAX_COMBINATIONS, Decision
 from tests.iam.helpers import allow, decide, deny, policy, role
@@ -65,7 +65,7 @@ def test_the_string_automaton_cap_is_not_exact():
     answer = decide(role(policy(allow(Condition=condition))))
     assert answer.decision is Decision.CONDITIONAL
     [why] = lost_entries(answer)
-    assert "aws:userid" in why and f"{conditions._STATE_CAP:,} automaton states" in why
+    assert "aws:userid" in why and f"{string_automata.STATE_CAP:,} automaton states" in why
     assert decide(role(policy(allow(Condition=condition))), context={"aws:userid": ("a" * 17,)}).decision \
         is Decision.ALLOWED
 
@@ -73,7 +73,7 @@ def test_the_string_automaton_cap_is_not_exact():
 def test_a_small_cap_never_yields_a_definite_answer(monkeypatch):
     # The same mechanism on a small policy: with a cap of 2 states nothing beyond the start is
     # explored, so "abc" (denied) is not among the values tried; the answer was `allowed`.
-    monkeypatch.setattr(conditions, "_STATE_CAP", 2)
+    monkeypatch.setattr(string_automata, "STATE_CAP", 2)
     condition = {"StringLike": {"aws:userid": "abc*"}, "StringNotLike": {"aws:userid": "*z"}}
     caller = role(policy(allow(), deny(Condition=condition)))
     answer = decide(caller)
