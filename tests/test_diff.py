@@ -486,3 +486,22 @@ def test_example_app_against_itself_is_no_change():
 ])
 def test_covers_is_pattern_inclusion(general, specific, expected):
     assert covers(general, specific) is expected
+
+
+def test_widening_hidden_from_the_representative_values_is_added(tmp_path):
+    """Operators of two types on one key (a string pattern and a number bound) are decided on
+    values that miss "145" — inside `1?5` and above 140 but not above 150 — so the evaluator
+    says its answer is not exact, and diff does not call the new access inside the old
+    (CONTRACT.md, "conditional … never a guess"; README "How permcheck decides")."""
+    def bounded(limit: str) -> str:
+        return changed(PUBLISH, PUBLISH + f"""\
+                Condition:
+                  StringLike: {{aws:MultiFactorAuthAge: "1?5"}}
+                  NumericGreaterThan: {{aws:MultiFactorAuthAge: "{limit}"}}
+""")
+    result = diff(tmp_path, bounded("140"), bounded("150"))
+    assert result.code == 1
+    [added] = result.json()["added"]
+    assert (added["principal"], added["action"], added["resource"]) == (ROLE, "sns:Publish", TOPIC)
+    assert added["decision"] == "conditional"
+    assert any("exactness lost" in c.get("unknown", "") for c in added["conditions"])

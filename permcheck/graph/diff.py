@@ -23,8 +23,9 @@ from typing import Callable
 from permcheck.graph.access_facts import facts_of
 from permcheck.graph.edges import Edges
 from permcheck.graph.fact_answers import RANK, Facts, Key, Value, as_written, canonical, covers
-from permcheck.iam.conditions import candidate_contexts
+from permcheck.iam.conditions import representatives
 from permcheck.iam.decide import Decision
+from permcheck.iam.grants import is_multivalued
 
 __all__ = ["compare", "covers", "diff"]  # covers: the pattern inclusion a widened grant is judged by
 
@@ -57,7 +58,12 @@ def _within(key: Key, action: str, resource: object, inner: Facts, outer: Facts,
         if "operator" not in c or c["operator"] == "PolicyVariable" or any("${" in v for v in c["values"]):
             return _routes_within(inner_value, outer_value)
         clauses.setdefault(c["key"].lower(), []).append((c["operator"], tuple(c["values"])))
-    axes = [(k, candidate_contexts(k, cs, any(op.startswith("For") for op, _ in cs))) for k, cs in clauses.items()]
+    axes = []
+    for k, cs in clauses.items():
+        values, lost = representatives(k, cs, is_multivalued(k, any(op.startswith("For") for op, _ in cs)))
+        if lost is not None:  # the values might miss a context where only `inner` allows
+            return _routes_within(inner_value, outer_value)
+        axes.append((k, values))
     count = 1
     for _, values in axes:
         count *= len(values)

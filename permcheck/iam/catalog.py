@@ -1,8 +1,8 @@
 """The catalog of IAM actions AWS defines, with their access levels.
 
 Rules need to know which actions exist (`unknown-action`), which of them write or
-manage permissions (`wildcard-resource-write`) and what a pattern such as `s3:Get*`
-stands for. The catalog is data/iam_actions.json (see data/IAM_ACTIONS.md), generated
+manage permissions and can be scoped to a resource (`wildcard-resource-write`) and what
+a pattern such as `s3:Get*` stands for. The catalog is data/iam_actions.json (see data/IAM_ACTIONS.md), generated
 from AWS's Service Authorization Reference by tools/update_action_catalog.py. It is
 read on first use and cached, and this module imports only the standard library, so
 runs that never ask pay nothing.
@@ -10,6 +10,8 @@ runs that never ask pay nothing.
 Access levels are AWS's: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_understand-policy-summary-access-level-summaries.html
 Actions match case-insensitively, `*` any run of characters, `?` exactly one:
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
+An action with no resource type in the Service Authorization Reference takes only `*`
+("Resource types" column: https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
 """
 
 from __future__ import annotations
@@ -30,9 +32,21 @@ ServiceIndex = dict[str, tuple[str, str]]
 
 
 @cache
+def _document() -> dict:
+    """The data file, read once."""
+    return json.loads(DATA.read_bytes())
+
+
+@cache
 def _catalog() -> dict[str, dict[str, list[str]]]:
     """Service prefix -> access level -> action names, as the data file holds them."""
-    return json.loads(DATA.read_bytes())["services"]
+    return _document()["services"]
+
+
+@cache
+def _no_resource(prefix: str) -> frozenset[str]:
+    """Lowercase names of one service's actions that take no resource (only `*`)."""
+    return frozenset(name.lower() for name in _document()["no_resource"].get(prefix, ()))
 
 
 @cache
@@ -119,3 +133,26 @@ def access_levels(pattern: str) -> frozenset[str]:
     if colon and name == "*" and not _has_wildcard(prefix):
         return frozenset(_catalog().get(prefix, {}))  # a whole service: its levels
     return frozenset(level for _, level in _expand(pattern.lower()))
+
+
+def takes_resource(action: str) -> bool | None:
+    """Can a statement scope this action to a resource? None if AWS has no such action.
+
+    False for an action with no resource type in the Service Authorization Reference
+    (`logs:CreateLogDelivery`, `xray:PutTraceSegments`): a policy can only grant it on `*`.
+    """
+    prefix, _, name = action.lower().partition(":")
+    if name not in _service(prefix):
+        return None
+    return name not in _no_resource(prefix)
+
+
+def scoped_access_levels(pattern: str) -> frozenset[str]:
+    """The access levels of the actions a pattern matches that can be scoped to a resource.
+
+    `logs:*` includes "Write" (`logs:PutLogEvents` takes a log stream); `xray:PutTrace*`
+    gives the empty set (`xray:PutTraceSegments` takes only `*`).
+    """
+    if pattern == "*":
+        return LEVELS
+    return frozenset(level for name, level in _expand(pattern.lower()) if takes_resource(name))

@@ -109,17 +109,17 @@ def _signature(request: Request, org: Organisation, lives: list, fixed: dict, sp
 def _enumerate(request: Request, org: Organisation, lives: list, fixed: dict, space) -> Answer:
     """Decide every combination of the open condition keys and unknowns; aggregate."""
     target = request.target
-    keys = grants.open_keys(lives, fixed, request.closed)
+    keys, lost = grants.open_keys(lives, fixed, request.closed), []
     bounds = request.caller.bounds()
-    axes = [(key, grants.candidates(key, lives, target.arn, fixed, set(keys), bounds.get(key)))
+    axes = [(key, grants.candidates(key, lives, target.arn, fixed, set(keys), bounds.get(key), lost))
             for key in keys] + space.axes()
     total = 1
     for _, values in axes:
         total *= len(values)
     if total > MAX_COMBINATIONS:
-        return Answer(Decision.CONDITIONAL, tuple(grants.condition_entries(lives, keys, space)),
-                      tuple(l.statement for l in lives),
-                      (f"{total} combinations of condition values: too many to decide exactly",))
+        return _inexact(Answer(Decision.CONDITIONAL, (), tuple(l.statement for l in lives), _notes(request)),
+                        lost + [f"{total:,} combinations of condition values, more than {MAX_COMBINATIONS:,} "
+                                "(too many to decide exactly)"], lives, keys, space)
     outcomes = []
     for combo in itertools.product(*(values for _, values in axes)):
         context = dict(fixed)
@@ -131,7 +131,18 @@ def _enumerate(request: Request, org: Organisation, lives: list, fixed: dict, sp
                 context[key] = value
         applied = [live for live in lives if grants.applies(live, context, atoms, target.arn)]
         outcomes.append(_decide(request, org, applied))
-    return _aggregate(outcomes, lives, keys, space, _notes(request))
+    answer = _aggregate(outcomes, lives, keys, space, _notes(request))
+    return _inexact(answer, lost, lives, keys, space) if lost else answer
+
+
+def _inexact(answer: Answer, lost: list[str], lives: list, keys: list[str], space) -> Answer:
+    """An answer from values that may miss a case is never a definite allowed or denied: it is
+    `conditional`, on the conditions in play and an `unknown` entry that says why exactness
+    was lost (and the same in `notes`)."""
+    reasons = tuple(dict.fromkeys(f"exactness lost: {why}" for why in lost))
+    conditions = answer.conditions or tuple(grants.condition_entries(lives, keys, space))
+    return Answer(Decision.CONDITIONAL, conditions + tuple({"unknown": r} for r in reasons),
+                  answer.because, answer.notes + reasons)
 
 
 def builtin_answer(request: Request) -> Answer | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
+from permcheck.iam import condition_keys
 from permcheck.iam import conditions as cond
 from permcheck.iam import variables
 from permcheck.iam.patterns import PatternIndex
@@ -265,12 +266,13 @@ def placeholder(key: str) -> str:
 
 
 def candidates(key: str, lives: list[Live], resource: str, fixed: dict, open_set: set[str],
-               bound: tuple[str, tuple[str, ...]] | None = None) -> list:
+               bound: tuple[str, tuple[str, ...]] | None = None, lost: Optional[list[str]] = None) -> list:
     """Representative values of `key` (None: absent) for the statements that mention it.
 
     A condition value with a policy variable is compared with that variable's value: it is
     filled from the request where known, else with the placeholder the variable's own key
-    also takes, so "equal to ${aws:PrincipalTag/team}" is tried both ways.
+    also takes, so "equal to ${aws:PrincipalTag/team}" is tried both ways. When the values
+    may miss a combination of the conditions' truths, the reason is appended to `lost`.
 
     `bound` (operator, values): a condition every real value of the key satisfies (the caller's
     `bounds`). It joins the clauses the representatives are chosen for, so each class of values
@@ -278,7 +280,7 @@ def candidates(key: str, lives: list[Live], resource: str, fixed: dict, open_set
     the values the caller can have.
     """
     fill = {**{k: (placeholder(k),) for k in open_set}, **fixed}
-    clauses, multivalued, referenced = [], False, False
+    clauses, set_operator, referenced = [], False, False
     for live in lives:
         for clause in live.clauses:
             texts = tuple(str(v) for v in clause.values)
@@ -286,12 +288,15 @@ def candidates(key: str, lives: list[Live], resource: str, fixed: dict, open_set
                 if live.statement.version == "2012-10-17":
                     texts = tuple(variables.substitute(t, fill, version=live.statement.version) or t for t in texts)
                 clauses.append((clause.operator, texts))
-                multivalued |= clause.operator.startswith(("ForAnyValue:", "ForAllValues:"))
+                set_operator |= clause.operator.startswith(("ForAnyValue:", "ForAllValues:"))
             referenced |= any(key in (k.lower() for k in variables.find_variables(t, version=live.statement.version))
                               for t in texts)
     if bound is not None:
         clauses.append(bound)
-    found = list(_candidate_contexts(key, tuple(clauses), multivalued))
+    values, why = _candidate_contexts(key, tuple(clauses), is_multivalued(key, set_operator))
+    found = list(values)
+    if why is not None and lost is not None:
+        lost.append(why)
     extras = _variable_values(key, lives, resource) + ([placeholder(key)] if referenced else [])
     extras += _values_matching_fixed(key, lives, fixed) if referenced else []
     for extra in extras:
@@ -302,6 +307,18 @@ def candidates(key: str, lives: list[Live], resource: str, fixed: dict, open_set
     if None not in found:
         found.append(None)
     return found
+
+
+def is_multivalued(key: str, set_operator: bool) -> bool:
+    """May a request carry several values of `key`? As AWS documents the key: an `ArrayOf…`
+    type in the condition-key catalog. A multivalued key is tried with sets of values (and
+    an empty set); a single-valued one only with one value or none, whatever operators the
+    policies use on it ("Single-valued condition context keys have at most one value in the
+    request context": reference_policies_condition-single-vs-multi-valued-context-keys.html).
+    A key the catalog does not know (a newer key, a misspelling) is taken as multivalued when
+    a clause uses `ForAnyValue:`/`ForAllValues:` on it, as its author evidently expects."""
+    documented = condition_keys.multivalued(key)
+    return set_operator if documented is None else documented
 
 
 def _values_matching_fixed(key: str, lives: list[Live], fixed: dict) -> list[str]:
@@ -325,9 +342,10 @@ def _values_matching_fixed(key: str, lives: list[Live], fixed: dict) -> list[str
 
 
 @lru_cache(maxsize=8192)
-def _candidate_contexts(key: str, clauses: tuple, multivalued: bool) -> tuple:
-    """`conditions.candidate_contexts`, cached: the same conditions recur across principals."""
-    return tuple(cond.candidate_contexts(key, list(clauses), multivalued))
+def _candidate_contexts(key: str, clauses: tuple, multivalued: bool) -> tuple[tuple, Optional[str]]:
+    """`conditions.representatives`, cached: the same conditions recur across principals."""
+    values, lost = cond.representatives(key, list(clauses), multivalued)
+    return tuple(values), lost
 
 
 def _variable_values(key: str, lives: list[Live], resource: str) -> list[str]:

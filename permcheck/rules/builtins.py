@@ -12,9 +12,11 @@ from functools import lru_cache
 from typing import Callable
 
 from permcheck.iam.match import wildcard_match
+from permcheck.rules.facts import Condition
 
 STR, BOOL = str, bool
 STRS = list[str]
+CONDITIONS = list[Condition]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,13 @@ def _write_actions(patterns: list[str]) -> list[str]:
     return [p for p in patterns if access_levels(p) & {"Write", "Permissions management"}]
 
 
+def _scoped_write_actions(patterns: list[str]) -> list[str]:
+    """The patterns that reach a Write or Permissions management action that can be scoped to
+    a resource: one that takes only `*` (`logs:CreateLogDelivery`) leaves nothing to name."""
+    from permcheck.iam.catalog import scoped_access_levels
+    return [p for p in patterns if scoped_access_levels(p) & {"Write", "Permissions management"}]
+
+
 def _unknown_actions(patterns: list[str]) -> list[str]:
     """Patterns no AWS service defines — except those SAM's own policy templates write
     (`sqs:DeleteMessageBatch` in SQSPollerPolicy): AWS's text, not the author's, in every app
@@ -65,6 +74,18 @@ def _sam_template_actions() -> frozenset[str]:
     return frozenset(out)
 
 
+def _condition_type_problems(conditions: list[Condition]) -> list[str]:
+    """Values and operators of the wrong type for their key (iam/condition_checks.py)."""
+    from permcheck.iam.condition_checks import type_problems
+    return [p for c in conditions if not c.unknown for p in type_problems(c.operator, c.written or c.key, c.values)]
+
+
+def _set_operator_findings(conditions: list[Condition], effect: str) -> list[tuple[str, bool]]:
+    from permcheck.iam.condition_checks import set_operator_problem
+    found = (set_operator_problem(c.operator, c.written or c.key, c.values, effect) for c in conditions if not c.unknown)
+    return [f for f in found if f is not None]
+
+
 def _service(action: str) -> str:
     return action.split(":", 1)[0].lower() if ":" in action else action
 
@@ -78,8 +99,19 @@ FUNCTIONS = {
                              "does any pattern of the list match the action (IAM wildcards, any case)?"),
     "write_actions": Builtin((STRS,), STRS, _write_actions,
                              "the patterns of the list that reach a Write or Permissions management action"),
+    "scoped_write_actions": Builtin((STRS,), STRS, _scoped_write_actions,
+                                    "the patterns of the list that reach a Write or Permissions management "
+                                    "action that can be scoped to a resource (not one that takes only `*`)"),
     "unknown_actions": Builtin((STRS,), STRS, _unknown_actions,
                                "the patterns of the list that match no action AWS defines"),
+    "condition_type_problems": Builtin((CONDITIONS,), STRS, _condition_type_problems,
+                                       "the conditions' values and operators of the wrong type for their key"),
+    "set_operator_problems": Builtin((CONDITIONS, STR), STRS,
+                                     lambda cs, effect: [text for text, _ in _set_operator_findings(cs, effect)],
+                                     "ForAnyValue:/ForAllValues: on single-valued keys, in a statement of that effect"),
+    "widening_set_operators": Builtin((CONDITIONS, STR), STRS,
+                                      lambda cs, effect: [text for text, wide in _set_operator_findings(cs, effect) if wide],
+                                      "those of set_operator_problems that widen the statement's reach"),
     "ends_with": Builtin((STR, STR), BOOL, str.endswith, "does the text end with the suffix?"),
     "starts_with": Builtin((STR, STR), BOOL, str.startswith, "does the text start with the prefix?"),
     "lower": Builtin((STR,), STR, str.lower, "the text in lower case"),

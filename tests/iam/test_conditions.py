@@ -359,8 +359,8 @@ def test_candidates_hard_cases(clauses, reals):
 @given(st.text("ab:*?", max_size=9), st.text("ab:", max_size=8), st.sampled_from(["like", "arn"]))
 def test_state_set_matcher_equals_the_regex(pattern, value, kind):
     """The linear matcher used for patterns with many `*` agrees with the regex it replaces."""
-    from permcheck.iam import conditions
+    from permcheck.iam import string_automata
 
-    for tokens in conditions._atoms(kind, pattern):
-        expected = conditions._regex(tokens).fullmatch(value) is not None
-        assert (conditions._Automaton(tokens).fullmatch(value) is not None) == expected
+    for tokens in string_automata.atoms(kind, pattern):
+        expected = string_automata._regex(tokens).fullmatch(value) is not None
+        assert (string_automata._Automaton(tokens).fullmatch(value) is not None) == expected

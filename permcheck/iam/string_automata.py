@@ -1,0 +1,193 @@
+"""String matching as token automata, shared by condition matching and the search for
+representative request values (conditions.py).
+
+A policy value becomes one or more *automata*: sequences of tokens, each a character class
+read once (`"1"`) or repeated (`"*"`). `matcher` matches a request value against one, linear
+in the value whatever the pattern; `string_witnesses` explores the product of several and
+returns one shortest string per combination of their verdicts, up to STATE_CAP states.
+Sources: [OPS] https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections import deque
+from functools import lru_cache
+from typing import Optional, Union
+
+Glob = tuple[tuple[str, str], ...]  # ("lit", text) | ("*", "") | ("?", "") segments
+Token = tuple[str, tuple[str, ...]]  # ("1" | "*" = repeated 0..n times, character class)
+STATE_CAP = 50_000  # product-automaton states explored per key; beyond it exactness is lost
+
+
+def text_of(p: Union[str, Glob]) -> str:
+    """A policy value as plain text (a Glob's wildcards rendered as `*`/`?`)."""
+    return p if isinstance(p, str) else "".join(t if k == "lit" else k for k, t in p)
+
+
+def glob_of(p: Union[str, Glob]) -> Glob:
+    """Segments of an AWS wildcard string (AWS patterns have no escape syntax)."""
+    return p if not isinstance(p, str) else tuple(
+        ("lit", s) if s not in ("*", "?") else (s, "") for s in re.split(r"([*?])", p) if s)
+
+
+_B64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+_B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def b64(s: str) -> Optional[bytes]:
+    return base64.b64decode(s) if _B64.fullmatch(s) else None
+
+
+def encodings(s: str) -> tuple[str, ...]:
+    """Every base64 text of the bytes s encodes: BinaryEquals compares "byte for byte" [OPS]."""
+    raw = b64(s)
+    if raw is None:
+        return ()
+    c = base64.b64encode(raw).decode()
+    i = len(c.rstrip("=")) - 1  # the last data character may carry ignored low bits
+    return tuple(sorted({e for ch in _B64_CHARS if b64(e := c[:i] + ch + c[i + 1:]) == raw} | {c}))
+
+
+# --- string matching as token automata, shared by matching and the candidate search -----
+
+def _lits(text: str, cls: str = "=") -> tuple[Token, ...]:
+    return tuple(("1", (cls, c)) for c in text)
+
+
+def _seg_tokens(segs: Glob, wild: tuple[str, ...]) -> tuple[Token, ...]:
+    return tuple(t for k, s in segs for t in (_lits(s) if k == "lit" else (("*" if k == "*" else "1", wild),)))
+
+
+_IS_ARN = _lits("arn:") + (("*", ("nc",)), ("1", ("=", ":"))) * 4 + (("*", ("any",)),)
+
+
+def validity_atoms(kind: str) -> tuple[tuple[Token, ...], ...]:
+    """What a request value must match to be readable: an ARN for Arn*, a boolean for Bool."""
+    return (_IS_ARN,) if kind == "arn" else (_lits("true", "a"), _lits("false", "a")) if kind == "bool" else ()
+
+
+@lru_cache(maxsize=8192)
+def atoms(kind: str, p: Union[str, Glob]) -> tuple[tuple[Token, ...], ...]:
+    """Token automata for one policy value; a request value matches it iff it matches one."""
+    if kind in ("eq", "ic", "bool"):  # IgnoreCase per character; Bool ASCII-case-insensitive
+        t = text_of(p).lower() if kind == "bool" else text_of(p)
+        return () if kind == "bool" and t not in ("true", "false") else (_lits(t, {"eq": "=", "ic": "~"}.get(kind, "a")),)
+    if kind in ("bin", "like"):
+        return tuple(map(_lits, encodings(text_of(p)))) if kind == "bin" else (_seg_tokens(glob_of(p), ("any",)),)
+    fields: list[list[tuple[str, str]]] = [[]]  # ARN: six colon-delimited fields [OPS ARN]
+    for k, s in glob_of(p):
+        for j, part in enumerate(s.split(":") if k == "lit" else [""]):
+            if j:  # a colon: next field, or part of the resource (sixth) field
+                fields.append([]) if len(fields) < 6 else fields[-1].append(("lit", ":"))
+            if part or k != "lit":
+                fields[-1].append((k, part))
+    if len(fields) < 6:
+        return ()  # not an ARN pattern: matches nothing
+    body: tuple[Token, ...] = ()
+    for i, f in enumerate(fields):  # wildcards stay inside their field, except in the resource
+        body += (("1", ("=", ":")),) * (i > 0) + _seg_tokens(tuple(f), ("nc",) if i < 5 else ("any",))
+    return (body,)
+
+
+def _simple(c: str, f) -> str:
+    """A one-character case mapping (str.upper/str.lower), else c itself."""
+    m = f(c)
+    return m if len(m) == 1 else c
+
+
+@lru_cache(maxsize=1)
+def _case_index() -> tuple[dict[str, set[str]], ...]:
+    """For upper and lower case: mapped character -> the characters mapping to it."""
+    index: tuple[dict[str, set[str]], ...] = ({}, {})
+    chars = [chr(i) for i in range(0x1F000)]  # every cased code point lies below U+1F000
+    for d, f in zip(index, (str.upper, str.lower)):
+        for c, m in zip(chars, map(f, chars)):
+            if m != c and len(m) == 1:
+                d.setdefault(m, {m} if _simple(m, f) == m else set()).add(c)
+    return index
+
+
+@lru_cache(maxsize=4096)
+def _klass_chars(kl: tuple[str, ...]) -> frozenset[str]:
+    """Characters a class names; every other character behaves like any fresh one."""
+    if kl[0] == "~":  # d ~ c iff d == c or they share a simple upper- or lower-case mapping
+        up, low = _case_index()
+        return frozenset({kl[1]} | up.get(_simple(kl[1], str.upper), set()) | low.get(_simple(kl[1], str.lower), set()))
+    return frozenset({"=": {kl[-1]}, "a": {kl[-1].lower(), kl[-1].upper()}, "nc": {":"}}.get(kl[0], ()))
+
+
+def _ok(kl: tuple[str, ...], ch: str) -> bool:
+    return True if kl[0] == "any" else ch != ":" if kl[0] == "nc" else ch in _klass_chars(kl)
+
+
+@lru_cache(maxsize=8192)
+def matcher(tokens: tuple[Token, ...]):
+    """A matcher for one token automaton: a regex when it has at most two repeated tokens
+    (backtracking stays polynomial and small), else a state-set simulation that is linear in
+    the value — a hostile `StringLike` pattern (`*?*?*?…b`) cannot stall the run."""
+    if sum(1 for r, _ in tokens if r == "*") > 2:
+        return _Automaton(tokens)
+    return _regex(tokens)
+
+
+def _regex(tokens: tuple[Token, ...]) -> re.Pattern[str]:
+    def one(kl: tuple[str, ...]) -> str:
+        chars = "|".join(re.escape(c) for c in sorted(_klass_chars(kl)))
+        return {"any": ".", "nc": "[^:]"}.get(kl[0], f"(?:{chars})")
+    return re.compile("".join(one(kl) + ("*" if r == "*" else "") for r, kl in tokens), re.DOTALL)
+
+
+class _Automaton:
+    """`fullmatch` by stepping the set of token positions, one character at a time."""
+
+    def __init__(self, tokens: tuple[Token, ...]) -> None:
+        self.tokens = tokens
+
+    def fullmatch(self, value: str) -> bool | None:
+        """True, or None for no match (as `re.Pattern.fullmatch` answers)."""
+        states = _close(self.tokens, {0})
+        for ch in value:
+            states = _step(self.tokens, states, ch)
+            if not states:
+                return None
+        return True if len(self.tokens) in states else None
+
+
+def _close(t: tuple[Token, ...], s: set[int]) -> frozenset[int]:
+    """The positions reachable without reading: a repeated token may be skipped."""
+    while any(i < len(t) and t[i][0] == "*" and i + 1 not in s for i in s):
+        s |= {i + 1 for i in s if i < len(t) and t[i][0] == "*"}
+    return frozenset(s)
+
+
+def _step(t: tuple[Token, ...], s: frozenset[int], ch: str) -> frozenset[int]:
+    return _close(t, {i if t[i][0] == "*" else i + 1 for i in s if i < len(t) and _ok(t[i][1], ch)})
+
+
+def string_witnesses(automata: list[tuple[Token, ...]]) -> tuple[set[str], bool]:
+    """One shortest string per reachable accept-vector of the product of the automata, and
+    whether the search was complete (False: it stopped at STATE_CAP states, and an
+    accept-vector only reachable past them is missing).
+
+    Characters outside the classes' alphabet all behave alike, so the alphabet plus one
+    fresh character reaches every accept-vector that any real string reaches.
+    """
+    alphabet = set().union(*(_klass_chars(kl) for t in automata for _, kl in t))
+    fresh = next(c for c in "x_#0~%&" + "".join(map(chr, range(0xE000, 0xE100))) if c not in alphabet)
+
+    start = tuple(_close(t, {0}) for t in automata)
+    seen, queue, found, complete = {start}, deque([(start, "")]), {}, True
+    while queue:
+        state, word = queue.popleft()
+        found.setdefault(tuple(len(t) in s for t, s in zip(automata, state)), word)
+        for ch in sorted(alphabet | {fresh}):
+            nxt = tuple(_step(t, s, ch) for t, s in zip(automata, state))
+            if nxt not in seen:
+                if len(seen) >= STATE_CAP:
+                    complete = False
+                    continue
+                seen.add(nxt)
+                queue.append((nxt, word + ch))
+    return set(found.values()), complete
