@@ -125,9 +125,11 @@ def fresh_account(used: set[str]) -> str:
 
 
 # -- the outsider's values, key by key ------------------------------------------------------------
-def dimensions(probe: Probe, clauses: Clauses, zone, target: Target, url_auth: frozenset) -> list[list[dict]]:
+def dimensions(probe: Probe, clauses: Clauses, zone, target: Target,
+               url_auth: frozenset) -> tuple[list[list[dict]], list[str]]:
     """Per identifying key (or group of keys that go together), the outsider's values to try: every
-    representative for a key the conditions name, one value for a key they do not."""
+    representative for a key the conditions name, one value for a key they do not; and why those
+    values may miss a case (empty when they are exact)."""
     dims: list[list[dict]] = []
     values = _Values(clauses, zone)
 
@@ -194,7 +196,7 @@ def dimensions(probe: Probe, clauses: Clauses, zone, target: Target, url_auth: f
     # which the function policy's own grant of it decides)
     via_url = "NONE" in url_auth
     key("lambda:invokedviafunctionurl", ABSENT, *([("true",)] if via_url else []))
-    return [d for d in dims if d]
+    return [d for d in dims if d], values.lost
 
 
 class _Values:
@@ -204,6 +206,7 @@ class _Values:
         self.clauses = clauses
         self.zone = zone
         self.own_org = sorted(zone.orgs)[0] if zone.orgs else "o-permcheckown0"
+        self.lost: list[str] = []  # why the representatives may miss an outsider's case
 
     def reps(self, key: str, keep: Callable[[str], bool], atoms: tuple[str, ...] = (),
              multivalued: bool = False, mend: Callable[[str], str] | None = None) -> list[tuple[str, ...]]:
@@ -211,7 +214,9 @@ class _Values:
         are StringLike patterns that bound the outsider's domain, so each case is split along it. `mend`
         makes a representative well formed where it can without leaving its case (the search finds the
         shortest strings, `arn::::123456789012:`, which no real request carries)."""
-        found = _candidates(key, tuple((op, vals) for op, vals in self.clauses.get(key, ())), atoms, multivalued)
+        found, lost = _candidates(key, tuple((op, vals) for op, vals in self.clauses.get(key, ())), atoms, multivalued)
+        if lost is not None:
+            self.lost.append(f"{key}: {lost}")
         if mend is not None:
             found = tuple(c if not c else tuple(self.mended(key, v, mend, atoms) for v in c) for c in found)
         return list(dict.fromkeys(c for c in found if c and all(keep(v) for v in c)))
@@ -380,14 +385,16 @@ def _unique_id(pattern: str, value: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _candidates(key: str, clauses: tuple, atoms: tuple[str, ...], multivalued: bool) -> tuple:
+def _candidates(key: str, clauses: tuple, atoms: tuple[str, ...], multivalued: bool) -> tuple[tuple, str | None]:
+    """`conditions.representatives` with the domain's atoms, and why they may miss a case (None: exact)."""
     with_atoms = list(clauses) + [("StringLike", (a,)) for a in atoms]
     if not with_atoms:
-        return ()
+        return (), None
     try:
-        return tuple(cond.candidate_contexts(key, with_atoms, multivalued))
+        values, lost = cond.representatives(key, with_atoms, multivalued)
     except ValueError:  # an operator IAM does not define: `invalid-policy` reports the policy
-        return ()
+        return (), None
+    return tuple(values), lost
 
 
 # -- the caller, and what to call it --------------------------------------------------------------

@@ -151,15 +151,16 @@ class Outsiders:
     def _ask(self, probe: keys.Probe, action: str, target: Target, clauses: dict,
              back: dict[int, Statement]) -> Outsider | None:
         """The best answer over every case of this outsider (the policy holds only the grant's own Allows)."""
-        dimensions = keys.dimensions(probe, clauses, self.zone, target, self._url_auth(target.arn))
+        dimensions, lost = keys.dimensions(probe, clauses, self.zone, target, self._url_auth(target.arn))
         cases = 1
         for options in dimensions:
             cases *= len(options)
         best: Outsider | None = None
-        if cases > MAX_CASES:
-            note = f"{cases} cases of the outsider's values: too many to try, so it may get in"
+        if cases > MAX_CASES or lost:  # never a definite "nobody gets in" on values that may miss a case
+            note = f"{cases} cases of the outsider's values: too many to try" if cases > MAX_CASES else \
+                f"exactness lost: {'; '.join(lost)}"
             return Outsider(probe.kind, keys.describe(probe, {}, clauses), probe.account,
-                            Answer(Decision.CONDITIONAL, ({"unknown": note},), (), (note,)))
+                            Answer(Decision.CONDITIONAL, ({"unknown": f"{note}, so it may get in"},), (), (note,)))
         for combination in itertools.product(*dimensions):
             context: dict = {}
             for part in combination:
