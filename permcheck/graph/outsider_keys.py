@@ -18,6 +18,7 @@ Global keys: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -209,12 +210,22 @@ class _Values:
         self.lost: list[str] = []  # why the representatives may miss an outsider's case
 
     def reps(self, key: str, keep: Callable[[str], bool], atoms: tuple[str, ...] = (),
-             multivalued: bool = False, mend: Callable[[str], str] | None = None) -> list[tuple[str, ...]]:
+             multivalued: bool = False, mend: Callable[[str], str] | None = None,
+             fresh: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
         """Present values of `key` that tell the conditions' cases apart, each kept by `keep`; `atoms`
         are StringLike patterns that bound the outsider's domain, so each case is split along it. `mend`
         makes a representative well formed where it can without leaving its case (the search finds the
-        shortest strings, `arn::::123456789012:`, which no real request carries)."""
-        found, lost = _candidates(key, tuple((op, vals) for op, vals in self.clauses.get(key, ())), atoms, multivalued)
+        shortest strings, `arn::::123456789012:`, which no real request carries).
+
+        When every value the conditions hold is a literal compared for equality (the common
+        `ArnLike aws:SourceArn <one ARN>`), a value matters only by which literal it equals: the
+        literals and `fresh` (values of the domain that equal none) are the cases, without a search."""
+        clauses = self.clauses.get(key, ())
+        if fresh and not multivalued and _literal_only(clauses):
+            literals = {v for _, vals in clauses for v in vals}
+            found = [(v,) for v in sorted(literals)] + [(v,) for v in fresh if v not in literals]
+            return [c for c in found if keep(c[0])]
+        found, lost = _candidates(key, tuple((op, vals) for op, vals in clauses), atoms, multivalued)
         if lost is not None:
             self.lost.append(f"{key}: {lost}")
         if mend is not None:
@@ -247,14 +258,53 @@ class _Values:
             arn = parse_arn(v)
             return arn is not None and arn.service == "iam" and arn.account == account and \
                 _IAM_NAME.fullmatch(arn.resource) is not None and arn.resource.startswith(f"{head}/")
-        found = self.reps("aws:principalarn", keep, (domain,), mend=_as_principal_arn)
-        return [(f"arn:aws:iam::{account}:{head}/permcheck-outsider",)] + found
+        default = f"arn:aws:iam::{account}:{head}/permcheck-outsider"
+        found = self.arn_reps("aws:principalarn", keep, {2: ["iam"], 3: [""], 4: [account]}) \
+            if _arn_only(self.clauses.get("aws:principalarn", ())) else \
+            self.reps("aws:principalarn", keep, (domain,), mend=_as_principal_arn, fresh=(default,))
+        return list(dict.fromkeys([(default,)] + found))
+
+    def arn_reps(self, key: str, keep: Callable[[str], bool], fixed: dict[int, list[str]]) -> list[tuple[str, ...]]:
+        """Representative ARNs for conditions that only use Arn* operators, which compare an ARN field by
+        field: each field's cases are found on their own (a search over short patterns) and combined, with
+        the fields of `fixed` taking only the given values — exact, and far cheaper than one search over
+        whole ARNs with the outsider's domain as an extra pattern."""
+        clauses = self.clauses.get(key, ())
+        patterns = [v.split(":", 5) for _, vals in clauses for v in vals]
+        fields: list[list[str]] = [["arn"]]
+        for i in range(1, 6):
+            if i in fixed:
+                fields.append(fixed[i])
+                continue
+            found, lost = _candidates(f"{key}#{i}", tuple(("StringLike", (p[i],)) for p in patterns), (), False)
+            if lost is not None:
+                self.lost.append(f"{key}: {lost}")
+            texts = [c[0] for c in found if c] + ["permcheck" if i < 5 else "permcheck-outsider"] + [""] * (i in (3, 4))
+            fields.append(list(dict.fromkeys(t for t in texts if (t or i in (3, 4)) and (i == 5 or ":" not in t))))
+        # a value's case: per clause, whether some pattern matches every field (negated for Arn*Not*)
+        field_hits = [{(v, p[i]): cond.like_matches(p[i], v) for v in fields[i] for p in patterns}
+                      for i in range(6)]
+        negated = [operator.removesuffix("IfExists") in ("ArnNotLike", "ArnNotEquals") for operator, _ in clauses]
+        sizes = [len(vals) for _, vals in clauses]
+        cases: dict[tuple[bool, ...], tuple[str, ...]] = {}
+        for combination in itertools.product(*fields):
+            value = ":".join(combination)
+            if not keep(value):
+                continue
+            hits = [all(field_hits[i][(combination[i], p[i])] for i in range(6)) for p in patterns]
+            truth, start = [], 0
+            for size, negate in zip(sizes, negated):
+                truth.append(any(hits[start:start + size]) != negate)
+                start += size
+            cases.setdefault(tuple(truth), (value,))
+        return list(cases.values())
 
     def orgs(self, key: str) -> list[tuple[str, ...]]:
         """Organisation ids other than the own ones, each a well-formed id (`o-` and 10 to 32 lower-case
         letters or digits): a case only an impossible id falls into lets nobody in."""
         own = {o.lower() for o in self.zone.orgs}
-        found = [self.well_formed(key, c[0], _ORG_ID, _as_org) for c in self.reps(key, lambda v: True)]
+        found = [self.well_formed(key, c[0], _ORG_ID, _as_org)
+                 for c in self.reps(key, lambda v: True, fresh=("o-0000000000", "o-0000000001"))]
         return [(v,) for v in dict.fromkeys(found) if v is not None and v.lower() not in own]
 
     def well_formed(self, key: str, value: str, shape: re.Pattern, mend: Callable[[str], str]) -> str | None:
@@ -281,7 +331,8 @@ class _Values:
             if ours is not None:
                 return not any(ours(p, v) for p in patterns)
             return v not in named and not v.startswith(OWN_NAME)
-        return ([(default,)] if default else []) + self.reps(key, keep)
+        fresh = tuple(f"permcheck-outsider-{n}" for n in range(2))
+        return list(dict.fromkeys(([(default,)] if default else []) + self.reps(key, keep, fresh=fresh)))
 
     def addresses(self, key: str) -> list[tuple[str, ...]]:
         """Addresses outside every network the conditions name (`/8` or narrower)."""
@@ -311,6 +362,7 @@ class _Values:
         own |= {OWN_NAME}
         own = {name for name in own if "*" not in name and "?" not in name}
         in_account, no_account = f"arn:*:*:*:{account}:*", "arn:*:*:*::*"
+        fresh = (f"arn:aws:sns:us-east-1:{account}:permcheck-outsider", "arn:aws:s3:::permcheck-outsider-bucket")
 
         def keep(v: str) -> bool:
             arn = parse_arn(v)
@@ -320,7 +372,10 @@ class _Values:
                 return True
             name = _name_of(arn)
             return not arn.account and arn.service in NO_ACCOUNT_SERVICES and name not in own and OWN_NAME not in name
-        return self.reps(key, keep, (in_account, no_account), mend=_as_arn)
+        if _arn_only(self.clauses.get(key, ())):
+            return self.arn_reps(key, keep, {4: [account]}) + self.arn_reps(key, keep, {2: sorted(NO_ACCOUNT_SERVICES),
+                                                                                       4: [""]})
+        return self.reps(key, keep, (in_account, no_account), mend=_as_arn, fresh=fresh)
 
     def sources(self, probe: Probe, target: Target) -> list[dict]:
         """What a service sends of the resource it acts for: nothing, or the outsider's account, an ARN
@@ -350,6 +405,32 @@ def _as_org(value: str) -> str:
     """The nearest organisation id: its letters and digits after `o-`, padded to the shortest length."""
     core = re.sub(r"[^a-z0-9]", "", value.removeprefix("o-"))
     return ("o-" + core + "0" * 10)[:max(12, min(34, 2 + len(core)))]
+
+
+_EQUALITY = frozenset({"StringEquals", "StringNotEquals", "StringLike", "StringNotLike",
+                       "ArnEquals", "ArnNotEquals", "ArnLike", "ArnNotLike"})
+
+
+def _literal_only(clauses) -> bool:
+    """Do the clauses compare a single value with literals only (no wildcard, variable or case folding)?"""
+    for operator, values in clauses:
+        qualifier, _, base = operator.rpartition(":")
+        if qualifier or base.removesuffix("IfExists") not in _EQUALITY:
+            return False
+        if any("*" in v or "?" in v or "${" in v for v in values):
+            return False
+    return True
+
+
+_ARN_OPERATORS = frozenset({"ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"})
+
+
+def _arn_only(clauses) -> bool:
+    """Do the clauses compare a single ARN with Arn* operators only (field by field, every value an ARN)?"""
+    return bool(clauses) and all(
+        ":" not in operator and operator.removesuffix("IfExists") in _ARN_OPERATORS
+        and all(v.count(":") >= 5 and v.startswith("arn:") and "${" not in v for v in values)
+        for operator, values in clauses)
 
 
 def _as_arn(value: str) -> str:
