@@ -1,4 +1,4 @@
-"""Every CloudFormation template in ../shared/corpus loads without a traceback.
+"""Every CloudFormation template in tests/data/corpus loads without a traceback.
 
 A template permcheck cannot read must be a clean error naming file and line (exit 2), and a
 template it can read must answer who-can-invoke for each of its functions. (The SAM inputs,

@@ -1,6 +1,6 @@
 """The built-in rules on the scanners' own test templates: cfn-nag, cfripper and checkov.
 
-Each row is one corpus template (../shared/corpus/<scanner>/, expectations restated in that
+Each row is one corpus template (tests/data/corpus/<scanner>/, expectations restated in that
 folder's EXPECTED.md), the scanner's rule or check and what its tests expect, the permcheck
 rule that corresponds, and what `permcheck check --format json` must report on that
 template: the rule fires on the resource (its logical id), or it does not. Rows were chosen
