@@ -4,7 +4,7 @@ Every JSON/YAML file of every folder (cfn-nag, cfripper, checkov, cloudsplaining
 the sam-translator inputs and outputs) goes through `permcheck check --format json`, one file
 per run, in-process:
 
-- no internal error (a traceback turned into `internal error: …`) and no rule that failed at
+- no sign of a bug (a traceback, `internal error: …`, "bug in permcheck") and no rule that failed at
   run time (the document's `errors`);
 - an input permcheck reads (a template, snapshot, plan or policy document) is analysed: exit 0
   or 1, nothing on stderr — unless it is a template CloudFormation or SAM would reject too:
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import run
+from tests.cli_helpers import bug_signs, run
 
 SUFFIXES = (".json", ".yaml", ".yml", ".template")
 SAM = "sam-translator/tests/translator/"
@@ -174,7 +174,7 @@ def survey(corpus: Path, files: list[Path], config: Path) -> Survey:
         out.files += 1
         result = run("check", "--format", "json", "--config", str(config), str(path))
         lines = result.err.strip().splitlines()
-        if "internal error" in result.err or "Traceback" in result.err:
+        if bug_signs(result.err + result.out):
             out.problems.append(f"{relative}: {result.err.strip()}")
             continue
         if result.code == 2:
