@@ -34,20 +34,18 @@ Resources:
 {statements}
 """
 
-PARTNER_A = """\
-          - Effect: Allow
-            Principal: {AWS: "arn:aws:iam::111111111111:root"}
-            Action: s3:GetObject
-            Resource: arn:aws:s3:::data-bucket/*
-            Condition: {StringEquals: {"aws:PrincipalTag/team": "a"}}
-"""
-PARTNER_B = """\
-          - Effect: Allow
-            Principal: {AWS: "arn:aws:iam::222222222222:root"}
-            Action: s3:GetObject
-            Resource: arn:aws:s3:::data-bucket/*
-            Condition: {StringEquals: {"aws:PrincipalTag/team": "b"}}
-"""
+
+def _partner(account: str, team: str) -> str:
+    """A statement letting another account read the bucket, on a condition of its own."""
+    return (f'          - Effect: Allow\n'
+            f'            Principal: {{AWS: "arn:aws:iam::{account}:root"}}\n'
+            f'            Action: s3:GetObject\n'
+            f'            Resource: arn:aws:s3:::data-bucket/*\n'
+            f'            Condition: {{StringEquals: {{"aws:PrincipalTag/team": "{team}"}}}}\n')
+
+
+PARTNER_A, PARTNER_B = _partner("111111111111", "a"), _partner("222222222222", "b")
+
 
 ROLE = """\
 Resources:
