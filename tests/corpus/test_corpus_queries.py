@@ -27,7 +27,7 @@ def test_every_corpus_file_loads_and_answers_who_can_invoke_or_fails_cleanly(cor
 
     outcomes: Counter = Counter()
     start = time.monotonic()
-    files = corpus_tree.files(tuple(SUFFIXES))
+    files = corpus_tree.files(SUFFIXES)
     for path in files:
         try:
             inventory = load_inventory([str(path)], Options())
