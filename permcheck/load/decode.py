@@ -275,7 +275,10 @@ def _no_lone_surrogates(path: str, value: object) -> None:
             stack += [(item[i], item.line_of(i)) for i in reversed(range(len(item)))]
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+_LIBYAML = getattr(yaml, "CSafeLoader", None)  # PyYAML built with libyaml: much faster
+
+
+class _Loader(_LIBYAML or yaml.SafeLoader):  # type: ignore[misc]
     """Safe loader (libyaml when present) whose implicit resolution leaves timestamps
     and `=` as strings: `Version: 2012-10-17` must stay the string IAM compares."""
 
@@ -285,15 +288,28 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
     }
 
 
+class _PyLoader(yaml.SafeLoader):
+    """`_Loader` without libyaml: its scanner has no nesting limit of its own (see `_yaml`)."""
+
+    yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
 def _yaml(path: str, text: str) -> object:
     """One YAML document, built from parser events: libyaml's parser does not recurse."""
     try:
-        loader = _Loader(text)  # the pure-Python reader already checks characters here
-        try:
-            return _Builder(path, loader).document()
-        finally:
-            loader.dispose()
+        return _build(path, text, _Loader)
     except yaml.MarkedYAMLError as e:
+        if _LIBYAML is not None and text.count("[") + text.count("{") > MAX_DEPTH:
+            # libyaml's scanner reads up to 1,024 characters ahead and stops at a flow nesting
+            # limit of its own (in its own words) before the builder has counted MAX_DEPTH
+            # levels. Read again without libyaml: permcheck's limits, in permcheck's words,
+            # decide what is wrong, whichever library is installed.
+            try:
+                _build(path, text, _PyLoader)
+            except InputError as own:
+                raise own from None
+            except yaml.YAMLError:
+                pass
         mark = e.problem_mark or e.context_mark
         where = Location(path, mark.line + 1 if mark else None)
         raise InputError(where, f"invalid YAML: {e.problem or e.context}") from None
@@ -302,6 +318,14 @@ def _yaml(path: str, text: str) -> object:
         at = text.find(chr(char)) if isinstance(char, int) else -1
         line = text.count("\n", 0, at) + 1 if at >= 0 else None
         raise InputError(Location(path, line), f"invalid YAML: {getattr(e, 'reason', e)}") from None
+
+
+def _build(path: str, text: str, loader_class: type) -> object:
+    loader = loader_class(text)  # the pure-Python reader already checks characters here
+    try:
+        return _Builder(path, loader).document()
+    finally:
+        loader.dispose()
 
 
 class _Open:

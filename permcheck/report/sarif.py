@@ -9,8 +9,8 @@ Choices the standard leaves open:
   `%SRCROOT%` base id; run permcheck from the repository root so that code scanning finds
   the file. No absolute `originalUriBaseIds` is written: the log stays the same on every
   machine.
-- `partialFingerprints["permcheck/v1"]` is the finding's fingerprint (rule, file, resource
-  and subject, never the line), the same value a baseline records.
+- `partialFingerprints["permcheck/v1"]` is the finding's fingerprint (rule, file, resource,
+  statement and subject, never the line), the same value a baseline records.
 - Suppressed findings stay in the log with `suppressions` (in the template: `inSource`;
   by the configuration or a baseline: `external`), as the contract wants them reported.
 - A rule that failed (a bug) is a `toolExecutionNotification` and the invocation is not

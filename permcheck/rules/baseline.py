@@ -1,7 +1,8 @@
 """Baselines: the findings a project has accepted for now, so `check` fails only on new ones.
 
-A baseline is a JSON file of fingerprints (rule, file, resource and subject, never the
-line: `Finding.fingerprint`), so it survives a reformatted or reordered template:
+A baseline is a JSON file of fingerprints (rule, file, resource, statement and subject, never
+the line: `Finding.fingerprint`), so it survives a reformatted or reordered template, and
+accepting one statement's finding never accepts another statement's:
 
     {"version": 1, "tool": "permcheck",
      "findings": [{"fingerprint": "…", "rule": "…", "resource": "…", "file": "…", "message": "…"}]}

@@ -19,6 +19,7 @@ from permcheck.model.location import InputError
 from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
 from permcheck.rules import facts
+from permcheck.rules.identity import statement_ids
 
 _PRIORITY = {ANYONE: 0, ANY_ACCOUNT: 0, ACCOUNT: 1, SERVICE: 2}
 OUTSIDER_TARGETS = frozenset({"function", "role", "bucket", "queue", "topic", "key", "secret"})
@@ -83,6 +84,7 @@ class Facts:
         out = []
         for policy, holder, holder_type in self.placed:
             managed = _aws_managed(policy)
+            ids = statement_ids(policy)
             for s in policy.statements:
                 out.append(facts.Statement(
                     effect=s.effect.value, kind=policy.kind.value, actions=[str(a) for a in s.actions],
@@ -90,7 +92,7 @@ class Facts:
                     not_resource=s.not_resource, principals=[str(p) for p in s.principals or ()],
                     not_principal=s.not_principal, conditions=[_clause(c) for c in s.conditions],
                     sid=s.sid or "", policy=s.policy, aws_managed=managed, holder=holder_of(s, holder),
-                    holder_type=holder_type, location=s.location))
+                    holder_type=holder_type, location=s.location, statement=ids[id(s)]))
         return out
 
     def _policies(self) -> list[facts.Policy]:
@@ -150,7 +152,7 @@ class Facts:
         target = str(arn)
         account = getattr(owner, "account", None) or account_of(target) or self.inventory.default_account
         url_public = isinstance(owner, Function) and any(str(u.auth_type) == "NONE" for u in owner.urls)
-        out = []
+        out, ids = [], statement_ids(policy)
         for key, (principal, statements) in named.items():
             answer, actions, resources = self._decide(principal, statements, target, target_type)
             if answer is None:
@@ -169,7 +171,8 @@ class Facts:
                 principal=key, principal_kind=_principal_kind(principal), principal_account=_account(principal),
                 actions=sorted(actions), decision=answer.decision.value, conditions=conditions,
                 decision_detail=detail, function_url_public=url_public, **outside, holder=holder_of(first, fallback),
-                location=first.location, resources=resources))
+                location=first.location, resources=resources,
+                statement="+".join(sorted(ids[id(s)] for s in deciding))))
         return out
 
     def _outsiders(self, principal: Principal, statements: list[Statement], target_type: str,

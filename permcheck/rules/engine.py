@@ -65,7 +65,8 @@ def run_rule(spec: RuleSpec, severity: Severity, items: list, constants: dict) -
             continue
         template = next(o.value for o in spec.reports if o.when is None or evaluate(o.when, scope))
         out.append((Finding(rule=spec.id, severity=chosen, file=item.location.file, line=item.location.line,
-                            resource=item.holder, message=render(template, scope), key=subject_key(item)), item))
+                            resource=item.holder, message=render(template, scope), key=subject_key(item),
+                            statement=getattr(item, "statement", "")), item))
     return out
 
 
@@ -94,7 +95,8 @@ def render(template: str, scope: dict) -> str:
 
 
 def subject_key(item: object) -> str:
-    """What a finding is about, without where it is written: its part of the fingerprint."""
-    fields = {f.name: getattr(item, f.name) for f in dataclasses.fields(item) if f.name != "location"}
+    """What a finding is about, without where it is written or which statement wrote it (the
+    finding's `statement`): its part of the fingerprint."""
+    fields = {f.name: getattr(item, f.name) for f in dataclasses.fields(item) if f.name not in ("location", "statement")}
     return hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()[:16]
 

@@ -49,6 +49,7 @@ class Statement:
     holder: str  # the template resource that wrote it (logical id), or the ARN of what holds it
     holder_type: str  # role, user, group, function, bucket, queue, topic, key, secret, document, …
     location: Location = field(repr=False)
+    statement: str = field(default="", repr=False, metadata={"hidden": True})  # rules/identity.py
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Grant:
     holder: str
     location: Location = field(repr=False)
     resources: list[str] = field(default_factory=list, repr=False, metadata={"hidden": True})  # as granted
+    statement: str = field(default="", repr=False, metadata={"hidden": True})  # the deciding statements'
 
 
 @dataclass(frozen=True)

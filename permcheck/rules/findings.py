@@ -1,7 +1,8 @@
 """Findings: what `check` reports, as frozen values whose JSON is a public contract.
 
 A finding's fingerprint ignores line numbers and file order, so a baseline survives a
-reformatted template and code scanning tracks one finding across commits.
+reformatted template and code scanning tracks one finding across commits; it includes the
+statement the finding is about (rules/identity.py), so two statements never share one.
 """
 
 from __future__ import annotations
@@ -50,13 +51,15 @@ class Finding:
     key: str = ""  # what the finding is about, beyond its resource: a principal, an action …
     suppressed: Optional[Suppression] = None
     fix: Optional[str] = None
+    statement: str = ""  # which statement(s) it is about, without their lines (rules/identity.py)
 
     @property
     def fingerprint(self) -> str:
-        """Stable across reformatting: rule, file, resource and subject, never the line."""
+        """Stable across reformatting and reordering: rule, file, resource, statement and subject,
+        never the line. Two statements of one resource never share a fingerprint."""
         import posixpath
         file = posixpath.normpath(self.file.replace("\\", "/"))  # `./t.yaml` and `t.yaml` are one file
-        text = "\x1f".join((self.rule, file, self.resource, self.key))
+        text = "\x1f".join((self.rule, file, self.resource, self.statement, self.key))
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def as_json(self) -> dict:

@@ -1,6 +1,6 @@
 """politest scenarios → permcheck inputs and `permcheck can` command lines.
 
-politest (https://github.com/reaandrew/politest, copied into ../shared/corpus/politest, see
+politest (https://github.com/reaandrew/politest, copied into tests/data/corpus/politest, see
 its SOURCE.md) runs YAML scenarios against AWS's own policy simulator
 (`iam:SimulateCustomPolicy`); each test's `expect` is the simulator's `EvalDecision`. This
 module reads the scenarios the way politest does and turns each request into the inputs a
@@ -46,6 +46,7 @@ from pathlib import Path
 
 import yaml
 from tests.cli_helpers import Result, run
+from tests.conftest import CORPUS  # tests/data/corpus: see its README.md
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -54,7 +55,6 @@ def _yaml(path: Path) -> object:
     return yaml.load(path.read_text(), Loader=_Loader)  # noqa: S506 (a safe loader)
 
 
-CORPUS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus").resolve()
 POLITEST = CORPUS / "politest"
 
 DEFAULT_ACCOUNT = "123456789012"

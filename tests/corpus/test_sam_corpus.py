@@ -1,6 +1,6 @@
 """permcheck's SAM expansion against the official SAM transform, on SAM's own test corpus.
 
-../shared/corpus/sam-translator/tests/translator holds 830 SAM inputs with the CloudFormation
+tests/data/corpus/sam-translator/tests/translator holds 830 SAM inputs with the CloudFormation
 the official transform produced (region ap-southeast-1, parameters param1=value1 and
 param2=value2; `error_*` outputs carry the transform's errorMessage; see SOURCE.md).
 For each input, permcheck's model is built twice — from the SAM input (through permcheck's
@@ -272,7 +272,9 @@ def test_sam_corpus_agrees_with_the_official_transform(corpus, tmp_path):
 
 
 if __name__ == "__main__":
-    BASE = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / ROOT
+    from tests.conftest import CORPUS
+
+    BASE = CORPUS / ROOT
     selected = sys.argv[1:] or names(BASE)
     counts: Counter = Counter()
     SCRATCH = Path(tempfile.mkdtemp())

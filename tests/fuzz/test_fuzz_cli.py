@@ -1,10 +1,13 @@
 """Fuzzing the real command line with generated inputs: valid, slightly broken and hostile.
 
 Whatever a pull request brings, permcheck must fail closed and clearly (README, "Robustness";
-STYLE.md principle 8). For every generated input and every query command:
-- no traceback and no internal error, ever;
+STYLE.md principle 8). For every generated input and every query command, and `check`:
+- no traceback, no internal error and no "bug in permcheck" message, ever (tests/cli_helpers.py,
+  BUG_SIGNS: each comes as a clean exit 2, so the exit code alone would let it pass);
 - the exit code is 0, 1 or 2, and it is 2 exactly when stderr holds a `permcheck: error:` line;
-- with `--format json` and exit 0, stdout is one JSON document.
+- with `--format json` and exit 0, stdout is one JSON document;
+- `check`: no rule fails at run time.
+Tests at the end make sure these checks see what permcheck prints for each kind of bug.
 
 The suite runs 60 examples per command (about 10 s in all on 2 cores). A long run:
     PERMCHECK_FUZZ_EXAMPLES=5000 python -m pytest tests/fuzz -p no:cacheprovider
@@ -16,13 +19,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.cli_helpers import Result, run
+from tests.cli_helpers import Result, bug_signs, run
 from tests.fuzz.strategies import ACTIONS, FIXTURES, FUNCTION_IDS, PRINCIPAL_IDS, RESOURCES, Input, inputs
 
 # The suite's run is derandomized (the same examples each time: CI stays reproducible); a long
@@ -52,7 +57,7 @@ WALK = st.sampled_from([False, False, True, "snapshot"])
 
 def _check(result: Result, fmt: str) -> None:
     """The properties every run must have."""
-    assert "Traceback" not in result.err and "internal error" not in result.err, result.err
+    assert not bug_signs(result.err + result.out), result  # exit 2 with "internal error: …" is still a bug
     assert result.code in (0, 1, 2), result
     errors = [line for line in result.err.splitlines() if line.startswith("permcheck: error:")]
     assert (result.code == 2) == bool(errors), result
@@ -63,6 +68,7 @@ def _check(result: Result, fmt: str) -> None:
 
 
 SNAPSHOT = FIXTURES / "snapshots" / "app-account" / "authorization-details.json"
+TEMPLATE = FIXTURES / "example-app" / "template.yaml"
 
 
 def _run(generated: Input, walk: bool | str, *args: str, fmt: str) -> Result:
@@ -121,3 +127,55 @@ def test_can_never_crashes(generated: Input, principal: str, action: str, resour
 def test_graph_never_crashes(generated: Input, walk: bool, fmt: str):
     result = _run(generated, walk, "graph", [], fmt=fmt)
     assert result.code in (0, 2)
+
+
+@FUZZ
+@given(inputs(), WALK, OPTIONS, st.sampled_from(["json", "json", "sarif", "text"]))
+def test_check_never_crashes(generated: Input, walk: bool, options: list[str], fmt: str):
+    """The pre-commit path: besides the properties above, no rule fails at run time (rules/run.py
+    reports a rule's bug as "FILE: rule ID failed: …", in every format, and its findings are missing)."""
+    result = _run(generated, walk, "check", options, fmt=fmt)
+    assert not RULE_FAILED.search(result.out + result.err), result
+
+
+RULE_FAILED = re.compile(r"\brule [\w-]+ failed: ")
+
+
+def test_a_failed_rule_is_caught_by_the_check_fuzz(monkeypatch):
+    from permcheck.rules import engine
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("a bug")
+    monkeypatch.setattr(engine, "run_rule", broken)
+    for fmt in ("json", "sarif", "text"):
+        result = run("check", str(TEMPLATE), "--format", fmt)
+        assert RULE_FAILED.search(result.out + result.err), (fmt, result)
+
+
+# -- the checks above catch what permcheck prints for a bug of its own (never only a traceback) --------
+
+def test_an_internal_error_is_a_clean_exit_2_that_the_fuzz_check_rejects(monkeypatch):
+    from permcheck.graph import query
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("a bug")
+    monkeypatch.delenv("PERMCHECK_DEBUG", raising=False)
+    monkeypatch.setattr(query, "who_can_invoke", broken)
+    result = run("who-can-invoke", "OrdersApiFunction", str(TEMPLATE), "--format", "json")
+    assert result.code == 2 and result.err.startswith("permcheck: error: internal error: KeyError")
+    with pytest.raises(AssertionError):
+        _check(result, "json")
+
+
+def test_a_sam_expander_bug_is_a_clean_exit_2_that_the_fuzz_check_rejects(monkeypatch, tmp_path):
+    from permcheck.load import sam
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("a bug")
+    monkeypatch.setattr(sam, "_expand", broken)
+    path = tmp_path / "template.yaml"
+    path.write_text("Transform: AWS::Serverless-2016-10-31\n" + GOOD)
+    result = run("who-can-invoke", "Neighbour", str(path), "--format", "json")
+    assert result.code == 2 and result.err.count("\n") == 1 and "bug in permcheck" in result.err, result
+    with pytest.raises(AssertionError):
+        _check(result, "json")

@@ -20,6 +20,7 @@ from permcheck.load.intrinsics import NO_VALUE, Deployment, TemplateResolver
 from permcheck.load.nodes import LineDict, LineList
 from permcheck.model.location import InputError
 from permcheck.model.values import Sym, Unknown
+from tests.conftest import CORPUS
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
@@ -373,7 +374,6 @@ Resources:
 
 # -- corpus: every template resolves to values/Unknowns, or fails as an InputError ---------
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 SCALARS = (str, int, float, bool, type(None), Unknown, Sym)
 
 
@@ -396,7 +396,6 @@ def _check_values(value: object) -> None:
         assert isinstance(value, SCALARS), repr(value)
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
 def test_corpus_templates_resolve_or_fail_as_input_errors():
     resolved = failed = 0
     for path in _corpus_files():
