@@ -57,6 +57,15 @@ def primary_level(text: str, where: str) -> str:
     return next(level for level in LEVELS if level in parts)
 
 
+SCOPED_BY_CONDITION = {
+    # An optional resource type (OTLP datasets) covers only some requests; AWS documents scoping the
+    # action by `cloudwatch:namespace` on `Resource: "*"`:
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html
+    "cloudwatch:PutMetricData",
+}
+"""Actions a statement narrows with a condition on `*`, not with a resource, as AWS documents."""
+
+
 def load_service(path: Path, prefix: str, compound: Counter) -> tuple[dict[str, list[str]], list[str]]:
     """One service's actions grouped by level ({level: [names sorted]}), and the names of
     those that take no resource, sorted.
@@ -78,7 +87,7 @@ def load_service(path: Path, prefix: str, compound: Counter) -> tuple[dict[str, 
         grouped.setdefault(primary_level(action["accessLevel"], f"{prefix}:{name}"), []).append(name)
         if not isinstance(action.get("resourceTypes"), list):
             raise SystemExit(f"{path}: {name} has no resourceTypes list")
-        if not action["resourceTypes"]:
+        if not action["resourceTypes"] or f"{prefix}:{name}" in SCOPED_BY_CONDITION:
             no_resource.append(name)
     return {level: sorted(grouped[level]) for level in sorted(grouped)}, sorted(no_resource)
 

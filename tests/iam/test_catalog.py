@@ -113,9 +113,10 @@ def test_services():
     # list_awsx-ray.html: PutTraceSegments and PutTelemetryRecords have none
     ("xray:PutTraceSegments", False), ("XRAY:puttracesegments", False), ("xray:PutTelemetryRecords", False),
     ("s3:PutObject", True), ("dynamodb:PutItem", True), ("iam:PassRole", True),
-    # list_amazoncloudwatch.html as of the catalog's data (2026-10-27): PutMetricData may be
-    # scoped to a `dataset` (an optional resource type), so it is not an action without one
-    ("cloudwatch:PutMetricData", True),
+    # list_amazoncloudwatch.html (2026-10-27) gives PutMetricData an optional `dataset` type for
+    # OTLP datasets only; iam-cw-condition-keys-namespace.html scopes it with cloudwatch:namespace
+    # on Resource "*": a statement cannot name what most of its requests write to
+    ("cloudwatch:PutMetricData", False),
     ("s3:NoSuchThing", None), ("s3:Put*", None),
 ])
 def test_takes_resource_follows_the_resource_types_column(action, scoped):
