@@ -72,6 +72,18 @@ def clauses_by_key(policy: Policy | None, rcps: Iterable[Policy]) -> Clauses:
     return out
 
 
+IDENTIFYING = frozenset({
+    "aws:principalarn", "aws:principaltype", "aws:principalaccount", "kms:calleraccount", "aws:principalisawsservice",
+    "aws:principalorgid", "aws:principalorgpaths", "aws:userid", "aws:username", "aws:principalservicename",
+    "aws:principalservicenameslist", "aws:sourceaccount", "aws:sourceowner", "aws:sourcearn", "aws:sourceorgid",
+    "aws:sourceorgpaths", "aws:sourceip", "aws:vpcsourceip", "aws:sourcevpc", "aws:sourcevpce", "aws:sourcevpcarn",
+    "aws:vpceaccount", "aws:vpceorgid", "aws:vpceorgpaths", "s3:dataaccesspointaccount", "s3:dataaccesspointarn",
+    "lambda:eventsourcetoken"})
+"""The keys that say who the caller is, or for whom a service acts: the outsider's values, not its choice."""
+ACCOUNT_BEARING = frozenset({"aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:sourceaccount",
+                             "aws:sourceowner", "aws:sourcearn", "s3:dataaccesspointaccount", "s3:dataaccesspointarn",
+                             "aws:vpceaccount"})
+"""Identifying keys whose value may name another account."""
 ACCOUNT_KEYS = frozenset({"aws:principalaccount", "aws:sourceaccount", "aws:sourceowner", "kms:calleraccount",
                           "s3:dataaccesspointaccount", "aws:vpceaccount", "aws:resourceaccount"})
 
@@ -504,7 +516,9 @@ def describe(probe: Probe, context: dict, mentioned: Clauses) -> str:
         who = "an anonymous request"
     elif probe.caller_kind is CallerKind.SERVICE:
         source = context.get("aws:sourcearn")
-        who = f"{probe.service} acting for account {probe.account}" + (f" ({source[0]})" if source else "") \
+        named = {v for _, vals in mentioned.get("aws:sourcearn", ()) for v in vals}  # a made-up ARN is not shown
+        who = f"{probe.service} acting for account {probe.account}" + (
+            f" ({source[0]})" if source and source[0] in named else "") \
             if context.get("aws:sourceaccount") else f"{probe.service} acting for a source it does not name"
     elif probe.arn or probe.caller_kind is CallerKind.ROOT or "aws:principalarn" in mentioned:
         who = caller(probe, context).arn

@@ -26,7 +26,7 @@ from permcheck.iam.request import Caller, CallerKind, Request, Target
 from permcheck.model.arn import ACCOUNT_ID, parse_arn
 from permcheck.model.location import InputError
 from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Statement
-from permcheck.model.values import Sym, Unknown, concat
+from permcheck.model.values import Sym, Unknown, concat, unknowns_of
 
 MAX_CASES = 256
 """Outsider cases tried per request; beyond it the answer is `conditional` with a note, never a guess."""
@@ -77,18 +77,10 @@ class Outsiders:
             return self._unresolved(principal, statements)
         found: dict[tuple[str, str], Outsider] = {}
         doors: dict[tuple[str, str], set[int]] = {}
+        ours = frozenset(id(s) for s in statements)
         for action, resource in sorted(requests, key=str):  # one answer, whatever the order written
             target = self.edges.index.target(resource, action)
-            policy, back = self._concrete_policy(target.policy, frozenset(id(s) for s in statements))
-            concrete = replace(target, arn=_concrete_value(target.arn, self._names()), policy=policy)
-            if isinstance(concrete.arn, str) and "${?" in concrete.arn:  # the ARN as text (`str(Sym)`)
-                for unknown, literal in self._names().items():
-                    concrete = replace(concrete, arn=concrete.arn.replace(str(unknown), literal))
-            clauses = keys.clauses_by_key(policy, self.edges.index.organisation.rcps)
-            for probe in self._probes(principal, target_type, target, clauses):
-                outsider = self._ask(probe, action, concrete, clauses, back)
-                if outsider is None:
-                    continue
+            for outsider in self._asked(principal, target_type, target, action, ours):
                 slot = (outsider.kind, outsider.account)
                 doors.setdefault(slot, set()).update(id(s) for s in outsider.answer.because)
                 known = found.get(slot)
@@ -99,6 +91,37 @@ class Outsiders:
         out = [replace(o, answer=replace(o.answer, because=tuple(s for s in statements if id(s) in doors[slot])))
                for slot, o in found.items()]
         return sorted(out, key=lambda o: (o.answer.decision is not Decision.ALLOWED, o.kind, o.account))
+
+    def _asked(self, principal: Principal, target_type: str, target: Target, action: str,
+               ours: frozenset[int]) -> list[Outsider]:
+        """Every outsider one request lets in. An unresolved value in a condition on an identifying key
+        names one caller the deployer chose, not any: asked with such values as names nobody else holds,
+        and once more as they are, where an outsider of any account that gets in only through them is
+        that value's account (`the account of ${?parameter Partner}`)."""
+        out: list[Outsider] = []
+        for as_named in (True, False):
+            policy, back, unknowns = self._concrete_policy(target.policy, ours, as_named)
+            if not as_named and not unknowns:
+                break
+            concrete = replace(target, arn=_concrete_value(target.arn, self._names()), policy=policy)
+            if isinstance(concrete.arn, str) and "${?" in concrete.arn:  # the ARN as text (`str(Sym)`)
+                for unknown, literal in self._names().items():
+                    concrete = replace(concrete, arn=concrete.arn.replace(str(unknown), literal))
+            clauses = keys.clauses_by_key(policy, self.edges.index.organisation.rcps)
+            for probe in self._probes(principal, target_type, target, clauses):
+                if not as_named and probe.kind not in (ANY_ACCOUNT, SERVICE):
+                    continue
+                outsider = self._ask(probe, action, concrete, clauses, back)
+                if outsider is None:
+                    continue
+                if not as_named:
+                    through = [u for u in unknowns if {"unknown": u.reason} in outsider.answer.conditions]
+                    if not through:
+                        continue
+                    outsider = replace(outsider, kind=ACCOUNT, account=str(through[0]),
+                                       who=f"the account of {through[0]}")
+                out.append(outsider)
+        return out
 
     # -- who to try ---------------------------------------------------------------------------
     def _probes(self, principal: Principal, target_type: str, target: Target, clauses: dict) -> list[keys.Probe]:
@@ -193,40 +216,53 @@ class Outsiders:
     def _names(self) -> dict:
         return self._concrete.setdefault("names", {})
 
-    def _concrete_policy(self, policy: Policy | None, ours: frozenset[int]) -> tuple[Policy | None, dict[int, Statement]]:
+    def _concrete_policy(self, policy: Policy | None, ours: frozenset[int],
+                         as_named: bool) -> tuple[Policy | None, dict[int, Statement], tuple[Unknown, ...]]:
         """The policy as one grant alone makes it: its own Allows (those naming the principal) and every
         Deny — an outsider gets in through the grant exactly when it gets in through this — with this
-        deployment's own generated identifiers made literal (no outsider can hold them). `back` maps each
-        statement made to the one written."""
+        deployment's own generated identifiers made literal (no outsider can hold them), and so every
+        unresolved value of an identifying key but those that may name an account (with `as_named`,
+        those too). `back` maps each statement made to the one written; the unknowns that may name an
+        account are returned."""
         if policy is None:
-            return None, {}
-        key = (id(policy), ours)
+            return None, {}, ()
+        key = (id(policy), ours, as_named)
         cached = self._concrete.get(key)
         if cached is not None and cached[0] is policy:
-            return cached[1], cached[2]
+            return cached[1:]
         names = self._names()
-        statements, back = [], {}
+        statements, back, unknowns = [], {}, []
         for s in policy.statements:
             if s.effect is Effect.ALLOW and id(s) not in ours:
                 continue
+            conditions = []
+            for c in s.conditions:
+                named = c.key.lower() in keys.IDENTIFYING
+                if named and c.key.lower() in keys.ACCOUNT_BEARING:
+                    unknowns += [u for v in c.values for u in unknowns_of(v) if not u.owned]
+                literal = named and (as_named or c.key.lower() not in keys.ACCOUNT_BEARING)
+                conditions.append(c.model_copy(update={"values": tuple(
+                    _concrete_value(v, names, every=literal) for v in c.values)}))
             made = s.model_copy(update={
                 "resources": None if s.resources is None else tuple(_concrete_value(r, names) for r in s.resources),
                 "principals": None if s.principals is None else tuple(
                     p.model_copy(update={"value": _concrete_value(p.value, names)}) for p in s.principals),
-                "conditions": tuple(c.model_copy(update={"values": tuple(_concrete_value(v, names) for v in c.values)})
-                                    for c in s.conditions)})
+                "conditions": tuple(conditions)})
             statements.append(made)
             back[id(made)] = s
         made_policy = policy.model_copy(update={"statements": tuple(statements)})
-        self._concrete[key] = (policy, made_policy, back)
-        return made_policy, back
+        found = (made_policy, back, tuple(dict.fromkeys(unknowns)))
+        self._concrete[key] = (policy, *found)
+        return found
 
-def _concrete_value(value: object, names: dict) -> object:
-    """A value with its owned unknown parts replaced by a literal of their own (one per unknown)."""
+
+def _concrete_value(value: object, names: dict, every: bool = False) -> object:
+    """A value with its owned unknown parts (`every`: all of them) replaced by a literal of their own
+    (one per unknown), which no outsider holds."""
     if isinstance(value, Unknown):
-        return names.setdefault(value, f"permcheck-own-{len(names) + 1}") if value.owned else value
-    if isinstance(value, Sym) and any(u.owned for u in value.unknowns):
-        return concat([_concrete_value(p, names) for p in value.parts])
+        return names.setdefault(value, f"{keys.OWN_NAME}{len(names) + 1}") if value.owned or every else value
+    if isinstance(value, Sym) and any(u.owned or every for u in value.unknowns):
+        return concat([_concrete_value(p, names, every) for p in value.parts])
     return value
 
 

@@ -99,7 +99,10 @@ def value(view: View, what: str) -> object:
         return Unknown(f"Ref to {view.type} {view.logical_id}", owned=not custom)
     if what == ARN:
         return Unknown(f"ARN of {view.type} {view.logical_id}", owned=not custom)
-    return Unknown(f"Fn::GetAtt {view.logical_id}.{what} ({view.type})")
+    # an attribute that identifies the resource (UserPool.Arn, Api.RootResourceId) is as much the
+    # deployment's own as its ARN; other attributes hold content (an SSM parameter's Value)
+    identifier = isinstance(what, str) and what.endswith(("Arn", "Id", "Name"))
+    return Unknown(f"Fn::GetAtt {view.logical_id}.{what} ({view.type})", owned=identifier and not custom)
 
 
 def _named(name_key: str, service: str, prefix: str, suffix: str = "", *, ref_arn: bool = False,
