@@ -180,3 +180,41 @@ def test_the_message_says_which_outsider_and_on_what(tmp_path):
     assert finding["rule"] == "trust-any-principal"
     assert "a principal of account 000000000000 (any other account)" in finding["message"]
     assert "conditional on Bool aws:MultiFactorAuthPresent true" in finding["message"]
+
+
+FN_TEMPLATE = """Parameters:
+  Source: {Type: String}
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: target, Role: arn:aws:iam::123456789012:role/r, Runtime: python3.12,
+                 Handler: index.handler, Code: {ZipFile: "def handler(e, c): pass"}}
+  Pool:
+    Type: AWS::Cognito::UserPool
+  Permission:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, %s}
+"""
+
+
+@pytest.mark.parametrize("what,permission,expected", [
+    ("a topic given as a parameter may be another account's: that account's grant, on the unknown",
+     "Principal: sns.amazonaws.com, SourceArn: !Ref Source", {"cross-account-invoke"}),
+    ("an account given as a parameter, likewise",
+     "Principal: s3.amazonaws.com, SourceAccount: !Ref Source", {"cross-account-invoke"}),
+    ("an Alexa skill id given as a parameter is the deployer's own skill",
+     "Principal: alexa-appkit.amazon.com, EventSourceToken: !Ref Source", set()),
+    ("the ARN of the template's own user pool is its own (a generated id)",
+     "Principal: cognito-idp.amazonaws.com, SourceArn: !GetAtt Pool.Arn", set()),
+])
+def test_an_unresolved_source_names_one_caller(tmp_path, what, permission, expected):
+    """An unresolved value names one caller the deployer chose — never "any account", and never
+    nothing: when it may name another account, the grant is that account's, conditional on it
+    (contract, Inputs: "A grant to an account that is an unresolved value is conditional")."""
+    path = tmp_path / "t.yaml"
+    path.write_text(FN_TEMPLATE % permission)
+    findings = [f for f in run("check", str(path), "--format", "json").json()["findings"] if f["rule"] in GRANT_RULES]
+    assert {f["rule"] for f in findings} == expected
+    for finding in findings:
+        assert "the account of ${?parameter Source" in finding["message"]
+        assert ": conditional on " in finding["message"] and "unknown: parameter Source" in finding["message"]
