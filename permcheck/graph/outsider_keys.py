@@ -272,7 +272,7 @@ class _Values:
                 _IAM_NAME.fullmatch(arn.resource) is not None and arn.resource.startswith(f"{head}/")
         default = f"arn:aws:iam::{account}:{head}/permcheck-outsider"
         found = self.arn_reps("aws:principalarn", keep, {2: ["iam"], 3: [""], 4: [account]}) \
-            if _arn_only(self.clauses.get("aws:principalarn", ())) else \
+            if _searched_by_field(self.clauses.get("aws:principalarn", ())) else \
             self.reps("aws:principalarn", keep, (domain,), mend=_as_principal_arn, fresh=(default,))
         return list(dict.fromkeys([(default,)] + found))
 
@@ -294,7 +294,7 @@ class _Values:
             texts = [c[0] for c in found if c] + ["permcheck" if i < 5 else "permcheck-outsider"] + [""] * (i in (3, 4))
             fields.append(list(dict.fromkeys(t for t in texts if (t or i in (3, 4)) and (i == 5 or ":" not in t))))
         # a value's case: per clause, whether some pattern matches every field (negated for Arn*Not*)
-        field_hits = [{(v, p[i]): cond.like_matches(p[i], v) for v in fields[i] for p in patterns}
+        field_hits = [{(v, p[i]): _field_matches(p[i], v) for v in fields[i] for p in patterns}
                       for i in range(6)]
         negated = [operator.removesuffix("IfExists") in ("ArnNotLike", "ArnNotEquals") for operator, _ in clauses]
         sizes = [len(vals) for _, vals in clauses]
@@ -384,7 +384,7 @@ class _Values:
                 return True
             name = _name_of(arn)
             return not arn.account and arn.service in NO_ACCOUNT_SERVICES and name not in own and OWN_NAME not in name
-        if _arn_only(self.clauses.get(key, ())):
+        if _searched_by_field(self.clauses.get(key, ())):
             return self.arn_reps(key, keep, {4: [account]}) + self.arn_reps(key, keep, {2: sorted(NO_ACCOUNT_SERVICES),
                                                                                        4: [""]})
         return self.reps(key, keep, (in_account, no_account), mend=_as_arn, fresh=fresh)
@@ -445,6 +445,11 @@ def _arn_only(clauses) -> bool:
         for operator, values in clauses)
 
 
+def _searched_by_field(clauses) -> bool:
+    """Arn* clauses with a wildcard: searched field by field (literals alone need no search)."""
+    return _arn_only(clauses) and not _literal_only(clauses)
+
+
 def _as_arn(value: str) -> str:
     """An ARN-shaped value with its empty partition, service and resource filled in."""
     parts = value.split(":", 5)
@@ -475,6 +480,12 @@ def _unique_id(pattern: str, value: str) -> bool:
     """Is `value` (an aws:userid) one of the principals a pattern names by unique id (`AROA…:*`)?"""
     head = pattern.split(":", 1)[0]
     return "*" not in head and "?" not in head and cond.like_matches(pattern, value)
+
+
+@lru_cache(maxsize=65536)
+def _field_matches(pattern: str, value: str) -> bool:
+    """One ARN field against one field of a pattern (`*` and `?` within the field)."""
+    return cond.like_matches(pattern, value)
 
 
 @lru_cache(maxsize=4096)

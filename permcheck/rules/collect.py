@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from permcheck.graph.edges import Edges
-from permcheck.graph.outsiders import ACCOUNT, ANY_ACCOUNT, ANYONE, SERVICE, Outsiders, zone_of
+from permcheck.graph.outsiders import ACCOUNT, ANY_ACCOUNT, ANYONE, SERVICE, Outsiders, Zone, zone_of
 from permcheck.iam.decide import Answer, Decision
 from permcheck.model.arn import account_of, parse_arn
 from permcheck.model.entities import Function, Resource, Role
@@ -35,13 +35,20 @@ class Facts:
     edges: Edges
     trusted: tuple[str, ...] = ()  # the zone of trust: the deploying and the trusted accounts …
     org_id: str = ""  # … and the configured organisation
+    zone: Zone | None = None  # made from those (and the organisations the policies name) when first asked
     _cache: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def outsiders(self) -> Outsiders:
         """The probe that asks the evaluator what outsiders each grant lets in."""
-        trusted = (*self.trusted, self.inventory.default_account)
-        return Outsiders(self.edges, zone_of(list(trusted), self.org_id, (p for p, _, _ in self.placed)))
+        if self.zone is None:
+            trusted = (*self.trusted, self.inventory.default_account)
+            self.zone = zone_of(list(trusted), self.org_id, (p for p, _, _ in self.placed))
+        return Outsiders(self.edges, self.zone)
+
+    def of(self, edges: Edges) -> "Facts":
+        """The facts of a changed copy of the model (a fix being proven), in the same zone of trust."""
+        return Facts(edges, self.trusted, self.org_id, self.outsiders.zone)
 
     def subject(self, name: str) -> list:
         if name not in self._cache:

@@ -31,8 +31,9 @@ class Change:
     principal: str | None = None  # an account id to name instead of the flagged principal
 
 
-def with_suggestions(edges: Edges, rule, spec, found: list, constants: dict) -> list:
-    """The findings of one rule, each grant finding with the first suggestion that holds."""
+def with_suggestions(edges: Edges, rule, spec, found: list, constants: dict, current) -> list:
+    """The findings of one rule, each grant finding with the first suggestion that holds (`current`:
+    the run's `Facts`, whose zone of trust a changed copy of the model keeps)."""
     from dataclasses import replace
 
     from permcheck.rules.engine import bind, judge
@@ -40,7 +41,7 @@ def with_suggestions(edges: Edges, rule, spec, found: list, constants: dict) -> 
     out = []
     for finding, item in found:
         if isinstance(item, facts.Grant):
-            text = suggest(edges, rule, item, constants["org_id"], constants["trusted_accounts"],
+            text = suggest(edges, rule, item, constants["org_id"], current,
                            lambda g: judge(spec, finding.severity, g, scope))
             if text:
                 finding = replace(finding, fix=text)
@@ -75,7 +76,7 @@ def candidates(rule_id: str, grant: facts.Grant, org_id: str) -> list[Change]:
     return []
 
 
-def suggest(edges: Edges, rule, grant: facts.Grant, org_id: str, trusted: list[str], flagged) -> str | None:
+def suggest(edges: Edges, rule, grant: facts.Grant, org_id: str, current, flagged) -> str | None:
     """The first candidate change the evaluator confirms; `flagged(grant)` re-runs the rule
     on a grant and returns the severity it would get, or None when it no longer fires."""
     before = flagged(grant)
@@ -83,8 +84,7 @@ def suggest(edges: Edges, rule, grant: facts.Grant, org_id: str, trusted: list[s
         changed = _changed_edges(edges, grant, change)
         if changed is None:
             continue
-        from permcheck.rules.collect import Facts
-        after = [g for g in Facts(changed, tuple(trusted), org_id).grants_on(grant.target, grant.target_type)
+        after = [g for g in current.of(changed).grants_on(grant.target, grant.target_type)
                  if g.principal == grant.principal]
         severities = [flagged(g) for g in after]
         if any(s is not None and s.rank >= before.rank for s in severities):

@@ -42,7 +42,7 @@ def run_check(edges: Edges, rules: list[Rule], config) -> CheckResult:
             else replace(rule.spec, severities=[])  # a configured severity is the rule's only one
         try:
             found = run_rule(spec, rule.severity, facts.subject(spec.subject), constants)
-            findings += with_suggestions(edges, rule, spec, found, constants)
+            findings += with_suggestions(edges, rule, spec, found, constants, facts)
         except InputError:
             raise
         except Exception as error:  # a bug in one rule: report it, keep the others' findings
