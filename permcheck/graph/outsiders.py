@@ -21,8 +21,9 @@ from dataclasses import dataclass, field, replace
 
 from permcheck.graph import outsider_keys as keys
 from permcheck.graph.edges import Edges
+from permcheck.graph.outsider_values import OWN_NAME
 from permcheck.iam.decide import Answer, Decision, evaluate
-from permcheck.iam.request import Caller, CallerKind, Request, Target
+from permcheck.iam.request import CallerKind, Request, Target
 from permcheck.model.arn import ACCOUNT_ID, parse_arn
 from permcheck.model.location import InputError
 from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Statement
@@ -67,7 +68,8 @@ class Outsiders:
 
     edges: Edges
     zone: Zone
-    _concrete: dict = field(default_factory=dict, repr=False)
+    _concrete: dict = field(default_factory=dict, repr=False)  # (policy, grant, as_named) → policy made
+    _names: dict = field(default_factory=dict, repr=False)  # owned unknown → the literal that stands for it
 
     def let_in(self, principal: Principal, statements: list[Statement], target_type: str,
                requests: list[tuple[str, object]]) -> list[Outsider]:
@@ -103,10 +105,7 @@ class Outsiders:
             policy, back, unknowns = self._concrete_policy(target.policy, ours, as_named)
             if not as_named and not unknowns:
                 break
-            concrete = replace(target, arn=_concrete_value(target.arn, self._names()), policy=policy)
-            if isinstance(concrete.arn, str) and "${?" in concrete.arn:  # the ARN as text (`str(Sym)`)
-                for unknown, literal in self._names().items():
-                    concrete = replace(concrete, arn=concrete.arn.replace(str(unknown), literal))
+            concrete = replace(target, arn=_concrete_value(target.arn, self._names), policy=policy)
             clauses = keys.clauses_by_key(policy, self.edges.index.organisation.rcps)
             for probe in self._probes(principal, target_type, target, clauses):
                 if not as_named and probe.kind not in (ANY_ACCOUNT, SERVICE):
@@ -208,14 +207,10 @@ class Outsiders:
     def _url_auth(self, arn: object) -> frozenset[str]:
         """The auth types of a function's URLs (none for anything else)."""
         text = str(arn)
-        base = ":".join(text.split(":")[:7]) if ":lambda:" in text else text
-        function = self.edges.index.inventory.functions.get(base)
+        function = self.edges.index.function(text, required=False) if ":lambda:" in text else None
         return frozenset(str(u.auth_type) for u in function.urls) if function is not None else frozenset()
 
     # -- this deployment's own generated names ------------------------------------------------
-    def _names(self) -> dict:
-        return self._concrete.setdefault("names", {})
-
     def _concrete_policy(self, policy: Policy | None, ours: frozenset[int],
                          as_named: bool) -> tuple[Policy | None, dict[int, Statement], tuple[Unknown, ...]]:
         """The policy as one grant alone makes it: its own Allows (those naming the principal) and every
@@ -230,7 +225,7 @@ class Outsiders:
         cached = self._concrete.get(key)
         if cached is not None and cached[0] is policy:
             return cached[1:]
-        names = self._names()
+        names = self._names
         statements, back, unknowns = [], {}, []
         for s in policy.statements:
             if s.effect is Effect.ALLOW and id(s) not in ours:
@@ -260,7 +255,7 @@ def _concrete_value(value: object, names: dict, every: bool = False) -> object:
     """A value with its owned unknown parts (`every`: all of them) replaced by a literal of their own
     (one per unknown), which no outsider holds."""
     if isinstance(value, Unknown):
-        return names.setdefault(value, f"{keys.OWN_NAME}{len(names) + 1}") if value.owned or every else value
+        return names.setdefault(value, f"{OWN_NAME}{len(names) + 1}") if value.owned or every else value
     if isinstance(value, Sym) and any(u.owned or every for u in value.unknowns):
         return concat([_concrete_value(p, names, every) for p in value.parts])
     return value
