@@ -309,6 +309,17 @@ def candidates(key: str, lives: list[Live], resource: str, fixed: dict, open_set
     return found
 
 
+def referred_keys(key: str, lives: list[Live]) -> set[str]:
+    """The keys (lower-cased) whose `${…}` the values of `key`'s clauses refer to."""
+    out: set[str] = set()
+    for live in lives:
+        for clause in live.clauses:
+            if clause.key.lower() == key:
+                for value in clause.values:
+                    out.update(k.lower() for k in variables.find_variables(str(value), version=live.statement.version))
+    return out
+
+
 def is_multivalued(key: str, set_operator: bool) -> bool:
     """May a request carry several values of `key`? As AWS documents the key: an `ArrayOf…`
     type in the condition-key catalog. A multivalued key is tried with sets of values (and

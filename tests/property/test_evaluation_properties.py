@@ -743,6 +743,7 @@ def sound(scn: Scenario, given: dict) -> None:
 
 @SETTINGS
 @given(scenarios, SEED)
+@example(scn=make_scenario(408436), seed=0)  # two open keys tied by ${aws:PrincipalAccount}: equal values untried
 def test_decisions_are_sound_over_concrete_contexts(scn, seed):
     """With some keys given in the request context (or none), an `allowed` or `denied` answer
     holds for every concrete context that agrees with them, and `conditional` is witnessed."""
