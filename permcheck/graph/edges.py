@@ -23,7 +23,6 @@ from permcheck.model.policy import Effect, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
 
 INVOKE_ACTIONS = ("lambda:InvokeFunction", "lambda:InvokeFunctionUrl")
-MAX_CHAIN = 5  # role-assumption hops followed
 
 
 @dataclass(frozen=True)
@@ -185,7 +184,8 @@ class Edges:
 
     def reachable_roles(self, start: str) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
         """(role ARN, via, the may-assume edges taken) for every role `start` reaches by assuming
-        roles, breadth-first, each role once, up to MAX_CHAIN hops."""
+        roles, breadth-first, each role once, however long the chain (AWS sets no limit on role
+        chaining, only on a chained session's duration)."""
         if self._reverse is None:
             self._reverse = {}
             for target_edges in self.assumers.values():
@@ -196,7 +196,7 @@ class Edges:
     def chains_to(self, arn: str) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
         """(principal, via, the may-assume edges taken) for every principal that reaches role
         `arn` by assuming roles: breadth-first, each principal once by a shortest chain, up to
-        MAX_CHAIN hops. `via` runs from the first role assumed to `arn`, as do the edges."""
+        any number of hops. `via` runs from the first role assumed to `arn`, as do the edges."""
         if arn not in self._chains:
             walked = _walk(arn, lambda role: [(edge.source, edge) for edge in self.assumers_of(role)])
             self._chains[arn] = [(source, ((arn,) + path[:-1])[::-1], taken[::-1]) for source, path, taken in walked]
@@ -258,12 +258,11 @@ class Edges:
 
 def _walk(start: str, step) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
     """Breadth-first from `start` along `step(node)` → [(next node, edge)]: every node reached,
-    once, by a shortest path of at most MAX_CHAIN edges, with the path's nodes and edges."""
+    once, by a shortest path, with the path's nodes and edges. Each node is visited once, so the
+    walk ends without a cap on its length (a cap would drop long chains without a word)."""
     out, seen, queue = [], {start}, deque([(start, (), ())])
     while queue:
         node, path, taken = queue.popleft()
-        if len(path) >= MAX_CHAIN:
-            continue
         for following, edge in step(node):
             if following in seen:
                 continue
