@@ -192,12 +192,16 @@ class Plan:
         if not isinstance(refs, list):
             return []
         found = self._follow(refs, _strip(resource.module), resource.module, 0)
+        if found is None:  # a loop, or deeper than any configuration: never "refers to nothing"
+            raise InputError(self.location(resource, attr), f"{resource.address}.{attr}: its references pass "
+                             f"through more than {MAX_HOPS} module outputs and variables; permcheck cannot follow them")
         hits = [self.resources[a] for a in dict.fromkeys(found) if a in self.resources]
         return [r for r in hits if (f"data.{r.type}" if r.mode == "data" else r.type) in types]
 
-    def _follow(self, refs: list, scope: str, instance: str, hops: int) -> list[str]:
+    def _follow(self, refs: list, scope: str, instance: str, hops: int) -> list[str] | None:
+        """The resource addresses `refs` stand for; None past MAX_HOPS hops."""
         if hops > MAX_HOPS:
-            return []
+            return None
         out: list[str] = []
         for ref in refs:
             parts = _split(ref) if isinstance(ref, str) else []
@@ -208,11 +212,17 @@ class Plan:
                 parent, _, call = scope.rpartition(".module.") if ".module." in scope else ("", "", scope[7:])
                 parent_instance = instance.rpartition(".module.")[0] if ".module." in instance else ""
                 expr = _get(self.modules.get(parent), "module_calls", call, "expressions", _strip(parts[1]))
-                out += self._follow(_refs(expr), parent, parent_instance, hops + 1)
+                found = self._follow(_refs(expr), parent, parent_instance, hops + 1)
+                if found is None:
+                    return None
+                out += found
             elif head == "module" and len(parts) >= 3:
                 child = _join(scope, f"module.{_strip(parts[1])}")
                 expr = _get(self.modules.get(child), "outputs", _strip(parts[2]), "expression")
-                out += self._follow(_refs(expr), child, _join(instance, f"module.{parts[1]}"), hops + 1)
+                found = self._follow(_refs(expr), child, _join(instance, f"module.{parts[1]}"), hops + 1)
+                if found is None:
+                    return None
+                out += found
             elif head == "data" and len(parts) >= 3:
                 out.append(_join(instance, f"data.{parts[1]}.{parts[2]}"))
             elif head not in _NOT_RESOURCES:

@@ -460,3 +460,28 @@ def test_wrong_attribute_type_is_an_error_at_its_line(tmp_path):
                                                  {"function_name": ["f"], "role": "arn:aws:iam::1:role/r"}))
     attr_line = next(i for i, text in enumerate(open(path), 1) if '"function_name": [' in text)
     assert "function_name must be a string" in _error(run("who-can-invoke", "f", path), path, attr_line)
+
+
+def test_references_in_a_loop_are_an_error_not_nothing(tmp_path):
+    """A module output that (through the module's own variable) refers to itself cannot be followed:
+    permcheck stops at its bound and says so, at the attribute — a permission that seemed to refer to
+    no function would otherwise attach to none and hide its grant."""
+    perm = resource("module.svc.aws_lambda_permission.p", "aws_lambda_permission",
+                    {"action": "lambda:InvokeFunction", "principal": "*"}, {"function_name": True, "id": True})
+    document = {
+        "format_version": "1.2",
+        "planned_values": {"root_module": {"child_modules": [
+            {"address": "module.svc", "resources": [{k: perm[k] for k in ("address", "mode", "type", "name",
+                                                                           "values")}]}]}},
+        "resource_changes": [{"address": perm["address"], "change": {"actions": ["create"], "after": perm["values"],
+                                                                      "after_unknown": perm["unknown"]}}],
+        "configuration": {"root_module": {"module_calls": {
+            "svc": {"expressions": {"fn": {"references": ["module.svc.name"]}},
+                    "module": {"outputs": {"name": {"expression": {"references": ["var.fn"]}}},
+                               "resources": [{"address": "aws_lambda_permission.p", "type": "aws_lambda_permission",
+                                              "expressions": {"function_name": {"references": ["var.fn"]}}}]}}}}},
+    }
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(document))
+    result = run("check", str(path))
+    assert result.code == 2 and "more than 16 module outputs and variables" in result.err, result.err
