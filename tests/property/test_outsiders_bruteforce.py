@@ -12,7 +12,7 @@ here the same question is answered by trying concrete callers with every key fix
   request (not for roles); S3, SNS and EventBridge acting for each account with a bucket, a rule or one
   of two topics of its own, or sending no source at all;
 - for every key a condition names, values on both sides of every value the conditions use
-  (organisations: none, one nobody names, and the one the generator uses when the policy does not name
+  (organisations: none, two nobody names, and the one the generator uses when the policy does not name
   it; transport; tags …).
 
 A caller the evaluator allows through a statement naming the grant's principal is classified as the
@@ -44,7 +44,7 @@ from permcheck.rules.collect import Facts
 
 OWN, OTHER, NAMED = "123456789012", "210987654321", "999999999999"
 UNNAMED = ("555555555555", "299999999999", "900000000000")
-ORG, STRANGE_ORG = "o-a1b2c3d4e5", "o-zzzzzzzzzz"
+ORG, STRANGE_ORGS = "o-a1b2c3d4e5", ("o-zzzzzzzzzz", "o-yyyyyyyyyy")  # `o-z*` takes one of them
 SERVICES = ("s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com")
 ACTIONS = {"role": "sts:AssumeRole", "function": "lambda:InvokeFunction", "queue": "sqs:SendMessage"}
 QUEUE = f"arn:aws:sqs:us-east-1:{OWN}:jobs"
@@ -129,7 +129,7 @@ def _variants(key: str, options: list, mentioned: set[str]) -> list:
 def _callers(kind: str, statements: list[dict]):
     """Every concrete outsider: (caller, its account, the context it sends)."""
     mentioned = _mentioned(statements)
-    orgs = [()] + [(o,) for o in (STRANGE_ORG, *((ORG,) if ORG not in json.dumps(statements) else ()))]
+    orgs = [()] + [(o,) for o in (*STRANGE_ORGS, *((ORG,) if ORG not in json.dumps(statements) else ()))]
     free = [{}]  # the keys a caller chooses
     for key, options in (("aws:securetransport", [(), ("true",), ("false",)]),
                          ("aws:principaltag/team", [(), ("platform",), ("ops",)])):
