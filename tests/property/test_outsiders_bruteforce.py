@@ -205,15 +205,56 @@ def facts(edges: Edges) -> dict[str, set[str]]:
     return out
 
 
+RULES = {"role": {"anyone": "trust-any-principal", "account": "cross-account-trust"},
+         "function": {"anyone": "public-invoke", "account": "cross-account-invoke",
+                      "source": "service-invoke-without-source"},
+         "queue": {"anyone": "cross-account-resource-policy", "account": "cross-account-resource-policy"}}
+
+
+def expected_rules(kind: str, classes: dict[str, set[str]]) -> set[str]:
+    """The rules that must fire, by the contract's definitions: "anyone" rules when anyone gets in,
+    cross-account ones when another account does and anyone does not (then the "anyone" rule says it)."""
+    out = set()
+    for found in classes.values():
+        for what in found:
+            if what != "account" or "anyone" not in found or kind == "queue":
+                out.add(RULES[kind][what])
+    return out
+
+
+def fired_rules(edges: Edges) -> set[str]:
+    """The grant rules that `check` reports on the model."""
+    from permcheck.config import Config
+    from permcheck.rules.registry import load_rules
+    from permcheck.rules.run import run_check
+    rules = [r for r in load_rules() if r.id in {rule for by in RULES.values() for rule in by.values()}]
+    return {f.rule for f in run_check(edges, rules, Config()).findings}
+
+
+def _model(kind: str, statements: list[dict]) -> Edges:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "input.json"
+        path.write_text(json.dumps(document(kind, statements)))
+        return Edges(Index(load_inventory([str(path)], Options())))
+
+
 @settings(max_examples=int(os.environ.get("PERMCHECK_PROPERTY_EXAMPLES", "200")), deadline=None)
 @given(st.integers(min_value=0, max_value=2**32))
 def test_outsider_facts_equal_a_brute_force_search(seed):
     kind, statements = random_policy(seed)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "input.json"
-        path.write_text(json.dumps(document(kind, statements)))
-        inventory = load_inventory([str(path)], Options())
-    edges = Edges(Index(inventory))
+    edges = _model(kind, statements)
     expected = {p: c for p, c in brute_force(kind, statements, edges).items() if c}
     got = {p: c for p, c in facts(edges).items() if c}
     assert got == expected, (kind, json.dumps(statements, indent=1))
+
+
+@settings(max_examples=int(os.environ.get("PERMCHECK_PROPERTY_EXAMPLES", "200")) // 2, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32))
+def test_grant_rules_fire_exactly_when_the_brute_force_lets_an_outsider_in(seed):
+    """The rules themselves, run by `check`: each fires exactly when the brute force finds its kind
+    of outsider let in (public-invoke and trust-any-principal: anyone; cross-account-*: another
+    account; service-invoke-without-source: the service for any account's resource)."""
+    kind, statements = random_policy(seed)
+    edges = _model(kind, statements)
+    assert fired_rules(edges) == expected_rules(kind, brute_force(kind, statements, edges)), \
+        (kind, json.dumps(statements, indent=1))
