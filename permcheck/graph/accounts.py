@@ -22,30 +22,31 @@ ways the inputs can fall short:
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Callable
 
+from permcheck.graph.index import Index
 from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.request import Caller, CallerKind, Target
 from permcheck.model.location import Location
 from permcheck.model.policy import Effect, Policy, PolicyKind, Principal, PrincipalType, Statement
 from permcheck.model.values import Unknown
 
-if TYPE_CHECKING:
-    from permcheck.graph.edges import Edges
+Evaluate = Callable[[Caller, str, Target], Answer]
+"""`Edges.evaluate`: one request on a target, decided by the evaluator."""
 
 UNANALYSED = "the other account's side"  # the synthetic policy below: never shown as a reason
 
 
-def ask_open_account(edges: "Edges", caller: Caller, action: str, target: Target,
+def ask_open_account(index: Index, evaluate: Evaluate, caller: Caller, action: str, target: Target,
                      unknowns: tuple[Unknown, ...]) -> Answer:
     """The answer on a target whose account is unresolved: one answer if every account it may
     be gives the same, else `conditional` on the unknown (and on the conditions of the accounts
     where it holds)."""
-    inventory = edges.index.inventory
+    inventory = index.inventory
     accounts = [caller.account] if caller.account else []
     accounts += [inventory.default_account, *sorted(inventory.accounts)]
     accounts.append(_outside(set(accounts)))
-    answers = [edges.evaluate(caller, action, replace(target, account=account)) for account in dict.fromkeys(accounts)]
+    answers = [evaluate(caller, action, replace(target, account=account)) for account in dict.fromkeys(accounts)]
     first = answers[0]
     notes = tuple(dict.fromkeys(note for answer in answers for note in answer.notes))
     if all(a.decision is first.decision and a.conditions == first.conditions for a in answers):
@@ -58,18 +59,18 @@ def ask_open_account(edges: "Edges", caller: Caller, action: str, target: Target
     return Answer(Decision.CONDITIONAL, tuple(conditions), because, notes)
 
 
-def outside_side(edges: "Edges", caller: Caller, action: str, resource: object, answer: Answer) -> Answer | None:
+def outside_side(index: Index, evaluate: Evaluate, caller: Caller, action: str, resource: object,
+                 answer: Answer) -> Answer | None:
     """For a request denied only because the resource is in another account that the inputs do
     not show (so AWS's default, no resource policy, denies it): the same `denied`, naming the
     caller's grants that ask for it and saying that side was not analysed. None otherwise."""
     if answer.decision is not Decision.DENIED or caller.kind not in (CallerKind.ROLE, CallerKind.USER, CallerKind.ROOT):
         return None
-    index = edges.index
     target = index.target(resource, action)
     if target.policy is not None or target.note is None or target.account in (None, caller.account) \
             or index.open_account(target):
         return None
-    granted = edges.evaluate(caller, action, replace(target, policy=_grants_caller(caller), note=None))
+    granted = evaluate(caller, action, replace(target, policy=_grants_caller(caller), note=None))
     if granted.decision is Decision.DENIED:
         return None
     because = tuple(s for s in granted.because if s.policy != UNANALYSED)

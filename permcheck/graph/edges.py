@@ -12,7 +12,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from permcheck.graph.accounts import ask_open_account, outside_side
 from permcheck.graph.index import Index
+from permcheck.graph.invokers import IdentityInvokers
 from permcheck.iam.patterns import PatternIndex
 from permcheck.model.location import InputError
 from permcheck.iam.decide import Answer, Decision, evaluate
@@ -53,8 +55,7 @@ class Edges:
         target = self.index.target(resource, action)
         unknowns = self.index.open_account(target)
         if unknowns:
-            from permcheck.graph.accounts import ask_open_account
-            return ask_open_account(self, caller, action, target, unknowns)
+            return ask_open_account(self.index, self.evaluate, caller, action, target, unknowns)
         return self.evaluate(caller, action, target)
 
     def evaluate(self, caller: Caller, action: str, target: Target) -> Answer:
@@ -63,8 +64,7 @@ class Edges:
 
     def outside_side(self, caller: Caller, action: str, resource: object, answer: Answer) -> Answer | None:
         """`accounts.outside_side`: a denial that only the other account's unseen side decides."""
-        from permcheck.graph.accounts import outside_side
-        return outside_side(self, caller, action, resource, answer)
+        return outside_side(self.index, self.evaluate, caller, action, resource, answer)
 
     # -- who is named, who has identity allows -----------------------------------------------
     def named_callers(self, statements: tuple[Statement, ...]) -> list[Caller | Principal]:
@@ -166,7 +166,6 @@ class Edges:
     @cached_property
     def invokers(self):
         """Identity invokers, answered once per shape and shared across functions (graph/invokers.py)."""
-        from permcheck.graph.invokers import IdentityInvokers
         return IdentityInvokers(self)
 
     # -- role assumption ----------------------------------------------------------------------

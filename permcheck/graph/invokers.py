@@ -25,19 +25,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from permcheck.iam.decide import Answer, Decision
-from permcheck.iam.grants import action_match
+from permcheck.iam.actions import action_match
 from permcheck.iam.match import any_match, negate
 from permcheck.iam.patterns import PatternIndex
 from permcheck.iam.principals import may_name, named_principals
+from permcheck.graph.index import Index
 from permcheck.iam.request import Caller
 from permcheck.model.entities import Function
 from permcheck.model.policy import Effect, Statement
 
-if TYPE_CHECKING:
-    from permcheck.graph.edges import Edges
+
+
+class Asker(Protocol):
+    """What sharing answers needs of `Edges`: the index, the evaluator, and the identity-policy
+    candidates for an action (named here, so this module does not import the one that uses it)."""
+
+    index: Index
+
+    def ask(self, caller: Caller, action: str, resource: object) -> Answer: ...
+
+    def identity_candidates(self, action: str, resource: object) -> list: ...
+
+    def identity_allows(self, action: str) -> list: ...
 
 MAX_SHARED = 500_000  # answers kept; past it the memo starts again (memory stays bounded)
 
@@ -100,7 +112,7 @@ class Invokers:
 
 
 class IdentityInvokers:
-    def __init__(self, edges: "Edges") -> None:
+    def __init__(self, edges: Asker) -> None:
         self.edges = edges
         self._indexes: dict[str, _ActionIndex] = {}
         self._answers: dict[tuple, Answer] = {}

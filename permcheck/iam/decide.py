@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from enum import Enum
 
 from permcheck.iam import builtin, fast_path, grants
+from permcheck.iam.answer import Answer, Decision, answer_notes
 from permcheck.iam.grants import Live
 from permcheck.iam.org import Organisation, rcp_guard, rcps_apply, scps_apply
 from permcheck.iam.principals import Grant
@@ -28,23 +28,6 @@ from permcheck.model.location import InputError
 from permcheck.model.policy import Effect, Policy, Statement
 
 MAX_COMBINATIONS = 50_000
-
-
-class Decision(str, Enum):
-    ALLOWED = "allowed"
-    DENIED = "denied"
-    CONDITIONAL = "conditional"
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A decision with the conditions it depends on and the statements that decided it."""
-
-    decision: Decision
-    conditions: tuple[dict, ...] = ()
-    because: tuple[Statement, ...] = ()
-    notes: tuple[str, ...] = ()
-
 
 __all__ = ["Answer", "Decision", "Organisation", "evaluate", "evaluate_fully"]
 
@@ -118,7 +101,7 @@ def _enumerate(request: Request, org: Organisation, lives: list, fixed: dict, sp
     for _, values in axes:
         total *= len(values)
     if total > MAX_COMBINATIONS:
-        return _inexact(Answer(Decision.CONDITIONAL, (), tuple(l.statement for l in lives), _notes(request)),
+        return _inexact(Answer(Decision.CONDITIONAL, (), tuple(l.statement for l in lives), answer_notes(request)),
                         lost + [f"{total:,} combinations of condition values, more than {MAX_COMBINATIONS:,} "
                                 "(too many to decide exactly)"], lives, keys, space)
     outcomes = []
@@ -132,7 +115,7 @@ def _enumerate(request: Request, org: Organisation, lives: list, fixed: dict, sp
                 context[key] = value
         applied = [live for live in lives if grants.applies(live, context, atoms, target.arn)]
         outcomes.append(_decide(request, org, applied))
-    answer = _aggregate(outcomes, lives, keys, space, _notes(request))
+    answer = _aggregate(outcomes, lives, keys, space, answer_notes(request))
     return _inexact(answer, lost, lives, keys, space) if lost else answer
 
 
@@ -260,12 +243,3 @@ def _aggregate(outcomes: list[_Outcome], lives: list[Live], keys: list[str],
 
 def _statements(lives) -> tuple[Statement, ...]:
     return tuple(dict.fromkeys(l.statement for l in lives))
-
-
-def _notes(request: Request) -> tuple[str, ...]:
-    caller, notes = request.caller, []
-    if caller.kind in (CallerKind.ROLE, CallerKind.USER, CallerKind.ROOT) and caller.identity is None:
-        notes.append(f"identity side of {caller.arn} not analysed (not in the inputs): assumed to allow")
-    if request.target.note:
-        notes.append(request.target.note)
-    return tuple(notes)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from permcheck.iam.actions import action_match
+from permcheck.iam.answer import Answer, Decision, answer_notes
 from permcheck.iam.match import any_match, negate
 from permcheck.iam.request import CallerKind, Request
 from permcheck.model.policy import Effect, Statement
@@ -22,8 +24,6 @@ _ALLOWS: dict[tuple[int, str], tuple[object, Optional[tuple[Statement, ...]]]] =
 def answer(request: Request, org) -> "Optional[object]":
     """The Answer when the shortcut applies, else None."""
     from permcheck.iam.builtin import protection
-    from permcheck.iam.decide import Answer, Decision, _notes
-    from permcheck.iam.grants import action_match
     from permcheck.iam.org import rcps_apply, scps_apply
     from permcheck.iam.principals import principal_match
 
@@ -50,8 +50,8 @@ def answer(request: Request, org) -> "Optional[object]":
     if hits is None:
         return None
     if hits:
-        return Answer(Decision.ALLOWED, (), hits, _notes(request))
-    return Answer(Decision.DENIED, (), (), _notes(request))
+        return Answer(Decision.ALLOWED, (), hits, answer_notes(request))
+    return Answer(Decision.DENIED, (), (), answer_notes(request))
 
 
 def covering(allows: tuple[Statement, ...], resource: object) -> Optional[tuple[Statement, ...]]:
@@ -69,7 +69,6 @@ def covering(allows: tuple[Statement, ...], resource: object) -> Optional[tuple[
 
 def identity_allows(caller, action: str) -> Optional[tuple[Statement, ...]]:
     """The caller's identity statements for `action`, if all are plain Allows; else None."""
-    from permcheck.iam.grants import action_match
     key = (id(caller), action)
     cached = _ALLOWS.get(key)
     if cached is not None and cached[0] is caller:

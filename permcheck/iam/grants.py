@@ -16,6 +16,7 @@ from typing import Optional
 from permcheck.iam import condition_keys
 from permcheck.iam import conditions as cond
 from permcheck.iam import variables
+from permcheck.iam.actions import action_match
 from permcheck.iam.patterns import PatternIndex
 from permcheck.iam.match import any_match, match, negate
 from permcheck.iam.principals import Grant, not_principal_exempts, principal_match
@@ -186,23 +187,6 @@ def _symbolic_clause(clause: Clause, fixed: dict, closed: bool) -> Optional[bool
             if match(value, actual, ignore) is not False:
                 return None
     return False
-
-
-ACTION_MATCHES_CACHE: dict[tuple[int, str], tuple[Statement, Optional[bool]]] = {}
-
-
-def action_match(statement: Statement, action: str) -> Optional[bool]:
-    """Action/NotAction against one action, cached: the same statements meet the same actions
-    for every resource a query visits. The statement is kept in the cache so its id stays its own."""
-    key = (id(statement), action)
-    hit = ACTION_MATCHES_CACHE.get(key)
-    if hit is None:
-        found = any_match(statement.actions, action, ignore_case=True)
-        hit = (statement, negate(found) if statement.not_action else found)
-        if len(ACTION_MATCHES_CACHE) > 1_000_000:
-            ACTION_MATCHES_CACHE.clear()
-        ACTION_MATCHES_CACHE[key] = hit
-    return hit[1]
 
 
 def applies(live: Live, context: dict, atoms: dict, resource: str) -> bool:

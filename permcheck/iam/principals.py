@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Optional
 
+from permcheck.iam.actions import action_match
 from permcheck.iam.request import Caller, CallerKind
 from permcheck.model.arn import parse_arn
 from permcheck.model.policy import Policy, PrincipalType, Statement
@@ -112,7 +113,6 @@ def named_principals(policy: Policy, action: str | None = None) -> tuple[set[str
     principal values, accounts (a root ARN or an account id), and whether they may name anyone
     (`*`, NotPrincipal, an unknown principal, or a policy whose content is unknown or invalid).
     A caller in none of these is not named, so the policy cannot apply to it."""
-    from permcheck.iam.grants import action_match
     names: set[str] = set()
     accounts: set[str] = set()
     if policy.unknown is not None or policy.error:

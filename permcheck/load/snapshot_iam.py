@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from permcheck.load.managed import aws_managed_policy, is_aws_managed, unknown_policy
 from permcheck.load.nodes import LineDict
-from permcheck.load.snapshot import document_policy, entries, text_field
+from permcheck.load.snapshot_fields import document_policy, entries, text_field
 from permcheck.model.arn import ACCOUNT_ID, parse_arn
 from permcheck.model.entities import Group, Inventory, Role, User
 from permcheck.model.location import InputError, Location

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from permcheck.load.nodes import LineDict, line_of
 from permcheck.load.policy_doc import parse_policy
-from permcheck.load.snapshot import entries, json_document, resources_of, text_field
+from permcheck.load.snapshot_fields import entries, json_document, resources_of, text_field
 from permcheck.model.arn import ACCOUNT_ID, parse_arn
 from permcheck.model.entities import Function, Inventory
 from permcheck.model.location import InputError, Location

@@ -15,10 +15,10 @@ from permcheck.graph.outsiders import ACCOUNT, ANY_ACCOUNT, ANYONE, SERVICE, Out
 from permcheck.iam.decide import Answer, Decision
 from permcheck.model.arn import account_of, parse_arn
 from permcheck.model.entities import Function, Resource, Role
-from permcheck.model.location import InputError
 from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
 from permcheck.rules import facts
+from permcheck.rules.asking import ask_or_unknown, holder_of
 from permcheck.rules.identity import statement_ids
 
 _PRIORITY = {ANYONE: 0, ANY_ACCOUNT: 0, ACCOUNT: 1, SERVICE: 2}
@@ -235,15 +235,6 @@ class Facts:
         return Answer(chosen[0].decision, tuple(unique), because), actions, granted
 
 
-def ask_or_unknown(edges: Edges, caller, action: str, resource: str) -> Answer:
-    """The evaluator's answer; one that depends on a malformed policy is `conditional` on it
-    (the `invalid-policy` rule reports the policy; `check` keeps the other rules' findings)."""
-    try:
-        return edges.ask(caller, action, resource)
-    except InputError as error:
-        return Answer(Decision.CONDITIONAL, ({"unknown": f"depends on {error}"},))
-
-
 def _on_holder(statement: Statement, target: str, target_type: str) -> list[str]:
     """What a resource-policy statement grants on the resource holding the policy: its
     Resource entries, with `*` (and NotResource) standing for the holder itself — and, for
@@ -255,13 +246,6 @@ def _on_holder(statement: Statement, target: str, target_type: str) -> list[str]
     for resource in statement.resources:
         out += own if resource == "*" else [resource]
     return list(dict.fromkeys(out))
-
-
-def holder_of(statement: Statement, fallback: str) -> str:
-    """The contract's `resource`: the SAM resource that caused a grant, else the template
-    resource that wrote the statement, else what holds the policy."""
-    from permcheck.load.sam_core import sam_logical_id
-    return sam_logical_id(statement.source_note) or statement.holder or fallback
 
 
 def _aws_managed(policy: Policy) -> bool:

@@ -26,7 +26,7 @@ from permcheck.model.entities import Role, User
 from permcheck.model.policy import Effect
 from permcheck.model.values import Sym, Unknown
 from permcheck.rules import facts
-from permcheck.rules.collect import ask_or_unknown, holder_of
+from permcheck.rules.asking import ask_or_unknown, holder_of
 
 
 @dataclass(frozen=True)

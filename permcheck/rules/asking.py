@@ -1,0 +1,25 @@
+"""How a rule's facts ask the evaluator, and where a grant is reported: shared by the facts and the
+escalation paths."""
+
+from __future__ import annotations
+
+from permcheck.graph.edges import Edges
+from permcheck.iam.decide import Answer, Decision
+from permcheck.model.location import InputError
+from permcheck.model.policy import Statement
+
+
+def ask_or_unknown(edges: Edges, caller, action: str, resource: str) -> Answer:
+    """The evaluator's answer; one that depends on a malformed policy is `conditional` on it
+    (the `invalid-policy` rule reports the policy; `check` keeps the other rules' findings)."""
+    try:
+        return edges.ask(caller, action, resource)
+    except InputError as error:
+        return Answer(Decision.CONDITIONAL, ({"unknown": f"depends on {error}"},))
+
+
+def holder_of(statement: Statement, fallback: str) -> str:
+    """The contract's `resource`: the SAM resource that caused a grant, else the template
+    resource that wrote the statement, else what holds the policy."""
+    from permcheck.load.sam_core import sam_logical_id
+    return sam_logical_id(statement.source_note) or statement.holder or fallback
