@@ -66,3 +66,21 @@ def test_error_lines_cannot_carry_terminal_control(tmp_path):
     assert "has no Type" in result.err and "all clear" in result.err
     assert "\x1b" not in result.err and "\r" not in result.err
     assert all(line.startswith("permcheck: error: ") for line in result.err.splitlines())
+
+
+def test_principals_that_name_no_caller_are_named_cases_not_swallowed_errors():
+    """`Index.caller_if_any`: an IAM group, policy or identity provider, or an unresolved principal,
+    names no caller (None); anything else that is no principal is still an error."""
+    import pytest
+
+    from permcheck.graph.index import Index
+    from permcheck.model.entities import Inventory
+    from permcheck.model.location import InputError
+
+    index = Index(Inventory())
+    for text in ("arn:aws:iam::123456789012:group/admins", "arn:aws:iam::123456789012:policy/p",
+                 "arn:aws:iam::123456789012:saml-provider/okta", "${?parameter Partner in t.yaml}"):
+        assert index.caller_if_any(text) is None, text
+    assert index.caller_if_any("arn:aws:iam::123456789012:role/r").arn == "arn:aws:iam::123456789012:role/r"
+    with pytest.raises(InputError):
+        index.caller_if_any("arn:aws:s3:::not-a-principal")

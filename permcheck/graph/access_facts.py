@@ -18,7 +18,6 @@ from permcheck.graph.fact_answers import Facts, as_written, from_answer, from_js
 from permcheck.graph.query import because, what_can_access, who_can_invoke
 from permcheck.iam.decide import Decision
 from permcheck.iam.request import Caller, CallerKind
-from permcheck.model.location import InputError
 from permcheck.model.policy import Effect, Statement
 from permcheck.model.values import Sym, Unknown, concat
 
@@ -85,10 +84,9 @@ def _outside_assumers(edges: Edges, facts: Facts) -> list[Caller]:
     for role_edges in edges.assumers.values():
         for edge in role_edges:
             if edge.source not in facts.entities and edge.source not in out:
-                try:
-                    out[edge.source] = edges.index.caller(edge.source)
-                except InputError:
-                    continue
+                caller = edges.index.caller_if_any(edge.source)
+                if caller is not None:
+                    out[edge.source] = caller
     return [c for c in out.values() if c.kind is not CallerKind.SERVICE]
 
 

@@ -16,7 +16,6 @@ from permcheck.graph.accounts import ask_open_account, outside_side
 from permcheck.graph.index import Index
 from permcheck.graph.invokers import IdentityInvokers
 from permcheck.iam.patterns import PatternIndex
-from permcheck.model.location import InputError
 from permcheck.iam.decide import Answer, Decision, evaluate
 from permcheck.iam.match import any_match, negate
 from permcheck.iam.request import Caller, CallerKind, Request, Target
@@ -89,10 +88,7 @@ class Edges:
             return Caller(kind=CallerKind.SERVICE, arn=str(principal.value))
         if principal.type is not PrincipalType.AWS:
             return Caller(kind=CallerKind.FEDERATED, arn=str(principal.value))
-        try:
-            return self.index.caller(str(principal.value))
-        except InputError:  # e.g. an IAM group or policy ARN as principal: it names no caller
-            return None
+        return self.index.caller_if_any(str(principal.value))
 
     @cached_property
     def _identity_allows(self) -> dict[str, list[tuple[Role | User, Statement]]]:

@@ -181,12 +181,9 @@ class Facts:
         entity = inventory.roles.get(principal) or inventory.users.get(principal)
         if entity is not None:
             return index.caller_for_entity(entity)
-        if principal in other or "${?" in principal:
-            return None  # defined only on the other side, or a principal no one can name
-        try:
-            return index.caller(principal)
-        except InputError:
-            return None
+        if principal in other:
+            return None  # defined only on the other side
+        return index.caller_if_any(principal)
 
     def _variant(self, context: dict) -> Edges:
         """These inputs with every condition key fixed (absent unless given)."""

@@ -105,6 +105,19 @@ class Index:
         raise self.names.unknown("principal", identifier, PRINCIPAL,
                                  " (a logical ID, FILE#LogicalId, role or user ARN, account ID, service or *)")
 
+    def caller_if_any(self, identifier: str) -> Caller | None:
+        """`caller`, or None for a principal that names no caller: an IAM group, policy or identity
+        provider (AWS rejects them as principals, or they federate others: `Federated` callers are
+        made apart), or a principal the inputs leave unresolved. Anything else that is no principal
+        is an error, as in `caller`."""
+        if "${?" in identifier:
+            return None
+        arn = parse_arn(identifier)
+        if arn is not None and arn.service == "iam" and arn.resource != "root" \
+                and not arn.resource.startswith(("role/", "user/")):
+            return None
+        return self.caller(identifier)
+
     def _root(self, account: str) -> Caller:
         known = account in self.inventory.accounts
         return Caller(kind=CallerKind.ROOT, arn=root_arn(account, self.inventory.partition), account=account,

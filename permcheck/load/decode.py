@@ -16,7 +16,6 @@ PyYAML, `aws cloudformation package` and `sam deploy` apply them.
 
 from __future__ import annotations
 
-import gc
 import math
 import os
 import re
@@ -93,8 +92,6 @@ def decode(path: str, data: bytes) -> object:
     that fails too show the YAML error when named `.yaml`/`.yml`, else the JSON one."""
     text = _text(path, data)
     start = _WS(text).end()
-    gc_was_on = gc.isenabled()
-    gc.disable()  # decoded values hold no cycles; full collections cost a third of a big load
     try:
         if text[start:start + 1] not in ("{", "["):
             return _yaml(path, text)
@@ -112,9 +109,6 @@ def decode(path: str, data: bytes) -> object:
             raise json_error from None
     except RecursionError:  # last resort: depth is bounded before anything recurses
         raise InputError(Location(path, None), "nesting too deep") from None
-    finally:
-        if gc_was_on:
-            gc.enable()
 
 
 def _text(path: str, data: bytes) -> str:

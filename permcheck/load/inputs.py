@@ -101,17 +101,7 @@ def load_inventory(paths: list[str], options: Options, progress: Progress = None
     directory without candidate files, nothing left to analyse (`errors` then holds the
     per-file errors found before). Without `errors`, the first error raises.
     """
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()  # loading builds millions of acyclic objects: collections there are pure cost
-    try:
-        inventory = _load_inventory(paths, options, progress, errors)
-    finally:
-        if enabled:
-            gc.enable()
-    gc.freeze()  # what was loaded lives as long as the run: keep it out of later collections
-    return inventory
+    return _load_inventory(paths, options, progress, errors)
 
 
 def _load_inventory(paths: list[str], options: Options, progress: Progress,

@@ -15,7 +15,6 @@ https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationD
 
 from __future__ import annotations
 
-import gc
 
 from permcheck.load.nodes import LineDict, line_of
 from permcheck.load.snapshot_fields import json_document, resources_of
@@ -57,15 +56,7 @@ def load(file: str, kind: str, document: object, inventory: Inventory) -> None:
     """Read one snapshot file into `inventory`; malformed content is an InputError with its line."""
     if not isinstance(document, LineDict):
         raise InputError(Location(file, line_of(document, 1)), f"{kind} output must be a JSON object")
-    # Tens of thousands of small acyclic models: the cyclic collector would rescan the whole
-    # decoded snapshot again and again (it halves the load time of a large account to skip it).
-    gc_was_on = gc.isenabled()
-    gc.disable()
-    try:
-        _load(file, kind, document, inventory)
-    finally:
-        if gc_was_on:
-            gc.enable()
+    _load(file, kind, document, inventory)
 
 
 def _load(file: str, kind: str, document: LineDict, inventory: Inventory) -> None:
