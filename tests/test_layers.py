@@ -1,8 +1,8 @@
 """Lower layers never import upper ones (STYLE.md): checked on the source, with `ast`.
 
-model (values, policies, entities) < iam (the evaluation logic over model values)
-< load (bytes → model; it uses iam's operator table to validate policies)
-< graph (indexes, edges, queries) < rules (the rule engine) < report < cli.
+model (values, policies, entities, the operator table) < iam (the evaluation logic over model
+values) and load (bytes → model), which do not import each other < graph (indexes, edges, queries)
+< rules (the rule engine) < report < cli.
 """
 
 import ast
@@ -32,3 +32,18 @@ def test_no_module_imports_a_layer_above_its_own():
                 if target in RANK and RANK[target] > RANK[own]:
                     wrong.append(f"{relative}: imports {name}")
     assert wrong == []
+
+
+def test_the_loader_and_the_evaluator_do_not_import_each_other():
+    """Tables both need (condition operators) live in model/, below both."""
+    crossing = []
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE.parent).with_suffix("")
+        own = _layer(".".join(relative.parts))
+        if own not in ("load", "iam"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            crossing += [f"{relative}: imports {n}" for n in names if _layer(n) in ("load", "iam") and _layer(n) != own]
+    assert crossing == []

@@ -27,7 +27,8 @@ from __future__ import annotations
 from typing import Optional
 
 from permcheck.iam import condition_keys
-from permcheck.iam.conditions import clause_holds, operator_type, parse_operator, readable
+from permcheck.iam.conditions import clause_holds, readable
+from permcheck.model.operators import operator_type, parse_operator
 
 _NOT_A = {"Bool": "not true or false", "Null": "not true or false", "Numeric": "not a number",
           "Date": "not a date (ISO 8601, or seconds since 1970)", "IPAddress": "not an IP address or CIDR block",

@@ -20,7 +20,6 @@ from __future__ import annotations
 import ipaddress
 import operator as _op
 import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -28,65 +27,25 @@ from functools import lru_cache
 from typing import Mapping, Optional, Union
 
 from permcheck.iam import string_automata as automata
+from permcheck.model.operators import FAMILY as _FAMILY
+from permcheck.model.operators import OPERATORS, Operator, parse_operator
 from permcheck.iam.string_automata import Glob, atoms, b64, matcher, string_witnesses, text_of, validity_atoms
 
 PolicyValue = Union[str, Glob, None]
 
 _CMP = {"Equals": (_op.eq, False), "NotEquals": (_op.eq, True), "LessThan": (_op.lt, False),
         "LessThanEquals": (_op.le, False), "GreaterThan": (_op.gt, False), "GreaterThanEquals": (_op.ge, False)}
-_KIND = {  # base operator -> (value kind, negated, comparator(request value, policy value))
-    "StringEquals": ("eq", False, None), "StringNotEquals": ("eq", True, None),
-    "StringEqualsIgnoreCase": ("ic", False, None), "StringNotEqualsIgnoreCase": ("ic", True, None),
-    "StringLike": ("like", False, None), "StringNotLike": ("like", True, None),
-    "ArnEquals": ("arn", False, None), "ArnLike": ("arn", False, None),
-    "ArnNotEquals": ("arn", True, None), "ArnNotLike": ("arn", True, None),
-    "Bool": ("bool", False, None), "BinaryEquals": ("bin", False, None),
-    "IpAddress": ("ip", False, None), "NotIpAddress": ("ip", True, None), "Null": ("null", False, None),
-    **{p + s: (k, n, c) for p, k in (("Numeric", "num"), ("Date", "date")) for s, (c, n) in _CMP.items()}}
+
+
+def _comparator(base: str):
+    """The comparison of a Numeric* or Date* operator (None for the others)."""
+    family = next((f for f in ("Numeric", "Date") if base.startswith(f)), None)
+    return _CMP[base[len(family):]][0] if family else None
+
+
+_KIND = {base: (kind, negated, _comparator(base)) for base, (kind, negated) in OPERATORS.items()}
+"""Base operator -> (value kind, negated, comparator(request value, policy value))."""
 _STR_KINDS = frozenset({"eq", "ic", "like", "arn", "bool", "bin"})
-# value kind -> the key type it compares, in the Service Authorization Reference's words
-_FAMILY = {"eq": "String", "ic": "String", "like": "String", "arn": "ARN", "bool": "Bool", "bin": "Binary",
-           "num": "Numeric", "date": "Date", "ip": "IPAddress", "null": "Null"}
-
-
-@dataclass(frozen=True)
-class Operator:
-    """A parsed condition operator, e.g. ForAnyValue:StringNotLikeIfExists."""
-
-    set_qualifier: Optional[str]  # None | "ForAllValues" | "ForAnyValue"
-    base: str
-    if_exists: bool
-
-    @property
-    def negated(self) -> bool:
-        """Negated operators hold when no policy value matches (NOR) [OPS], [MULTI]."""
-        return _KIND[self.base][1]
-
-
-@lru_cache(maxsize=None)
-def parse_operator(name: str) -> Operator:
-    """Parse an operator name; ValueError if AWS does not define it (an invalid policy).
-
-    Case-sensitive: IAM rejects `stringEquals` ("Invalid Condition type"). `IfExists` goes
-    on every operator except Null [OPS]; ForAllValues:/ForAnyValue: on every operator,
-    Null included (the IAM policy simulator accepts them).
-    """
-    qualifier, sep, rest = name.partition(":")
-    if not sep:
-        qualifier, rest = None, name
-    elif qualifier not in ("ForAllValues", "ForAnyValue"):
-        raise ValueError(f"unknown condition set operator in {name!r}")
-    if_exists = rest.endswith("IfExists")
-    base = rest[: -len("IfExists")] if if_exists else rest
-    if base not in _KIND or (if_exists and base == "Null"):
-        raise ValueError(f"unknown IAM condition operator {name!r}")
-    return Operator(qualifier, base, if_exists)
-
-
-def operator_type(operator: str) -> str:
-    """The type of value an operator compares: String, ARN, Numeric, Date, Bool, IPAddress,
-    Binary, or Null (which tests presence) [OPS]."""
-    return _FAMILY[_KIND[parse_operator(operator).base][0]]
 
 
 def readable(operator: str, value: str) -> bool:

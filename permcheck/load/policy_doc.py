@@ -228,7 +228,7 @@ def _conditions(raw: object, line: int | None) -> tuple[Clause, ...]:
         raise _UnknownContent(raw)
     if not isinstance(raw, dict):
         raise Malformed(line, "Condition must be an object of operator → {key: values}")
-    from permcheck.iam.conditions import parse_operator
+    from permcheck.model.operators import parse_operator
     out = []
     for operator, block in raw.items():
         where = _key_line(raw, operator, line)
