@@ -16,7 +16,7 @@ from permcheck.graph.accounts import ask_open_account, outside_side
 from permcheck.graph.index import Index
 from permcheck.graph.invokers import IdentityInvokers
 from permcheck.iam.patterns import PatternIndex
-from permcheck.iam.decide import Answer, Decision, evaluate
+from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.match import any_match, negate
 from permcheck.iam.request import Caller, CallerKind, Request, Target
 from permcheck.model.entities import Role, User
@@ -59,7 +59,7 @@ class Edges:
 
     def evaluate(self, caller: Caller, action: str, target: Target) -> Answer:
         request = Request(caller=caller, action=action, target=target, context=self.context, closed=self.closed)
-        return evaluate(request, self.index.organisation)
+        return self.index.evaluator.evaluate(request)
 
     def outside_side(self, caller: Caller, action: str, resource: object, answer: Answer) -> Answer | None:
         """`accounts.outside_side`: a denial that only the other account's unseen side decides."""

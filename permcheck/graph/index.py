@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from permcheck.iam.decide import Organisation
+from permcheck.iam.decide import Evaluator, Organisation
 from permcheck.graph.names import FUNCTION, PRINCIPAL, RESOURCE, Names
 from permcheck.iam.request import Caller, CallerKind, Target
 from permcheck.model.arn import ACCOUNT_ID, account_field, account_of, iam_name, parse_arn, root_arn, session_role_arn
@@ -40,6 +40,11 @@ class Index:
                 self.by_name.setdefault(f"{entity.account}:{entity.name}", arn)
                 if entity.logical_id:
                     self.by_name.setdefault(entity.logical_id, arn)
+
+    @cached_property
+    def evaluator(self) -> Evaluator:
+        """The evaluation logic for this model, with what it remembers."""
+        return Evaluator(self.organisation)
 
     @property
     def organisation(self) -> Organisation:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from permcheck.graph import outsider_keys as keys
 from permcheck.graph.edges import Edges
 from permcheck.graph.outsider_values import OWN_NAME
-from permcheck.iam.decide import Answer, Decision, evaluate
+from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.request import CallerKind, Request, Target
 from permcheck.model.arn import ACCOUNT_ID, parse_arn
 from permcheck.model.location import InputError
@@ -191,7 +191,7 @@ class Outsiders:
             request = Request(caller=caller, action=action, target=target,
                               context={**self.edges.context, **context}, closed=self.edges.closed)
             try:
-                answer = evaluate(request, self.edges.index.organisation)
+                answer = self.edges.index.evaluator.evaluate(request)
             except InputError as error:
                 answer = Answer(Decision.CONDITIONAL, ({"unknown": f"depends on {error}"},))
             if answer.decision is Decision.DENIED:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from permcheck.iam import builtin, fast_path, grants
 from permcheck.iam.answer import Answer, Decision, answer_notes
+from permcheck.iam.caches import Caches
 from permcheck.iam.grants import Live
 from permcheck.iam.org import Organisation, rcp_guard, rcps_apply, scps_apply
 from permcheck.iam.principals import Grant
@@ -29,16 +30,38 @@ from permcheck.model.policy import Effect, Policy, Statement
 
 MAX_COMBINATIONS = 50_000
 
-__all__ = ["Answer", "Decision", "Organisation", "evaluate", "evaluate_fully"]
+__all__ = ["Answer", "Decision", "Evaluator", "Organisation", "evaluate", "evaluate_fully"]
+
+
+class Evaluator:
+    """AWS's evaluation logic for one model: its organisation layer and what its evaluations
+    remember (`caches.py`). Made once per model (`Index.evaluator`), so nothing it remembers
+    outlives the values it was made from."""
+
+    def __init__(self, org: Organisation = Organisation()) -> None:
+        self.org = org
+        self.caches = Caches()
+
+    def evaluate(self, request: Request) -> Answer:
+        """Decide one request exactly, or raise InputError when it depends on a malformed policy."""
+        return fast_path.answer(request, self.org, self.caches) or self.evaluate_fully(request)
+
+    def evaluate_fully(self, request: Request) -> Answer:
+        """`evaluate` without the shortcut: every statement, every combination of condition values."""
+        return _evaluate_fully(request, self.org, self.caches)
 
 
 def evaluate(request: Request, org: Organisation = Organisation()) -> Answer:
-    """Decide one request exactly, or raise InputError when it depends on a malformed policy."""
-    return fast_path.answer(request, org) or evaluate_fully(request, org)
+    """One request decided on its own (a fresh `Evaluator`: nothing remembered from other requests)."""
+    return Evaluator(org).evaluate(request)
 
 
 def evaluate_fully(request: Request, org: Organisation = Organisation()) -> Answer:
-    """`evaluate` without the shortcut: every statement, every combination of condition values."""
+    """`Evaluator.evaluate_fully` on its own."""
+    return Evaluator(org).evaluate_fully(request)
+
+
+def _evaluate_fully(request: Request, org: Organisation, caches: Caches) -> Answer:
     built_in = builtin_answer(request)
     if built_in is not None:
         return built_in
@@ -51,24 +74,19 @@ def evaluate_fully(request: Request, org: Organisation = Organisation()) -> Answ
     own = caller.root_user_context() if request.closed else {}  # one concrete request: the root user's
     fixed = {**caller.context, **own, **target.context, **request.context}
     lives = [live for name, policy in layers
-             for live in grants.live_statements(name, policy, request, space, fixed)]
+             for live in grants.live_statements(name, policy, request, space, fixed, caches)]
     guard = rcp_guard(request, space) if any(live.layer == "rcp" for live in lives) else ()
     for live in lives:
         if live.layer == "rcp":
             live.guards += guard
     signature = _signature(request, org, lives, fixed, space)
-    known = _MEMO.get(signature) if signature is not None else None
+    known = caches.answers.get(signature) if signature is not None else None
     if known is not None:
         return known[0]
     answer = _enumerate(request, org, lives, fixed, space)
     if signature is not None:
-        if len(_MEMO) > 100_000:
-            _MEMO.clear()
-        _MEMO[signature] = (answer, lives)  # the lives keep the statements whose ids are in the key
+        caches.put(caches.answers, signature, (answer, lives))  # the lives keep the statements whose ids key it
     return answer
-
-
-_MEMO: dict[tuple, tuple[Answer, list]] = {}
 
 
 def _signature(request: Request, org: Organisation, lives: list, fixed: dict, space) -> tuple | None:

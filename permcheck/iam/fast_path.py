@@ -14,14 +14,12 @@ from typing import Optional
 
 from permcheck.iam.actions import action_match
 from permcheck.iam.answer import Answer, Decision, answer_notes
+from permcheck.iam.caches import Caches
 from permcheck.iam.match import any_match, negate
 from permcheck.iam.request import CallerKind, Request
 from permcheck.model.policy import Effect, Statement
 
-_ALLOWS: dict[tuple[int, str], tuple[object, Optional[tuple[Statement, ...]]]] = {}
-
-
-def answer(request: Request, org) -> "Optional[object]":
+def answer(request: Request, org, caches: Caches) -> "Optional[object]":
     """The Answer when the shortcut applies, else None."""
     from permcheck.iam.builtin import protection
     from permcheck.iam.org import rcps_apply, scps_apply
@@ -45,7 +43,7 @@ def answer(request: Request, org) -> "Optional[object]":
             hit, _ = principal_match(statement, caller)
             if hit is not False or statement.not_principal:
                 return None  # it may name the caller: the full path decides
-    allows = identity_allows(caller, action)
+    allows = identity_allows(caller, action, caches)
     hits = None if allows is None else covering(allows, target.arn)
     if hits is None:
         return None
@@ -67,10 +65,10 @@ def covering(allows: tuple[Statement, ...], resource: object) -> Optional[tuple[
     return tuple(dict.fromkeys(hits))
 
 
-def identity_allows(caller, action: str) -> Optional[tuple[Statement, ...]]:
+def identity_allows(caller, action: str, caches: Caches) -> Optional[tuple[Statement, ...]]:
     """The caller's identity statements for `action`, if all are plain Allows; else None."""
     key = (id(caller), action)
-    cached = _ALLOWS.get(key)
+    cached = caches.plain_allows.get(key)
     if cached is not None and cached[0] is caller:
         return cached[1]
     found: Optional[tuple[Statement, ...]] = ()
@@ -89,7 +87,5 @@ def identity_allows(caller, action: str) -> Optional[tuple[Statement, ...]]:
             found += (statement,)
         if found is None:
             break
-    if len(_ALLOWS) > 200_000:
-        _ALLOWS.clear()
-    _ALLOWS[key] = (caller, found)
+    caches.put(caches.plain_allows, key, (caller, found))  # the caller is kept so its id stays its own
     return found

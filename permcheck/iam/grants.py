@@ -17,6 +17,7 @@ from permcheck.iam import condition_keys
 from permcheck.iam import conditions as cond
 from permcheck.iam import variables
 from permcheck.iam.actions import action_match
+from permcheck.iam.caches import Caches
 from permcheck.iam.patterns import PatternIndex
 from permcheck.iam.match import any_match, match, negate
 from permcheck.iam.principals import Grant, not_principal_exempts, principal_match
@@ -62,13 +63,14 @@ def _reason(value: object, what: str) -> str:
     return found[0].reason if found else what
 
 
-def live_statements(layer: str, policy: Policy, request: Request, space: Space, fixed: dict) -> list[Live]:
+def live_statements(layer: str, policy: Policy, request: Request, space: Space, fixed: dict,
+                    caches: Caches) -> list[Live]:
     """The statements of `policy` that can apply to `request` (`fixed`: the context keys known)."""
     if policy.unknown is not None:
         return _unknown_policy(layer, policy, space)
     out = []
     statements = policy.statements if len(policy.statements) < INDEXED_FROM else \
-        _may_apply(policy, request.action, request.target.arn)
+        _may_apply(policy, request.action, request.target.arn, caches)
     for statement in statements:
         live = _live(layer, statement, request, space, fixed)
         if live is not None:
@@ -80,22 +82,19 @@ INDEXED_FROM = 32
 """A policy with this many statements is indexed by action and resource, not scanned whole for
 each request: `what-can-access` asks about every grant of a policy, which made a 1,000-statement
 policy quadratic."""
-_POLICY_INDEX: dict[tuple[int, str], tuple[Policy, list, PatternIndex]] = {}
 
 
-def _may_apply(policy: Policy, action: str, resource: object) -> list[Statement]:
+def _may_apply(policy: Policy, action: str, resource: object, caches: Caches) -> list[Statement]:
     """The statements of a large policy whose Action and Resource may match, in policy order."""
     key = (id(policy), action.lower())
-    entry = _POLICY_INDEX.get(key)
+    entry = caches.policy_index.get(key)
     if entry is None or entry[0] is not policy:
         matching = [(i, s) for i, s in enumerate(policy.statements) if action_match(s, action) is not False]
         always = [(i, s) for i, s in matching if s.resources is None or s.not_resource
                   or any(not isinstance(r, str) or "${" in r for r in s.resources)]
         skip = {i for i, _ in always}
         entry = (policy, always, PatternIndex([(s.resources, False, (i, s)) for i, s in matching if i not in skip]))
-        if len(_POLICY_INDEX) > 10_000:
-            _POLICY_INDEX.clear()
-        _POLICY_INDEX[key] = entry  # the policy is kept so its id stays its own
+        caches.put(caches.policy_index, key, entry)  # the policy is kept so its id stays its own
     _, always, index = entry
     found = dict(always)
     found.update(index.candidates(resource))

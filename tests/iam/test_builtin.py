@@ -6,6 +6,7 @@ Each test names the AWS page it pins (see also `permcheck/iam/builtin.py`).
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from permcheck.iam.caches import Caches
 from permcheck.iam import fast_path
 from permcheck.iam.builtin import protected_role_pattern
 from permcheck.iam.decide import Decision, Organisation, evaluate, evaluate_fully
@@ -138,5 +139,5 @@ def test_policies_never_change_a_protected_answer(request, identity, resource):
     expected = Decision.ALLOWED if action == "sts:GetCallerIdentity" else Decision.DENIED
     assert evaluate(asked).decision is expected
     assert evaluate_fully(asked).decision is expected
-    quick = fast_path.answer(asked, Organisation())
+    quick = fast_path.answer(asked, Organisation(), Caches())
     assert quick is None or quick == evaluate_fully(asked)

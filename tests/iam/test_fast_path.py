@@ -3,6 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from permcheck.iam.caches import Caches
 from permcheck.iam import fast_path
 from permcheck.iam.decide import Organisation, evaluate_fully
 from permcheck.iam.request import Request, Target
@@ -33,6 +34,6 @@ def test_fast_path_agrees_with_full_evaluation(identity, resource, action, arn, 
     target = Target(arn=arn, account=account,
                     policy=policy(*resource, kind=PolicyKind.RESOURCE) if resource else None)
     request = Request(caller=caller, action=action, target=target)
-    quick = fast_path.answer(request, Organisation())
+    quick = fast_path.answer(request, Organisation(), Caches())
     if quick is not None:
         assert quick == evaluate_fully(request, Organisation())

@@ -9,6 +9,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from permcheck.iam.caches import Caches
 from permcheck.iam import fast_path
 from permcheck.iam.decide import Decision, Organisation, evaluate_fully
 from permcheck.iam.org import RCP_SERVICES
@@ -213,6 +214,6 @@ def test_fast_path_agrees_with_full_evaluation_under_organisation_layers(caller,
                       target=Target(arn=BUCKET, account=account))
     layers = org(scps=(scp(deny("*")),) if scps else (), rcps=(DENY_ALL_RCP,) if rcps else (),
                  accounts=(ACCOUNT, MANAGEMENT), management=management)
-    quick = fast_path.answer(request, layers)
+    quick = fast_path.answer(request, layers, Caches())
     if quick is not None:
         assert quick == evaluate_fully(request, layers)

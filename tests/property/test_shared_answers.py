@@ -4,7 +4,7 @@
 the function, the function's class) and reuses the answer for every function with that key;
 `Edges.best_chains` reuses chains per set of direct invokers. Both are exact only if the key
 holds everything the answer depends on. The oracle: who-can-invoke for each function on a
-fresh `Edges` with the evaluator's memo cleared (nothing shared with any other function) must
+fresh `Edges` on a fresh `Index` (its own `Evaluator`: nothing shared with any other function) must
 equal who-can-invoke on one `Edges` asked about every function, in a drawn order, twice.
 
 Inventories come from test_graph_bruteforce's generator with more functions, whose names
@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from permcheck.graph.edges import Edges
 from permcheck.graph.index import Index
 from permcheck.graph.query import who_can_invoke
-from permcheck.iam import decide
 from tests.property.test_graph_bruteforce import (
     A, B, BOUNDARIES, INVOKE, SCPS, Picker, Spec, build, function_statement, identity_statement, role_arn,
     trust_statement,
@@ -73,10 +72,8 @@ def test_shared_answers_equal_answers_asked_alone(seed):
     inventory = build(spec)
     functions = list(inventory.functions.values())
     alone = {}
-    for function in functions:
-        decide._MEMO.clear()
+    for function in functions:  # a fresh Index: a fresh Evaluator, which remembers nothing
         alone[str(function.arn)] = who_can_invoke(Edges(Index(inventory)), function)
-    decide._MEMO.clear()
     edges = Edges(Index(inventory))
     order = functions * 2
     random.Random(seed).shuffle(order)
