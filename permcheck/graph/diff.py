@@ -25,7 +25,7 @@ from permcheck.graph.edges import Edges
 from permcheck.graph.fact_answers import RANK, Facts, Key, Value, as_written, canonical, covers
 from permcheck.iam.conditions import representatives
 from permcheck.iam.decide import Decision
-from permcheck.iam.grants import is_multivalued
+from permcheck.iam.candidates import is_multivalued
 
 __all__ = ["compare", "covers", "diff"]  # covers: the pattern inclusion a widened grant is judged by
 

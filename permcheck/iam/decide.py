@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from permcheck.iam import builtin, fast_path, grants
+from permcheck.iam import builtin, candidates, fast_path, grants
 from permcheck.iam.answer import Answer, Decision, answer_notes
 from permcheck.iam.caches import Caches
 from permcheck.iam.grants import Live
@@ -110,10 +110,11 @@ def _signature(request: Request, org: Organisation, lives: list, fixed: dict, sp
 def _enumerate(request: Request, org: Organisation, lives: list, fixed: dict, space) -> Answer:
     """Decide every combination of the open condition keys and unknowns; aggregate."""
     target = request.target
-    keys, lost = grants.open_keys(lives, fixed, request.closed), []
+    keys, lost = candidates.open_keys(lives, fixed, request.closed), []
     bounds = request.caller.bounds()
-    alone = {key: grants.candidates(key, lives, target.arn, fixed, set(keys), bounds.get(key), lost) for key in keys}
-    axes = [(key, _linked(key, alone, lives, target.arn, fixed, keys, bounds.get(key), lost))
+    alone = {key: candidates.candidates(key, lives, target.arn, fixed, set(keys), bounds.get(key), lost)
+             for key in keys}
+    axes = [(key, candidates.linked(key, alone, lives, target.arn, fixed, keys, bounds.get(key), lost))
             for key in keys] + space.axes()
     total = 1
     for _, values in axes:
@@ -135,23 +136,6 @@ def _enumerate(request: Request, org: Organisation, lives: list, fixed: dict, sp
         outcomes.append(_decide(request, org, applied))
     answer = _aggregate(outcomes, lives, keys, space, answer_notes(request))
     return _inexact(answer, lost, lives, keys, space) if lost else answer
-
-
-def _linked(key: str, alone: dict, lives: list, resource, fixed: dict, keys: list[str], bound, lost: list) -> list:
-    """`key`'s values, with those it needs beside each value of a key its conditions refer to.
-
-    `StringNotLike aws:SourceArn ${aws:PrincipalAccount}` compares two open keys: for each value
-    the referred key takes, `key` must be tried with the values that decide the clause for it
-    (equal, or not), or the combination where both hold one value is never tried."""
-    values = list(alone[key])
-    for other in grants.referred_keys(key, lives) & set(keys) - {key}:
-        for value in alone[other]:
-            if value:
-                given = {**fixed, other: value}
-                for found in grants.candidates(key, lives, resource, given, set(keys) - {other}, bound, lost):
-                    if found not in values:
-                        values.append(found)
-    return values
 
 
 def _inexact(answer: Answer, lost: list[str], lives: list, keys: list[str], space) -> Answer:

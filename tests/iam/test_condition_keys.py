@@ -19,7 +19,7 @@ import pytest
 from permcheck.iam import condition_keys
 from permcheck.iam.condition_keys import lookup, multivalued
 from permcheck.iam.decide import Decision
-from permcheck.iam.grants import is_multivalued
+from permcheck.iam.candidates import is_multivalued
 from tests.iam.helpers import allow, decide, policy, role
 
 
