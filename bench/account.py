@@ -1,0 +1,82 @@
+"""An account snapshot of a gen_org preset: load, who-can-invoke for every function, check."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from record import Bench
+
+
+# ----------------------------------------------------------------------------- report
+
+def bench_account(b: Bench, gen_org: Path, out: Path, preset: str, seed: int, sample: int | None) -> None:
+    """An account snapshot of gen_org's `preset` (auth details, list-functions, get-policy files):
+    load, who-can-invoke for every function (or `sample` of them, extrapolated), `check`, and
+    Cloudsplaining's scan of the same auth details when it is installed."""
+    import json as _json
+    import resource
+
+    print(f"account ({preset})", file=sys.stderr)
+    folder = out / "inputs" / f"account-{preset}-seed{seed}"
+    manifest = folder / "manifest.json"
+    if not manifest.exists() or _json.loads(manifest.read_text()).get("preset") != preset:
+        subprocess.run([sys.executable, str(gen_org), "--preset", preset, "--seed", str(seed), "--out", str(folder)],
+                       check=True, stdout=subprocess.DEVNULL)
+    paths = [str(folder / "auth-details.json"), str(folder / "lambda")]
+    from permcheck.config import Config
+    from permcheck.graph.edges import Edges
+    from permcheck.graph.index import Index
+    from permcheck.graph.query import who_can_invoke
+    from permcheck.load.inputs import Options, load_inventory
+    from permcheck.rules.registry import load_rules
+    from permcheck.rules.run import run_check
+
+    import gc
+    gc.disable()  # as `permcheck` runs (cli.run): the model holds no cycles, collections only cost time
+    start = time.perf_counter()
+    inventory = load_inventory(paths, Options())
+    gc.disable()
+    size = f"{len(inventory.roles):,} roles, {len(inventory.functions):,} functions"
+    loaded = time.perf_counter() - start
+    b.row(f"account.{preset}.load", f"account snapshot ({preset}): load", size, loaded,
+          peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    edges = Edges(Index(inventory))
+    functions = list(inventory.functions.values())
+    chosen = functions if sample is None else functions[:sample]
+    start, answers, encoding, written = time.perf_counter(), 0, 0.0, 0
+    for function in chosen:
+        result = who_can_invoke(edges, function)
+        answers += len(result["principals"])
+        encode = time.perf_counter()
+        written += len(json.dumps(result))
+        encoding += time.perf_counter() - encode
+    elapsed = time.perf_counter() - start - encoding
+    scale = len(functions) / len(chosen)
+    what = "who-can-invoke for every function" if sample is None else \
+        f"who-can-invoke for {len(chosen)} functions, × {scale:.0f} for all"
+    b.row(f"account.{preset}.who", f"account snapshot ({preset}): {what}", f"{answers:,} answers",
+          elapsed * scale, per_function_ms=round(1000 * elapsed / len(chosen), 1),
+          peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    b.row(f"account.{preset}.who-json", f"account snapshot ({preset}): those answers written as JSON (json.dumps)",
+          f"{written * scale / 1e9:.1f} GB", encoding * scale)
+    total, peak = loaded + (elapsed + encoding) * scale, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    b.row(f"account.{preset}.total", f"account snapshot ({preset}): load + every answer + JSON", size, total,
+          target="≤ 5 min, < 4 GB", passed=total <= 300 and peak < 4096, peak_rss_mb=peak)
+    start = time.perf_counter()
+    result = run_check(edges, load_rules(), Config())
+    b.row(f"account.{preset}.check", f"account snapshot ({preset}): check, every rule (in-process, after load)",
+          f"{len(result.findings):,} findings", time.perf_counter() - start)
+    scanner = shutil.which("cloudsplaining")
+    if scanner is None:
+        b.notes.append("cloudsplaining is not installed: its scan of the same auth details was skipped.")
+        return
+    start = time.perf_counter()
+    subprocess.run([scanner, "scan", "--input-file", paths[0], "--output", str(out / "cloudsplaining")],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=3600)
+    b.row(f"account.{preset}.cloudsplaining", f"cloudsplaining scan, same auth details ({preset})", size,
+          time.perf_counter() - start)
