@@ -427,6 +427,7 @@ def test_embedded_connector_lambda_permission(tmp_path):
 
 
 def test_state_machine_role_may_invoke_the_function(tmp_path):
+    (tmp_path / "statemachine.asl.json").write_text('{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}')
     inventory = load(tmp_path, FN + """
   Machine:
     Type: AWS::Serverless::StateMachine
