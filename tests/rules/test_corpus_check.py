@@ -6,6 +6,8 @@ per run, in-process:
 
 - no sign of a bug (a traceback, `internal error: …`, "bug in permcheck") and no rule that failed at
   run time (the document's `errors`);
+- a file of real-sam (whole applications) that permcheck refuses is one cfn-lint rejects too, by
+  real-sam/CFN-LINT.md (tests/corpus/test_real_sam.py);
 - an input permcheck reads (a template, snapshot, plan or policy document) is analysed: exit 0
   or 1, nothing on stderr — unless it is a template CloudFormation or SAM would reject too:
   a SAM translator test input (upstream calls the translator directly, so most have no
@@ -147,8 +149,14 @@ def _kind(path: Path) -> str | None:
 
 def _may_refuse(relative: str, kind: str | None, message: str) -> str | None:
     """Why permcheck may refuse this file (None: it must analyse it)."""
-    if kind in (None, "unreadable"):
-        return "not an input" if kind is None else "unreadable"
+    if kind is None:
+        return "not an input"
+    if relative.startswith("real-sam/"):  # whole applications: refused only where cfn-lint rejects too
+        from tests.corpus.test_real_sam import cfn_lint_table
+        verdict = cfn_lint_table().get(relative.removeprefix("real-sam/"), ("not in CFN-LINT.md", ""))[0]
+        return "cfn-lint rejects it too" if verdict == "rejected" else None
+    if kind == "unreadable":
+        return "unreadable"
     if relative in REFUSED:
         return "invalid template (listed)"
     if relative.startswith(f"{SAM}input/"):
