@@ -44,7 +44,7 @@ ROOT = Path("sam-translator/tests/translator")
 
 #: The number of corpus inputs on which permcheck agrees with the official transform (of 830:
 #: 543 that transform and 287 that SAM rejects). The test fails if fewer agree.
-AGREEMENT = 811
+AGREEMENT = 812
 
 _INVALID_OUTPUT = ("expected output is not valid CloudFormation: ")
 _API_DEFINITION = ("SAM rejects, permcheck accepts: a check inside an inline OpenAPI/Swagger definition that "
@@ -259,7 +259,10 @@ def run(base: Path, scratch: Path) -> tuple[int, dict[str, str], dict[str, str]]
     return agree, disagree, crashes
 
 
-def test_sam_corpus_agrees_with_the_official_transform(corpus, tmp_path):
+def test_sam_corpus_agrees_with_the_official_transform(corpus, tmp_path, monkeypatch):
+    """permcheck's own expansion alone (the official translator is not asked, even when installed)."""
+    from permcheck.load import sam_official
+    monkeypatch.setattr(sam_official, "available", lambda: False)
     base = corpus / ROOT
     if not (base / "input").is_dir():
         pytest.skip("the SAM translator corpus is not present")
@@ -272,6 +275,43 @@ def test_sam_corpus_agrees_with_the_official_transform(corpus, tmp_path):
     new = {n: w for n, w in disagree.items() if n not in KNOWN}
     assert not new, f"new disagreements: {new}"
     assert agree >= AGREEMENT
+
+
+#: The official translator (the `sam` extra's aws-sam-translator, run offline as sam_official.py runs it:
+#: local artifacts and Serverless Application Repository locations become placeholders) on the same
+#: corpus, every input forced through it. The test fails if fewer agree.
+OFFICIAL_AGREEMENT = 820
+_PLACEHOLDER = "SAM rejects, the official path accepts: the check needs the Serverless Application Repository, which " \
+               "runs offline with a placeholder location (as cfn-lint runs it): "
+#: Where the official path and the expected outputs (of aws-sam-translator 1.110.0) may disagree.
+KNOWN_OFFICIAL: dict[str, str] = {
+    **{name: _PLACEHOLDER + name for name in (
+        "error_application_does_not_exist", "error_application_no_access", "error_application_preparing_timeout",
+        "error_invalid_document_empty_semantic_version", "error_invalid_findinmap",
+        "error_invalid_mapping_by_findinmap", "error_null_application_id", "error_sar_with_dynamic_reference")},
+    "error_function_no_codeuri": KNOWN["error_function_no_codeuri"],
+    "self_managed_kafka_with_SERVER_ROOT_CA_CERTIFICATE_and_auth_mechanism":
+        "newer translator: aws-sam-translator after 1.110.0 also lets the function read the root CA secret",
+}
+
+
+def test_sam_corpus_through_the_official_translator(corpus, tmp_path, monkeypatch):
+    """Both paths on the whole corpus: the fallback is held to the same expected outputs."""
+    pytest.importorskip("samtranslator", reason="aws-sam-translator is not installed (pip install -e '.[test]')")
+    from permcheck.load import sam, sam_official
+    from permcheck.load.sam_core import Unsupported
+
+    def official(*_args, **_kwargs):
+        raise Unsupported(None, "every construct (test: the official path)")
+    monkeypatch.setattr(sam, "_expand", official)
+    monkeypatch.setattr(sam_official, "available", lambda: True)
+    base = corpus / ROOT
+    agree, disagree, crashes = run(base, tmp_path)
+    print(f"\nSAM corpus through the official translator: {agree}/{len(names(base))} agree")
+    assert not crashes, f"tracebacks: {crashes}"
+    new = {n: w for n, w in disagree.items() if n not in KNOWN_OFFICIAL}
+    assert not new, f"new disagreements: {new}"
+    assert agree >= OFFICIAL_AGREEMENT
 
 
 if __name__ == "__main__":
