@@ -70,9 +70,6 @@ KNOWN: dict[str, str] = {
     "error_function_no_codeuri": "SAM rejects, permcheck accepts: a function without CodeUri or InlineCode has the "
                                  "code the SAM CLI packages, the template's folder (the translator only sees templates "
                                  "after `sam package`; cfn-lint reads them the same way)",
-    "error_state_machine_invalid_s3_string": "SAM rejects, permcheck accepts: a DefinitionUri that is not an s3:// "
-                                             "URI is read as a local path that `sam deploy` uploads (as cfn-lint "
-                                             "does)",
     "error_intrinsic_sub_with_list": "SAM rejects, permcheck accepts: a parameter with a list Default used in an "
                                      "API resource policy, which permcheck does not evaluate (it is not a Lambda "
                                      "or IAM grant)",
