@@ -26,29 +26,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "corpus" / "real-sam"
 TABLE = CORPUS / "CFN-LINT.md"
-SUFFIXES = (".json", ".yaml", ".yml", ".template")
 #: `file:line:col:line:col:RULE:message`, cfn-lint's `--format parseable`
 PARSEABLE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):\d+:\d+:\d+:(?P<rule>[A-Z]\d+):(?P<message>.*)$")
 
 
 def candidates() -> list[Path]:
-    """The corpus files permcheck reads as templates or cannot decode: those it may refuse."""
+    """The corpus files permcheck reads as templates or cannot decode: those it may refuse (the test's own list)."""
     sys.path.insert(0, str(ROOT))
-    from permcheck.load.decode import read_file
-    from permcheck.load.inputs import kind_of
-    from permcheck.model.location import InputError
+    from tests.corpus.test_real_sam import candidates as files
 
-    out = []
-    for path in sorted(CORPUS.rglob("*")):
-        if path.suffix not in SUFFIXES or not path.is_file():
-            continue
-        try:
-            kind = kind_of(read_file(str(path)))
-        except InputError:
-            kind = "unreadable"
-        if kind in ("cloudformation", "sam", "unreadable"):
-            out.append(path)
-    return out
+    return [CORPUS / relative for relative in files()]
 
 
 def verdicts(files: list[Path]) -> dict[str, tuple[str, str]]:
