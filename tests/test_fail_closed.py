@@ -25,8 +25,10 @@ def test_good_files_are_analysed_and_the_run_exits_2(mixed, command):
     result = run(*command, str(mixed), "--format", "json")
     assert result.code == 2
     document = json.loads(result.out)
-    assert document["errors"] == [f"{mixed / 'bad.yaml'}:2: duplicate key 'Effect'"]
-    assert result.err.strip() == f"permcheck: error: {mixed / 'bad.yaml'}:2: duplicate key 'Effect'"
+    message = ("duplicate key 'Effect' twice on line 2: CloudFormation would keep the second value and silently drop "
+               "the first; keep one of them")
+    assert document["errors"] == [f"{mixed / 'bad.yaml'}:2: {message}"]
+    assert result.err.strip() == f"permcheck: error: {mixed / 'bad.yaml'}:2: {message}"
     assert len(document) > 1  # the answer from good.yaml is there
 
 

@@ -88,6 +88,27 @@ def load_template(file: str, template: LineDict, deployment: Deployment,
     _principals(load)
     cfn_lambda.load(load)
     cfn_resources.load(load)
+    _open_includes(load)
+
+
+def _open_includes(load: TemplateLoad) -> None:
+    """A non-local `AWS::Include` that adds resources or properties (load/includes.py) may add any grant:
+    every principal and function in the inputs so far gets an unknown part, so every answer that could
+    depend on it is `conditional` on it, never silently complete."""
+    from permcheck.load.includes import OPEN_INCLUDES
+
+    inventory, reasons = load.inventory, load.template.get(OPEN_INCLUDES) or LineList()
+    for index, reason in enumerate(reasons):
+        unknown, where = Unknown(str(reason)), Location(load.file, reasons.line_of(index))
+        extra = Policy(name="AWS::Include content", kind=PolicyKind.IDENTITY, location=where, unknown=unknown)
+        for table in (inventory.roles, inventory.users, inventory.groups):
+            for key, principal in list(table.items()):
+                table[key] = principal.model_copy(update={"policies": principal.policies + (extra,)})
+        for key, function in list(inventory.functions.items()):
+            policy = function.policy or Policy(name=f"resource policy of {function.name}", kind=PolicyKind.RESOURCE,
+                                               location=where)
+            inventory.functions[key] = function.model_copy(update={"policy": policy.model_copy(
+                update={"unknown": unknown})})
 
 
 def managed_policy_by_arn(load: TemplateLoad, arn: object, kind: PolicyKind = PolicyKind.IDENTITY) -> Policy:

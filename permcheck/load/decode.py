@@ -194,7 +194,7 @@ def _json(path: str, text: str) -> object:
                     raise JSONDecodeError("Expecting ':' delimiter", s, end)
                 end, value = _WS(s, end + 1).end(), None
             if (key := memo.setdefault(key, key)) in keys:
-                raise InputError(Location(path, key_line), f"duplicate key {key!r}")
+                raise duplicate_key(path, key, keys[key], key_line)
             count(end)
             if value is None:
                 statements_at = key_line if key == "Statement" else None
@@ -422,7 +422,7 @@ class _Builder:
             if key is _MERGE:
                 into.merges.append(value)
             elif key in box:
-                raise InputError(Location(self.path, key_line), f"duplicate key {key!r}")
+                raise duplicate_key(self.path, key, box.key_lines.get(key), key_line)
             elif key == "Statement" and isinstance(value, LineList) and len(value) > MAX_STATEMENTS:
                 raise _too_many_statements(self.path, key_line)  # an alias: built already
             else:
@@ -474,6 +474,23 @@ class _Builder:
         merged.update(done.box)
         merged.key_lines.update(done.box.key_lines)
         return merged
+
+
+def duplicate_key(path: str, key: object, first: int | None, second: int) -> InputError:
+    """A key written twice in one mapping, at the second one's line, naming both lines.
+
+    CloudFormation does not refuse it: its parsers, as YAML and JSON parsers do, keep the last value
+    and drop the first without a word ("If a YAML/JSON contains duplicate keys, the last occurrence is
+    used", https://github.com/aws-cloudformation/cfn-lint/issues/35). Which of the two the author meant
+    is unknowable, and the dropped one may be the grant or the Deny, so permcheck refuses, as cfn-lint
+    does (E0000), and says what CloudFormation would deploy so the fix takes a minute.
+    """
+    if first is not None and first != second:
+        what = f"on lines {first} and {second}: CloudFormation would keep the value of line {second} and " \
+               f"silently drop line {first}'s"
+    else:
+        what = f"twice on line {second}: CloudFormation would keep the second value and silently drop the first"
+    return InputError(Location(path, second), f"duplicate key {key!r} {what}; keep one of them")
 
 
 def _too_many_statements(path: str, line: int) -> InputError:

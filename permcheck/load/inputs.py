@@ -144,9 +144,12 @@ def _load_documents(documents: list[tuple[str, str, object]], options: Options,
     account = options.account or (next(iter(snapshot_accounts)) if len(snapshot_accounts) == 1 else DEFAULT_ACCOUNT)
     inventory.default_account = account
     order = {kind: i for i, kind in enumerate(("organizations-policy", *SNAPSHOT_KINDS, *TEMPLATE_KINDS, "policy"))}
+    included: set[str] = set()  # files templates include (load/includes.py): read there, as deployed, not twice
     for file, kind, document in sorted(documents, key=lambda d: order[d[1]]):
+        if kind == "policy" and os.path.realpath(file) in included:
+            continue
         try:
-            _load_one(file, kind, document, account, options, inventory)
+            _load_one(file, kind, document, account, options, inventory, included)
         except InputError as error:
             if failed is None:
                 raise
@@ -207,7 +210,7 @@ def _special(file: str) -> bool:
 
 
 def _load_one(file: str, kind: str, document: LineDict, account: str, options: Options,
-              inventory: Inventory) -> None:
+              inventory: Inventory, included: set[str] | None = None) -> None:
     from permcheck.load.intrinsics import Deployment
 
     stack = options.parameters.get("AWS::StackName")
@@ -217,7 +220,7 @@ def _load_one(file: str, kind: str, document: LineDict, account: str, options: O
                             stack_name=stack if stack else Unknown(f"stack name of {file}"), source=file)
     inventory.partition = deployment.partition
     try:
-        _dispatch(file, kind, document, deployment, options, inventory)
+        _dispatch(file, kind, document, deployment, options, inventory, included)
     except InputError:
         raise
     except RecursionError:  # a loader recursing through a structure near the depth limit
@@ -233,7 +236,11 @@ def _load_one(file: str, kind: str, document: LineDict, account: str, options: O
             from None
 
 
-def _dispatch(file: str, kind: str, document: LineDict, deployment, options: Options, inventory: Inventory) -> None:
+def _dispatch(file: str, kind: str, document: LineDict, deployment, options: Options, inventory: Inventory,
+              included: set[str] | None = None) -> None:
+    if kind in ("cloudformation", "sam"):  # local AWS::Include files, inlined as `sam package` and CloudFormation do
+        from permcheck.load.includes import read_includes
+        document = read_includes(file, document, included)
     if kind == "cloudformation":
         from permcheck.load.cloudformation import load_template
         load_template(file, document, deployment, options.parameters, inventory)

@@ -42,6 +42,9 @@ def call(r, name: str, arg: object, line: int | None, node: object) -> object:
         return fn(r, arg, line)
     if name in CONDITION_FNS:
         return condition_expr(r, node, line)
+    if name == "Fn::Transform":  # an AWS::Include whose file is not local, or another macro
+        from permcheck.load.includes import unknown_transform
+        return unknown_transform(arg)
     if name in UNMODELLED or name.startswith("Fn::ForEach::"):
         return Unknown(f"{name} (not evaluated by permcheck)")
     raise r.error(line, f"{name} is not a CloudFormation intrinsic function")

@@ -8,6 +8,22 @@ line a statement or resource came from without re-reading the file.
 from __future__ import annotations
 
 
+class FileLine(int):
+    """A line of a file the template includes (`AWS::Include`, a local `DefinitionUri`), not of the
+    template itself: a `Location` built with it names that file (model/location.py), so every
+    statement, grant and error read from an included file points into it, whatever code builds it."""
+
+    file: str
+
+    def __new__(cls, line: int, file: str) -> "FileLine":
+        out = int.__new__(cls, line)
+        out.file = file
+        return out
+
+    def __reduce__(self):  # copies keep the file
+        return (FileLine, (int(self), self.file))
+
+
 class LineDict(dict):
     """A mapping with the 1-based `line` where it starts and the line of each key."""
 

@@ -13,10 +13,11 @@ Decision (measured, see the final report): permcheck expands SAM itself with SAM
 (policy templates, managed policy names, connector profiles; vendored in data/sam/) instead of
 importing the official translator, whose import alone costs more than the pre-commit budget.
 Templates SAM rejects are rejected here too (`SamError`, SAM's wording, at the line).
-What the expander does not know (a SAM resource type, event type or policy template that SAM
-1.110.0 does not define, which a newer SAM might) is handed to the official translator when
-the optional `aws-sam-translator` package is installed, and otherwise is a clean error: a
-construct that may grant access is never skipped.
+What the expander does not know (a SAM resource type, event type, property or policy template
+that SAM 1.110.0 does not define, which a newer SAM might) is handed to the official translator
+when the optional `aws-sam-translator` package is installed (`pip install "permcheck[sam]"`), and
+otherwise is a clean error that names the construct and that command: a construct that may grant
+access is never skipped.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from permcheck.model.location import InputError, Location
 __all__ = ["expand_sam", "SamError"]
 
 SAM_VERSION = "1.110.0"  # the aws-sam-translator whose behaviour and data permcheck follows
+INSTALL = 'pip install "permcheck[sam]"'  # the extra that installs the official translator
 
 FUNCTION = "AWS::Serverless::Function"
 NATIVE = {
@@ -58,9 +60,9 @@ def expand_sam(file: str, template: LineDict, deployment: Any, parameters: dict[
         if sam_official.available():
             return sam_official.translate(file, template, deployment, parameters)
         raise InputError(Location(file, gap.line),
-                         f"SAM feature {gap.what} is not supported: permcheck's SAM expander knows SAM "
-                         f"{SAM_VERSION}, which does not define it; if a newer SAM does, install aws-sam-translator "
-                         "(pip install aws-sam-translator) and permcheck uses the official transform") from None
+                         f"SAM {SAM_VERSION}, whose expansion permcheck knows, does not define {gap.what}: if it is not "
+                         "a typo and a newer SAM defines it, install the official SAM translator, which permcheck then "
+                         f"runs offline: {INSTALL}") from None
 
 
 def _expand(file: str, template: LineDict, deployment: Any, parameters: dict[str, str]) -> LineDict:

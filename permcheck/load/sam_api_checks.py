@@ -26,7 +26,13 @@ OPENAPI_3 = re.compile(r"\A3(\.\d)(\.\d)?$")
 
 
 def is_swagger(body: Any) -> bool:
-    """SwaggerEditor.is_valid / OpenApiEditor.is_valid (version 2 `swagger`, or `openapi` 3.x)."""
+    """SwaggerEditor.is_valid / OpenApiEditor.is_valid (version 2 `swagger`, or `openapi` 3.x).
+
+    A body that is an `AWS::Include` of a file that is not local is taken as valid: CloudFormation
+    inlines it before SAM runs (load/includes.py), and what it holds is unknown, not wrong."""
+    from permcheck.load.includes import is_open_include
+    if is_open_include(body):
+        return True
     if not body or not isinstance(body, dict) or not isinstance(body.get("paths"), dict):
         return False
     if body.get("swagger"):

@@ -279,9 +279,9 @@ def check_properties(ctx: Ctx, props: dict, schema: dict[str, tuple[bool, str]],
                      type_name: str, at: object, event: str | None = None) -> None:
     """SAM's `from_dict` + `validate_properties`: unknown names, required ones, shapes."""
     for name in props:
-        if name not in schema:
-            raise ctx.fail(key_line(props, name, line_of(at)), logical_id,
-                           f"property {name} not defined for resource of type {type_name}", event)
+        if name not in schema:  # a typo SAM rejects, or a property a newer SAM defines: the official translator decides
+            where = f"{logical_id}.Events.{event}" if event is not None else logical_id
+            raise Unsupported(key_line(props, name, line_of(at)), f"property {name} of {type_name} ({where})")
     for name, (required, shape) in schema.items():
         value = props.get(name)
         if value is None:

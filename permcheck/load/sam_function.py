@@ -38,7 +38,7 @@ def expand_function(ctx: Ctx, fn_id: str, sam: LineDict, deployments: dict) -> N
     if dlq:
         _validate_dlq(ctx, fn_id, dlq, at)
     _tenancy(ctx, fn_id, props, at)
-    _code(ctx, fn_id, props, at)
+    _code(ctx, fn_id, props, sam.get("Metadata"), at)
     check_tags(ctx, fn_id, props, at)
 
     function: dict = {}
@@ -136,8 +136,19 @@ def _tenancy(ctx: Ctx, fn_id: str, props: dict, at: int | None) -> None:
                                       "configuration. Only Api and HttpApi event sources are supported.")
 
 
-def _code(ctx: Ctx, fn_id: str, props: dict, at: int | None) -> None:
-    """SAM's checks of the code and package type (they reject the template before any grant)."""
+def _code(ctx: Ctx, fn_id: str, props: dict, metadata: Any, at: int | None) -> None:
+    """SAM's checks of the code and package type (they reject the template before any grant), on the
+    template as the SAM CLI deploys it.
+
+    The SAM CLI packages what a template leaves out: a Zip function without `CodeUri` or `InlineCode`
+    gets the template's own folder (`upload_local_artifacts`: "if local_path is not passed and search
+    returns nothing build the root directory and upload to S3", aws-sam-cli
+    samcli/lib/package/utils.py), and an Image function without `ImageUri` is built by `sam build`
+    from its `Metadata` `Dockerfile` and `DockerContext`
+    (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/serverless-sam-cli-using-build.html,
+    "Building a container image"). The code itself grants nothing, so either is read as deployed;
+    an Image function with neither `ImageUri` nor that `Metadata` cannot be built or deployed.
+    """
     package = props.get("PackageType") or "Zip"
     if package == "Zip":
         artifacts = {k: props.get(k) for k in ("InlineCode", "CodeUri") if props.get(k) is not None}
@@ -145,11 +156,10 @@ def _code(ctx: Ctx, fn_id: str, props: dict, at: int | None) -> None:
         artifacts = {k: props.get(k) for k in ("ImageUri",) if props.get(k) is not None}
     else:
         raise ctx.fail(at, fn_id, f"invalid 'PackageType' : {package}")
-    if len(artifacts) != 1:
-        if package == "Zip" and not artifacts:
-            raise ctx.fail(at, fn_id, "Only one of 'InlineCode' or 'CodeUri' can be set.")
-        if package == "Image":
-            raise ctx.fail(at, fn_id, "'ImageUri' must be set.")
+    if not artifacts:  # both InlineCode and CodeUri: SAM lets InlineCode win (its corpus: inline_precedence)
+        if package == "Image" and not built_image(metadata):
+            raise ctx.fail(at, fn_id, "'ImageUri' must be set (or `Metadata` with `Dockerfile` and `DockerContext`, "
+                                      "from which `sam build` builds the image).")
     code_uri = props.get("CodeUri") if "InlineCode" not in artifacts else None
     if code_uri is not None:
         _s3_location(ctx, fn_id, code_uri, "CodeUri", at)
@@ -161,6 +171,12 @@ def _code(ctx: Ctx, fn_id: str, props: dict, at: int | None) -> None:
     else:
         if props.get("Handler") or props.get("Runtime") or props.get("Layers"):
             raise ctx.fail(at, fn_id, "Runtime, Handler, Layers cannot be present when PackageType is of type `Image`")
+
+
+def built_image(metadata: Any) -> bool:
+    """Whether `sam build` builds this function's image: `Metadata` names a Dockerfile and a context
+    (the SAM CLI refuses to build an image without both)."""
+    return isinstance(metadata, dict) and bool(metadata.get("Dockerfile")) and bool(metadata.get("DockerContext"))
 
 
 def _s3_location(ctx: Ctx, logical_id: str, uri: Any, name: str, at: int | None) -> dict | None:
@@ -203,7 +219,8 @@ def _version_data(ctx: Ctx, fn_id: str, props: dict, at: int | None) -> dict:
     elif props.get("PackageType") == "Image":
         code = {"ImageUri": props.get("ImageUri")}
     else:
-        code = _s3_location(ctx, fn_id, props.get("CodeUri"), "CodeUri", at) or {"LocalPath": props.get("CodeUri")}
+        code_uri = props.get("CodeUri", ".")  # no CodeUri: the SAM CLI packages the template's folder
+        code = _s3_location(ctx, fn_id, code_uri, "CodeUri", at) or {"LocalPath": code_uri}
     if props.get("SourceKMSKeyArn") and (props.get("PackageType") or "Zip") == "Zip":
         code["SourceKMSKeyArn"] = props["SourceKMSKeyArn"]
     data = plain(resolve_params(ctx, code))

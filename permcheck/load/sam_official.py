@@ -82,7 +82,7 @@ def _placeholders(document: dict) -> None:
             continue
         rtype = res.get("Type")
         if rtype == "AWS::Serverless::Function":
-            _local(props, "ImageUri" if props.get("PackageType") == "Image" else "CodeUri")
+            _function_code(props, res.get("Metadata"), function_globals)
         elif rtype == "AWS::Serverless::LayerVersion":
             _local(props, "ContentUri")
         elif rtype in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi", "AWS::Serverless::StateMachine"):
@@ -91,6 +91,21 @@ def _placeholders(document: dict) -> None:
             props["Location"] = PLACEHOLDER  # no Serverless Application Repository call
         elif rtype == "AWS::Serverless::Application":
             _local(props, "Location")
+
+
+def _function_code(props: dict, metadata: Any, function_globals: Any) -> None:
+    """The code the SAM CLI packages: a local path, or what a template leaves out (the template's
+    folder for a Zip function; the image `sam build` builds from `Metadata`), as sam_function._code reads it."""
+    from permcheck.load.sam_function import built_image
+    if props.get("PackageType") == "Image":
+        if props.get("ImageUri") is None and built_image(metadata):
+            props["ImageUri"] = PLACEHOLDER
+        _local(props, "ImageUri")
+        return
+    inherited = isinstance(function_globals, dict) and function_globals.get("CodeUri") is not None
+    if props.get("CodeUri") is None and props.get("InlineCode") is None and not inherited:
+        props["CodeUri"] = PLACEHOLDER
+    _local(props, "CodeUri")
 
 
 def _local(props: dict, key: str) -> None:

@@ -12,6 +12,14 @@ class Location:
     file: str
     line: int | None = None
 
+    def __post_init__(self) -> None:
+        # A line of a file the template includes knows that file (load/nodes.FileLine): it is where
+        # the line is, so it names the location's file.
+        file = getattr(self.line, "file", None)
+        if file is not None:
+            object.__setattr__(self, "file", file)
+            object.__setattr__(self, "line", int(self.line))
+
     def __str__(self) -> str:
         return f"{self.file}:{self.line}" if self.line is not None else self.file
 

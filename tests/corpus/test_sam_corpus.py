@@ -67,9 +67,9 @@ KNOWN: dict[str, str] = {
     "error_application_does_not_exist": _SAR + "application 'non-existent'",
     "error_application_no_access": _SAR + "applications 'no-access', 'invalid-semver', ...",
     "error_application_preparing_timeout": _SAR + "the application's template never becomes ACTIVE",
-    "error_state_machine_invalid_s3_string": "SAM rejects, permcheck accepts: a DefinitionUri that is not an s3:// "
-                                             "URI is read as a local path that `sam deploy` uploads (as cfn-lint "
-                                             "does)",
+    "error_function_no_codeuri": "SAM rejects, permcheck accepts: a function without CodeUri or InlineCode has the "
+                                 "code the SAM CLI packages, the template's folder (the translator only sees templates "
+                                 "after `sam package`; cfn-lint reads them the same way)",
     "error_intrinsic_sub_with_list": "SAM rejects, permcheck accepts: a parameter with a list Default used in an "
                                      "API resource policy, which permcheck does not evaluate (it is not a Lambda "
                                      "or IAM grant)",
@@ -256,7 +256,10 @@ def run(base: Path, scratch: Path) -> tuple[int, dict[str, str], dict[str, str]]
     return agree, disagree, crashes
 
 
-def test_sam_corpus_agrees_with_the_official_transform(corpus, tmp_path):
+def test_sam_corpus_agrees_with_the_official_transform(corpus, tmp_path, monkeypatch):
+    """permcheck's own expansion alone (the official translator is not asked, even when installed)."""
+    from permcheck.load import sam_official
+    monkeypatch.setattr(sam_official, "available", lambda: False)
     base = corpus / ROOT
     if not (base / "input").is_dir():
         pytest.skip("the SAM translator corpus is not present")
@@ -269,6 +272,43 @@ def test_sam_corpus_agrees_with_the_official_transform(corpus, tmp_path):
     new = {n: w for n, w in disagree.items() if n not in KNOWN}
     assert not new, f"new disagreements: {new}"
     assert agree >= AGREEMENT
+
+
+#: The official translator (the `sam` extra's aws-sam-translator, run offline as sam_official.py runs it:
+#: local artifacts and Serverless Application Repository locations become placeholders) on the same
+#: corpus, every input forced through it. The test fails if fewer agree.
+OFFICIAL_AGREEMENT = 820
+_PLACEHOLDER = "SAM rejects, the official path accepts: the check needs the Serverless Application Repository, which " \
+               "runs offline with a placeholder location (as cfn-lint runs it): "
+#: Where the official path and the expected outputs (of aws-sam-translator 1.110.0) may disagree.
+KNOWN_OFFICIAL: dict[str, str] = {
+    **{name: _PLACEHOLDER + name for name in (
+        "error_application_does_not_exist", "error_application_no_access", "error_application_preparing_timeout",
+        "error_invalid_document_empty_semantic_version", "error_invalid_findinmap",
+        "error_invalid_mapping_by_findinmap", "error_null_application_id", "error_sar_with_dynamic_reference")},
+    "error_function_no_codeuri": KNOWN["error_function_no_codeuri"],
+    "self_managed_kafka_with_SERVER_ROOT_CA_CERTIFICATE_and_auth_mechanism":
+        "newer translator: aws-sam-translator after 1.110.0 also lets the function read the root CA secret",
+}
+
+
+def test_sam_corpus_through_the_official_translator(corpus, tmp_path, monkeypatch):
+    """Both paths on the whole corpus: the fallback is held to the same expected outputs."""
+    pytest.importorskip("samtranslator", reason="aws-sam-translator is not installed (pip install -e '.[test]')")
+    from permcheck.load import sam, sam_official
+    from permcheck.load.sam_core import Unsupported
+
+    def official(*_args, **_kwargs):
+        raise Unsupported(None, "every construct (test: the official path)")
+    monkeypatch.setattr(sam, "_expand", official)
+    monkeypatch.setattr(sam_official, "available", lambda: True)
+    base = corpus / ROOT
+    agree, disagree, crashes = run(base, tmp_path)
+    print(f"\nSAM corpus through the official translator: {agree}/{len(names(base))} agree")
+    assert not crashes, f"tracebacks: {crashes}"
+    new = {n: w for n, w in disagree.items() if n not in KNOWN_OFFICIAL}
+    assert not new, f"new disagreements: {new}"
+    assert agree >= OFFICIAL_AGREEMENT
 
 
 if __name__ == "__main__":

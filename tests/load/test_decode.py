@@ -258,18 +258,24 @@ def test_huge_integers_are_clean_errors() -> None:
 
 
 # -- duplicate keys --------------------------------------------------------------------------
+# Refused, as cfn-lint refuses them (E0000); CloudFormation's parsers keep the last value
+# (https://github.com/aws-cloudformation/cfn-lint/issues/35), and the message says so with both lines.
+DUPLICATE_EFFECT = ("duplicate key 'Effect' on lines 2 and 4: CloudFormation would keep the value of line 4 and "
+                    "silently drop line 2's; keep one of them")
 
 
 def test_json_duplicate_key_is_an_error_at_the_second_key() -> None:
     error = fails("p.json", '{"Statement": [{\n  "Effect": "Deny",\n  "Action": "*",\n  "Effect": "Allow"}]}')
-    assert error.location.line == 4 and error.message == "duplicate key 'Effect'"
-    assert str(error) == "p.json:4: duplicate key 'Effect'"
+    assert error.location.line == 4 and error.message == DUPLICATE_EFFECT
+    assert str(error) == f"p.json:4: {DUPLICATE_EFFECT}"
 
 
 def test_yaml_duplicate_key_is_an_error_at_the_second_key() -> None:
     error = fails("t.yaml", "Statement:\n  - Effect: Deny\n    Action: '*'\n    Effect: Allow\n")
-    assert error.location.line == 4 and error.message == "duplicate key 'Effect'"
+    assert error.location.line == 4 and error.message == DUPLICATE_EFFECT
     assert fails("t.yaml", "{a: 1,\n a: 2}").location.line == 2
+    assert fails("t.yaml", "{a: 1, a: 2}").message == ("duplicate key 'a' twice on line 1: CloudFormation would keep "
+                                                     "the second value and silently drop the first; keep one of them")
 
 
 def test_yaml_mapping_keys_must_be_scalars() -> None:
@@ -572,13 +578,13 @@ def test_python_tags_are_errors_and_never_run(text: str, tmp_path: Path) -> None
 
 def test_json_duplicate_keys_are_compared_after_escapes() -> None:
     error = fails("p.json", '{"Effect": "Deny",\n "\\u0045ffect": "Allow"}')
-    assert error.location.line == 2 and error.message == "duplicate key 'Effect'"
+    assert error.location.line == 2 and error.message.startswith("duplicate key 'Effect' on lines 1 and 2")
 
 
 def test_yaml_duplicate_keys_are_compared_after_quoting() -> None:
     for second in ['"Effect"', "'Effect'", "!!str Effect", '"\\x45ffect"']:
         error = fails("t.yaml", f"Effect: Deny\n{second}: Allow\n")
-        assert error.location.line == 2 and error.message == "duplicate key 'Effect'", second
+        assert error.location.line == 2 and error.message.startswith("duplicate key 'Effect' on lines 1 and 2"), second
 
 
 def test_duplicate_keys_in_a_policy_given_as_a_json_string_are_errors() -> None:
@@ -586,7 +592,7 @@ def test_duplicate_keys_in_a_policy_given_as_a_json_string_are_errors() -> None:
     doc = y('Doc: \'{"Statement": [{"Effect": "Deny", "Effect": "Allow"}]}\'\n')
     with pytest.raises(InputError) as info:
         decode("policy.json", doc["Doc"].encode())
-    assert info.value.message == "duplicate key 'Effect'"
+    assert info.value.message.startswith("duplicate key 'Effect' twice on line 1")
 
 
 def test_a_lone_utf16_surrogate_in_json_is_an_error_with_its_line() -> None:

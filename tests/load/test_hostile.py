@@ -293,7 +293,7 @@ def test_one_bad_file_among_good_ones_is_collected_and_the_rest_loads(tmp_path: 
     assert [p.name for p in inventory.loose_policies] == ["f-policy.json"]
     assert [(Path(e.location.file).name, e.location.line) for e in errors] == [
         ("b-binary.yaml", 1), ("c-duplicate.json", 2), ("d-bad-intrinsic.yaml", 19)]
-    assert errors[1].message == "duplicate key 'Version'" and "Fn::Frobnicate" in errors[2].message
+    assert errors[1].message.startswith("duplicate key 'Version' on lines 1 and 2") and "Fn::Frobnicate" in errors[2].message
 
 
 def test_without_errors_the_first_bad_file_raises_as_before(tmp_path: Path) -> None:

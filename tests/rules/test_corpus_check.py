@@ -6,6 +6,8 @@ per run, in-process:
 
 - no sign of a bug (a traceback, `internal error: …`, "bug in permcheck") and no rule that failed at
   run time (the document's `errors`);
+- a file of real-sam (whole applications) that permcheck refuses is one cfn-lint rejects too, by
+  real-sam/CFN-LINT.md (tests/corpus/test_real_sam.py);
 - an input permcheck reads (a template, snapshot, plan or policy document) is analysed: exit 0
   or 1, nothing on stderr — unless it is a template CloudFormation or SAM would reject too:
   a SAM translator test input (upstream calls the translator directly, so most have no
@@ -42,8 +44,6 @@ FULL = bool(os.environ.get("PERMCHECK_CORPUS_FULL"))
 
 _UNDEFINED = "the template refers to a resource or parameter it does not define: CloudFormation rejects it"
 _JOIN = "Fn::Join with six arguments (the YAML writes the joined lines as items of Fn::Join): CloudFormation rejects it"
-_NO_CODE = ("a function with neither CodeUri nor InlineCode: SAM rejects it (its own corpus: "
-            "error_function_no_codeuri)")
 _SAM_SAME = "rejected as its expected output is (see the output's entry): "
 
 #: Templates permcheck refuses, with a text its one-line error must contain and why that is right.
@@ -57,7 +57,6 @@ REFUSED: dict[str, tuple[str, str]] = {
                     "lambda_without_cloudwatch_logs_permission")},
     "cfn-nag/spec/test_templates/yaml/s3/bucket_with_no_policy.yml": ("named PreviousLifeCycle", _UNDEFINED),
     "cfn-nag/spec/test_templates/yaml/s3/bucket_with_non_literal_policy.yml": ("named hello", _UNDEFINED),
-    "cfn-nag/spec/test_templates/yaml/sam/serverless_rest_api_with_basepathmapping.yml": ("CodeUri", _NO_CODE),
     "cfripper/tests/test_templates/rules/PartialWildcardPrincipalRule/aws_elb_template.yml":
         ("named BrokerLoadBalancerAccessLogBucket", _UNDEFINED),
     "cfripper/tests/test_templates/rules/PartialWildcardPrincipalRule/intra_account_root_access.yml":
@@ -72,9 +71,6 @@ REFUSED: dict[str, tuple[str, str]] = {
                     "multiple_resources_with_wildcard_resources", "policy_with_s3_wildcard_and_all_buckets")},
     "checkov/tests/cloudformation/checks/resource/aws/example_IAMStarActionPolicyDocument/cfn_bad_iam_pass.yaml":
         ("cCondition is not defined", "Fn::If names a condition the template does not define"),
-    **{f"checkov/tests/cloudformation/checks/resource/aws/{folder}/sam.yaml": ("CodeUri", _NO_CODE)
-       for folder in ("example_LambdaDLQConfigured", "example_LambdaEnvironmentCredentials",
-                      "example_LambdaFunctionLevelConcurrentExecutionLimit", "example_LambdaInVPC")},
     "checkov/tests/cloudformation/checks/resource/aws/example_LambdaEnvironmentCredentials/PASS.yaml":
         ("named MySuperCoolFortyCharLongStateMachineeeee", _UNDEFINED),
     "checkov/tests/cloudformation/checks/resource/aws/example_LambdaEnvironmentCredentials/PASS2.yaml":
@@ -153,8 +149,14 @@ def _kind(path: Path) -> str | None:
 
 def _may_refuse(relative: str, kind: str | None, message: str) -> str | None:
     """Why permcheck may refuse this file (None: it must analyse it)."""
-    if kind in (None, "unreadable"):
-        return "not an input" if kind is None else "unreadable"
+    if kind is None:
+        return "not an input"
+    if relative.startswith("real-sam/"):  # whole applications: refused only where cfn-lint rejects too
+        from tests.corpus.test_real_sam import cfn_lint_table
+        verdict = cfn_lint_table().get(relative.removeprefix("real-sam/"), ("not in CFN-LINT.md", ""))[0]
+        return "cfn-lint rejects it too" if verdict == "rejected" else None
+    if kind == "unreadable":
+        return "unreadable"
     if relative in REFUSED:
         return "invalid template (listed)"
     if relative.startswith(f"{SAM}input/"):
