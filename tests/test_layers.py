@@ -47,3 +47,19 @@ def test_the_loader_and_the_evaluator_do_not_import_each_other():
                 [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
             crossing += [f"{relative}: imports {n}" for n in names if _layer(n) in ("load", "iam") and _layer(n) != own]
     assert crossing == []
+
+
+def test_only_the_command_line_reads_inputs():
+    """The loader turns bytes into the model; everything after it works on the model alone (STYLE.md),
+    so only the command line imports `permcheck.load`."""
+    readers = []
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE.parent).with_suffix("")
+        own = _layer(".".join(relative.parts))
+        if own in ("load", "cli"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            readers += [f"{relative}: imports {n}" for n in names if _layer(n) == "load"]
+    assert readers == []

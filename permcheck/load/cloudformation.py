@@ -16,13 +16,14 @@ from permcheck.load.intrinsics import Deployment, TemplateResolver
 from permcheck.load.managed import aws_managed_policy, is_aws_managed, unknown_policy
 from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.policy_doc import parse_policy
+from permcheck.load.source_notes import SOURCE_NOTE, sam_logical_id
 from permcheck.model.entities import Group, Inventory, Role, User
 from permcheck.model.location import InputError, Location
 from permcheck.model.policy import Policy, PolicyKind
 from permcheck.model.values import Sym, Unknown
 
 
-SOURCE_NOTE = "PermcheckSource"
+
 """A resource-level key that expanders (SAM) set on resources they generate: it says where the
 grant came from ("created by SAM: Events.Api of OrdersFunction"), and the resource's lines
 already point at that source."""
@@ -63,7 +64,7 @@ class TemplateLoad:
 
     def policy(self, document: object, name: str, kind: PolicyKind, at: object) -> Policy:
         return parse_policy(document, name=name, kind=kind, location=self.location(document, at),
-                            source_note=self.note, holder=self.logical_id)
+                            source_note=self.note, holder=self.logical_id, sam_resource=sam_logical_id(self.note))
 
 
 def load_template(file: str, template: LineDict, deployment: Deployment,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from permcheck.load.cloudformation import SOURCE_NOTE
+from permcheck.load.source_notes import SOURCE_NOTE
 from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.sam_core import (
     LOGICAL_ID, SAM_PREFIX, Ctx, SamError, Unsupported, get_att, key_line, merge_line_dicts, node, resource,

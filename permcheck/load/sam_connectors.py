@@ -16,7 +16,7 @@ from typing import Any
 
 from permcheck.load.nodes import LineDict, line_of
 from permcheck.load.sam_core import Ctx, check_properties, key_line, logical_id_of, ref, resource
-from permcheck.load.sam_policies import DATA
+from permcheck.model.sam_data import DATA
 from permcheck.load.sam_schema import RESOURCES
 
 SAM_TO_CFN = {"AWS::Serverless::Function": "AWS::Lambda::Function",

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from permcheck.load.cloudformation import SOURCE_NOTE
+from permcheck.load.source_notes import SOURCE_NOTE
 from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load import sam_schema
 from permcheck.model.location import InputError, Location
@@ -24,16 +24,6 @@ from permcheck.model.location import InputError, Location
 SAM_PREFIX = "AWS::Serverless::"
 PASSTHROUGH_ATTRIBUTES = ("Condition", "DeletionPolicy", "UpdateReplacePolicy")
 LOGICAL_ID = re.compile(r"^[A-Za-z0-9]+$")
-
-
-_NOTE = re.compile(r"^created by SAM(?: \(official transform\))?: ([A-Za-z0-9]+)")
-
-
-def sam_logical_id(note: str | None) -> str | None:
-    """The SAM resource a `PermcheckSource` note names ("created by SAM: Fn.Events.Api (Api)" → "Fn"):
-    the resource a finding about a SAM-created grant should name (the contract's `resource`)."""
-    match = _NOTE.match(note or "")
-    return match.group(1) if match else None
 
 
 class SamError(InputError):

@@ -19,7 +19,7 @@ import logging
 import os
 from typing import Any
 
-from permcheck.load.cloudformation import SOURCE_NOTE
+from permcheck.load.source_notes import SOURCE_NOTE
 from permcheck.load.nodes import LineDict, line_of
 from permcheck.load.sam_core import SamError, key_line, node, plain
 from permcheck.model.location import InputError, Location
@@ -39,7 +39,7 @@ class _Session:
 
 
 def translate(file: str, template: LineDict, deployment: Any, parameters: dict[str, str]) -> LineDict:
-    from permcheck.load.sam_policies import managed_policy_map
+    from permcheck.model.sam_data import managed_policy_map
     try:
         from samtranslator.model.exceptions import InvalidDocumentException
         from samtranslator.parser.parser import Parser

@@ -13,27 +13,13 @@ Anything else is an error, as it is for SAM. Each generated policy keeps the lin
 from __future__ import annotations
 
 import copy
-import json
 import re
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.sam_core import Ctx, is_if, is_no_value, item_line, key_line, node
 from permcheck.load.sam_schema import is_intrinsic
-
-DATA = Path(__file__).resolve().parent.parent / "data" / "sam"
-
-
-@lru_cache(maxsize=1)
-def policy_templates() -> dict:
-    return json.loads((DATA / "policy_templates.json").read_text())["Templates"]
-
-
-@lru_cache(maxsize=1)
-def managed_policy_map() -> dict:
-    return json.loads((DATA / "aws_managed_policies.json").read_text())
+from permcheck.model.sam_data import managed_policy_map, policy_templates
 
 
 def managed_arn(ctx: Ctx, name: str) -> str:

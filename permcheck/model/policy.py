@@ -92,6 +92,7 @@ class Statement(Frozen):
     location: Location
     source_note: Optional[str] = None  # e.g. "created by SAM"
     holder: Optional[str] = None  # the template resource that wrote it (logical id / address)
+    sam_resource: Optional[str] = None  # the SAM resource whose expansion wrote it: what a finding names
 
 
 class Policy(Frozen):

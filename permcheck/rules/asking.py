@@ -21,5 +21,4 @@ def ask_or_unknown(edges: Edges, caller, action: str, resource: str) -> Answer:
 def holder_of(statement: Statement, fallback: str) -> str:
     """The contract's `resource`: the SAM resource that caused a grant, else the template
     resource that wrote the statement, else what holds the policy."""
-    from permcheck.load.sam_core import sam_logical_id
-    return sam_logical_id(statement.source_note) or statement.holder or fallback
+    return statement.sam_resource or statement.holder or fallback

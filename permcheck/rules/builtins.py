@@ -65,7 +65,7 @@ def _unknown_actions(patterns: list[str]) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _sam_template_actions() -> frozenset[str]:
-    from permcheck.load.sam_policies import policy_templates
+    from permcheck.model.sam_data import policy_templates
     out = set()
     for template in policy_templates().values():
         for statement in template["Definition"].get("Statement", []):
