@@ -24,9 +24,15 @@ def render_html(model: dict) -> str:
     """The whole page for `model` (see html_model.build_model)."""
     about = model["about"]
     inputs = ", ".join(about.get("inputs", ())) or "the inputs"
+    if "applications" in model:  # many applications: what to act on, then one section each
+        from permcheck.report import html_sections
+
+        sections = html_sections.body(model)
+    else:
+        sections = [_findings(model["findings"]), _graph(model["graph"]), _functions(model["functions"]),
+                    _roles(model["roles"])]
     body = "\n".join((
-        _header(model, inputs), _errors(model["errors"]), _findings(model["findings"]),
-        _graph(model["graph"]), _functions(model["functions"]), _roles(model["roles"]),
+        _header(model, inputs), _errors(model["errors"]), *sections,
         f'<footer>Generated offline by permcheck {escape(str(about.get("version", "")))}. '
         "Decisions follow AWS's policy evaluation logic; see the "
         '<a href="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html">'
@@ -62,10 +68,21 @@ def _header(model: dict, inputs: str) -> str:
     return (f'<header><h1>permcheck report</h1><p class="meta">{escape(inputs)} — analysed as deployed into '
             f'account <code>{escape(str(about["account"]))}</code>, region <code>{escape(str(about["region"]))}'
             f'</code></p><p class="chips">{chips}</p><p class="meta">{escape(facts)}</p>'
-            '<nav><a href="#findings">Findings</a> · <a href="#graph">Graph</a> · '
-            '<a href="#who-can-invoke">Who can invoke</a> · <a href="#roles">What execution roles can access</a></nav>'
+            + _scaled_header(model) +
             '<p id="filter-wrap" hidden><label>Filter rows <input id="filter" type="search" '
             'placeholder="principal, resource, action, rule…"></label> <span id="filter-count"></span></p></header>')
+
+
+def _scaled_header(model: dict) -> str:
+    """The navigation, and for a monorepo its applications and deployments."""
+    if "applications" not in model:
+        return ('<nav><a href="#findings">Findings</a> · <a href="#graph">Graph</a> · '
+                '<a href="#who-can-invoke">Who can invoke</a> · '
+                '<a href="#roles">What execution roles can access</a></nav>')
+    from permcheck.report import html_sections
+
+    return (f'<p class="meta">{len(model["applications"])} applications</p>'
+            + html_sections.deployments(model["deployments"]) + html_sections.nav())
 
 
 def _errors(errors: list[str]) -> str:
