@@ -174,45 +174,53 @@ def _functions(functions: list[dict]) -> str:
     out = [f'<section id="who-can-invoke"><h2>Who can invoke each function ({len(functions)})</h2>']
     if not functions:
         out.append('<p class="none">No function in the inputs.</p>')
-    for i, fn in enumerate(functions):
-        meta = [f'<code>{escape(fn["arn"])}</code>']
-        if fn["file"]:
-            meta.append(f'{escape(fn["logical_id"] or "")} at <code>{escape(_place(fn["file"], fn["line"]))}</code>')
-        if fn["role"]:
-            meta.append(f'runs as <code>{escape(fn["role"])}</code>')
-        meta += [f"function URL, AuthType <code>{escape(u)}</code>" for u in fn["urls"]]
-        rows = [_row((_principal(r), _decision(r["decision"]), _list(r["actions"]), _conditions(r["conditions"]),
-                      _because(r["because"])), r) for r in fn["invokers"]]
-        out.append(f'<div class="subject" id="fn-{i}"><h3>{escape(fn["name"])}</h3><p class="meta">'
-                   + " · ".join(meta) + "</p>"
-                   + _table("invokers", ("principal", "decision", "actions", "conditions", "because"), rows,
-                            "No principal in the inputs can invoke it.")
-                   + _omitted(fn, "who-can-invoke", fn["arn"]) + _notes(fn["invokers"]) + "</div>")
+    out += [function_block(fn, f"fn-{i}") for i, fn in enumerate(functions)]
     out.append("</section>")
     return "\n".join(out)
+
+
+def function_block(fn: dict, anchor: str, heading: str | None = None, cli_name: str | None = None) -> str:
+    """One function: where it is, what it runs as, and its who-can-invoke table."""
+    meta = [f'<code>{escape(fn["arn"])}</code>']
+    if fn["file"]:
+        meta.append(f'{escape(fn["logical_id"] or "")} at <code>{escape(_place(fn["file"], fn["line"]))}</code>')
+    if fn["role"]:
+        meta.append(f'runs as <code>{escape(fn["role"])}</code>')
+    meta += [f"function URL, AuthType <code>{escape(u)}</code>" for u in fn["urls"]]
+    rows = [_row((_principal(r), _decision(r["decision"]), _list(r["actions"]), _conditions(r["conditions"]),
+                  _because(r["because"])), r) for r in fn["invokers"]]
+    return (f'<div class="subject" id="{anchor}"><h3>{escape(heading or fn["name"])}</h3><p class="meta">'
+            + " · ".join(meta) + "</p>"
+            + _table("invokers", ("principal", "decision", "actions", "conditions", "because"), rows,
+                     "No principal in the inputs can invoke it.")
+            + _omitted(fn, "who-can-invoke", cli_name or fn["arn"]) + _notes(fn["invokers"]) + "</div>")
 
 
 def _roles(roles: list[dict]) -> str:
     out = [f'<section id="roles"><h2>What each execution role can access ({len(roles)})</h2>']
     if not roles:
         out.append('<p class="none">No function in the inputs names an execution role.</p>')
-    for i, role in enumerate(roles):
-        meta = [f'<code>{escape(role["arn"])}</code>', "execution role of " + ", ".join(
-            f"<b>{escape(name)}</b>" for name in role["functions"])]
-        if role["file"]:
-            meta.append(f'defined at <code>{escape(_place(role["file"], role["line"]))}</code>')
-        if not role["in_inputs"]:
-            body = '<p class="none">This role is not in the inputs: its policies were not analysed.</p>'
-        else:
-            rows = [_row((_resource(r), _list(r["actions"]), _decision(r["decision"]), _conditions(r["conditions"]),
-                          _because(r["because"])), r) for r in role["access"]]
-            body = _table("access", ("resource", "actions", "decision", "conditions", "because"), rows,
-                          "It can access nothing in the inputs.") + _omitted(role, "what-can-access", role["arn"]) \
-                + _notes(role["access"])
-        out.append(f'<div class="subject" id="role-{i}"><h3>{escape(role["name"])}</h3><p class="meta">'
-                   + " · ".join(meta) + "</p>" + body + "</div>")
+    out += [role_block(role, f"role-{i}") for i, role in enumerate(roles)]
     out.append("</section>")
     return "\n".join(out)
+
+
+def role_block(role: dict, anchor: str, heading: str | None = None) -> str:
+    """One execution role: where it is defined, which functions run as it, and what it may access."""
+    meta = [f'<code>{escape(role["arn"])}</code>', "execution role of " + ", ".join(
+        f"<b>{escape(name)}</b>" for name in role["functions"])]
+    if role["file"]:
+        meta.append(f'defined at <code>{escape(_place(role["file"], role["line"]))}</code>')
+    if not role["in_inputs"]:
+        body = '<p class="none">This role is not in the inputs: its policies were not analysed.</p>'
+    else:
+        rows = [_row((_resource(r), _list(r["actions"]), _decision(r["decision"]), _conditions(r["conditions"]),
+                      _because(r["because"])), r) for r in role["access"]]
+        body = _table("access", ("resource", "actions", "decision", "conditions", "because"), rows,
+                      "It can access nothing in the inputs.") + _omitted(role, "what-can-access", role["arn"]) \
+            + _notes(role["access"])
+    return (f'<div class="subject" id="{anchor}"><h3>{escape(heading or role["name"])}</h3><p class="meta">'
+            + " · ".join(meta) + "</p>" + body + "</div>")
 
 
 def _table(kind: str, columns: tuple[str, ...], rows: list[str], empty: str) -> str:

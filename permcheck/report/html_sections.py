@@ -117,8 +117,10 @@ def _applications(model: dict) -> str:
         roles = [model["roles"][i] for i in entry["roles"]]
         parts = [_function(fn, f"app-{n}-fn-{k}") for k, fn in enumerate(functions) if "compact" not in fn]
         parts += [_role(role, f"app-{n}-role-{k}") for k, role in enumerate(roles) if "compact" not in role]
-        parts.append(_compact_functions([fn for fn in functions if "compact" in fn]))
-        parts.append(_compact_roles([role for role in roles if "compact" in role]))
+        parts.append(_compact([fn for fn in functions if "compact" in fn], "function", "who may invoke it",
+                              "permcheck who-can-invoke FILE#LogicalId PATH..."))
+        parts.append(_compact([role for role in roles if "compact" in role], "execution role",
+                              "what it may access", "permcheck what-can-access ROLE PATH..."))
         out.append(f'<details class="application"><summary><b>{escape(entry["label"])}</b> — '
                    f'{escape(", ".join(facts))}</summary>' + "".join(parts) + "</details>")
     out.append("</section>")
@@ -126,59 +128,22 @@ def _applications(model: dict) -> str:
 
 
 def _function(fn: dict, anchor: str) -> str:
-    meta = [f'<code>{escape(fn["arn"])}</code>']
-    if fn["file"]:
-        meta.append(f'{escape(fn["logical_id"] or "")} at <code>{escape(page._place(fn["file"], fn["line"]))}</code>')
-    if fn["role"]:
-        meta.append(f'runs as <code>{escape(fn["role"])}</code>')
-    rows = [page._row((page._principal(r), page._decision(r["decision"]), page._list(r["actions"]),
-                       page._conditions(r["conditions"]), page._because(r["because"])), r) for r in fn["invokers"]]
-    body = (page._table("invokers", ("principal", "decision", "actions", "conditions", "because"), rows,
-                        "No principal in the inputs can invoke it.")
-            + page._omitted(fn, "who-can-invoke", _name(fn)) + page._notes(fn["invokers"]))
-    return (f'<div class="subject" id="{anchor}"><h3>{escape(_shown(fn))}</h3><p class="meta">'
-            + " · ".join(meta) + "</p>" + body + "</div>")
+    return page.function_block(fn, anchor, _shown(fn), _name(fn))
 
 
 def _role(role: dict, anchor: str) -> str:
-    meta = [f'<code>{escape(role["arn"])}</code>', "execution role of " + ", ".join(
-        f"<b>{escape(name)}</b>" for name in role["functions"])]
-    if role["file"]:
-        meta.append(f'defined at <code>{escape(page._place(role["file"], role["line"]))}</code>')
-    if not role["in_inputs"]:
-        body = '<p class="none">This role is not in the inputs: its policies were not analysed.</p>'
-    else:
-        rows = [page._row((page._resource(r), page._list(r["actions"]), page._decision(r["decision"]),
-                           page._conditions(r["conditions"]), page._because(r["because"])), r) for r in role["access"]]
-        body = (page._table("access", ("resource", "actions", "decision", "conditions", "because"), rows,
-                            "It can access nothing in the inputs.")
-                + page._omitted(role, "what-can-access", role["arn"]) + page._notes(role["access"]))
-    return (f'<div class="subject" id="{anchor}"><h3>{escape(_shown(role))}</h3><p class="meta">'
-            + " · ".join(meta) + "</p>" + body + "</div>")
+    return page.role_block(role, anchor, _shown(role))
 
 
-def _compact_functions(functions: list[dict]) -> str:
-    """Functions past the row budget: one line each, what their answers hold in numbers."""
-    if not functions:
+def _compact(subjects: list[dict], what: str, column: str, command: str) -> str:
+    """Functions or roles past the row budget: one line each, their answers in numbers."""
+    if not subjects:
         return ""
-    rows = "".join(f'<tr data-filter><td><b>{escape(_shown(fn, where=False))}</b></td>'
-                   f'<td><code>{escape(page._place(fn["file"], fn["line"]))}</code></td>'
-                   f'<td>{_said(fn["total"], fn["compact"])}</td></tr>' for fn in functions)
-    return ('<table class="compact"><thead><tr><th>function</th><th>defined at</th><th>who may invoke it'
-            f"</th></tr></thead><tbody>{rows}</tbody></table>"
-            '<p class="note"><code>permcheck who-can-invoke FILE#LogicalId PATH...</code> lists a function\'s '
-            "principals.</p>")
-
-
-def _compact_roles(roles: list[dict]) -> str:
-    if not roles:
-        return ""
-    rows = "".join(f'<tr data-filter><td><b>{escape(_shown(role, where=False))}</b></td>'
-                   f'<td><code>{escape(page._place(role["file"], role["line"]))}</code></td>'
-                   f'<td>{_said(role["total"], role["compact"])}</td></tr>' for role in roles)
-    return ('<table class="compact"><thead><tr><th>execution role</th><th>defined at</th><th>what it may access'
-            f"</th></tr></thead><tbody>{rows}</tbody></table>"
-            '<p class="note"><code>permcheck what-can-access ROLE PATH...</code> lists a role\'s grants.</p>')
+    rows = "".join(f'<tr data-filter><td><b>{escape(_shown(s, where=False))}</b></td>'
+                   f'<td><code>{escape(page._place(s["file"], s["line"]))}</code></td>'
+                   f'<td>{_said(s["total"], s["compact"])}</td></tr>' for s in subjects)
+    return (f'<table class="compact"><thead><tr><th>{what}</th><th>defined at</th><th>{column}'
+            f'</th></tr></thead><tbody>{rows}</tbody></table><p class="note"><code>{command}</code> lists them.</p>')
 
 
 def _said(total: int, counts: dict) -> str:
