@@ -190,3 +190,29 @@ def test_diff_compares_deployment_by_deployment(tmp_path):
     assert ("*", PROCESSOR, str(new / "billing" / "template.yaml")) in added
     assert {file for _, _, file in added} == {str(new / "billing" / "template.yaml"), str(variant / "template.yaml")}
     assert query("diff", str(old), str(old)).json()["added"] == []
+
+
+def test_names_cloudformation_generates_never_conflict(tmp_path):
+    # Without a name, CloudFormation generates one per stack: two templates' unnamed secrets are
+    # two secrets (the later one used to replace the earlier under one key).
+    for app in ("a", "b"):
+        (tmp_path / app).mkdir()
+        (tmp_path / app / "template.yaml").write_text("Resources:\n  Secret: {Type: AWS::SecretsManager::Secret}\n")
+    deployments = load_deployments([str(tmp_path)], Options())
+    assert len(deployments) == 1
+    secrets = [r for r in deployments[0].inventory.resources.values() if r.type == "AWS::SecretsManager::Secret"]
+    assert sorted(r.location.file for r in secrets) == [str(tmp_path / app / "template.yaml") for app in ("a", "b")]
+
+
+def test_a_policy_on_another_templates_bucket_joins_its_policy(tmp_path):
+    # A bucket policy names its bucket (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-bucketpolicy.html):
+    # one in another template adds to the bucket that template creates, and does not replace it.
+    (tmp_path / "a.yaml").write_text("Resources:\n  Logs: {Type: AWS::S3::Bucket, Properties: {BucketName: shared-logs}}\n")
+    (tmp_path / "b.yaml").write_text(
+        "Resources:\n  P:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n      Bucket: shared-logs\n"
+        "      PolicyDocument:\n        Statement: [{Effect: Allow, Principal: {AWS: '210987654321'},"
+        " Action: s3:GetObject, Resource: 'arn:aws:s3:::shared-logs/*'}]\n")
+    [deployment] = load_deployments([str(tmp_path)], Options())
+    bucket = deployment.inventory.resources["arn:aws:s3:::shared-logs"]
+    assert bucket.logical_id == "Logs" and bucket.location.file == str(tmp_path / "a.yaml")
+    assert [s.location.file for s in bucket.policy.statements] == [str(tmp_path / "b.yaml")]
