@@ -34,25 +34,32 @@ class Run:
         self.closed = closed
         self.errors: list = []  # inputs that could not be read: the others are still analysed
 
-    def edges(self, fmt: str = "text", collect_errors: bool = True):
-        """The model of every input. A file that cannot be read is skipped and remembered
-        (`finish` reports it and exits 2); with `collect_errors=False` it stops the run."""
+    def models(self, fmt: str = "text", collect_errors: bool = True) -> list:
+        """The model of every deployment of the inputs (one, unless some templates cannot
+        deploy side by side: load/deployments.py). A file that cannot be read is skipped and
+        remembered (`finish` reports it and exits 2); with `collect_errors=False` it stops the run."""
+        from permcheck.graph.deployments import Model
         from permcheck.graph.edges import Edges
         from permcheck.graph.index import Index
-        from permcheck.load.inputs import Options, load_inventory
+        from permcheck.load.deployments import load_deployments
         from permcheck.model.location import InputError
 
         errors = self.errors if collect_errors else None
-        options = Options(self.account, self.region, self.parameters, self.management_account)
         try:
             with progress_bar(fmt) as progress:
-                inventory = load_inventory(self.paths, options, progress, errors=errors)
+                deployments = load_deployments(self.paths, self.options(), progress, errors=errors)
         except InputError:
             if not self.errors:
                 raise
             self.report_errors()  # every input failed: its errors say it all (no "nothing to analyse")
             sys.exit(2)
-        return Edges(Index(inventory), context=self.context, closed=self.closed)
+        return [Model(d, Edges(Index(d.inventory), context=self.context, closed=self.closed)) for d in deployments]
+
+    def options(self):
+        """Where templates deploy, as the loaders take it."""
+        from permcheck.load.inputs import Options
+
+        return Options(self.account, self.region, self.parameters, self.management_account)
 
     def error_lines(self) -> list[str]:
         return [str(error) for error in self.errors]
@@ -156,9 +163,11 @@ def who_can_invoke(function, paths, fmt, account, region, parameters, context, c
     """Every principal that may invoke FUNCTION, and why."""
     from permcheck.graph.query import who_can_invoke as query
 
+    from permcheck.graph.deployments import locate, merged
+
     run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
-    edges = run.edges(fmt)
-    emit(query(edges, edges.index.function(function)), fmt, "who-can-invoke", run)
+    found = locate(run.models(fmt), function, lambda edges: edges.index.function(function))
+    emit(merged([(model, query(model.edges, f)) for model, f in found]), fmt, "who-can-invoke", run)
 
 
 @main.command("what-can-access")
@@ -170,9 +179,11 @@ def what_can_access(principal, paths, fmt, account, region, parameters, context,
     """Everything PRINCIPAL (or FUNCTION's execution role) may access."""
     from permcheck.graph.query import what_can_access as query
 
+    from permcheck.graph.deployments import locate, merged
+
     run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
-    edges = run.edges(fmt)
-    emit(query(edges, edges.index.caller(principal)), fmt, "what-can-access", run)
+    found = locate(run.models(fmt), principal, lambda edges: edges.index.caller(principal))
+    emit(merged([(model, query(model.edges, caller)) for model, caller in found]), fmt, "what-can-access", run)
 
 
 @main.command("can")
@@ -190,9 +201,18 @@ def can(principal, action, resource, paths, expect, fmt, account, region, parame
 
     if ":" not in action and action != "*":
         raise click.UsageError(f"ACTION must be service:action, not {action!r}")
+    from permcheck.graph.deployments import common, locate, merged
+
     run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
-    edges = run.edges(fmt)
-    result = query(edges, edges.index.caller(principal), action, edges.index.resource(resource))
+    models = run.models(fmt)
+    callers = locate(models, principal, lambda edges: edges.index.caller(principal))
+    targets = locate(models, resource, lambda edges: edges.index.resource(resource))
+    answers = []
+    for model in common(callers, targets):
+        caller = next(c for m, c in callers if m is model)
+        target = next(t for m, t in targets if m is model)
+        answers.append((model, query(model.edges, caller, action, target)))
+    result = merged(answers, single=True)
     emit(result, fmt, "can", run)
     if expect and result["decision"] != expect:
         sys.exit(1)
@@ -212,11 +232,11 @@ def check(paths, fail_on, rule_dirs, baseline, write_baseline, fmt, account, reg
     """Flag over-broad, public and cross-account grants, by the rules in force."""
     from permcheck.rules.findings import Severity, fails
     from permcheck.rules.registry import load_rules
-    from permcheck.rules.run import run_check
+    from permcheck.rules.run import run_checks
 
     run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
     rules = load_rules(tuple(rule_dirs), run.config)
-    result = run_check(run.edges(fmt), rules, run.config)
+    result = run_checks(run.models(fmt), rules, run.config)
     result.errors = run.error_lines() + result.errors  # unreadable inputs: in JSON and SARIF too
     if baseline:
         from permcheck.rules.baseline import apply_baseline, read_baseline
@@ -285,11 +305,11 @@ def rules(rule_id, rule_dirs, fmt, config_path):
 @MANAGEMENT_ACCOUNT
 def graph(paths, fmt, account, region, parameters, config_path, management_account):
     """The graph of principals, functions and resources, and its edges."""
-    from permcheck.graph.build import build_graph
+    from permcheck.graph.build import build_graphs
     from permcheck.report.graph_formats import render
 
     run = Run(paths, account, region, parameters, (), False, config_path, management_account)
-    click.echo(render(build_graph(run.edges()), fmt), nl=False)
+    click.echo(render(build_graphs(run.models()), fmt), nl=False)
     run.finish()
 
 
@@ -310,14 +330,14 @@ def report(paths, output, rule_dirs, fmt, account, region, parameters, context, 
     from permcheck.report.html import render_html
     from permcheck.report.html_model import build_model
     from permcheck.rules.registry import load_rules
-    from permcheck.rules.run import run_check
+    from permcheck.rules.run import run_checks
 
     run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
     rules = load_rules(tuple(rule_dirs), run.config)
-    edges = run.edges(fmt)
-    result = run_check(edges, rules, run.config)
+    models = run.models(fmt)
+    result = run_checks(models, rules, run.config)
     result.errors = run.error_lines() + result.errors
-    model = build_model(edges, result, rules, {"inputs": list(paths), "version": version("permcheck")})
+    model = build_model(models, result, rules, {"inputs": list(paths), "version": version("permcheck")})
     _write_atomically(output, render_html(model))
     for error in result.errors:  # an unreadable input or a failed rule: on the page too, never silent
         sys.stderr.write(f"permcheck: error: {_printable(error)}\n")
@@ -368,15 +388,27 @@ def diff(old, new, fmt, account, region, parameters, context, closed, config_pat
     HEAD~1:templates/). Compared by the decisions, not by the text.
     """
     from permcheck.graph.diff import diff as compare
+    from permcheck.graph.edges import Edges
+    from permcheck.graph.index import Index
+    from permcheck.load.deployments import groups_of, prepare, split
     from permcheck.load.revisions import Sides
 
+    run = Run([old, new], account, region, parameters, context, closed, config_path, management_account)
+    options = run.options()
     with Sides(old, new) as sides:
-        # strict: a diff of a side that could not be read entirely would understate the change
-        edges = [sides.read(side, lambda path: Run([path], account, region, parameters, context, closed,
-                                                   config_path, management_account).edges(fmt, collect_errors=False))
-                 for side in (0, 1)]
-        result = {"old": sides.labels[0], "new": sides.labels[1],
-                  **compare(edges[0], edges[1], sides.label(0), sides.label(1))}
+        # strict: a diff of a side that could not be read entirely would understate the change.
+        # A monorepo's deployments are grouped by the conflicts of both sides, so that deployment
+        # N of OLD is compared with deployment N of NEW (load/deployments.py).
+        prepared = [sides.read(side, lambda path: prepare([path], options)) for side in (0, 1)]
+        groups = groups_of(*prepared)
+        sided = [sides.read(side, lambda path, side=side: split(prepared[side], options, groups)) for side in (0, 1)]
+        added, removed = [], []
+        for before, after in zip(*sided):
+            answer = compare(*(Edges(Index(d.inventory), context=run.context, closed=run.closed)
+                               for d in (before, after)), sides.label(0), sides.label(1))
+            added += [e for e in answer["added"] if e not in added]
+            removed += [e for e in answer["removed"] if e not in removed]
+        result = {"old": sides.labels[0], "new": sides.labels[1], "added": added, "removed": removed}
     if fmt == "json":
         emit(result, fmt, "diff")
     else:

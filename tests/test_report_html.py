@@ -57,12 +57,13 @@ def build(*paths: Path) -> tuple[dict, object]:
     from permcheck.cli import Run
     from permcheck.report.html_model import build_model
     from permcheck.rules.registry import load_rules
-    from permcheck.rules.run import run_check
+    from permcheck.rules.run import run_checks
 
     runner = Run([str(p) for p in paths], None, None, (), (), False, None)
     rules = load_rules((), runner.config)
-    edges = runner.edges("json")
-    return build_model(edges, run_check(edges, rules, runner.config), rules, {"inputs": ["example"]}), edges
+    models = runner.models("json")
+    model = build_model(models, run_checks(models, rules, runner.config), rules, {"inputs": ["example"]})
+    return model, models[0].edges
 
 
 @pytest.fixture(scope="module")

@@ -62,6 +62,38 @@ def build_graph(edges: Edges) -> nx.MultiDiGraph:
     return graph
 
 
+def build_graphs(models: list) -> nx.MultiDiGraph:
+    """The graph of a run of several deployments (graph/deployments.py): each deployment's graph,
+    joined. What no template defines (a snapshot's role, a service) is one node; a node that
+    templates of two deployments define differently (the same function name) is one node per
+    template, keyed `FILE#LogicalId` as the contract's identifiers name it."""
+    from permcheck.graph.deployments import owner
+
+    if len(models) == 1:
+        return build_graph(models[0].edges)
+    graphs = [(model, build_graph(model.edges)) for model in models]
+    owners: dict[str, set] = {}
+    for model, graph in graphs:
+        for node in graph:
+            owners.setdefault(node, set()).add(owner(model.edges, node))
+    split = {node for node, found in owners.items() if len(found - {None}) > 1}
+    joined = nx.MultiDiGraph()
+    for model, graph in graphs:
+        def key(node: str) -> str:
+            if node not in split:
+                return node
+            file, logical_id = owner(model.edges, node) or (None, None)
+            return f"{file}#{logical_id}" if file else node
+        for node, data in graph.nodes(data=True):
+            if key(node) not in joined:
+                joined.add_node(key(node), **data)
+        for source, target, data in graph.edges(data=True):
+            held = joined.get_edge_data(key(source), key(target)) or {}
+            if data not in held.values():
+                joined.add_edge(key(source), key(target), **data)
+    return joined
+
+
 def _ensure(graph: nx.MultiDiGraph, principal: str) -> None:
     if principal not in graph:
         graph.add_node(principal, kind=_principal_kind(principal), account="", label=principal)

@@ -24,6 +24,16 @@ PRINCIPAL = ("role", "user", "function")
 RESOURCE = ("function", "role", "user", "group", "resource")
 
 
+class NotInInputs(InputError):
+    """A name the inputs do not hold: in a run of several deployments, another may hold it.
+    `close` are the nearest names this model holds, so a run can suggest from all of them."""
+
+    def __init__(self, what: str, identifier: str, hint: str, close: list[str]) -> None:
+        tail = f"; closest names in the inputs: {', '.join(close)}" if close else "; the inputs name none"
+        super().__init__(None, f"unknown {what} {identifier!r}: not in the inputs{hint}{tail}")
+        self.what, self.identifier, self.hint, self.close = what, identifier, hint, close
+
+
 @dataclass(frozen=True)
 class Named:
     """One thing an input file defines under a logical ID: its kind and inventory key (ARN text)."""
@@ -75,11 +85,9 @@ class Names:
                 return found
         return []
 
-    def unknown(self, what: str, identifier: str, kinds: tuple[str, ...], hint: str = "") -> InputError:
+    def unknown(self, what: str, identifier: str, kinds: tuple[str, ...], hint: str = "") -> NotInInputs:
         """The error for a name found nowhere: what was looked for, and the closest names held."""
-        close = self.closest(identifier, kinds)
-        tail = f"; closest names in the inputs: {', '.join(close)}" if close else "; the inputs name none"
-        return InputError(None, f"unknown {what} {identifier!r}: not in the inputs{hint}{tail}")
+        return NotInInputs(what, identifier, hint, self.closest(identifier, kinds))
 
     def closest(self, identifier: str, kinds: tuple[str, ...], n: int = 3) -> list[str]:
         """Up to `n` names of `kinds` the inputs hold (logical IDs, names, ARNs), nearest first."""

@@ -107,13 +107,8 @@ def load(load_) -> None:
             # another template): the template adds to its policy, as AddPermission would.
             _add_to(load_.inventory, key, existing, policy, statements, entry)
             continue
-        if existing is not None and existing.logical_id is not None and existing.location is not None \
-                and existing.location.file != load_.file:
-            # Two templates create one function: CloudFormation would refuse the second stack.
-            # Keeping either silently could hide the other's grants, so refuse to guess.
-            raise InputError(entry["location"], f"function {entry['name']} is also created by {existing.location}: "
-                             "two templates cannot both create it; analyse them separately (or give "
-                             "--parameter values that name them apart)")
+        if not load_.inventory.create(key, entry["location"]):
+            continue  # two templates create one function: a conflict the walk over inputs splits
         if policy is None and statements:
             policy = Policy(name=f"{entry['name']} resource policy", kind=PolicyKind.RESOURCE,
                             location=statements[0].location, statements=tuple(statements))

@@ -60,6 +60,14 @@ def load(load_) -> None:
         policy = draft.pop("policy")
         if policies:
             policy = merge_policies(policies)
+        existing = inventory.resources.get(key)
+        if draft["logical_id"] is None and existing is not None and existing.logical_id is not None:
+            # a policy on a resource another template creates: it joins that resource's policy
+            joined = [p for p in (existing.policy, policy) if p is not None]
+            inventory.resources[key] = existing.model_copy(update={"policy": merge_policies(joined) if joined else None})
+            continue
+        if not inventory.create(key, draft["location"]):
+            continue  # two templates create one resource: a conflict the walk over inputs splits
         inventory.resources[key] = Resource(**draft, policy=policy)
         inventory.add_logical_id(draft["logical_id"], key)
 

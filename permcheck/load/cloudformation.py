@@ -217,13 +217,16 @@ def _principals(load: TemplateLoad) -> None:
     inventory = load.inventory
     for logical_id, resource, props in load.resources("AWS::IAM::Group"):
         arn = load.resolver.get_att(logical_id, "Arn")
+        if not inventory.create(str(arn), load.location(resource)):
+            continue
         inventory.groups[str(arn)] = Group(arn=arn, name=load.resolver.ref(logical_id), account=account,
                                            policies=_identity(load, logical_id, props, resource),
                                            logical_id=logical_id, location=load.location(resource))
         inventory.add_logical_id(logical_id, str(arn))
     for logical_id, resource, props in load.resources("AWS::IAM::Role"):
         arn = load.resolver.get_att(logical_id, "Arn")
-        _refuse_second_creation(load, inventory.roles.get(str(arn)), f"role {arn}", resource)
+        if not inventory.create(str(arn), load.location(resource)):
+            continue
         trust = load.policy(props.get("AssumeRolePolicyDocument"), f"{logical_id} trust policy",
                             PolicyKind.TRUST, resource)
         inventory.roles[str(arn)] = Role(arn=arn, name=load.resolver.ref(logical_id), account=account,
@@ -233,6 +236,8 @@ def _principals(load: TemplateLoad) -> None:
         inventory.add_logical_id(logical_id, str(arn))
     for logical_id, resource, props in load.resources("AWS::IAM::User"):
         arn = load.resolver.get_att(logical_id, "Arn")
+        if not inventory.create(str(arn), load.location(resource)):
+            continue
         groups = tuple(str(g) for g in _user_groups(load, props))
         inventory.users[str(arn)] = User(arn=arn, name=load.resolver.ref(logical_id), account=account,
                                          policies=_identity(load, logical_id, props, resource),
@@ -246,15 +251,6 @@ def _principals(load: TemplateLoad) -> None:
             for key, user in list(inventory.users.items()):
                 if user.name == user_name or key == arn:
                     inventory.users[key] = user.model_copy(update={"groups": user.groups + (group,)})
-
-
-def _refuse_second_creation(load: TemplateLoad, existing, what: str, resource: dict) -> None:
-    """Two templates that create one named resource: CloudFormation would refuse the second
-    stack, and keeping either silently could hide the other's grants."""
-    if existing is not None and existing.logical_id is not None and existing.location is not None \
-            and existing.location.file != load.file:
-        raise InputError(load.location(resource), f"{what} is also created by {existing.location}: two templates "
-                         "cannot both create it; analyse them separately")
 
 
 def _user_groups(load: TemplateLoad, props: dict) -> list:

@@ -100,35 +100,45 @@ def load_inventory(paths: list[str], options: Options, progress: Progress = None
     inventory. The errors of the run as a whole still raise: a path that does not exist, a
     directory without candidate files, nothing left to analyse (`errors` then holds the
     per-file errors found before). Without `errors`, the first error raises.
+
+    One model: templates that cannot deploy side by side (two create one physical name) raise
+    an InputError here; `deployments.load_deployments` analyses them as separate deployments.
     """
-    return _load_inventory(paths, options, progress, errors)
+    from permcheck.load.deployments import conflict_error
 
-
-def _load_inventory(paths: list[str], options: Options, progress: Progress,
-                    errors: list[InputError] | None) -> Inventory:
     documents = read_inputs(paths, progress, errors=errors)
-    if errors is None:
-        inventory = _load_documents(documents, options, None)
-    else:
-        # A file that fails half-way may have added some of its entities already. Rather than
-        # undo them, load again without the files that failed (loaders never change their
-        # documents), until a pass loads every file it tries; one pass when nothing fails.
-        failed: dict[str, InputError] = {}
-        while True:
-            found: dict[str, InputError] = {}
-            good = [d for d in documents if d[0] not in failed]
-            if not good:
-                errors.extend(failed.values())
-                raise InputError(Location(" ".join(paths)), f"nothing to analyse: {len(failed)} of "
-                                 f"{len(documents)} inputs could not be loaded")
-            inventory = _load_documents(good, options, found)
-            failed.update(found)
-            if not found:
-                break
-        errors.extend(failed.values())
+    inventory, _ = load_documents(documents, options, errors, paths)
     if progress:
         progress("", len(documents), len(documents))
+    if inventory.conflicts:
+        raise conflict_error(inventory)
     return inventory
+
+
+def load_documents(documents: list[tuple[str, str, object]], options: Options, errors: list[InputError] | None,
+                   paths: list[str]) -> tuple[Inventory, list[tuple[str, str, object]]]:
+    """One inventory of decoded documents, and the documents it holds (all but those that failed).
+
+    A file that fails half-way may have added some of its entities already. Rather than undo
+    them, load again without the files that failed (loaders never change their documents),
+    until a pass loads every file it tries; one pass when nothing fails.
+    """
+    if errors is None:
+        return _load_documents(documents, options, None), documents
+    failed: dict[str, InputError] = {}
+    while True:
+        found: dict[str, InputError] = {}
+        good = [d for d in documents if d[0] not in failed]
+        if not good:
+            errors.extend(failed.values())
+            raise InputError(Location(" ".join(paths)), f"nothing to analyse: {len(failed)} of "
+                             f"{len(documents)} inputs could not be loaded")
+        inventory = _load_documents(good, options, found)
+        failed.update(found)
+        if not found:
+            break
+    errors.extend(failed.values())
+    return inventory, good
 
 
 def _load_documents(documents: list[tuple[str, str, object]], options: Options,

@@ -96,13 +96,20 @@ def value(view: View, what: str) -> object:
     custom = not isinstance(view.type, str) or view.type.startswith("Custom::") or \
         view.type == "AWS::CloudFormation::CustomResource"  # a custom resource's code picks its ids
     if what == REF:
-        return Unknown(f"Ref to {view.type} {view.logical_id}", owned=not custom)
+        return _generated(view, f"Ref to {view.type} {view.logical_id}", not custom)
     if what == ARN:
-        return Unknown(f"ARN of {view.type} {view.logical_id}", owned=not custom)
+        return _generated(view, f"ARN of {view.type} {view.logical_id}", not custom)
     # an attribute that identifies the resource (UserPool.Arn, Api.RootResourceId) is as much the
     # deployment's own as its ARN; other attributes hold content (an SSM parameter's Value)
     identifier = isinstance(what, str) and what.endswith(("Arn", "Id", "Name"))
-    return Unknown(f"Fn::GetAtt {view.logical_id}.{what} ({view.type})", owned=identifier and not custom)
+    return _generated(view, f"Fn::GetAtt {view.logical_id}.{what} ({view.type})", identifier and not custom)
+
+
+def _generated(view: View, reason: str, owned: bool) -> Unknown:
+    """An identifier CloudFormation generates differs per stack, so it names its template (as
+    `View.unknown` does): two templates' unnamed secrets are two secrets, never one."""
+    source = view.resolver.deployment.source
+    return Unknown(reason + (f" in {source}" if owned and source else ""), owned=owned)
 
 
 def _named(name_key: str, service: str, prefix: str, suffix: str = "", *, ref_arn: bool = False,

@@ -122,6 +122,8 @@ def _roles(load: TfLoad, managed: dict[str, Policy]) -> None:
         role = Role(arn=arn, name=name, account=load.account_of(arn), trust=trust, policies=tuple(policies),
                     boundary=None if boundary is None else _by_arn(load, managed, boundary, PolicyKind.BOUNDARY),
                     logical_id=res.address, location=plan.location(res))
+        if not inventory.create(str(arn), role.location):
+            continue  # two inputs create one role: a conflict the walk over inputs splits
         inventory.roles[str(arn)] = role
         inventory.add_logical_id(res.address, str(arn))
         load.role_arns[res.address] = arn

@@ -108,6 +108,8 @@ def load(load_: TfLoad) -> None:
                             location=statements[0].location, statements=tuple(statements))
         draft["urls"] = tuple(draft["urls"])
         draft["qualifiers"] = tuple(dict.fromkeys(draft["qualifiers"]))
+        if draft["logical_id"] is not None and not load_.inventory.create(key, draft.get("location")):
+            continue  # two inputs create one function: a conflict the walk over inputs splits
         load_.inventory.functions[key] = Function(**draft, policy=policy)
         load_.inventory.add_logical_id(draft["logical_id"], key)
 

@@ -66,6 +66,8 @@ def load(load_: TfLoad) -> None:
             value = res.values.get("policy")
             if res.configured("policy") or (isinstance(value, str) and value):
                 policy = load_.policy(res, "policy", f"{res.address} {what}", PolicyKind.RESOURCE)
+        if not load_.inventory.create(key, draft.get("location")):
+            continue  # two inputs create one resource: a conflict the walk over inputs splits
         load_.inventory.resources[key] = Resource(**draft, policy=policy)
         load_.inventory.add_logical_id(draft["logical_id"], key)
 

@@ -114,6 +114,24 @@ class Inventory:
     region: str = "us-east-1"
     default_account: str = "123456789012"
     management_account: str | None = None  # the organisation's: SCPs and RCPs do not apply to it
+    creators: dict[str, list[Location]] = field(default_factory=dict)  # physical name → each input creating it
+
+    def create(self, key: str, location: Location | None) -> bool:
+        """Record that an input file creates the resource `key` (its ARN text); False when another
+        file created it first. The second creation is then not stored: two templates that create one
+        physical name cannot deploy side by side (CloudFormation refuses the second stack), and
+        keeping either silently could hide the other's grants. `conflicts` lists them, and the
+        walk over inputs (load/deployments.py) analyses such templates as separate deployments."""
+        if location is None:
+            return True
+        found = self.creators.setdefault(key, [])
+        found.append(location)
+        return all(earlier.file == location.file for earlier in found)
+
+    @property
+    def conflicts(self) -> dict[str, list[Location]]:
+        """Physical names that more than one input file creates, with where each creates it."""
+        return {key: found for key, found in self.creators.items() if len({at.file for at in found}) > 1}
 
     def add_logical_id(self, logical_id: str | None, arn: str) -> None:
         if logical_id:

@@ -24,9 +24,15 @@ def render_html(model: dict) -> str:
     """The whole page for `model` (see html_model.build_model)."""
     about = model["about"]
     inputs = ", ".join(about.get("inputs", ())) or "the inputs"
+    if "applications" in model:  # many applications: what to act on, then one section each
+        from permcheck.report import html_sections
+
+        sections = html_sections.body(model)
+    else:
+        sections = [_findings(model["findings"]), _graph(model["graph"]), _functions(model["functions"]),
+                    _roles(model["roles"])]
     body = "\n".join((
-        _header(model, inputs), _errors(model["errors"]), _findings(model["findings"]),
-        _graph(model["graph"]), _functions(model["functions"]), _roles(model["roles"]),
+        _header(model, inputs), _errors(model["errors"]), *sections,
         f'<footer>Generated offline by permcheck {escape(str(about.get("version", "")))}. '
         "Decisions follow AWS's policy evaluation logic; see the "
         '<a href="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html">'
@@ -62,10 +68,21 @@ def _header(model: dict, inputs: str) -> str:
     return (f'<header><h1>permcheck report</h1><p class="meta">{escape(inputs)} — analysed as deployed into '
             f'account <code>{escape(str(about["account"]))}</code>, region <code>{escape(str(about["region"]))}'
             f'</code></p><p class="chips">{chips}</p><p class="meta">{escape(facts)}</p>'
-            '<nav><a href="#findings">Findings</a> · <a href="#graph">Graph</a> · '
-            '<a href="#who-can-invoke">Who can invoke</a> · <a href="#roles">What execution roles can access</a></nav>'
+            + _scaled_header(model) +
             '<p id="filter-wrap" hidden><label>Filter rows <input id="filter" type="search" '
             'placeholder="principal, resource, action, rule…"></label> <span id="filter-count"></span></p></header>')
+
+
+def _scaled_header(model: dict) -> str:
+    """The navigation, and for a monorepo its applications and deployments."""
+    if "applications" not in model:
+        return ('<nav><a href="#findings">Findings</a> · <a href="#graph">Graph</a> · '
+                '<a href="#who-can-invoke">Who can invoke</a> · '
+                '<a href="#roles">What execution roles can access</a></nav>')
+    from permcheck.report import html_sections
+
+    return (f'<p class="meta">{len(model["applications"])} applications</p>'
+            + html_sections.deployments(model["deployments"]) + html_sections.nav())
 
 
 def _errors(errors: list[str]) -> str:
@@ -157,45 +174,53 @@ def _functions(functions: list[dict]) -> str:
     out = [f'<section id="who-can-invoke"><h2>Who can invoke each function ({len(functions)})</h2>']
     if not functions:
         out.append('<p class="none">No function in the inputs.</p>')
-    for i, fn in enumerate(functions):
-        meta = [f'<code>{escape(fn["arn"])}</code>']
-        if fn["file"]:
-            meta.append(f'{escape(fn["logical_id"] or "")} at <code>{escape(_place(fn["file"], fn["line"]))}</code>')
-        if fn["role"]:
-            meta.append(f'runs as <code>{escape(fn["role"])}</code>')
-        meta += [f"function URL, AuthType <code>{escape(u)}</code>" for u in fn["urls"]]
-        rows = [_row((_principal(r), _decision(r["decision"]), _list(r["actions"]), _conditions(r["conditions"]),
-                      _because(r["because"])), r) for r in fn["invokers"]]
-        out.append(f'<div class="subject" id="fn-{i}"><h3>{escape(fn["name"])}</h3><p class="meta">'
-                   + " · ".join(meta) + "</p>"
-                   + _table("invokers", ("principal", "decision", "actions", "conditions", "because"), rows,
-                            "No principal in the inputs can invoke it.")
-                   + _omitted(fn, "who-can-invoke", fn["arn"]) + _notes(fn["invokers"]) + "</div>")
+    out += [function_block(fn, f"fn-{i}") for i, fn in enumerate(functions)]
     out.append("</section>")
     return "\n".join(out)
+
+
+def function_block(fn: dict, anchor: str, heading: str | None = None, cli_name: str | None = None) -> str:
+    """One function: where it is, what it runs as, and its who-can-invoke table."""
+    meta = [f'<code>{escape(fn["arn"])}</code>']
+    if fn["file"]:
+        meta.append(f'{escape(fn["logical_id"] or "")} at <code>{escape(_place(fn["file"], fn["line"]))}</code>')
+    if fn["role"]:
+        meta.append(f'runs as <code>{escape(fn["role"])}</code>')
+    meta += [f"function URL, AuthType <code>{escape(u)}</code>" for u in fn["urls"]]
+    rows = [_row((_principal(r), _decision(r["decision"]), _list(r["actions"]), _conditions(r["conditions"]),
+                  _because(r["because"])), r) for r in fn["invokers"]]
+    return (f'<div class="subject" id="{anchor}"><h3>{escape(heading or fn["name"])}</h3><p class="meta">'
+            + " · ".join(meta) + "</p>"
+            + _table("invokers", ("principal", "decision", "actions", "conditions", "because"), rows,
+                     "No principal in the inputs can invoke it.")
+            + _omitted(fn, "who-can-invoke", cli_name or fn["arn"]) + _notes(fn["invokers"]) + "</div>")
 
 
 def _roles(roles: list[dict]) -> str:
     out = [f'<section id="roles"><h2>What each execution role can access ({len(roles)})</h2>']
     if not roles:
         out.append('<p class="none">No function in the inputs names an execution role.</p>')
-    for i, role in enumerate(roles):
-        meta = [f'<code>{escape(role["arn"])}</code>', "execution role of " + ", ".join(
-            f"<b>{escape(name)}</b>" for name in role["functions"])]
-        if role["file"]:
-            meta.append(f'defined at <code>{escape(_place(role["file"], role["line"]))}</code>')
-        if not role["in_inputs"]:
-            body = '<p class="none">This role is not in the inputs: its policies were not analysed.</p>'
-        else:
-            rows = [_row((_resource(r), _list(r["actions"]), _decision(r["decision"]), _conditions(r["conditions"]),
-                          _because(r["because"])), r) for r in role["access"]]
-            body = _table("access", ("resource", "actions", "decision", "conditions", "because"), rows,
-                          "It can access nothing in the inputs.") + _omitted(role, "what-can-access", role["arn"]) \
-                + _notes(role["access"])
-        out.append(f'<div class="subject" id="role-{i}"><h3>{escape(role["name"])}</h3><p class="meta">'
-                   + " · ".join(meta) + "</p>" + body + "</div>")
+    out += [role_block(role, f"role-{i}") for i, role in enumerate(roles)]
     out.append("</section>")
     return "\n".join(out)
+
+
+def role_block(role: dict, anchor: str, heading: str | None = None) -> str:
+    """One execution role: where it is defined, which functions run as it, and what it may access."""
+    meta = [f'<code>{escape(role["arn"])}</code>', "execution role of " + ", ".join(
+        f"<b>{escape(name)}</b>" for name in role["functions"])]
+    if role["file"]:
+        meta.append(f'defined at <code>{escape(_place(role["file"], role["line"]))}</code>')
+    if not role["in_inputs"]:
+        body = '<p class="none">This role is not in the inputs: its policies were not analysed.</p>'
+    else:
+        rows = [_row((_resource(r), _list(r["actions"]), _decision(r["decision"]), _conditions(r["conditions"]),
+                      _because(r["because"])), r) for r in role["access"]]
+        body = _table("access", ("resource", "actions", "decision", "conditions", "because"), rows,
+                      "It can access nothing in the inputs.") + _omitted(role, "what-can-access", role["arn"]) \
+            + _notes(role["access"])
+    return (f'<div class="subject" id="{anchor}"><h3>{escape(heading or role["name"])}</h3><p class="meta">'
+            + " · ".join(meta) + "</p>" + body + "</div>")
 
 
 def _table(kind: str, columns: tuple[str, ...], rows: list[str], empty: str) -> str:

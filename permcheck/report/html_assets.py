@@ -95,6 +95,14 @@ tr.cross td{background:#fef7e0}
 .tag.cross{background:#e8710a}
 .via{color:var(--muted);font-size:12.5px;margin-top:2px}
 .note{color:var(--muted);font-size:12.5px;margin:2px 0}
+details{margin:4px 0}
+summary{cursor:pointer}
+summary h3{display:inline-block;margin:10px 0 4px}
+details.application{border-top:1px solid var(--line);padding:4px 0}
+details.application[open]{padding-bottom:12px}
+details.application .subject{margin:10px 0 14px 18px}
+table.compact{margin-left:18px;width:calc(100% - 18px)}
+.compact td,.compact th{padding:2px 6px}
 footer{margin-top:30px;color:var(--muted);font-size:12.5px;border-top:1px solid var(--line);padding-top:8px}
 @media print{#filter-wrap{display:none!important}.picture{max-height:none;overflow:visible}}
 """
@@ -121,6 +129,16 @@ SCRIPT = """
         visible = true;
       }
       el.hidden = q !== "" && !visible;
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) {
+      // a match inside a collapsed section (an application, a severity) opens it; an
+      // application without one is hidden while the filter is on
+      var hit = d.querySelector("[data-filter]:not([hidden])") !== null;
+      if (q !== "" && hit) { d.open = true; }
+      if (d.classList.contains("application")) {
+        var named = d.querySelector("summary").textContent.toLowerCase().indexOf(q) >= 0;
+        d.hidden = q !== "" && !hit && !named;
+      }
     });
     count.textContent = q === "" ? "" : shown + " of " + items.length + " rows match";
   });

@@ -33,28 +33,88 @@ _RANK = {"allowed": 2, "conditional": 1, "denied": 0}
 ARN_TOKEN = re.compile(r"arn:[^\s,;()]+")  # an ARN as findings' messages write it
 
 
-def build_model(edges: Edges, result, rules, about: dict | None = None) -> dict:
-    """The report's data: `result` is `check`'s CheckResult, `rules` the rules in force,
-    `about` free facts for the page header (inputs, version)."""
+def build_model(models, result, rules, about: dict | None = None) -> dict:
+    """The report's data: `models` the run's deployments (graph/deployments.Model; or one
+    Edges), `result` is `check`'s CheckResult, `rules` the rules in force, `about` free facts
+    for the page header (inputs, version).
+
+    Inputs of one application give today's page; inputs of several (a monorepo: see
+    load/deployments.py) add what a reviewer acts on first — the entry points, the riskiest
+    roles — and group the rest per application (report/html_apps.py)."""
+    from permcheck.graph.deployments import Model
+    from permcheck.report import html_apps
+
+    models = models if isinstance(models, list) else [Model(None, models)]
+    findings = [_finding(f, rules) for f in result.findings]
+    scaled = len(models) > 1 or html_apps.count(models) > 1
+    parts = [_part(model, every_access=not scaled) for model in models]
+    functions = _joined([d for part in parts for d in part["functions"]], "invokers")
+    roles = _joined([d for part in parts for d in part["roles"]], "access")
+    inv = models[0].edges.index.inventory
+    model = {
+        "about": {"account": inv.default_account, "region": inv.region, **(about or {})},
+        "summary": _summary(result.findings, functions, roles),
+        "errors": list(result.errors),
+        "findings": findings,
+        "deployments": [m.deployment.label for m in models if m.deployment is not None and m.deployment.of > 1],
+    }
+    if scaled:  # a monorepo: access is asked only for the roles the page shows (html_apps)
+        html_apps.add_applications(model, models, parts, functions, roles)
+    else:
+        part = parts[0]
+        model["graph"] = _graph(models[0].edges, part["objects"], part["invokers"], part["access"],
+                                part["exec_roles"], findings)
+    model["functions"] = [_capped_subject(f, "invokers") for f in functions]
+    model["roles"] = [_capped_subject(r, "access") for r in roles]
+    return model
+
+
+def _part(model, every_access: bool = True) -> dict:
+    """One deployment's answers: every function's invokers and, with `every_access`, every
+    execution role's access (and every role's, up to ALL_ROLES_ACCESS_UP_TO roles)."""
+    edges = model.edges
     inv = edges.index.inventory
     functions = sorted(inv.functions.values(), key=lambda f: (str(f.name), str(f.arn)))
     invokers = {str(f.arn): who_can_invoke(edges, f)["principals"] for f in functions}
     exec_roles = _execution_roles(functions)
-    accessors = [a for a in exec_roles if a in inv.roles]
-    if len(inv.roles) <= ALL_ROLES_ACCESS_UP_TO:
+    accessors = [a for a in exec_roles if a in inv.roles] if every_access else []
+    if every_access and len(inv.roles) <= ALL_ROLES_ACCESS_UP_TO:
         accessors += [a for a in sorted(inv.roles) if a not in exec_roles]
     access = {arn: what_can_access(edges, edges.index.caller_for_entity(inv.roles[arn]))["access"]
               for arn in accessors}
-    findings = [_finding(f, rules) for f in result.findings]
-    return {
-        "about": {"account": inv.default_account, "region": inv.region, **(about or {})},
-        "summary": _summary(result.findings, functions, exec_roles, invokers, inv),
-        "errors": list(result.errors),
-        "findings": findings,
-        "functions": [_function(f, invokers[str(f.arn)], inv) for f in functions],
-        "roles": [_role(arn, names, access.get(arn), inv) for arn, names in exec_roles.items()],
-        "graph": _graph(edges, functions, invokers, access, exec_roles, findings),
-    }
+    return {"model": model, "objects": functions, "invokers": invokers, "exec_roles": exec_roles, "access": access,
+            "functions": [_function(f, invokers[str(f.arn)], inv) for f in functions],
+            "roles": [_role(arn, names, access.get(arn), inv) for arn, names in exec_roles.items()]}
+
+
+def access_of(parts: list[dict], arn: str) -> list[dict]:
+    """What role `arn` may access, asked in each deployment that holds it (rows each once)."""
+    rows: list[dict] = []
+    for part in parts:
+        edges = part["model"].edges
+        role = edges.index.inventory.roles.get(arn)
+        if role is None:
+            continue
+        if arn not in part["access"]:
+            part["access"][arn] = what_can_access(edges, edges.index.caller_for_entity(role))["access"]
+        rows += [r for r in part["access"][arn] if r not in rows]
+    return rows
+
+
+def _joined(subjects: list[dict], rows: str) -> list[dict]:
+    """Subjects of several deployments, each once: what no template defines (a snapshot's
+    function or role) is in every deployment, with the rows each found."""
+    out: dict[tuple, dict] = {}
+    for subject in subjects:
+        key = (subject["arn"], subject["file"])
+        if key not in out:
+            out[key] = subject
+            continue
+        held = out[key]
+        held[rows] = held[rows] + [r for r in subject[rows] if r not in held[rows]]
+        if "functions" in subject:
+            held["functions"] = list(dict.fromkeys(held["functions"] + subject["functions"]))
+    return list(out.values())
 
 
 def _execution_roles(functions: list[Function]) -> dict[str, list[str]]:
@@ -66,16 +126,14 @@ def _execution_roles(functions: list[Function]) -> dict[str, list[str]]:
     return out
 
 
-def _summary(findings, functions, exec_roles, invokers, inv) -> dict:
+def _summary(findings, functions: list[dict], roles: list[dict]) -> dict:
     active = [f for f in findings if f.suppressed is None]
     out = {s: sum(1 for f in active if f.severity.value == s) for s in SEVERITIES}
     out["suppressed"] = len(findings) - len(active)
     out["functions"] = len(functions)
-    out["execution_roles"] = len(exec_roles)
-    out["public_functions"] = sum(1 for rows in invokers.values() if any(r["principal"] == "*" for r in rows))
-    out["cross_account_invokers"] = sum(
-        1 for arn, rows in invokers.items() for r in rows
-        if _other_account(r["principal"], inv.functions[arn].account))
+    out["execution_roles"] = len(roles)
+    out["public_functions"] = sum(1 for f in functions if any(r["public"] for r in f["invokers"]))
+    out["cross_account_invokers"] = sum(1 for f in functions for r in f["invokers"] if r["cross_account"])
     return out
 
 
@@ -94,17 +152,21 @@ def _function(function: Function, rows: list[dict], inv) -> dict:
             "file": where.file if where else None, "line": where.line if where else None,
             "role": str(function.role) if function.role is not None else None,
             "urls": [str(u.auth_type) for u in function.urls],
-            **_capped("invokers", [{**row, "public": row["principal"] == "*",
-                                    "cross_account": _other_account(row["principal"], function.account)}
-                                   for row in rows])}
+            "invokers": [{**row, "public": row["principal"] == "*",
+                          "cross_account": _other_account(row["principal"], function.account)} for row in rows]}
 
 
 def _role(arn: str, functions: list[str], rows: list[dict] | None, inv) -> dict:
     role = inv.roles.get(arn)
     where = role.location if role else None
     return {"arn": arn, "name": str(role.name) if role else arn, "functions": functions,
-            "in_inputs": role is not None, "file": where.file if where else None,
-            "line": where.line if where else None, **_capped("access", rows or [])}
+            "logical_id": role.logical_id if role else None, "in_inputs": role is not None, "file": where.file if where else None,
+            "line": where.line if where else None, "access": rows or []}
+
+
+def _capped_subject(subject: dict, name: str) -> dict:
+    """The subject with at most MAX_ROWS rows (see `_capped`), and `total` rows found."""
+    return {**subject, **_capped(name, subject[name]), "total": len(subject[name])}
 
 
 def _capped(name: str, rows: list[dict]) -> dict:
@@ -123,8 +185,11 @@ def _other_account(principal: str, account: str | None) -> bool:
 
 
 # -- the picture ---------------------------------------------------------------------------------
-def _graph(edges: Edges, functions, invokers, access, exec_roles, findings) -> dict:
-    """Nodes (with a column) and edges of the picture, pruned for very large inputs."""
+def _graph(edges: Edges, functions, invokers, access, exec_roles, findings, assumed: set | None = None,
+           limits: tuple[int, int] = (FULL_GRAPH_UP_TO, MAX_DRAWN)) -> dict:
+    """Nodes (with a column) and edges of the picture, pruned for very large inputs. With
+    `assumed`, only the roles in it are drawn with who may assume them (one application's);
+    `limits`: all nodes are drawn up to the first, then at most the second (see `_prune`)."""
     inv = edges.index.inventory
     nodes: dict[str, dict] = {}
     drawn: dict[tuple[str, str, str], dict] = {}
@@ -149,6 +214,8 @@ def _graph(edges: Edges, functions, invokers, access, exec_roles, findings) -> d
             if not row.get("via"):
                 edge(row["principal"], arn, "may-invoke", row["decision"], row["actions"])
     for target, assume_edges in edges.assumers.items():
+        if assumed is not None and target not in assumed:
+            continue
         for found in assume_edges:
             if found.source == "lambda.amazonaws.com" and target in exec_roles:
                 continue  # every execution role trusts Lambda: drawn as the function's executes-as edge
@@ -167,7 +234,7 @@ def _graph(edges: Edges, functions, invokers, access, exec_roles, findings) -> d
         entry["public"] = entry["source"] == "*"
         entry["cross_account"] = _cross(nodes[entry["source"]], nodes[entry["target"]])
     _flag_findings(nodes, findings, inv)
-    return _prune(nodes, out_edges)
+    return _prune(nodes, out_edges, *limits)
 
 
 def _node(key: str, inv, exec_roles: dict) -> dict:
@@ -228,13 +295,13 @@ def _flag_findings(nodes: dict, findings: list[dict], inv) -> None:
             nodes[key]["finding"] = True
 
 
-def _prune(nodes: dict, edges: list[dict]) -> dict:
+def _prune(nodes: dict, edges: list[dict], full_up_to: int = FULL_GRAPH_UP_TO, max_drawn: int = MAX_DRAWN) -> dict:
     """Everything when small; otherwise the nodes on public, cross-account or finding paths: the
     ends of public and cross-account edges, what those functions' roles reach, and the nodes
     findings name."""
     total = {"nodes": len(nodes), "edges": len(edges)}
     note = None
-    if len(nodes) > FULL_GRAPH_UP_TO:
+    if len(nodes) > full_up_to:
         exposed = {k for e in edges if e["public"] or e["cross_account"] for k in (e["source"], e["target"])}
         reach = set(exposed)
         for kind in ("executes-as", "may-access"):  # what an exposed function's role reaches
@@ -242,10 +309,10 @@ def _prune(nodes: dict, edges: list[dict]) -> dict:
         keep = reach | {k for k, n in nodes.items() if n["finding"]}
         public = {k for e in edges if e["public"] for k in (e["source"], e["target"])}
         keep = sorted(keep, key=lambda k: (k not in public, not nodes[k]["finding"], nodes[k]["column"], k))
-        shown = set(keep[:MAX_DRAWN])
+        shown = set(keep[:max_drawn])
         note = (f"This graph has {total['nodes']} nodes and {total['edges']} edges, too many to draw readably: "
                 f"only the {len(shown)} nodes on public, cross-account or finding paths are drawn"
-                + (f" (the first {MAX_DRAWN} of {len(keep)})" if len(keep) > MAX_DRAWN else "")
+                + (f" (the first {max_drawn} of {len(keep)})" if len(keep) > max_drawn else "")
                 + ". The tables list every answer.")
         nodes = {k: n for k, n in nodes.items() if k in shown}
         edges = [e for e in edges if e["source"] in shown and e["target"] in shown]

@@ -52,6 +52,18 @@ def run_check(edges: Edges, rules: list[Rule], config) -> CheckResult:
     return CheckResult(findings, errors)
 
 
+def run_checks(models: list, rules: list[Rule], config) -> CheckResult:
+    """`run_check` over each deployment of a run (graph/deployments.py): every deployment's
+    findings, each once — a snapshot's own finding, found in every deployment, is one finding —
+    in the same order as one model's."""
+    if len(models) == 1:
+        return run_check(models[0].edges, rules, config)
+    results = [run_check(model.edges, rules, config) for model in models]
+    findings = list(dict.fromkeys(f for result in results for f in result.findings))
+    findings.sort(key=lambda f: (-f.severity.rank, f.file, f.line or 0, f.rule, f.resource, f.message))
+    return CheckResult(findings, list(dict.fromkeys(e for result in results for e in result.errors)))
+
+
 def _suppress(finding: Finding, inventory, config) -> Finding:
     for ignore in inventory.suppressions.get((finding.file, finding.resource), ()):
         if ignore.rule == finding.rule:
