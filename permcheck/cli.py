@@ -328,7 +328,7 @@ def report(paths, output, rule_dirs, fmt, account, region, parameters, context, 
     from importlib.metadata import version
 
     from permcheck.report.html import render_html
-    from permcheck.report.html_model import build_model
+    from permcheck.report.html_build import build_model
     from permcheck.rules.registry import load_rules
     from permcheck.rules.run import run_checks
 

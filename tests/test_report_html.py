@@ -55,7 +55,7 @@ Resources:
 def build(*paths: Path) -> tuple[dict, object]:
     """The report's model for `paths`, as the command builds it; and the edges."""
     from permcheck.cli import Run
-    from permcheck.report.html_model import build_model
+    from permcheck.report.html_build import build_model
     from permcheck.rules.registry import load_rules
     from permcheck.rules.run import run_checks
 

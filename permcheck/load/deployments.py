@@ -37,6 +37,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from permcheck.load import inputs
 from permcheck.model.entities import Inventory
 from permcheck.model.location import InputError
 
@@ -155,15 +156,6 @@ def conflict_pairs(inventory: Inventory) -> set[frozenset[str]]:
     return pairs
 
 
-def conflict_error(inventory: Inventory) -> InputError:
-    """The first conflict as an input error, for callers that need one model."""
-    key, found = min(inventory.conflicts.items(), key=lambda item: (item[1][1].file, item[1][1].line or 0))
-    first = found[0]
-    second = next(at for at in found if at.file != first.file)
-    return InputError(second, f"{key} is also created by {first}: two templates cannot both create it "
-                              "(they are separate deployments)")
-
-
 def roots_of(paths: list[str]) -> list[str]:
     """The directories a walk starts from: applications are looked for up to them."""
     return [p for p in paths if os.path.isdir(p)]
@@ -183,13 +175,12 @@ class Prepared:
 def prepare(paths: list[str], options, progress=None, *, errors: list[InputError] | None = None) -> Prepared:
     """Read every input under `paths` and load it as one model, recording conflicts; errors as
     `inputs.load_inventory` treats them (with `errors`, one bad file does not stop the rest)."""
-    from permcheck.load.inputs import TEMPLATE_KINDS, load_documents, read_inputs
 
-    documents = read_inputs(paths, progress, errors=errors)
-    inventory, good = load_documents(documents, options, errors, paths)
+    documents = inputs.read_inputs(paths, progress, errors=errors)
+    inventory, good = inputs.load_documents(documents, options, errors, paths)
     if progress:
         progress("", len(documents), len(documents))
-    templates = [(file, document) for file, kind, document in good if kind in TEMPLATE_KINDS]
+    templates = [(file, document) for file, kind, document in good if kind in inputs.TEMPLATE_KINDS]
     return Prepared(good, inventory, [f for f, _ in templates], applications(templates, roots_of(paths)),
                     conflict_pairs(inventory))
 
@@ -199,19 +190,18 @@ def split(prepared: Prepared, options, groups: list[list[str]], *,
     """One deployment per group of template files, each with every input that is no template.
     A group may hold files `prepared` does not have (`diff` groups both sides alike): it is the
     deployment without them; one without any template is the snapshots alone."""
-    from permcheck.load.inputs import TEMPLATE_KINDS, load_documents
 
     if len(groups) == 1 and set(groups[0]) >= set(prepared.templates):
         return [Deployment(1, tuple(prepared.templates), prepared.inventory, prepared.applications)]
-    shared = [d for d in prepared.documents if d[1] not in TEMPLATE_KINDS]
+    shared = [d for d in prepared.documents if d[1] not in inputs.TEMPLATE_KINDS]
     out = []
     for number, files in enumerate(groups, 1):
         chosen = set(files)
         found: list[InputError] = []
-        part, _ = load_documents(shared + [d for d in prepared.documents if d[0] in chosen], options,
+        part, _ = inputs.load_documents(shared + [d for d in prepared.documents if d[0] in chosen], options,
                                  None if errors is None else found, [])
         if part.conflicts:  # grouping keeps conflicting files apart: this would be a bug, refuse
-            raise conflict_error(part)
+            raise inputs.conflict_error(part)
         if errors is not None:
             errors.extend(e for e in found if str(e) not in {str(x) for x in errors})
         held = tuple(f for f in prepared.templates if f in chosen)

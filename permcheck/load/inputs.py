@@ -104,8 +104,6 @@ def load_inventory(paths: list[str], options: Options, progress: Progress = None
     One model: templates that cannot deploy side by side (two create one physical name) raise
     an InputError here; `deployments.load_deployments` analyses them as separate deployments.
     """
-    from permcheck.load.deployments import conflict_error
-
     documents = read_inputs(paths, progress, errors=errors)
     inventory, _ = load_documents(documents, options, errors, paths)
     if progress:
@@ -113,6 +111,15 @@ def load_inventory(paths: list[str], options: Options, progress: Progress = None
     if inventory.conflicts:
         raise conflict_error(inventory)
     return inventory
+
+
+def conflict_error(inventory: Inventory) -> InputError:
+    """The first conflict as an input error, for callers that need one model."""
+    key, found = min(inventory.conflicts.items(), key=lambda item: (item[1][1].file, item[1][1].line or 0))
+    first = found[0]
+    second = next(at for at in found if at.file != first.file)
+    return InputError(second, f"{key} is also created by {first}: two templates cannot both create it "
+                              "(they are separate deployments)")
 
 
 def load_documents(documents: list[tuple[str, str, object]], options: Options, errors: list[InputError] | None,

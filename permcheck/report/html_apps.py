@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 
-from permcheck.report.html_model import access_of
+from permcheck.report.html_model import MAX_ROWS, _graph, access_of
 
 ROW_BUDGET = 600  # table rows of all applications' sections together
 RISKY_ROLES = 10
@@ -156,7 +156,6 @@ def _spend(apps: list[dict], functions: list[dict], roles: list[dict], parts: li
     """Give tables to applications, riskiest first, until ROW_BUDGET rows are spent; a subject
     past it keeps its counts and loses its rows (`compact`). A role's access is asked only while
     the budget lasts; past it, its counts are its statements."""
-    from permcheck.report.html_model import MAX_ROWS
 
     budget = ROW_BUDGET
     for entry in apps:
@@ -193,7 +192,6 @@ def _graphs(apps: list[dict], parts: list[dict], functions: list[dict], roles: l
             findings: list[dict]) -> list[dict]:
     """One picture per application: its functions, who may invoke them, their roles and what
     those reach (from the deployment that holds the application)."""
-    from permcheck.report.html_model import _graph
 
     out = []
     for entry in apps:

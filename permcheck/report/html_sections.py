@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-from permcheck.report import html as page
+from permcheck.report import html_blocks as page
 from permcheck.report.graph_svg import render_svg
 
 SEVERITIES = ("critical", "high", "medium", "low")
