@@ -86,3 +86,16 @@ def test_a_small_monorepo_gets_one_section_and_one_picture_per_application(tmp_p
     assert "arn:aws:iam::210987654321:root" in entry and "tests/data/monorepo/billing/template.yaml:13" in entry
     graphs = re.findall(r"<details(?: open)?><summary>([a-z]+) — \d+ nodes", text)
     assert graphs == ["billing", "orders", "shop"] and text.count('<svg class="graph"') == 3
+
+
+def test_the_real_sam_collection_is_one_report_under_5_mb_that_opens(browser, tmp_path):  # noqa: F811
+    """Issue 12's collection of ~90 public applications (tests/data/corpus/real-sam), one command: the
+    page is written (its broken files listed as errors, exit 2 as the contract says for unreadable
+    inputs), stays under 5 MB and opens in Chromium without an error."""
+    page_file = tmp_path / "real-sam.html"
+    result = run("report", "tests/data/corpus/real-sam", "-o", str(page_file), "--format", "json")
+    assert result.code == 2 and not bug_signs(result.err)
+    assert page_file.stat().st_size < 5_000_000
+    page, seen = _open(browser, page_file)
+    assert seen == {"errors": [], "failed": [], "elsewhere": [], "dialogs": []}
+    assert page.locator("#findings").is_visible()
