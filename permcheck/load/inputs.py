@@ -195,7 +195,12 @@ def read_inputs(paths: list[str], progress: Progress = None, *,
         try:
             if not named and _special(file):
                 raise InputError(Location(file), "not a regular file (a FIFO, socket or device)")
-            document = read_file(file)
+            try:
+                document = read_file(file)
+            except InputError:
+                if not named and _names_no_input(file):
+                    continue  # a walk meets data files of other tools (`.env` templates, JSON Lines)
+                raise
             kind = kind_of(document)
             if kind is None and named:
                 raise InputError(Location(file, line_of(document, 1)),
@@ -213,6 +218,26 @@ def read_inputs(paths: list[str], progress: Progress = None, *,
             "no template, snapshot, plan or policy found"
         raise InputError(Location(" ".join(paths)), f"nothing to analyse: {found}")
     return documents
+
+
+INPUT_MARKERS = ("Resources", "RoleDetailList", "UserDetailList", "GroupDetailList", "Policies", "Functions",
+                 "Policy", "format_version", "Statement")
+"""The keys by which an input is recognised: a file whose text holds none of them is no input, even broken."""
+
+
+def _names_no_input(file: str) -> bool:
+    """Does a file a walk cannot decode hold none of the keys any input has? Then it is another
+    tool's data (a dotenv `.template`, JSON Lines in a `.json`), skipped as a walk skips any file
+    that is no input. A broken template or policy names its keys, so it is still an error."""
+    try:
+        with open(file, "rb") as handle:
+            text = handle.read(MAX_MARKER_SCAN).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # unreadable, binary or UTF-16: no way to tell, so it stays an error (fail closed)
+    return "\x00" not in text and not any(marker in text for marker in INPUT_MARKERS)
+
+
+MAX_MARKER_SCAN = 1 << 24  # bytes of a file searched for the keys (more than any input's head)
 
 
 def _special(file: str) -> bool:

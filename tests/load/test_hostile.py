@@ -277,7 +277,7 @@ def _repo(tmp_path: Path) -> Path:
     """Good inputs around bad ones: a binary file, a duplicate key, and a template whose loading fails."""
     root = _tree(tmp_path)
     (root / "b-binary.yaml").write_bytes(b"\x00\x01binary")
-    (root / "c-duplicate.json").write_text('{"Version": "2012-10-17",\n "Version": "2012-10-17"}')
+    (root / "c-duplicate.json").write_text('{"Version": "2012-10-17",\n "Version": "2012-10-17", "Statement": []}')
     (root / "d-bad-intrinsic.yaml").write_text(GOOD.replace("fn", "other").replace("Fn", "Other").replace(
         "FunctionName: !Ref Other", "FunctionName: {Fn::Frobnicate: x}"))
     (root / "e-not-an-input.json").write_text('{"hello": "world"}')  # skipped in a walk: not an error
@@ -430,3 +430,20 @@ def test_an_intrinsic_cannot_build_a_gigabyte_string(tmp_path: Path) -> None:
         result = run("who-can-invoke", "F", str(path))
         assert result.code == 2 and "at most 1,048,576 are read" in result.err, result.err
         assert time.monotonic() - started < 5
+
+
+def test_a_walk_skips_other_tools_data_files_but_not_a_broken_input(tmp_path):
+    """A directory walk meets files with a template's extension that are no input at all — a dotenv
+    `environment.template`, JSON Lines test data in a `.json` — and skips them as it skips any file
+    that is no input; a file it cannot decode that names an input's keys (a broken template) is still
+    an error, and one named directly always is (contract, Inputs)."""
+    from tests.cli_helpers import run
+    (tmp_path / "environment.template").write_text("S3BUCKET=your_deployment_bucket\nPROFILE=default\n")
+    (tmp_path / "events.json").write_text('{"data": {}}\n{"data": {}}\n')
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: q}\n")
+    assert run("check", str(tmp_path)).code == 0
+    assert run("check", str(tmp_path / "events.json")).code == 2
+    (tmp_path / "broken.yaml").write_text("Resources:\n  Q: [\n")
+    result = run("check", str(tmp_path))
+    assert result.code == 2 and "broken.yaml" in result.err
