@@ -50,11 +50,6 @@ def expand_sam(file: str, template: LineDict, deployment: Any, parameters: dict[
     """The CloudFormation a SAM template deploys as (the parts that grant access)."""
     try:
         return _expand(file, template, deployment, parameters)
-    except (KeyError, TypeError, AttributeError, ValueError, IndexError, RecursionError) as error:
-        # Never a traceback (the contract): a template this expander trips on is refused, cleanly.
-        raise InputError(Location(file, line_of(template, 1)),
-                         f"permcheck's SAM expander failed on this template ({type(error).__name__}: {error}); "
-                         "this is a bug in permcheck, please report it") from None
     except Unsupported as gap:
         from permcheck.load import sam_official
         if sam_official.available():

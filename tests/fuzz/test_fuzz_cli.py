@@ -167,7 +167,9 @@ def test_an_internal_error_is_a_clean_exit_2_that_the_fuzz_check_rejects(monkeyp
         _check(result, "json")
 
 
-def test_a_sam_expander_bug_is_a_clean_exit_2_that_the_fuzz_check_rejects(monkeypatch, tmp_path):
+def test_a_sam_expander_bug_reaches_the_clis_one_line_and_the_fuzz_check_rejects_it(monkeypatch, tmp_path):
+    """A bug is not turned into an input error where it happens: it reaches the command line's one
+    line (`internal error: …`, exit 2), which fails closed and which the fuzz checks reject."""
     from permcheck.load import sam
 
     def broken(*_args, **_kwargs):
@@ -176,6 +178,6 @@ def test_a_sam_expander_bug_is_a_clean_exit_2_that_the_fuzz_check_rejects(monkey
     path = tmp_path / "template.yaml"
     path.write_text("Transform: AWS::Serverless-2016-10-31\n" + GOOD)
     result = run("who-can-invoke", "Neighbour", str(path), "--format", "json")
-    assert result.code == 2 and result.err.count("\n") == 1 and "bug in permcheck" in result.err, result
+    assert result.code == 2 and result.err.count("\n") == 1 and "internal error: KeyError" in result.err, result
     with pytest.raises(AssertionError):
         _check(result, "json")
