@@ -11,9 +11,9 @@ from tests.conftest import ROOT
 
 
 #: What permcheck prints when it meets a bug of its own instead of bad input: the command line's
-#: catch-all (cli.py: "internal error: TYPE: … (set PERMCHECK_DEBUG=1 for the traceback)"), the
-#: SAM expander's "… this is a bug in permcheck, please report it" (load/sam.py), and a traceback
-#: that escaped both. Each is an exit 2 with one clean error line, so exit codes alone miss them.
+#: catch-all (cli.py: "internal error: TYPE: … (set PERMCHECK_DEBUG=1 for the traceback)"), any
+#: message that says "bug in permcheck", and a traceback that escaped. The first two are an exit 2
+#: with one clean error line, so exit codes alone miss them.
 BUG_SIGNS = ("Traceback", "internal error", "bug in permcheck")
 
 
