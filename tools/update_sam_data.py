@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate permcheck/data/sam/ from an installed AWS SAM translator (aws-sam-translator).
 
-permcheck expands SAM templates itself (permcheck/load/sam*.py) so that a pre-commit run
+permcheck expands SAM templates itself (permcheck/load/sam/) so that a pre-commit run
 does not pay for importing the translator; it needs three pieces of the translator's
 *data*, copied here verbatim (Apache-2.0, see permcheck/data/sam/ATTRIBUTION.md):
 
@@ -40,7 +40,7 @@ FILES = {
 ATTRIBUTION = """# Vendored AWS SAM translator data
 
 permcheck expands `AWS::Serverless-2016-10-31` templates with its own code
-(`permcheck/load/sam*.py`) and uses these data files of the official SAM translator so that
+(`permcheck/load/sam/`) and uses these data files of the official SAM translator so that
 its expansion grants exactly what SAM's does. No translator code is copied or imported.
 
 | file | upstream path (inside the `samtranslator` package) | what permcheck uses it for |

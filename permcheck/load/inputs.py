@@ -288,7 +288,7 @@ def _dispatch(file: str, kind: str, document: LineDict, deployment, options: Opt
         load_template(file, document, deployment, options.parameters, inventory)
     elif kind == "sam":
         from permcheck.load.cloudformation import load_template
-        from permcheck.load.sam import expand_sam
+        from permcheck.load.sam.expand import expand_sam
         load_template(file, expand_sam(file, document, deployment, options.parameters), deployment,
                       options.parameters, inventory)
     elif kind == "terraform-plan":

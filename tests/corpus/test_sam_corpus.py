@@ -258,7 +258,7 @@ def run(base: Path, scratch: Path) -> tuple[int, dict[str, str], dict[str, str]]
 
 def test_sam_corpus_agrees_with_the_official_transform(corpus, tmp_path, monkeypatch):
     """permcheck's own expansion alone (the official translator is not asked, even when installed)."""
-    from permcheck.load import sam_official
+    from permcheck.load.sam import official as sam_official
     monkeypatch.setattr(sam_official, "available", lambda: False)
     base = corpus / ROOT
     if not (base / "input").is_dir():
@@ -295,8 +295,9 @@ KNOWN_OFFICIAL: dict[str, str] = {
 def test_sam_corpus_through_the_official_translator(corpus, tmp_path, monkeypatch):
     """Both paths on the whole corpus: the fallback is held to the same expected outputs."""
     pytest.importorskip("samtranslator", reason="aws-sam-translator is not installed (pip install -e '.[test]')")
-    from permcheck.load import sam, sam_official
-    from permcheck.load.sam_core import Unsupported
+    from permcheck.load.sam import expand as sam
+    from permcheck.load.sam import official as sam_official
+    from permcheck.load.sam.core import Unsupported
 
     def official(*_args, **_kwargs):
         raise Unsupported(None, "every construct (test: the official path)")

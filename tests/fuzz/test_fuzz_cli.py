@@ -170,7 +170,7 @@ def test_an_internal_error_is_a_clean_exit_2_that_the_fuzz_check_rejects(monkeyp
 def test_a_sam_expander_bug_reaches_the_clis_one_line_and_the_fuzz_check_rejects_it(monkeypatch, tmp_path):
     """A bug is not turned into an input error where it happens: it reaches the command line's one
     line (`internal error: …`, exit 2), which fails closed and which the fuzz checks reject."""
-    from permcheck.load import sam
+    from permcheck.load.sam import expand as sam
 
     def broken(*_args, **_kwargs):
         raise KeyError("a bug")

@@ -57,7 +57,7 @@ REST_API = SAM + """Resources:
 
 @pytest.fixture(autouse=True)
 def _own_expansion(monkeypatch):
-    from permcheck.load import sam_official
+    from permcheck.load.sam import official as sam_official
     monkeypatch.setattr(sam_official, "available", lambda: False)
 
 

@@ -18,7 +18,7 @@ from permcheck.graph.query import who_can_invoke
 from permcheck.load.decode import read_file
 from permcheck.load.inputs import Options, load_inventory
 from permcheck.load.intrinsics import Deployment
-from permcheck.load.sam import expand_sam
+from permcheck.load.sam.expand import expand_sam
 from permcheck.model.location import InputError
 
 HEAD = "Transform: AWS::Serverless-2016-10-31\n"
@@ -35,7 +35,7 @@ FN = """
 @pytest.fixture(autouse=True)
 def _no_official_translator(monkeypatch):
     """Unit tests pin down permcheck's own expansion, whatever else is installed."""
-    from permcheck.load import sam_official
+    from permcheck.load.sam import official as sam_official
     monkeypatch.setattr(sam_official, "available", lambda: False)
 
 
@@ -520,7 +520,8 @@ def test_vendored_sam_data_is_attributed():
 def test_official_translator_fallback_for_what_permcheck_does_not_know(tmp_path, monkeypatch):
     # aws-sam-translator is in the `test` extra (pyproject.toml), so CI always runs this
     pytest.importorskip("samtranslator", reason="aws-sam-translator is not installed (pip install -e '.[test]')")
-    from permcheck.load import sam_official, sam_schema
+    from permcheck.load.sam import official as sam_official
+    from permcheck.load.sam import schema as sam_schema
     monkeypatch.setattr(sam_official, "available", lambda: True)  # undo this module's autouse fixture
     monkeypatch.delitem(sam_schema.FUNCTION_EVENTS, "SQS")  # as if permcheck did not know SQS events
     path = write(tmp_path, event("SQS", "            Queue: arn:aws:sqs:us-east-1:123456789012:q\n"))
@@ -532,7 +533,8 @@ def test_official_translator_fallback_for_what_permcheck_does_not_know(tmp_path,
 def test_a_property_permcheck_does_not_know_goes_to_the_official_translator(tmp_path, monkeypatch):
     """A property a newer SAM defines is read by the official translator; a typo is its error."""
     pytest.importorskip("samtranslator", reason="aws-sam-translator is not installed (pip install -e '.[test]')")
-    from permcheck.load import sam_official, sam_schema
+    from permcheck.load.sam import official as sam_official
+    from permcheck.load.sam import schema as sam_schema
     monkeypatch.setattr(sam_official, "available", lambda: True)
     schema = dict(sam_schema.RESOURCES["AWS::Serverless::Function"])
     del schema["Description"]  # as if SAM 1.110.0 had not defined it

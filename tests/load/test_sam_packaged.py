@@ -54,7 +54,8 @@ IMAGE = HEAD + """  Fn:
 @pytest.fixture(params=["own expansion", "official translator"])
 def sam_path(request, monkeypatch):
     """Each test runs through permcheck's expansion and through the official translator."""
-    from permcheck.load import sam, sam_official
+    from permcheck.load.sam import expand as sam
+    from permcheck.load.sam import official as sam_official
     if request.param == "official translator":
         pytest.importorskip("samtranslator", reason="aws-sam-translator is not installed (pip install -e '.[test]')")
         monkeypatch.setattr(sam, "_expand", _always_official)
@@ -65,7 +66,7 @@ def sam_path(request, monkeypatch):
 
 
 def _always_official(*_args, **_kwargs):
-    from permcheck.load.sam_core import Unsupported
+    from permcheck.load.sam.core import Unsupported
     raise Unsupported(None, "(test: every template through the official translator)")
 
 
@@ -106,7 +107,7 @@ def test_an_image_function_built_from_metadata_is_read(tmp_path, sam_path):
 
 
 def test_an_image_function_with_nothing_to_build_is_refused(tmp_path, monkeypatch):
-    from permcheck.load import sam_official
+    from permcheck.load.sam import official as sam_official
     monkeypatch.setattr(sam_official, "available", lambda: False)
     path = tmp_path / "template.yaml"
     path.write_text(IMAGE.split("    Metadata:")[0])

@@ -10,13 +10,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from permcheck.load.nodes import LineDict, line_of
-from permcheck.load.sam_core import (
+from permcheck.load.sam.core import (
     Ctx, check_properties, get_att, is_if, is_no_value, key_line, logical_id_hash, node, passthrough, plain, ref,
     resolve_mappings, resolve_params, resource,
 )
-from permcheck.load.sam_events import RoleBuilder, Target, destination_policy_for, function_events, role_properties
-from permcheck.load.sam_policies import aws_managed, role_policies
-from permcheck.load.sam_schema import RESOURCES, is_intrinsic
+from permcheck.load.sam.events import RoleBuilder, Target, destination_policy_for, function_events, role_properties
+from permcheck.load.sam.policies import aws_managed, role_policies
+from permcheck.load.sam.schema import RESOURCES, is_intrinsic
 
 ALIAS_NAME = re.compile(r"(?!^[0-9]+$)([a-zA-Z0-9\-_]+)$")
 

@@ -15,9 +15,9 @@ from functools import lru_cache
 from typing import Any
 
 from permcheck.load.nodes import LineDict, line_of
-from permcheck.load.sam_core import Ctx, check_properties, key_line, logical_id_of, ref, resource
+from permcheck.load.sam.core import Ctx, check_properties, key_line, logical_id_of, ref, resource
 from permcheck.model.sam_data import DATA
-from permcheck.load.sam_schema import RESOURCES
+from permcheck.load.sam.schema import RESOURCES
 
 SAM_TO_CFN = {"AWS::Serverless::Function": "AWS::Lambda::Function",
               "AWS::Serverless::StateMachine": "AWS::StepFunctions::StateMachine",

@@ -21,7 +21,7 @@ from typing import Any
 
 from permcheck.load.source_notes import SOURCE_NOTE
 from permcheck.load.nodes import LineDict, line_of
-from permcheck.load.sam_core import SamError, key_line, node, plain
+from permcheck.load.sam.core import SamError, key_line, node, plain
 from permcheck.model.location import InputError, Location
 
 PLACEHOLDER = "s3://permcheck-placeholder/local-artifact"
@@ -96,7 +96,7 @@ def _placeholders(document: dict) -> None:
 def _function_code(props: dict, metadata: Any, function_globals: Any) -> None:
     """The code the SAM CLI packages: a local path, or what a template leaves out (the template's
     folder for a Zip function; the image `sam build` builds from `Metadata`), as sam_function._code reads it."""
-    from permcheck.load.sam_function import built_image
+    from permcheck.load.sam.function import built_image
     if props.get("PackageType") == "Image":
         if props.get("ImageUri") is None and built_image(metadata):
             props["ImageUri"] = PLACEHOLDER

@@ -13,10 +13,10 @@ import re
 from typing import Any
 
 from permcheck.load.nodes import LineDict, line_of
-from permcheck.load.sam_core import (
+from permcheck.load.sam.core import (
     Ctx, check_properties, key_line, logical_id_hash, node, passthrough, ref, resolve_params, resource, sub,
 )
-from permcheck.load.sam_schema import RESOURCES, is_intrinsic
+from permcheck.load.sam.schema import RESOURCES, is_intrinsic
 
 REST = "AWS::Serverless::Api"
 HTTP = "AWS::Serverless::HttpApi"
@@ -275,7 +275,7 @@ def expand_rest_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
     if props.get("DefinitionBody") is not None and props.get("DefinitionUri") is not None:
         raise ctx.fail(at, api_id, "Specify either 'DefinitionUri' or 'DefinitionBody' property and not both.")
     info = ctx.apis.get(api_id, {})
-    from permcheck.load.sam_api_checks import check_rest_api
+    from permcheck.load.sam.api_checks import check_rest_api
     checked = props
     if info.get("managed"):
         checked = LineDict(props, line=line_of(props))
@@ -349,7 +349,7 @@ def expand_http_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
     note = f"created by SAM: {api_id} (AWS::Serverless::HttpApi)"
     if props.get("DefinitionBody") is not None and props.get("DefinitionUri") is not None:
         raise ctx.fail(at, api_id, "Specify either 'DefinitionUri' or 'DefinitionBody' property and not both.")
-    from permcheck.load.sam_api_checks import check_http_api
+    from permcheck.load.sam.api_checks import check_http_api
     checked = props
     if ctx.apis.get(api_id, {}).get("managed"):
         checked = LineDict(props, line=line_of(props))

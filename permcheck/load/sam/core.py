@@ -18,7 +18,7 @@ from typing import Any
 
 from permcheck.load.source_notes import SOURCE_NOTE
 from permcheck.load.nodes import LineDict, LineList, line_of
-from permcheck.load import sam_schema
+from permcheck.load.sam import schema as sam_schema
 from permcheck.model.location import InputError, Location
 
 SAM_PREFIX = "AWS::Serverless::"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from permcheck.load.sam_core import Ctx
-from permcheck.load.sam_schema import is_intrinsic
+from permcheck.load.sam.core import Ctx
+from permcheck.load.sam.schema import is_intrinsic
 
 CORS_KEYS = ("AllowMethods", "AllowHeaders", "AllowOrigin", "MaxAge", "AllowCredentials")
 HTTP_CORS_KEYS = ("AllowOrigins", "AllowHeaders", "AllowMethods", "ExposeHeaders", "MaxAge", "AllowCredentials")

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from permcheck.load.nodes import LineDict, LineList, line_of
-from permcheck.load.sam_core import (
+from permcheck.load.sam.core import (
     Ctx, check_properties, expect_map, get_att, key_line, logical_id_hash, node, ref, resource, sub,
 )
-from permcheck.load.sam_policies import aws_managed
-from permcheck.load.sam_schema import FUNCTION_EVENTS, is_intrinsic
+from permcheck.load.sam.policies import aws_managed
+from permcheck.load.sam.schema import FUNCTION_EVENTS, is_intrinsic
 
 PULL = ("Kinesis", "DynamoDB", "SQS", "MSK", "MQ", "SelfManagedKafka", "DocumentDB")
 FILTERABLE = ("DocumentDB", "DynamoDB", "Kinesis", "MQ", "MSK", "SelfManagedKafka", "SQS")
@@ -88,7 +88,7 @@ def _event(ctx: Ctx, fn_id: str, name: str, event: dict, at: int | None, target:
     etype = event.get("Type")
     if not isinstance(etype, str) or etype not in FUNCTION_EVENTS:
         if isinstance(etype, str) and re.fullmatch(r"[A-Z][A-Za-z0-9]*", etype):
-            from permcheck.load.sam_core import Unsupported
+            from permcheck.load.sam.core import Unsupported
             raise Unsupported(at, f"event type {etype} ({fn_id}.Events.{name})")
         raise ctx.fail(at, fn_id, f"Resource dict has missing or invalid value for key Type. Event Type is: "
                                   f"{etype}.", name)
@@ -309,7 +309,7 @@ def _sns(ev: Event) -> None:
             topic = ev.ctx.template.get("Resources", {}).get(topic_id, {})
             fifo = topic.get("Properties", {}).get("FifoTopic", False) if isinstance(topic, dict) and \
                 isinstance(topic.get("Properties", {}), dict) else False
-            from permcheck.load.sam_core import resolve_params
+            from permcheck.load.sam.core import resolve_params
             fifo = resolve_params(ev.ctx, fifo)
             if fifo:
                 queue_props = {"FifoQueue": fifo}
@@ -344,7 +344,7 @@ def _subscription(ev: Event, protocol: str, endpoint: Any) -> None:
 
 
 def _logical_id(value: Any) -> str | None:
-    from permcheck.load.sam_core import logical_id_of
+    from permcheck.load.sam.core import logical_id_of
     return logical_id_of(value)
 
 
@@ -369,7 +369,7 @@ def _cognito(ev: Event) -> None:
 # -- APIs --------------------------------------------------------------------------------------
 def _api_checks(ev: Event) -> str:
     """Api.resources_to_link: the API the event names, and the stage its permission is named after."""
-    from permcheck.load import sam_apis
+    from permcheck.load.sam import apis as sam_apis
     api_id = ev.props.get("RestApiId")
     api_name = api_id["Ref"] if isinstance(api_id, dict) and "Ref" in api_id else api_id
     suffix = "AllStages"
@@ -406,7 +406,7 @@ def _api(ev: Event) -> None:
 
 
 def _http_api(ev: Event) -> None:
-    from permcheck.load import sam_apis
+    from permcheck.load.sam import apis as sam_apis
     props = ev.props
     api_id = props.get("ApiId")
     api_name = api_id["Ref"] if isinstance(api_id, dict) and "Ref" in api_id else api_id
@@ -629,7 +629,7 @@ def _schema_registry(ev: Event) -> list[dict]:
     uri = config.get("SchemaRegistryURI")
     arn = uri if isinstance(uri, str) else None
     if isinstance(uri, dict):
-        from permcheck.load.sam_core import resolve_params
+        from permcheck.load.sam.core import resolve_params
         resolved = resolve_params(ev.ctx, uri)
         arn = resolved.get("Fn::Sub") if isinstance(resolved, dict) else None
     registry = None

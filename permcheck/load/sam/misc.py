@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from permcheck.load.nodes import LineDict, LineList, line_of
-from permcheck.load.sam_core import (
+from permcheck.load.sam.core import (
     Ctx, check_properties, get_att, key_line, passthrough, ref, resource,
 )
-from permcheck.load.sam_events import Event, RoleBuilder, Target, _validate_dlq, _target_id, role_properties, schedule_v2
-from permcheck.load.sam_policies import aws_managed, role_policies
-from permcheck.load.sam_schema import RESOURCES, STATE_MACHINE_EVENTS
+from permcheck.load.sam.events import Event, RoleBuilder, Target, _validate_dlq, _target_id, role_properties, schedule_v2
+from permcheck.load.sam.policies import aws_managed, role_policies
+from permcheck.load.sam.schema import RESOURCES, STATE_MACHINE_EVENTS
 
 SFN = "AWS::Serverless::StateMachine"
 
@@ -35,7 +35,7 @@ def expand_state_machine(ctx: Ctx, sm_id: str, sam: LineDict) -> None:
     if props.get("Definition") is None:
         if uri is None:
             raise ctx.fail(at, sm_id, "Either 'Definition' or 'DefinitionUri' property must be specified.")
-        from permcheck.load.sam_function import _s3_location
+        from permcheck.load.sam.function import _s3_location
         if isinstance(uri, dict) and not (uri.get("Bucket") and uri.get("Key")):
             raise ctx.fail(at, sm_id, "'DefinitionUri' requires Bucket and Key properties to be specified.")
         if isinstance(uri, str):
@@ -123,7 +123,7 @@ def _state_machine_event(ctx: Ctx, sm_id: str, name: str, event: Any, at: int | 
         ev.add(role_id, "AWS::IAM::Role", role,
                note=f"{ev.note}: role {principal} assumes to start the state machine")
     if etype == "Api":
-        from permcheck.load.sam_events import _api_checks
+        from permcheck.load.sam.events import _api_checks
         _api_checks(ev)
         return
     if etype == "Schedule":
@@ -151,7 +151,7 @@ def _state_machine_event(ctx: Ctx, sm_id: str, name: str, event: Any, at: int | 
     dlq = props.get("DeadLetterConfig")
     if dlq is not None:
         _validate_dlq(ev, dlq)
-        from permcheck.load.sam_events import _rule_dlq
+        from permcheck.load.sam.events import _rule_dlq
         target["DeadLetterConfig"] = {"Arn": _rule_dlq(ev, dlq, get_att(event_id, "Arn"))}
     rule["Targets"] = [target]
     ev.add(event_id, "AWS::Events::Rule", rule)
@@ -183,7 +183,7 @@ def expand_layer(ctx: Ctx, layer_id: str, sam: LineDict) -> None:
     at = ctx.resource_line(layer_id) or line_of(sam)
     check_properties(ctx, props, RESOURCES["AWS::Serverless::LayerVersion"], layer_id,
                      "AWS::Serverless::LayerVersion", sam)
-    from permcheck.load.sam_function import _s3_location
+    from permcheck.load.sam.function import _s3_location
     _s3_location(ctx, layer_id, props.get("ContentUri"), "ContentUri", at)
     retention = props.get("RetentionPolicy")
     if isinstance(retention, str) and retention.lower() not in ("retain", "delete"):
@@ -198,7 +198,7 @@ def expand_application(ctx: Ctx, app_id: str, sam: LineDict) -> None:
     at = ctx.resource_line(app_id) or line_of(sam)
     check_properties(ctx, props, RESOURCES["AWS::Serverless::Application"], app_id,
                      "AWS::Serverless::Application", sam)
-    from permcheck.load.sam_core import resolve_mappings
+    from permcheck.load.sam.core import resolve_mappings
     location = resolve_mappings(ctx, props.get("Location"), key_line(props, "Location", at))
     if isinstance(location, dict) and not _intrinsic(location):
         app = location.get("ApplicationId")
@@ -220,7 +220,7 @@ def expand_application(ctx: Ctx, app_id: str, sam: LineDict) -> None:
 
 
 def _intrinsic(value: Any) -> bool:
-    from permcheck.load.sam_schema import is_intrinsic
+    from permcheck.load.sam.schema import is_intrinsic
     return is_intrinsic(value)
 
 

@@ -26,10 +26,10 @@ from typing import Any
 
 from permcheck.load.source_notes import SOURCE_NOTE
 from permcheck.load.nodes import LineDict, LineList, line_of
-from permcheck.load.sam_core import (
+from permcheck.load.sam.core import (
     LOGICAL_ID, SAM_PREFIX, Ctx, SamError, Unsupported, get_att, key_line, merge_line_dicts, node, resource,
 )
-from permcheck.load.sam_schema import GLOBALS
+from permcheck.load.sam.schema import GLOBALS
 from permcheck.model.location import InputError, Location
 
 __all__ = ["expand_sam", "SamError"]
@@ -51,7 +51,7 @@ def expand_sam(file: str, template: LineDict, deployment: Any, parameters: dict[
     try:
         return _expand(file, template, deployment, parameters)
     except Unsupported as gap:
-        from permcheck.load import sam_official
+        from permcheck.load.sam import official as sam_official
         if sam_official.available():
             return sam_official.translate(file, template, deployment, parameters)
         raise InputError(Location(file, gap.line),
@@ -76,7 +76,8 @@ def _expand(file: str, template: LineDict, deployment: Any, parameters: dict[str
     for logical_id, res in resources.items():
         if _is_sam_type(res):
             sam[logical_id] = _copy_sam(res)
-    from permcheck.load import sam_apis, sam_connectors
+    from permcheck.load.sam import apis as sam_apis
+    from permcheck.load.sam import connectors as sam_connectors
     connectors: dict[str, LineDict] = {}
     sam_connectors.embedded(ctx, resources, connectors)
     for logical_id, res in sam.items():
@@ -103,7 +104,9 @@ def _expand(file: str, template: LineDict, deployment: Any, parameters: dict[str
         ctx.out[logical_id] = res
         ctx.out.key_lines[logical_id] = ctx.resource_line(logical_id)
 
-    from permcheck.load import sam_function, sam_graphql, sam_misc
+    from permcheck.load.sam import function as sam_function
+    from permcheck.load.sam import graphql as sam_graphql
+    from permcheck.load.sam import misc as sam_misc
     deployments: dict = {}
     order = {FUNCTION: 0, "AWS::Serverless::StateMachine": 1, "AWS::Serverless::Api": 2,
              "AWS::Serverless::HttpApi": 2, "AWS::Serverless::WebSocketApi": 2}
@@ -267,7 +270,7 @@ def _merge(global_value: Any, local_value: Any) -> Any:
 
 
 def _token(value: Any) -> str:
-    from permcheck.load.sam_schema import is_intrinsic
+    from permcheck.load.sam.schema import is_intrinsic
     if isinstance(value, dict):
         return "primitive" if is_intrinsic(value) else "dict"
     return "list" if isinstance(value, list) else "primitive"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from permcheck.load.nodes import LineDict, line_of
-from permcheck.load.sam_core import Ctx, check_properties, get_att, key_line, node, ref, resource, sub
+from permcheck.load.sam.core import Ctx, check_properties, get_att, key_line, node, ref, resource, sub
 
 GRAPHQL = "AWS::Serverless::GraphQLApi"
 SCHEMA = {name: (name == "Auth", "any") for name in (
@@ -27,7 +27,7 @@ def _trust() -> dict:
 
 
 def expand_graphql_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
-    from permcheck.load.sam_connectors import expand_connector
+    from permcheck.load.sam.connectors import expand_connector
     props = sam.get("Properties", LineDict(line=line_of(sam)))
     at = ctx.resource_line(api_id) or line_of(sam)
     check_properties(ctx, props, SCHEMA, api_id, GRAPHQL, sam)
@@ -89,7 +89,7 @@ def expand_graphql_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
 
 def _data_source(ctx: Ctx, api_id: str, kind: str, label: str, name: str, source: dict, line: int | None,
                  attrs: dict, note: str) -> None:
-    from permcheck.load.sam_connectors import expand_connector
+    from permcheck.load.sam.connectors import expand_connector
     ds_id = f"{api_id}{name}{label}DataSource"
     required = "TableName" if kind == "DynamoDb" else "FunctionArn"
     if source.get(required) is None:

@@ -17,8 +17,8 @@ import re
 from typing import Any
 
 from permcheck.load.nodes import LineDict, LineList, line_of
-from permcheck.load.sam_core import Ctx, is_if, is_no_value, item_line, key_line, node
-from permcheck.load.sam_schema import is_intrinsic
+from permcheck.load.sam.core import Ctx, is_if, is_no_value, item_line, key_line, node
+from permcheck.load.sam.schema import is_intrinsic
 from permcheck.model.sam_data import managed_policy_map, policy_templates
 
 
@@ -121,7 +121,7 @@ def role_policies(ctx: Ctx, policies: Any, props: dict, role_id: str, logical_id
                 managed_lines.append(at)
         elif isinstance(item, dict) and len(item) == 1 and isinstance(next(iter(item.values())), dict) and \
                 re.fullmatch(r"[A-Z][A-Za-z0-9]*Policy", str(next(iter(item)))):
-            from permcheck.load.sam_core import Unsupported
+            from permcheck.load.sam.core import Unsupported
             raise Unsupported(at, f"policy template {next(iter(item))} ({logical_id}.Policies[{index}])")
         else:
             raise ctx.fail(at, logical_id, f"Policy at index {index} in the 'Policies' property is not valid")
