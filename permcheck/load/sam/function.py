@@ -14,7 +14,9 @@ from permcheck.load.sam.core import (
     Ctx, check_properties, get_att, is_if, is_no_value, key_line, logical_id_hash, node, passthrough, plain, ref,
     resolve_mappings, resolve_params, resource,
 )
-from permcheck.load.sam.events import RoleBuilder, Target, destination_policy_for, function_events, role_properties
+from permcheck.load.sam.events.base import RoleBuilder, Target, role_properties
+from permcheck.load.sam.events.dispatch import function_events
+from permcheck.load.sam.events.poll import destination_policy_for
 from permcheck.load.sam.policies import aws_managed, role_policies
 from permcheck.load.sam.schema import RESOURCES, is_intrinsic
 

@@ -11,7 +11,9 @@ from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.sam.core import (
     Ctx, check_properties, get_att, key_line, passthrough, ref, resource,
 )
-from permcheck.load.sam.events import Event, RoleBuilder, Target, _validate_dlq, _target_id, role_properties, schedule_v2
+from permcheck.load.sam.events.base import Event, RoleBuilder, Target, _target_id, role_properties
+from permcheck.load.sam.events.push import _validate_dlq
+from permcheck.load.sam.events.scheduler import schedule_v2
 from permcheck.load.sam.policies import aws_managed, role_policies
 from permcheck.load.sam.schema import RESOURCES, STATE_MACHINE_EVENTS
 
@@ -123,7 +125,7 @@ def _state_machine_event(ctx: Ctx, sm_id: str, name: str, event: Any, at: int | 
         ev.add(role_id, "AWS::IAM::Role", role,
                note=f"{ev.note}: role {principal} assumes to start the state machine")
     if etype == "Api":
-        from permcheck.load.sam.events import _api_checks
+        from permcheck.load.sam.events.api import _api_checks
         _api_checks(ev)
         return
     if etype == "Schedule":
@@ -151,7 +153,7 @@ def _state_machine_event(ctx: Ctx, sm_id: str, name: str, event: Any, at: int | 
     dlq = props.get("DeadLetterConfig")
     if dlq is not None:
         _validate_dlq(ev, dlq)
-        from permcheck.load.sam.events import _rule_dlq
+        from permcheck.load.sam.events.push import _rule_dlq
         target["DeadLetterConfig"] = {"Arn": _rule_dlq(ev, dlq, get_att(event_id, "Arn"))}
     rule["Targets"] = [target]
     ev.add(event_id, "AWS::Events::Rule", rule)
