@@ -15,7 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from permcheck.load import decode as decode_module
-from permcheck.load.decode import MAX_DEPTH, decode, read_file
+from permcheck.load import decode_limits, decode_yaml
+from permcheck.load.decode import decode, read_file
+from permcheck.load.decode_limits import MAX_DEPTH
 from permcheck.load.nodes import LineDict, LineList
 from permcheck.model.location import InputError
 
@@ -303,7 +305,7 @@ def test_billion_laughs_alias_bomb_fails_fast() -> None:
 
 
 def test_too_many_aliases_is_an_error() -> None:
-    text = "a: &a x\nb: [" + ", ".join(["*a"] * (decode_module.MAX_ALIASES + 1)) + "]\n"
+    text = "a: &a x\nb: [" + ", ".join(["*a"] * (decode_limits.MAX_ALIASES + 1)) + "]\n"
     assert "aliases" in fails("t.yaml", text).message
 
 
@@ -323,9 +325,9 @@ DEEPER = f"nesting deeper than {MAX_DEPTH} levels"  # permcheck's own words for 
 def yaml_library(request, monkeypatch) -> str:
     """Decode with PyYAML's libyaml loader (when it is built with it) and with its pure-Python one."""
     if request.param == "pure-python":
-        monkeypatch.setattr(decode_module, "_Loader", decode_module._PyLoader)
-        monkeypatch.setattr(decode_module, "_LIBYAML", None)
-    elif decode_module._LIBYAML is None:
+        monkeypatch.setattr(decode_yaml, "_Loader", decode_yaml._PyLoader)
+        monkeypatch.setattr(decode_yaml, "_LIBYAML", None)
+    elif decode_yaml._LIBYAML is None:
         pytest.skip("PyYAML is built without libyaml here")
     return request.param
 
@@ -493,7 +495,7 @@ def test_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path, m
 
 
 def test_json_values_are_counted_against_the_limit(monkeypatch) -> None:
-    monkeypatch.setattr(decode_module, "MAX_NODES", 100)
+    monkeypatch.setattr(decode_limits, "MAX_NODES", 100)
     assert decode("p.json", ("[" + ",".join(["[]"] * 99) + "]").encode()) == [[]] * 99
     error = fails("p.json", "[\n" + ",\n".join(["[]"] * 100) + "]")
     assert error.message == "more than 100 values in one file" and error.location.line == 101
@@ -501,7 +503,7 @@ def test_json_values_are_counted_against_the_limit(monkeypatch) -> None:
 
 
 def test_a_flat_json_bomb_stops_at_the_value_limit_quickly(monkeypatch) -> None:
-    monkeypatch.setattr(decode_module, "MAX_NODES", 100_000)
+    monkeypatch.setattr(decode_limits, "MAX_NODES", 100_000)
     start = time.monotonic()
     assert "values" in fails("p.json", "[" + "[]," * 1_000_000 + "[]]").message
     assert time.monotonic() - start < 3
@@ -509,7 +511,7 @@ def test_a_flat_json_bomb_stops_at_the_value_limit_quickly(monkeypatch) -> None:
 
 @pytest.mark.parametrize("path", ["p.json", "t.yaml"])
 def test_a_statement_list_longer_than_any_aws_policy_is_an_error(path: str) -> None:
-    n = decode_module.MAX_STATEMENTS
+    n = decode_limits.MAX_STATEMENTS
     statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
     ok = json.dumps({"Version": "2012-10-17", "Statement": [statement] * n})
     assert len(decode(path, ok.encode())["Statement"]) == n
@@ -523,7 +525,7 @@ def test_a_statement_list_longer_than_any_aws_policy_is_an_error(path: str) -> N
 
 
 def test_a_statement_list_given_by_a_yaml_alias_is_checked_too() -> None:
-    n = decode_module.MAX_STATEMENTS
+    n = decode_limits.MAX_STATEMENTS
     error = fails("t.yaml", f"list: &s [{', '.join(['x'] * (n + 1))}]\nPolicy:\n  Statement: *s\n")
     assert error.location.line == 3 and "statements in one policy" in error.message
 

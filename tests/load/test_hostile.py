@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from permcheck.load import decode as decode_module
-from permcheck.load.decode import MAX_DEPTH, MAX_STATEMENTS
+from permcheck.load.decode_limits import MAX_DEPTH, MAX_STATEMENTS
 from permcheck.load.deployments import load_deployments
 from permcheck.load.inputs import Options, _load_one, kind_of, load_inventory, read_inputs
 from permcheck.model.entities import Inventory
