@@ -1,0 +1,74 @@
+"""The queries: who-can-invoke, what-can-access, can."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from permcheck.cli.group import main
+from permcheck.cli.session import Run, analysis_options, emit
+
+
+@main.command("who-can-invoke")
+@click.argument("function")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@analysis_options
+def who_can_invoke(function, paths, fmt, account, region, parameters, context, closed, config_path,
+                   management_account):
+    """Every principal that may invoke FUNCTION, and why."""
+    from permcheck.graph.query import who_can_invoke as query
+
+    from permcheck.graph.deployments import locate, merged
+
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
+    found = locate(run.models(fmt), function, lambda edges: edges.index.function(function))
+    emit(merged([(model, query(model.edges, f)) for model, f in found]), fmt, "who-can-invoke", run)
+
+
+@main.command("what-can-access")
+@click.argument("principal")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@analysis_options
+def what_can_access(principal, paths, fmt, account, region, parameters, context, closed, config_path,
+                    management_account):
+    """Everything PRINCIPAL (or FUNCTION's execution role) may access."""
+    from permcheck.graph.query import what_can_access as query
+
+    from permcheck.graph.deployments import locate, merged
+
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
+    found = locate(run.models(fmt), principal, lambda edges: edges.index.caller(principal))
+    emit(merged([(model, query(model.edges, caller)) for model, caller in found]), fmt, "what-can-access", run)
+
+
+@main.command("can")
+@click.argument("principal")
+@click.argument("action")
+@click.argument("resource")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--expect", type=click.Choice(("allowed", "denied", "conditional")),
+              help="Exit 1 when the decision differs (an assertion for CI).")
+@analysis_options
+def can(principal, action, resource, paths, expect, fmt, account, region, parameters, context, closed,
+        config_path, management_account):
+    """Can PRINCIPAL do ACTION on RESOURCE? By AWS's evaluation logic."""
+    from permcheck.graph.query import can as query
+
+    if ":" not in action and action != "*":
+        raise click.UsageError(f"ACTION must be service:action, not {action!r}")
+    from permcheck.graph.deployments import common, locate, merged
+
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
+    models = run.models(fmt)
+    callers = locate(models, principal, lambda edges: edges.index.caller(principal))
+    targets = locate(models, resource, lambda edges: edges.index.resource(resource))
+    answers = []
+    for model in common(callers, targets):
+        caller = next(c for m, c in callers if m is model)
+        target = next(t for m, t in targets if m is model)
+        answers.append((model, query(model.edges, caller, action, target)))
+    result = merged(answers, single=True)
+    emit(result, fmt, "can", run)
+    if expect and result["decision"] != expect:
+        sys.exit(1)
