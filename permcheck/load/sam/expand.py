@@ -104,6 +104,7 @@ def _expand(file: str, template: LineDict, deployment: Any, parameters: dict[str
         ctx.out[logical_id] = res
         ctx.out.key_lines[logical_id] = ctx.resource_line(logical_id)
 
+    from permcheck.load.sam import api_resources
     from permcheck.load.sam import function as sam_function
     from permcheck.load.sam import graphql as sam_graphql
     from permcheck.load.sam import misc as sam_misc
@@ -112,9 +113,9 @@ def _expand(file: str, template: LineDict, deployment: Any, parameters: dict[str
              "AWS::Serverless::HttpApi": 2, "AWS::Serverless::WebSocketApi": 2}
     handlers = {
         FUNCTION: lambda i, r: sam_function.expand_function(ctx, i, r, deployments),
-        "AWS::Serverless::Api": lambda i, r: sam_apis.expand_rest_api(ctx, i, r),
-        "AWS::Serverless::HttpApi": lambda i, r: sam_apis.expand_http_api(ctx, i, r),
-        "AWS::Serverless::WebSocketApi": lambda i, r: sam_apis.expand_websocket_api(ctx, i, r),
+        "AWS::Serverless::Api": lambda i, r: api_resources.expand_rest_api(ctx, i, r),
+        "AWS::Serverless::HttpApi": lambda i, r: api_resources.expand_http_api(ctx, i, r),
+        "AWS::Serverless::WebSocketApi": lambda i, r: api_resources.expand_websocket_api(ctx, i, r),
         "AWS::Serverless::StateMachine": lambda i, r: sam_misc.expand_state_machine(ctx, i, r),
         "AWS::Serverless::SimpleTable": lambda i, r: sam_misc.expand_simple_table(ctx, i, r),
         "AWS::Serverless::LayerVersion": lambda i, r: sam_misc.expand_layer(ctx, i, r),
