@@ -3,7 +3,7 @@
 In a large account thousands of roles may invoke every function (AdministratorAccess,
 `lambda:*` on `*`), and each one's answer is the same for every function of the account:
 the evaluator's answer depends on the statements that can apply, the caller, and the
-target's account and context — not on the function's ARN (what `decide._signature` keys on).
+target's account and context — not on the function's ARN (`Evaluator.sharing_key`).
 A statement whose Resource holds `*` applies to every function; any other Resource, or a
 NotResource, is *specific*. So each caller's statements for the action (identity, Allow and
 Deny, and its permissions boundary) are split once, the specific ones indexed by resource
@@ -130,8 +130,7 @@ class IdentityInvokers:
         for slot, statement, exact in index.specific.candidates(resource):
             matched.setdefault(slot, []).append((id(statement), True if exact else _hit(statement, resource)))
         at = _At(action, resource, target.account, names, accounts, anyone,
-                 (target.account, target.policy is None, target.policy_required, target.note,
-                  tuple(sorted(target.context.items()))),
+                 (self.edges.index.evaluator.sharing_key(target), target.policy is None),
                  {slot: tuple(sorted(hits)) for slot, hits in matched.items()})
         # decided apart: callers whose specific statements match, and another account's callers
         # (they need the function's policy to name them, or anyone)

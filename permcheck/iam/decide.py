@@ -24,7 +24,7 @@ from permcheck.iam.caches import Caches
 from permcheck.iam.grants import Live
 from permcheck.iam.org import Organisation, rcp_guard, rcps_apply, scps_apply
 from permcheck.iam.principals import Grant
-from permcheck.iam.request import CallerKind, Request
+from permcheck.iam.request import CallerKind, Request, Target
 from permcheck.model.location import InputError
 from permcheck.model.policy import Effect, Policy, Statement
 
@@ -49,6 +49,11 @@ class Evaluator:
     def evaluate_fully(self, request: Request) -> Answer:
         """`evaluate` without the shortcut: every statement, every combination of condition values."""
         return _evaluate_fully(request, self.org, self.caches)
+
+    @staticmethod
+    def sharing_key(target: Target) -> tuple:
+        """`target_class`: what a caller's answer depends on, of a target, beside its statements."""
+        return target_class(target)
 
 
 def evaluate(request: Request, org: Organisation = Organisation()) -> Answer:
@@ -98,13 +103,22 @@ def _signature(request: Request, org: Organisation, lives: list, fixed: dict, sp
     """
     if any(live.dynamic_resources for live in lives):
         return None
-    caller, target = request.caller, request.target
+    caller = request.caller
     return (tuple((id(live.statement), live.layer, live.grant,
                    tuple((space.atoms[atom][0], value) for atom, value in live.guards)) for live in lives),
             tuple(sorted(fixed.items())), request.closed,
             caller.kind, caller.account, caller.identity is None, caller.boundary is None, caller.arn,
-            target.account, target.policy_required, target.note, target.aws_managed_key,
+            target_class(request.target),
             tuple(id(p) for p in org.scps), tuple(id(p) for p in org.rcps), org.accounts, org.management_account)
+
+
+def target_class(target: Target) -> tuple:
+    """What of a target an answer depends on besides the statements that can apply to it (its ARN
+    counts only through them): one caller's answer is the same on every target of one class whose
+    matching statements are the same. The evaluator's memo keys on it, and so does who-can-invoke's
+    sharing of answers across functions (graph/invokers.py)."""
+    return (target.account, target.policy_required, target.note, target.aws_managed_key,
+            tuple(sorted(target.context.items())))
 
 
 def _enumerate(request: Request, org: Organisation, lives: list, fixed: dict, space) -> Answer:
