@@ -218,6 +218,7 @@ def bench_scale(b: Bench, cfg: dict, info: dict) -> None:
     from permcheck.graph.edges import Edges
     from permcheck.graph.index import Index
     from permcheck.graph.query import what_can_access, who_can_invoke
+    from permcheck.report.answers_json import Renderer
     from permcheck.load.inputs import Options, load_inventory
     b.row("scale.import", "import permcheck's analysis modules (in-process)", "load + graph modules",
           time.perf_counter() - start)
@@ -248,6 +249,7 @@ def bench_scale(b: Bench, cfg: dict, info: dict) -> None:
     b.row("scale.index", "Index + Edges construction", size, time.perf_counter() - start)
 
     functions = list(inventory.functions.values())
+    render = Renderer()  # the answers as the contract's JSON, as the command line writes them
     per_fn: list[float] = []
     crashes: list[dict] = []
 
@@ -255,7 +257,7 @@ def bench_scale(b: Bench, cfg: dict, info: dict) -> None:
         for function in functions:
             t0 = time.perf_counter()
             try:
-                who_can_invoke(edges, function)
+                render.invokers(who_can_invoke(edges, function))
             except Exception:
                 crashes.append({"function": str(function.arn), "logical_id": function.logical_id,
                                 "traceback": traceback.format_exc()})
@@ -286,7 +288,7 @@ def bench_scale(b: Bench, cfg: dict, info: dict) -> None:
         for arn in roles:
             t0 = time.perf_counter()
             try:
-                what_can_access(edges, edges.index.caller_for_entity(inventory.roles[arn]))
+                render.reach(what_can_access(edges, edges.index.caller_for_entity(inventory.roles[arn])))
             except Exception:
                 crashes.append({"role": arn, "logical_id": inventory.roles[arn].logical_id,
                                 "traceback": traceback.format_exc()})

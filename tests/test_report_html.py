@@ -119,12 +119,13 @@ def test_model_has_the_findings_by_severity_with_fix_and_place(example):
 
 def test_model_has_every_function_with_its_who_can_invoke_answer(example):
     from permcheck.graph.query import who_can_invoke
+    from permcheck.report.answers_json import to_json
 
     model, edges = example
     functions = edges.index.inventory.functions
     assert sorted(f["arn"] for f in model["functions"]) == sorted(functions)
     for entry in model["functions"]:
-        expected = who_can_invoke(edges, functions[entry["arn"]])["principals"]
+        expected = to_json(who_can_invoke(edges, functions[entry["arn"]]))["principals"]
         assert [{k: v for k, v in r.items() if k not in ("public", "cross_account")} for r in entry["invokers"]] \
             == expected
     webhook = next(f for f in model["functions"] if f["name"] == "orders-webhook")

@@ -99,6 +99,7 @@ def diff(old, new, fmt, account, region, parameters, context, closed, config_pat
     """
     from permcheck.graph.diff import diff as compare
     from permcheck.graph.edges import Edges
+    from permcheck.report.answers_json import diff_json
     from permcheck.graph.index import Index
     from permcheck.load.deployments import groups_of, prepare, split
     from permcheck.load.revisions import Sides
@@ -114,8 +115,8 @@ def diff(old, new, fmt, account, region, parameters, context, closed, config_pat
         sided = [sides.read(side, lambda path, side=side: split(prepared[side], options, groups)) for side in (0, 1)]
         added, removed = [], []
         for before, after in zip(*sided):
-            answer = compare(*(Edges(Index(d.inventory), context=run.context, closed=run.closed)
-                               for d in (before, after)), sides.label(0), sides.label(1))
+            answer = diff_json(compare(*(Edges(Index(d.inventory), context=run.context, closed=run.closed)
+                                         for d in (before, after)), sides.label(0), sides.label(1)))
             added += [e for e in answer["added"] if e not in added]
             removed += [e for e in answer["removed"] if e not in removed]
         result = {"old": sides.labels[0], "new": sides.labels[1], "added": added, "removed": removed}

@@ -17,13 +17,13 @@ from permcheck.cli.session import Run, analysis_options, emit
 def who_can_invoke(function, paths, fmt, account, region, parameters, context, closed, config_path,
                    management_account):
     """Every principal that may invoke FUNCTION, and why."""
+    from permcheck.graph.deployments import locate
     from permcheck.graph.query import who_can_invoke as query
-
-    from permcheck.graph.deployments import locate, merged
+    from permcheck.report.answers_json import merged, to_json
 
     run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
     found = locate(run.models(fmt), function, lambda edges: edges.index.function(function))
-    emit(merged([(model, query(model.edges, f)) for model, f in found]), fmt, "who-can-invoke", run)
+    emit(merged([(model, to_json(query(model.edges, f))) for model, f in found]), fmt, "who-can-invoke", run)
 
 
 @main.command("what-can-access")
@@ -33,13 +33,14 @@ def who_can_invoke(function, paths, fmt, account, region, parameters, context, c
 def what_can_access(principal, paths, fmt, account, region, parameters, context, closed, config_path,
                     management_account):
     """Everything PRINCIPAL (or FUNCTION's execution role) may access."""
+    from permcheck.graph.deployments import locate
     from permcheck.graph.query import what_can_access as query
-
-    from permcheck.graph.deployments import locate, merged
+    from permcheck.report.answers_json import merged, to_json
 
     run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
     found = locate(run.models(fmt), principal, lambda edges: edges.index.caller(principal))
-    emit(merged([(model, query(model.edges, caller)) for model, caller in found]), fmt, "what-can-access", run)
+    emit(merged([(model, to_json(query(model.edges, caller))) for model, caller in found]), fmt, "what-can-access",
+         run)
 
 
 @main.command("can")
@@ -53,11 +54,11 @@ def what_can_access(principal, paths, fmt, account, region, parameters, context,
 def can(principal, action, resource, paths, expect, fmt, account, region, parameters, context, closed,
         config_path, management_account):
     """Can PRINCIPAL do ACTION on RESOURCE? By AWS's evaluation logic."""
-    from permcheck.graph.query import can as query
-
     if ":" not in action and action != "*":
         raise click.UsageError(f"ACTION must be service:action, not {action!r}")
-    from permcheck.graph.deployments import common, locate, merged
+    from permcheck.graph.deployments import common, locate
+    from permcheck.graph.query import can as query
+    from permcheck.report.answers_json import merged, to_json
 
     run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
     models = run.models(fmt)
@@ -67,7 +68,7 @@ def can(principal, action, resource, paths, expect, fmt, account, region, parame
     for model in common(callers, targets):
         caller = next(c for m, c in callers if m is model)
         target = next(t for m, t in targets if m is model)
-        answers.append((model, query(model.edges, caller, action, target)))
+        answers.append((model, to_json(query(model.edges, caller, action, target))))
     result = merged(answers, single=True)
     emit(result, fmt, "can", run)
     if expect and result["decision"] != expect:

@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from permcheck.graph.edges import Edges
-from permcheck.graph.fact_answers import Facts, as_written, from_answer, from_json, labelled_errors, request_text
-from permcheck.graph.query import because, what_can_access, who_can_invoke
-from permcheck.iam.decide import Decision
+from permcheck.graph.fact_answers import Facts, as_written, from_answer, labelled_errors, request_text
+from permcheck.graph.query import what_can_access, who_can_invoke
+from permcheck.iam.answer import Answer, Decision, OnUnknown
 from permcheck.iam.request import Caller, CallerKind
 from permcheck.model.policy import Effect, Statement
 from permcheck.model.values import Sym, Unknown, concat
@@ -33,12 +33,11 @@ def _facts_of(edges: Edges, label: Callable[[str], str]) -> Facts:
     facts = Facts(edges, frozenset(inventory.roles) | frozenset(inventory.users), label,
                   objects=_resource_values(edges))
     for function in inventory.functions.values():
-        for entry in who_can_invoke(edges, function)["principals"]:
-            qualifier = entry.get("qualifier")
-            resource = concat([function.arn, f":{qualifier}"]) if qualifier else function.arn
-            for action in entry["actions"]:
-                request = request_text(entry["principal"], action.lower(), str(resource), *entry.get("via", ()))
-                facts.add(entry["principal"], action, resource, from_json(entry, request))
+        for row in who_can_invoke(edges, function).principals:
+            resource = concat([function.arn, f":{row.qualifier}"]) if row.qualifier else function.arn
+            for action in row.actions:
+                request = request_text(row.principal, action.lower(), str(resource), *row.via)
+                facts.add(row.principal, action, resource, from_answer(row.answer, request, row.via))
     for arn, role in inventory.roles.items():
         for edge in edges.assumers_of(arn):
             facts.add(edge.source, edge.action, role.arn,
@@ -47,10 +46,10 @@ def _facts_of(edges: Edges, label: Callable[[str], str]) -> Facts:
     callers = [edges.index.caller_for_entity(e) for e in (*inventory.roles.values(), *inventory.users.values())]
     for caller in callers + _outside_assumers(edges, facts):
         principal = caller.session_arn or caller.arn
-        for entry in what_can_access(edges, caller)["access"]:
-            for action in entry["actions"]:
-                request = request_text(principal, str(action).lower(), entry["resource"], *entry.get("via", ()))
-                facts.add(principal, str(action), entry["resource"], from_json(entry, request))
+        for row in what_can_access(edges, caller).access:
+            for action in row.actions:
+                request = request_text(principal, str(action).lower(), row.resource, *row.via)
+                facts.add(principal, str(action), row.resource, from_answer(row.answer, request, row.via))
         denies += [(s, [principal], None) for p in caller.identity or () for s in p.statements
                    if s.effect is Effect.DENY or s.not_action or s.not_resource]
     denies += [(s, None, None) for p in (*inventory.scps, *inventory.rcps) for s in p.statements
@@ -109,11 +108,10 @@ def _outside_grants(edges: Edges, facts: Facts) -> list[tuple[Statement, Optiona
                 continue
             unknown = [p for p in statement.principals if isinstance(p.value, (Sym, Unknown))]
             for principal in unknown:  # may be anyone: conditional on what it is
-                entry = {"decision": "conditional", "conditions": [{"unknown": f"principal {principal.value}"}],
-                         "because": because((statement,))}
+                answer = Answer(Decision.CONDITIONAL, (OnUnknown(f"principal {principal.value}"),), (statement,))
                 for action, resource in _patterns(statement, holder):
                     request = request_text(str(principal.value), action.lower(), str(resource))
-                    facts.add(str(principal.value), action, resource, from_json(entry, request))
+                    facts.add(str(principal.value), action, resource, from_answer(answer, request))
             if trust:
                 continue
             callers = [Caller(kind=CallerKind.ANYONE, arn="*")] if statement.not_principal else \

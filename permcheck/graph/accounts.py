@@ -11,7 +11,7 @@ ways the inputs can fall short:
   function:x`, the parameter without a value). An unknown never hides a grant and is never a
   match or a miss: the request is decided for every account it may be — the caller's own, each
   analysed account, and one outside the inputs. When they agree, that is the answer; otherwise
-  it is `conditional`, with `{"unknown": …}` for the account first (`ask_open_account`).
+  it is `conditional`, with an unknown entry for the account first (`ask_open_account`).
 - **The account is resolved, another one, and the resource is not in the inputs.** What the
   inputs do not show is AWS's default: the resource has no resource policy, so a request
   across accounts is denied. The caller's own grant is still a fact a reviewer must see, so
@@ -25,7 +25,7 @@ from dataclasses import replace
 from typing import Callable
 
 from permcheck.graph.index import Index
-from permcheck.iam.decide import Answer, Decision
+from permcheck.iam.answer import Answer, Decision, OnUnknown
 from permcheck.iam.request import Caller, CallerKind, Target
 from permcheck.model.location import Location
 from permcheck.model.policy import Effect, Policy, PolicyKind, Principal, PrincipalType, Statement
@@ -52,7 +52,7 @@ def ask_open_account(index: Index, evaluate: Evaluate, caller: Caller, action: s
     if all(a.decision is first.decision and a.conditions == first.conditions for a in answers):
         return replace(first, notes=notes)
     holding = [a for a in answers if a.decision is not Decision.DENIED]
-    conditions = [{"unknown": f"{unknown.reason}, the account of {target.arn}"} for unknown in dict.fromkeys(unknowns)]
+    conditions = [OnUnknown(f"{unknown.reason}, the account of {target.arn}") for unknown in dict.fromkeys(unknowns)]
     conditions += [c for a in holding for c in a.conditions]
     conditions = [c for i, c in enumerate(conditions) if c not in conditions[:i]]
     because = tuple(dict.fromkeys(s for a in holding for s in a.because))

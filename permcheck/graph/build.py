@@ -12,6 +12,7 @@ import networkx as nx
 
 from permcheck.graph.edges import Edges
 from permcheck.graph.query import what_can_access, who_can_invoke
+from permcheck.iam.answer import Decision
 
 
 def _principal_kind(arn: str) -> str:
@@ -41,24 +42,24 @@ def build_graph(edges: Edges) -> nx.MultiDiGraph:
             if role not in graph:
                 graph.add_node(role, kind="role", account="", label=role)
             graph.add_edge(arn, role, kind="executes-as", decision="allowed")
-        for entry in who_can_invoke(edges, function)["principals"]:
-            if entry.get("via"):
+        for row in who_can_invoke(edges, function).principals:
+            if row.via:
                 continue
-            _ensure(graph, entry["principal"])
-            graph.add_edge(entry["principal"], arn, kind="may-invoke", decision=entry["decision"],
-                           actions=",".join(entry["actions"]))
+            _ensure(graph, row.principal)
+            graph.add_edge(row.principal, arn, kind="may-invoke", decision=row.answer.decision.value,
+                           actions=",".join(row.actions))
     for target, target_edges in edges.assumers.items():
         for edge in target_edges:
             _ensure(graph, edge.source)
             graph.add_edge(edge.source, target, kind="may-assume", decision=edge.answer.decision.value)
     for arn, role in inv.roles.items():
-        for entry in what_can_access(edges, edges.index.caller_for_entity(role))["access"]:
-            if entry.get("via") or entry["resource"] in inv.functions or entry["decision"] == "denied":
+        for row in what_can_access(edges, edges.index.caller_for_entity(role)).access:
+            if row.via or row.resource in inv.functions or row.answer.decision is Decision.DENIED:
                 continue  # denied: a grant on another account's resource the inputs do not show
-            if entry["resource"] not in graph:
-                graph.add_node(entry["resource"], kind="resource", type="", account="", label=entry["resource"])
-            graph.add_edge(arn, entry["resource"], kind="may-access", decision=entry["decision"],
-                           actions=",".join(entry["actions"]))
+            if row.resource not in graph:
+                graph.add_node(row.resource, kind="resource", type="", account="", label=row.resource)
+            graph.add_edge(arn, row.resource, kind="may-access", decision=row.answer.decision.value,
+                           actions=",".join(row.actions))
     return graph
 
 

@@ -12,13 +12,12 @@ a model of its own, with every snapshot. A name is looked up in each:
   deployment, and is asked in each. Equal answers are one answer; list answers (who can
   invoke, what can be accessed) are the rows of every deployment, each row naming its files
   in `because`; a single decision (`can`) that differs between deployments is exit 2 naming
-  them, never one picked silently.
+  them, never one picked silently (`report/answers_json.merged`, on the answers as written).
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import os
 from dataclasses import dataclass
 from typing import Callable
@@ -94,31 +93,3 @@ def common(principal: Found, resource: Found) -> list[Model]:
                                f"{resource[0][0].deployment.label}: templates that cannot deploy side by side "
                                "never meet")
     return both
-
-
-def merged(answers: list[tuple[Model, dict]], single: bool = False) -> dict:
-    """One answer from each deployment's: equal ones are one; list fields are the rows of all
-    (each once, in deployment order); a single decision that differs is an InputError."""
-    first = answers[0][1]
-    if all(_same(answer, first) for _, answer in answers[1:]):
-        return first
-    if single:
-        said = "; ".join(f"{model.deployment.label}: {answer.get('decision')}" for model, answer in answers)
-        raise InputError(None, "the answer differs between deployments (templates that cannot deploy side by "
-                               f"side): {said}; give the inputs of one deployment")
-    out = dict(first)
-    for key, value in first.items():
-        if isinstance(value, list):
-            rows, seen = [], set()
-            for _, answer in answers:
-                for row in answer.get(key, []):
-                    text = json.dumps(row, sort_keys=True, default=str)
-                    if text not in seen:
-                        seen.add(text)
-                        rows.append(row)
-            out[key] = rows
-    return out
-
-
-def _same(a: dict, b: dict) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)

@@ -18,16 +18,18 @@ both sides. Pure: no I/O.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import Callable
 
 from permcheck.graph.access_facts import facts_of
 from permcheck.graph.edges import Edges
 from permcheck.graph.fact_answers import RANK, Facts, Key, Value, as_written, canonical, covers
 from permcheck.iam.conditions import representatives
-from permcheck.iam.decide import Decision
+from permcheck.iam.answer import Decision, OnUnknown
 from permcheck.iam.candidates import is_multivalued
+from permcheck.model.policy import cited
 
-__all__ = ["compare", "covers", "diff"]  # covers: the pattern inclusion a widened grant is judged by
+__all__ = ["Change", "Changes", "compare", "covers", "diff"]  # covers: the pattern inclusion a widened grant is judged by
 
 MAX_CONTEXTS = 512  # request contexts tried to decide whether one condition set is inside another
 
@@ -51,13 +53,14 @@ def _within(key: Key, action: str, resource: object, inner: Facts, outer: Facts,
     Otherwise (unknown values, policy variables) by the routes: see `_routes_within`.
     Equal lists from one statement on each side are one access: nothing to try.
     """
-    if len(inner_value.because) <= 1 and len(outer_value.because) <= 1 and _same_conditions(inner_value, outer_value):
+    if len(cited(inner_value.because)) <= 1 and len(cited(outer_value.because)) <= 1 \
+            and _same_conditions(inner_value, outer_value):
         return True
     clauses: dict[str, list[tuple[str, tuple]]] = {}
     for c in inner_value.conditions + outer_value.conditions:
-        if "operator" not in c or c["operator"] == "PolicyVariable" or any("${" in v for v in c["values"]):
+        if isinstance(c, OnUnknown) or c.operator == "PolicyVariable" or any("${" in v for v in c.values):
             return _routes_within(inner_value, outer_value)
-        clauses.setdefault(c["key"].lower(), []).append((c["operator"], tuple(c["values"])))
+        clauses.setdefault(c.key.lower(), []).append((c.operator, c.values))
     axes = []
     for k, cs in clauses.items():
         values, lost = representatives(k, cs, is_multivalued(k, any(op.startswith("For") for op, _ in cs)))
@@ -85,37 +88,35 @@ def _within(key: Key, action: str, resource: object, inner: Facts, outer: Facts,
     return True
 
 
-def _relabel(value, label: Callable[[str], str]):
-    if isinstance(value, str):
-        return label(value)
-    if isinstance(value, dict):
-        return {k: _relabel(v, label) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_relabel(v, label) for v in value]
-    return value
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A fact whose answer differs between the sides: the wider side's answer (`value`), how it
+    changed, and the other side's answer."""
+
+    principal: str
+    action: str
+    resource: str
+    value: Value
+    change: str  # granted, widened, loosened (added); revoked, narrowed, tightened (removed)
+    other: Value
 
 
-def _entry(key: Key, action: str, value: Value, change: str) -> dict:
-    out = {"principal": key[0], "action": action, "resource": key[2], "decision": value.decision.value,
-           "change": change, "conditions": list(value.conditions), "because": list(value.because)}
-    if value.via:
-        out["via"] = list(value.via)
-    if value.notes:
-        out["notes"] = list(value.notes)
-    return out
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """`permcheck diff`: access added and removed; each side's text is shown with its `label`."""
+
+    added: list[Change]
+    removed: list[Change]
+    old_label: Callable[[str], str]
+    new_label: Callable[[str], str]
 
 
-def _other(value: Value) -> dict:
-    return {"decision": value.decision.value, "conditions": list(value.conditions)}
-
-
-def compare(old: Facts, new: Facts) -> dict:
-    """Access added (new answers wider) and removed (old answers wider), as the contract's JSON.
+def compare(old: Facts, new: Facts) -> Changes:
+    """Access added (new answers wider) and removed (old answers wider).
 
     Wider: a higher decision (denied < conditional < allowed), or — both conditional — a set of
-    request contexts not inside the other side's. Each side's text is written with its `label`.
+    request contexts not inside the other side's.
     """
-    old_label, new_label = old.label, new.label
     spelled = {**old.spelled, **new.spelled}
     added, removed = [], []
     for key in sorted(spelled):
@@ -124,20 +125,20 @@ def compare(old: Facts, new: Facts) -> dict:
         now = new.value(key, action, resource, old.entities - new.entities)
         grow = RANK[now.decision] - RANK[was.decision]
         if grow > 0:
-            added.append((key, action, now, "granted" if was.decision is Decision.DENIED else "widened", was))
+            added.append(Change(key[0], action, key[2], now, "granted" if was.decision is Decision.DENIED
+                                else "widened", was))
         elif grow < 0:
-            removed.append((key, action, was, "revoked" if now.decision is Decision.DENIED else "narrowed", now))
+            removed.append(Change(key[0], action, key[2], was, "revoked" if now.decision is Decision.DENIED
+                                  else "narrowed", now))
         elif now.decision is Decision.CONDITIONAL:
             if not _within(key, action, resource, new, old, now, was):
-                added.append((key, action, now, "loosened", was))
+                added.append(Change(key[0], action, key[2], now, "loosened", was))
             if not _within(key, action, resource, old, new, was, now):
-                removed.append((key, action, was, "tightened", now))
-    return {"added": [{**_relabel(_entry(*a[:4]), new_label), "was": _relabel(_other(a[4]), old_label)} for a in added],
-            "removed": [{**_relabel(_entry(*r[:4]), old_label), "now": _relabel(_other(r[4]), new_label)}
-                        for r in removed]}
+                removed.append(Change(key[0], action, key[2], was, "tightened", now))
+    return Changes(added, removed, old.label, new.label)
 
 
 def diff(old: Edges, new: Edges, old_label: Callable[[str], str] = as_written,
-         new_label: Callable[[str], str] = as_written) -> dict:
+         new_label: Callable[[str], str] = as_written) -> Changes:
     """`permcheck diff`: what `new` grants that `old` did not, and what it no longer grants."""
     return compare(facts_of(old, old_label), facts_of(new, new_label))

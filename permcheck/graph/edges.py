@@ -45,7 +45,7 @@ class Edges:
     _reverse: dict | None = field(default=None, repr=False)  # principal → the may-assume edges it has
     _chains: dict = field(default_factory=dict, repr=False)  # role → chains_to(role)
     _best: dict = field(default_factory=dict, repr=False)  # invokers → best_chains(invokers)
-    entry_cache: dict = field(default_factory=dict, repr=False)  # query entries of shared answers
+    row_cache: dict = field(default_factory=dict, repr=False)  # who-can-invoke rows of shared answers (query.py)
 
     # -- asking the evaluator -----------------------------------------------------------
     def ask(self, caller: Caller, action: str, resource: object) -> Answer:

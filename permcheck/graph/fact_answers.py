@@ -14,21 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Optional
 
 from permcheck.graph.edges import Edges
-from permcheck.graph.query import answer_json
-from permcheck.iam.decide import Answer, Decision
+from permcheck.iam.answer import Answer, ConditionEntry, Decision
 from permcheck.iam.request import Caller
 from permcheck.model.location import InputError, Location
 from permcheck.model.policy import Effect, Statement
 
 RANK = {Decision.DENIED: 0, Decision.CONDITIONAL: 1, Decision.ALLOWED: 2}
 Key = tuple[str, str, str]  # principal, action lower-cased (actions are case-insensitive), resource text
-Route = tuple[tuple[str, frozenset[str]], ...]  # hops that must all hold: (request, its conditions)
+Route = tuple[tuple[str, frozenset[ConditionEntry]], ...]  # hops that must all hold: (request, its conditions)
 
 
 @dataclass(frozen=True)
@@ -40,33 +38,28 @@ class Value:
     """
 
     decision: Decision
-    conditions: tuple[dict, ...] = ()
-    because: tuple[dict, ...] = ()
+    conditions: tuple[ConditionEntry, ...] = ()
+    because: tuple[Statement, ...] = ()  # the statements that decided
     via: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     routes: frozenset[Route] = frozenset()
-    statements: tuple[Statement, ...] = ()  # the statements that decided, when the evaluator was asked
 
 
 DENIED = Value(Decision.DENIED)
 
 
-def from_json(entry: dict, request: str) -> Value:
-    """A query's answer (its JSON entry) as a Value; `request` names it in the Value's route."""
-    decision, conditions = Decision(entry["decision"]), tuple(entry["conditions"])
-    route = ((request, canonical(conditions)),) if decision is Decision.CONDITIONAL else ()
-    return Value(decision, conditions, tuple(entry["because"]), tuple(entry.get("via") or ()),
-                 tuple(entry.get("notes") or ()), frozenset() if decision is Decision.DENIED else frozenset({route}))
+def from_answer(answer: Answer, request: str, via: tuple[str, ...] = ()) -> Value:
+    """An answer (the evaluator's, or a query's through the roles `via`) as a Value; `request`
+    names it in the Value's route."""
+    decision = answer.decision
+    route = ((request, canonical(answer.conditions)),) if decision is Decision.CONDITIONAL else ()
+    return Value(decision, answer.conditions, answer.because, via, answer.notes,
+                 frozenset() if decision is Decision.DENIED else frozenset({route}))
 
 
-def from_answer(answer: Answer, request: str) -> Value:
-    """The evaluator's answer as a Value, keeping the statements that decided."""
-    return replace(from_json(answer_json(answer), request), statements=answer.because)
-
-
-def canonical(conditions: tuple[dict, ...]) -> frozenset[str]:
-    """Conditions as a set of texts: equal however they were listed."""
-    return frozenset(json.dumps(c, sort_keys=True) for c in conditions)
+def canonical(conditions: tuple[ConditionEntry, ...]) -> frozenset[ConditionEntry]:
+    """Conditions as a set: equal however they were listed."""
+    return frozenset(conditions)
 
 
 def _union(a: tuple, b: tuple) -> tuple:
@@ -79,7 +72,7 @@ def _best(a: Optional[Value], b: Value) -> Value:
         return b
     if RANK[b.decision] == RANK[a.decision] == 1:
         return replace(a, conditions=_union(a.conditions, b.conditions), because=_union(a.because, b.because),
-                       routes=a.routes | b.routes, statements=_union(a.statements, b.statements))
+                       routes=a.routes | b.routes)
     return a
 
 
@@ -88,14 +81,13 @@ def _chain(hops: list[Value], via: tuple[str, ...]) -> Value:
     if any(h.decision is Decision.DENIED for h in hops):
         return DENIED
     allowed = all(h.decision is Decision.ALLOWED for h in hops)
-    conditions, because, statements = (), (), ()
+    conditions, because = (), ()
     for hop in hops:
         conditions, because = _union(conditions, hop.conditions), _union(because, hop.because)
-        statements = _union(statements, hop.statements)
     routes = frozenset(tuple(dict.fromkeys(step for route in combo for step in route))
                        for combo in itertools.product(*(hop.routes for hop in hops)))
     return Value(Decision.ALLOWED if allowed else Decision.CONDITIONAL, () if allowed else conditions, because, via,
-                 routes=routes, statements=statements)
+                 routes=routes)
 
 
 def request_text(*parts: str) -> str:
@@ -216,7 +208,7 @@ def _granted_as_pattern(value: Value, key: Key) -> bool:
     """Was a wildcard in the key matched by a wildcard? A request on the literal text
     `table/*` is allowed by a grant on `table/?`, which does not grant `table/*`: an Allow that
     decided must include the key's patterns (or exclude by NotAction/NotResource, not checked)."""
-    allows = [s for s in value.statements if s.effect is Effect.ALLOW]
+    allows = [s for s in value.because if s.effect is Effect.ALLOW]
     return not allows or any(
         (s.not_action or any(covers(str(a), key[1]) for a in s.actions)) and
         (s.not_resource or s.resources is None or any(covers(str(r), key[2]) for r in s.resources))

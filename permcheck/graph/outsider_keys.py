@@ -13,6 +13,7 @@ import re
 from typing import Iterable
 
 from permcheck.graph.outsider_values import ABSENT, Clauses, OutsiderValues, Probe
+from permcheck.iam.answer import ConditionEntry, OnUnknown
 from permcheck.iam.request import Caller, CallerKind, Target
 from permcheck.model.arn import parse_arn
 from permcheck.model.policy import Policy
@@ -219,9 +220,9 @@ def describe(probe: Probe, context: dict, mentioned: Clauses) -> str:
     return who + (f" with {', '.join(shown)}" if shown else "")
 
 
-def describe_condition(entry: dict) -> str:
+def describe_condition(entry: ConditionEntry) -> str:
     """One condition entry of an answer, as a finding's message says it."""
-    if "unknown" in entry:
-        return f"unknown: {entry['unknown']}"
-    negated = "not " if entry.get("effect") == "Deny" else ""
-    return f"{negated}{entry.get('operator')} {entry.get('key')} {' | '.join(map(str, entry.get('values', [])))}"
+    if isinstance(entry, OnUnknown):
+        return f"unknown: {entry.reason}"
+    negated = "not " if entry.effect == "Deny" else ""
+    return f"{negated}{entry.operator} {entry.key} {' | '.join(entry.values)}"

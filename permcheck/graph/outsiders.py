@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from permcheck.graph import outsider_keys as keys
 from permcheck.graph.edges import Edges
 from permcheck.graph.outsider_values import OWN_NAME
-from permcheck.iam.decide import Answer, Decision
+from permcheck.iam.answer import Answer, Decision, OnUnknown
 from permcheck.iam.request import CallerKind, Request, Target
 from permcheck.model.arn import ACCOUNT_ID, parse_arn
 from permcheck.model.location import InputError
@@ -114,7 +114,7 @@ class Outsiders:
                 if outsider is None:
                     continue
                 if not as_named:
-                    through = [u for u in unknowns if {"unknown": u.reason} in outsider.answer.conditions]
+                    through = [u for u in unknowns if OnUnknown(u.reason) in outsider.answer.conditions]
                     if not through:
                         continue
                     outsider = replace(outsider, kind=ACCOUNT, account=str(through[0]),
@@ -165,7 +165,7 @@ class Outsiders:
         if owned and arn is not None and ACCOUNT_ID.match(arn.account):
             return []
         reason = f"principal {text}"
-        answer = Answer(Decision.CONDITIONAL, ({"unknown": reason},), tuple(statements))
+        answer = Answer(Decision.CONDITIONAL, (OnUnknown(reason),), tuple(statements))
         account = arn.account if arn is not None else text
         return [Outsider(ACCOUNT, text, account, answer)]
 
@@ -182,7 +182,7 @@ class Outsiders:
             note = f"{cases} cases of the outsider's values: too many to try" if cases > MAX_CASES else \
                 f"exactness lost: {'; '.join(lost)}"
             return Outsider(probe.kind, keys.describe(probe, {}, clauses), probe.account,
-                            Answer(Decision.CONDITIONAL, ({"unknown": f"{note}, so it may get in"},), (), (note,)))
+                            Answer(Decision.CONDITIONAL, (OnUnknown(f"{note}, so it may get in"),), (), (note,)))
         for combination in itertools.product(*dimensions):
             context: dict = {}
             for part in combination:
@@ -193,7 +193,7 @@ class Outsiders:
             try:
                 answer = self.edges.index.evaluator.evaluate(request)
             except InputError as error:
-                answer = Answer(Decision.CONDITIONAL, ({"unknown": f"depends on {error}"},))
+                answer = Answer(Decision.CONDITIONAL, (OnUnknown(f"depends on {error}"),))
             if answer.decision is Decision.DENIED:
                 continue
             because = tuple(back.get(id(s), s) for s in answer.because)

@@ -1,6 +1,6 @@
 """The contract's queries: who-can-invoke, what-can-access, can.
 
-Each returns the contract's JSON shape as plain data; rendering is elsewhere.
+Each returns typed rows (graph/rows.py); report/ renders them.
 """
 
 from __future__ import annotations
@@ -9,34 +9,14 @@ import bisect
 
 from permcheck.graph.edges import INVOKE_ACTIONS, Edges
 from permcheck.graph.invokers import Block
-from permcheck.iam.decide import Answer, Decision
+from permcheck.graph.rows import Access, Invoker, Invokers, Reach, Verdict
+from permcheck.iam.answer import Answer, Decision, OnUnknown
 from permcheck.iam.match import match
 from permcheck.iam.request import Caller, CallerKind
 from permcheck.model.entities import Function
 from permcheck.model.location import InputError
 from permcheck.model.policy import Effect, Principal, Statement
 from permcheck.model.values import concat
-
-
-
-def because(statements: tuple[Statement, ...]) -> list[dict]:
-    """The contract's `because` entries: file, line, policy, sid (and how SAM made it)."""
-    out = []
-    for s in statements:
-        entry = {"file": s.location.file, "line": s.location.line, "policy": s.policy, "sid": s.sid}
-        if s.source_note:
-            entry["note"] = s.source_note
-        if entry not in out:  # an unknown policy stands for an Allow and a Deny at one place
-            out.append(entry)
-    return out
-
-
-def answer_json(answer: Answer) -> dict:
-    out = {"decision": answer.decision.value, "conditions": list(answer.conditions),
-           "because": because(answer.because)}
-    if answer.notes:
-        out["notes"] = list(answer.notes)
-    return out
 
 
 def _combine(answers: list[Answer]) -> Answer:
@@ -52,13 +32,13 @@ def _combine(answers: list[Answer]) -> Answer:
     return Answer(decision, tuple(conditions), tuple(statements), tuple(notes))
 
 
-def who_can_invoke(edges: Edges, function: Function) -> dict:
+def who_can_invoke(edges: Edges, function: Function) -> Invokers:
     """Every principal allowed or conditional to invoke `function`, with role chains."""
     arn = str(function.arn)
     targets = [(function.arn, None)] + [(concat([function.arn, f":{q}"]), q) for q in function.qualifiers]
     actions = INVOKE_ACTIONS if function.urls else INVOKE_ACTIONS[:1]
     statements = function.policy.statements if function.policy else ()
-    entries: list[dict] = []
+    entries: list[Invoker] = []
     callers: dict[str, Caller] = {}
     for named in edges.named_callers(statements):
         if isinstance(named, Principal):
@@ -73,7 +53,7 @@ def who_can_invoke(edges: Edges, function: Function) -> dict:
     found = [(qualifier, action, edges.invokers.answers(function, action, resource, skip))
              for resource, qualifier in targets for action in actions]
     direct: dict[str, list[tuple[str | None, Answer, bool]]] = {}
-    ordered: list[dict] = []  # entries already in output order
+    ordered: list[Invoker] = []  # entries already in output order
     if len(found) == 1 and found[0][2].block is not None:
         # One target, one action (most functions): the block's entries are built (and sorted)
         # once for every function of its class; only the principals this function treats apart
@@ -90,14 +70,14 @@ def who_can_invoke(edges: Edges, function: Function) -> dict:
         for caller, answer, shared in pairs:
             asked.setdefault(caller.arn, (caller, []))[1].append((qualifier, action, answer, shared))
     entries += _direct_entries(edges, asked, direct)
-    entries.sort(key=_order)
+    entries.sort(key=Invoker.order)
     for entry in entries:  # few: those of this function alone
-        bisect.insort(ordered, entry, key=_order)
-    return {"function": arn, "principals": ordered + sorted(_chains(edges, direct), key=_order)}
+        bisect.insort(ordered, entry, key=Invoker.order)
+    return Invokers(arn, ordered + sorted(_chains(edges, direct), key=Invoker.order))
 
 
 def _direct_entries(edges: Edges, asked: dict[str, tuple[Caller, list]],
-                    direct: dict[str, list[tuple[str | None, Answer, bool]]]) -> list[dict]:
+                    direct: dict[str, list[tuple[str | None, Answer, bool]]]) -> list[Invoker]:
     """One entry per principal, qualifier and group of actions with one answer (denied ones
     dropped); each is recorded in `direct` for the chains."""
     out = []
@@ -110,28 +90,23 @@ def _direct_entries(edges: Edges, asked: dict[str, tuple[Caller, list]],
                       for acts, answer, shared in _by_answer([(action, answer, shared) for other, action, answer, shared
                                                              in answers if other == q])]
         for qualifier, acts, answer, shared in groups:
-            out.append(_shared_entry(edges, ("direct", key, tuple(acts), id(answer), qualifier), answer,
-                                     lambda: _entry(key, acts, answer, qualifier)) if shared
-                       else _entry(key, acts, answer, qualifier))
+            out.append(_shared_row(edges, ("direct", key, tuple(acts), id(answer), qualifier), answer,
+                                   lambda: Invoker(key, tuple(acts), answer, qualifier)) if shared
+                       else Invoker(key, tuple(acts), answer, qualifier))
             direct.setdefault(caller.arn, []).append((qualifier, answer, shared))
     return out
 
 
-def _order(entry: dict) -> tuple:
-    """Output order: direct invokers, then chains; by principal, then qualifier."""
-    return entry.get("via") is not None, entry["principal"], entry.get("qualifier") or ""
-
-
-def _block_entries(block: Block, action: str) -> tuple[list[tuple[str, dict]], dict[str, list]]:
+def _block_entries(block: Block, action: str) -> tuple[list[tuple[str, Invoker]], dict[str, list]]:
     """The who-can-invoke entries of a block's answers (allowed or conditional), and its direct
     invokers for the chains: built on the first function of the block's class."""
     if action not in block.derived:
         entries, direct = [], {}
         for caller, answer in block.answers:
             if answer.decision is not Decision.DENIED:
-                entries.append((caller.arn, _entry(caller.arn, [action], answer)))
+                entries.append((caller.arn, Invoker(caller.arn, (action,), answer)))
                 direct[caller.arn] = [(None, answer, True)]
-        block.derived[action] = (sorted(entries, key=lambda pair: _order(pair[1])), direct)
+        block.derived[action] = (sorted(entries, key=lambda pair: pair[1].order()), direct)
     return block.derived[action]
 
 
@@ -155,36 +130,26 @@ def _by_answer(pairs: list[tuple[str, Answer, bool]]) -> list[tuple[list[str], A
     return [(actions, answer, False) for actions, answer in groups.values()]
 
 
-def _entry(principal: str, actions: list[str], answer: Answer, qualifier: str | None = None,
-           via: list[str] | None = None) -> dict:
-    entry = {"principal": principal, **answer_json(answer), "actions": actions}
-    entry = {k: entry[k] for k in ("principal", "decision", "actions", "conditions", "because", "notes") if k in entry}
-    if qualifier:
-        entry["qualifier"] = qualifier
-    if via:
-        entry["via"] = via
-    return entry
-
-
-def _shared_entry(edges: Edges, key: tuple, answer: Answer, build) -> dict:
-    """An entry built from a shared answer (the same object wherever it holds) is built once
-    and reused for every function: `key` holds the answer's id, so the answer is kept with it."""
-    found = edges.entry_cache.get(key)
+def _shared_row(edges: Edges, key: tuple, answer: Answer, build) -> Invoker | None:
+    """A row made of a shared answer (the same object wherever it holds) is made once and is the
+    same object for every function, so report/ renders it once: `key` holds the answer's id, so
+    the answer is kept with it."""
+    found = edges.row_cache.get(key)
     if found is None:
-        if len(edges.entry_cache) > 500_000:
-            edges.entry_cache.clear()
-        found = edges.entry_cache[key] = (answer, build())
+        if len(edges.row_cache) > 500_000:
+            edges.row_cache.clear()
+        found = edges.row_cache[key] = (answer, build())
     return found[1]
 
 
-def _unknown_principal_entry(principal: Principal, statements: tuple[Statement, ...]) -> dict:
+def _unknown_principal_entry(principal: Principal, statements: tuple[Statement, ...]) -> Invoker:
     named = [s for s in statements if s.principals and principal in s.principals]
-    answer = Answer(Decision.CONDITIONAL, ({"unknown": f"principal {principal.value}"},), tuple(named))
-    actions = sorted({str(a) for s in named for a in s.actions})
-    return _entry(str(principal.value), actions, answer)
+    answer = Answer(Decision.CONDITIONAL, (OnUnknown(f"principal {principal.value}"),), tuple(named))
+    actions = tuple(sorted({str(a) for s in named for a in s.actions}))
+    return Invoker(str(principal.value), actions, answer)
 
 
-def _chains(edges: Edges, direct: dict[str, list[tuple[str | None, Answer, bool]]]) -> list[dict]:
+def _chains(edges: Edges, direct: dict[str, list[tuple[str | None, Answer, bool]]]) -> list[Invoker]:
     """Principals that reach a direct invoker by assuming roles, each by a shortest chain
     (`Edges.best_chains`); a principal that invokes directly is not repeated."""
     by_qualifier: dict[str | None, dict[str, tuple[Answer, bool]]] = {}
@@ -196,28 +161,28 @@ def _chains(edges: Edges, direct: dict[str, list[tuple[str | None, Answer, bool]
         for source, via, taken in edges.best_chains(frozenset(invokers)):
             answer, shared = invokers[via[-1]]
 
-            def build(source=source, via=via, taken=taken, answer=answer) -> dict | None:
+            def build(source=source, via=via, taken=taken, answer=answer) -> Invoker | None:
                 combined = _combine([edge.answer for edge in taken] + [answer])
                 if combined.decision is Decision.DENIED:
                     return None
-                return _entry(source, ["lambda:InvokeFunction"], combined, qualifier, list(via))
-            entry = _shared_entry(edges, ("chain", source, id(answer), qualifier, via), answer, build) if shared \
+                return Invoker(source, ("lambda:InvokeFunction",), combined, qualifier, tuple(via))
+            entry = _shared_row(edges, ("chain", source, id(answer), qualifier, via), answer, build) if shared \
                 else build()
             if entry is not None:
                 out.append(entry)
     return out
 
 
-def what_can_access(edges: Edges, caller: Caller) -> dict:
+def what_can_access(edges: Edges, caller: Caller) -> Reach:
     """What a principal may do: its identity grants, resource policies naming it, and role chains."""
-    entries = _access(edges, caller, None, [])
+    entries = _access(edges, caller, None, ())
     for arn, via, taken in edges.reachable_roles(caller.arn):
         role = edges.index.caller_for_entity(edges.index.inventory.roles[arn])
-        entries += _access(edges, role, [edge.answer for edge in taken], list(via))
-    return {"principal": caller.session_arn or caller.arn, "access": entries}
+        entries += _access(edges, role, [edge.answer for edge in taken], tuple(via))
+    return Reach(caller.session_arn or caller.arn, entries)
 
 
-def _access(edges: Edges, caller: Caller, chain: list[Answer] | None, via: list[str]) -> list[dict]:
+def _access(edges: Edges, caller: Caller, chain: list[Answer] | None, via: tuple[str, ...]) -> list[Access]:
     grants: list[tuple[object, object]] = []  # (action pattern, resource pattern) as granted
     for policy in (*(caller.identity or ()), *((caller.boundary,) if caller.boundary else ())):
         if policy.error:  # every answer depends on it, and AWS would refuse to deploy it
@@ -243,15 +208,15 @@ def _access(edges: Edges, caller: Caller, chain: list[Answer] | None, via: list[
             # Where a resource policy in the inputs (e.g. a bucket policy's Deny without TLS), or
             # the principal's own Deny on part of it, changes the answer under a wildcard grant,
             # show that resource on its own.
-            seen = {(e["decision"], repr(e["conditions"])) for e in general}
+            seen = {(row.answer.decision, row.answer.conditions) for row in general}
             covered = _covered_holders(edges, resource, actions, caller)
             covered += [r for r in carve_outs if r != resource and match(resource, r) is not False]
             for holder in dict.fromkeys(covered):
                 if str(holder) in by_resource:
                     continue
-                for entry in _entries(edges, caller, holder, actions, chain, via):
-                    if (entry["decision"], repr(entry["conditions"])) not in seen:
-                        out.append(entry)
+                for row in _entries(edges, caller, holder, actions, chain, via):
+                    if (row.answer.decision, row.answer.conditions) not in seen:
+                        out.append(row)
     return out
 
 
@@ -285,7 +250,7 @@ def _narrowed(grants: list[tuple[object, object]], caller: Caller) -> list[tuple
     return out
 
 
-def _entries(edges: Edges, caller: Caller, resource: object, actions: list, chain, via) -> list[dict]:
+def _entries(edges: Edges, caller: Caller, resource: object, actions: list, chain, via) -> list[Access]:
     pairs, outside = [], []
     for action in map(str, actions):
         answer = edges.ask(caller, action, resource)
@@ -302,10 +267,7 @@ def _entries(edges: Edges, caller: Caller, resource: object, actions: list, chai
             answer = _combine(chain + [answer])
             if answer.decision is Decision.DENIED:
                 continue
-        entry = {"resource": str(resource), "actions": acts, **answer_json(answer)}
-        if via:
-            entry["via"] = via
-        out.append(entry)
+        out.append(Access(str(resource), tuple(acts), answer, via))
     return out
 
 
@@ -360,9 +322,7 @@ def _resource_grants(edges: Edges, caller: Caller) -> list[tuple[str, str]]:
     return out
 
 
-def can(edges: Edges, caller: Caller, action: str, resource: object) -> dict:
+def can(edges: Edges, caller: Caller, action: str, resource: object) -> Verdict:
     answer = edges.ask(caller, action, resource)
     answer = edges.outside_side(caller, action, resource, answer) or answer
-    out = {"principal": caller.session_arn or caller.arn, "action": action, "resource": str(resource),
-           **answer_json(answer)}
-    return out
+    return Verdict(caller.session_arn or caller.arn, action, str(resource), answer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Union
 
 from permcheck.iam.request import CallerKind, Request
 from permcheck.model.policy import Statement
@@ -15,12 +16,34 @@ class Decision(str, Enum):
     CONDITIONAL = "conditional"
 
 
+@dataclass(frozen=True, slots=True)
+class OnClause:
+    """A condition clause a `conditional` answer depends on: it must hold (`effect` Allow) or must
+    not (`effect` Deny, the clause of a Deny). `operator` PolicyVariable: a key a value refers to."""
+
+    operator: str
+    key: str
+    values: tuple[str, ...]
+    effect: str
+
+
+@dataclass(frozen=True, slots=True)
+class OnUnknown:
+    """A value the inputs leave unresolved (or an answer that could not be exact): the answer
+    depends on what it is."""
+
+    reason: str
+
+
+ConditionEntry = Union[OnClause, OnUnknown]
+
+
 @dataclass(frozen=True)
 class Answer:
     """A decision with the conditions it depends on and the statements that decided it."""
 
     decision: Decision
-    conditions: tuple[dict, ...] = ()
+    conditions: tuple[ConditionEntry, ...] = ()
     because: tuple[Statement, ...] = ()
     notes: tuple[str, ...] = ()
 

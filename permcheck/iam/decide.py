@@ -19,7 +19,7 @@ import itertools
 from dataclasses import dataclass
 
 from permcheck.iam import builtin, candidates, fast_path, grants
-from permcheck.iam.answer import Answer, Decision, answer_notes
+from permcheck.iam.answer import Answer, Decision, OnUnknown, answer_notes
 from permcheck.iam.caches import Caches
 from permcheck.iam.grants import Live
 from permcheck.iam.org import Organisation, rcp_guard, rcps_apply, scps_apply
@@ -158,7 +158,7 @@ def _inexact(answer: Answer, lost: list[str], lives: list, keys: list[str], spac
     was lost (and the same in `notes`)."""
     reasons = tuple(dict.fromkeys(f"exactness lost: {why}" for why in lost))
     conditions = answer.conditions or tuple(grants.condition_entries(lives, keys, space))
-    return Answer(Decision.CONDITIONAL, conditions + tuple({"unknown": r} for r in reasons),
+    return Answer(Decision.CONDITIONAL, conditions + tuple(OnUnknown(r) for r in reasons),
                   answer.because, answer.notes + reasons)
 
 

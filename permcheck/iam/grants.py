@@ -14,6 +14,7 @@ from typing import Optional
 from permcheck.iam import conditions as cond
 from permcheck.iam import variables
 from permcheck.iam.actions import action_match
+from permcheck.iam.answer import ConditionEntry, OnClause, OnUnknown
 from permcheck.iam.caches import Caches
 from permcheck.iam.patterns import PatternIndex
 from permcheck.iam.match import any_match, match, negate
@@ -224,36 +225,29 @@ def _substituted(value: object, operator: str, statement: Statement, context: di
     return variables.substitute(text, context, version=statement.version)
 
 
-def condition_entries(lives: list[Live], keys: list[str], space: Space) -> list[dict]:
-    """The conditions a `conditional` answer depends on, as the contract prints them."""
-    out, seen = [], set()
+def condition_entries(lives: list[Live], keys: list[str], space: Space) -> list[ConditionEntry]:
+    """The conditions a `conditional` answer depends on: the clauses on open keys, the policy
+    variables to supply, the unknowns."""
+    out: list[ConditionEntry] = []
     open_set = set(keys)
     for live in lives:
+        effect = live.statement.effect.value
         for clause in live.clauses + live.symbolic:
             named = [name for value in clause.values
                      for name in variables.find_variables(str(value), version=live.statement.version)
                      if name.lower() in open_set]
-            entries = [{**clause.as_json(), "effect": live.statement.effect.value}] \
-                if clause.key.lower() in open_set or clause in live.symbolic or named else []
+            values = tuple(str(v) for v in clause.values)
+            if clause.key.lower() in open_set or clause in live.symbolic or named:
+                out.append(OnClause(clause.operator, clause.key, values, effect))
             # a value's policy variable is a key to supply too (`${aws:PrincipalAccount}`)
-            entries += [{"operator": "PolicyVariable", "key": name, "values": [str(v) for v in clause.values],
-                         "effect": live.statement.effect.value} for name in named]
-            for entry in entries:
-                marker = repr(entry)
-                if marker not in seen:
-                    seen.add(marker)
-                    out.append(entry)
+            out += [OnClause("PolicyVariable", name, values, effect) for name in named]
     for live in lives:
         if not live.dynamic_resources:
             continue
         for pattern in live.statement.resources:
             for name in variables.find_variables(str(pattern), version=live.statement.version):
                 if name.lower() in open_set:
-                    entry = {"operator": "PolicyVariable", "key": name, "values": [str(pattern)],
-                             "effect": live.statement.effect.value}
-                    if repr(entry) not in seen:
-                        seen.add(repr(entry))
-                        out.append(entry)
-    for reason, _ in space.atoms:
-        out.append({"unknown": reason})
+                    out.append(OnClause("PolicyVariable", name, (str(pattern),), live.statement.effect.value))
+    out = list(dict.fromkeys(out))
+    out += [OnUnknown(reason) for reason, _ in space.atoms]
     return out

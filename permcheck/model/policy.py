@@ -71,9 +71,6 @@ class Clause(Frozen):
     key: str
     values: tuple[Text, ...]
 
-    def as_json(self) -> dict:
-        return {"operator": self.operator, "key": self.key, "values": [str(v) for v in self.values]}
-
 
 class Statement(Frozen):
     """A normalised statement that remembers where it was written."""
@@ -113,6 +110,18 @@ class Policy(Frozen):
     error_location: Optional[Location] = None
     arn: Optional[str] = None
     holder: Optional[str] = None  # the template resource that wrote it (logical id / address)
+
+
+def cited(statements: "tuple[Statement, ...] | list[Statement]") -> list[Statement]:
+    """The statements an answer cites, each place once (file, line, policy, sid, how it was made):
+    an unknown policy stands for an Allow and a Deny written at one place."""
+    out, seen = [], set()
+    for s in statements:
+        place = (s.location.file, s.location.line, s.policy, s.sid, s.source_note)
+        if place not in seen:
+            seen.add(place)
+            out.append(s)
+    return out
 
 
 VERSIONS = ("2012-10-17", "2008-10-17")

@@ -18,6 +18,7 @@ import re
 
 from permcheck.graph.edges import Edges
 from permcheck.graph.query import what_can_access, who_can_invoke
+from permcheck.report.answers_json import Renderer
 from permcheck.model.arn import account_of, parse_arn
 from permcheck.model.entities import Function
 
@@ -39,12 +40,13 @@ def _part(model, every_access: bool = True) -> dict:
     edges = model.edges
     inv = edges.index.inventory
     functions = sorted(inv.functions.values(), key=lambda f: (str(f.name), str(f.arn)))
-    invokers = {str(f.arn): who_can_invoke(edges, f)["principals"] for f in functions}
+    render = Renderer()
+    invokers = {str(f.arn): render.invokers(who_can_invoke(edges, f))["principals"] for f in functions}
     exec_roles = _execution_roles(functions)
     accessors = [a for a in exec_roles if a in inv.roles] if every_access else []
     if every_access and len(inv.roles) <= ALL_ROLES_ACCESS_UP_TO:
         accessors += [a for a in sorted(inv.roles) if a not in exec_roles]
-    access = {arn: what_can_access(edges, edges.index.caller_for_entity(inv.roles[arn]))["access"]
+    access = {arn: render.reach(what_can_access(edges, edges.index.caller_for_entity(inv.roles[arn])))["access"]
               for arn in accessors}
     return {"model": model, "objects": functions, "invokers": invokers, "exec_roles": exec_roles, "access": access,
             "functions": [_function(f, invokers[str(f.arn)], inv) for f in functions],
@@ -60,7 +62,7 @@ def access_of(parts: list[dict], arn: str) -> list[dict]:
         if role is None:
             continue
         if arn not in part["access"]:
-            part["access"][arn] = what_can_access(edges, edges.index.caller_for_entity(role))["access"]
+            part["access"][arn] = Renderer().reach(what_can_access(edges, edges.index.caller_for_entity(role)))["access"]
         rows += [r for r in part["access"][arn] if r not in rows]
     return rows
 

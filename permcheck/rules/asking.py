@@ -4,7 +4,7 @@ escalation paths."""
 from __future__ import annotations
 
 from permcheck.graph.edges import Edges
-from permcheck.iam.decide import Answer, Decision
+from permcheck.iam.answer import Answer, Decision, OnUnknown
 from permcheck.model.location import InputError
 from permcheck.model.policy import Statement
 
@@ -15,7 +15,7 @@ def ask_or_unknown(edges: Edges, caller, action: str, resource: str) -> Answer:
     try:
         return edges.ask(caller, action, resource)
     except InputError as error:
-        return Answer(Decision.CONDITIONAL, ({"unknown": f"depends on {error}"},))
+        return Answer(Decision.CONDITIONAL, (OnUnknown(f"depends on {error}"),))
 
 
 def holder_of(statement: Statement, fallback: str) -> str:

@@ -12,7 +12,7 @@ from functools import cached_property
 
 from permcheck.graph.edges import Edges
 from permcheck.graph.outsiders import ACCOUNT, ANY_ACCOUNT, ANYONE, SERVICE, Outsiders, Zone, zone_of
-from permcheck.iam.decide import Answer, Decision
+from permcheck.iam.answer import Answer, ConditionEntry, Decision, OnUnknown
 from permcheck.model.arn import account_of, parse_arn
 from permcheck.model.entities import Function, Resource, Role
 from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Statement
@@ -208,7 +208,7 @@ class Facts:
                 target_type: str) -> tuple[Answer | None, list[str]]:
         """The best answer for `principal` over the actions and resources its statements grant."""
         if isinstance(principal.value, (Sym, Unknown)):
-            unknown = Answer(Decision.CONDITIONAL, ({"unknown": f"principal {principal.value}"},), tuple(statements))
+            unknown = Answer(Decision.CONDITIONAL, (OnUnknown(f"principal {principal.value}"),), tuple(statements))
             return unknown, sorted({str(a) for s in statements for a in s.actions}), [target]
         caller = self.edges.caller_for_principal(principal)
         if caller is None:
@@ -257,13 +257,11 @@ def _clause(clause) -> facts.Condition:
                            unknown="", negated=False, written=clause.key)
 
 
-def _condition(entry: dict) -> facts.Condition:
-    if "unknown" in entry:
-        return facts.Condition(operator="", key="", values=[], unknown=str(entry["unknown"]), negated=False)
-    key = str(entry.get("key", ""))
-    return facts.Condition(operator=str(entry.get("operator", "")), key=key.lower(),
-                           values=[str(v) for v in entry.get("values", [])], unknown="",
-                           negated=entry.get("effect") == "Deny", written=key)
+def _condition(entry: ConditionEntry) -> facts.Condition:
+    if isinstance(entry, OnUnknown):
+        return facts.Condition(operator="", key="", values=[], unknown=entry.reason, negated=False)
+    return facts.Condition(operator=entry.operator, key=entry.key.lower(), values=list(entry.values), unknown="",
+                           negated=entry.effect == "Deny", written=entry.key)
 
 
 def _service(arn: str) -> str:

@@ -24,6 +24,7 @@ def test_every_corpus_file_loads_and_answers_who_can_invoke_or_fails_cleanly(cor
     from permcheck.graph.edges import Edges
     from permcheck.graph.index import Index
     from permcheck.graph.query import who_can_invoke
+    from permcheck.report.answers_json import to_json
 
     outcomes: Counter = Counter()
     start = time.monotonic()
@@ -33,7 +34,7 @@ def test_every_corpus_file_loads_and_answers_who_can_invoke_or_fails_cleanly(cor
             inventory = load_inventory([str(path)], Options())
             edges = Edges(Index(inventory))
             for function in inventory.functions.values():
-                answer = who_can_invoke(edges, function)
+                answer = to_json(who_can_invoke(edges, function))
                 assert answer["function"] and isinstance(answer["principals"], list), path
                 outcomes["answers"] += 1
         except InputError as error:

@@ -5,6 +5,7 @@ CROSS = https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_eval
 """
 
 from permcheck.iam.decide import Decision, Organisation
+from permcheck.iam.answer import OnClause, OnUnknown
 from permcheck.model.policy import PolicyKind
 from tests.iam.helpers import ACCOUNT, BUCKET, OTHER, ROLE, allow, decide, deny, policy, role
 
@@ -162,7 +163,7 @@ def test_conditional_allow_lists_its_condition_and_resolves_with_context():
     conditioned = allow(Condition={"StringEquals": {"aws:SourceAccount": OTHER}})
     answer = decide(role(policy(conditioned)))
     assert answer.decision is Decision.CONDITIONAL
-    assert answer.conditions[0]["key"] == "aws:SourceAccount"
+    assert answer.conditions[0].key == "aws:SourceAccount"
     assert decide(role(policy(conditioned)), context={"aws:sourceaccount": (OTHER,)}).decision is Decision.ALLOWED
     assert decide(role(policy(conditioned)), context={"aws:sourceaccount": (ACCOUNT,)}).decision is Decision.DENIED
     assert decide(role(policy(conditioned)), closed=True).decision is Decision.DENIED
@@ -185,8 +186,7 @@ def test_deny_with_condition_makes_allow_conditional():
     no_tls = deny("s3:*", Condition={"Bool": {"aws:SecureTransport": "false"}})
     answer = decide(role(policy(allow(), no_tls)))
     assert answer.decision is Decision.CONDITIONAL
-    assert answer.conditions == ({"operator": "Bool", "key": "aws:SecureTransport", "values": ["false"],
-                                  "effect": "Deny"},)
+    assert answer.conditions == (OnClause("Bool", "aws:SecureTransport", ("false",), "Deny"),)
 
 
 def test_not_principal_deny_exempts_only_a_fully_listed_caller():
@@ -203,7 +203,7 @@ def test_not_principal_deny_exempts_only_a_fully_listed_caller():
     full = with_exceptions(session, ROLE, f"arn:aws:iam::{ACCOUNT}:root")
     assert decide(caller, resource_policy=full).decision is Decision.ALLOWED
     partial = decide(caller, resource_policy=with_exceptions(ROLE))
-    assert partial.decision is Decision.CONDITIONAL and "NotPrincipal" in partial.conditions[0]["unknown"]
+    assert partial.decision is Decision.CONDITIONAL and "NotPrincipal" in partial.conditions[0].reason
     other = role(arn=f"arn:aws:iam::{ACCOUNT}:role/other")
     assert decide(other, resource_policy=full).decision is Decision.DENIED  # same account, not listed: denied
 
@@ -213,7 +213,7 @@ def test_unknown_policy_content_makes_the_answer_depend_on_it():
     mystery = unknown_policy("arn:aws:iam::111111111111:policy/mystery", PolicyKind.IDENTITY, "not in the inputs")
     answer = decide(role(mystery))
     assert answer.decision is Decision.CONDITIONAL
-    assert any("mystery" in c.get("unknown", "") for c in answer.conditions)
+    assert any(isinstance(c, OnUnknown) and "mystery" in c.reason for c in answer.conditions)
     # an explicit deny elsewhere decides regardless of the unknown
     assert decide(role(mystery, policy(deny()))).decision is Decision.DENIED
 
@@ -227,7 +227,7 @@ def test_unresolved_resource_pattern_is_unknown_not_a_match_or_miss():
     p = parse_policy(doc, name="p", kind=PolicyKind.IDENTITY, location=Location("t.yaml", 1))
     answer = decide(role(p))
     assert answer.decision is Decision.CONDITIONAL
-    assert answer.conditions == ({"unknown": "parameter BucketName"},)
+    assert answer.conditions == (OnUnknown("parameter BucketName"),)
     # a value the known parts already rule out is a plain miss
     assert decide(role(p), resource="arn:aws:sqs:us-east-1:111111111111:q").decision is Decision.DENIED
 

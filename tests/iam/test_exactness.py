@@ -16,6 +16,7 @@ from __future__ import annotations
 from permcheck.iam import string_automata
 from permcheck.iam.conditions import representatives
 from permcheck.iam.decide import MAX_COMBINATIONS, Decision
+from permcheck.iam.answer import OnClause, OnUnknown
 from tests.iam.helpers import allow, decide, deny, policy, role
 
 MIXED = {"StringLike": {"aws:MultiFactorAuthAge": "1?5"}, "NumericGreaterThan": {"aws:MultiFactorAuthAge": "150"}}
@@ -23,7 +24,7 @@ AGE = "aws:multifactorauthage"
 
 
 def lost_entries(answer) -> list[str]:
-    return [c["unknown"] for c in answer.conditions if "exactness lost" in c.get("unknown", "")]
+    return [c.reason for c in answer.conditions if isinstance(c, OnUnknown) and "exactness lost" in c.reason]
 
 
 def test_operators_of_two_types_on_one_key_are_not_exact():
@@ -35,7 +36,7 @@ def test_operators_of_two_types_on_one_key_are_not_exact():
     [why] = lost_entries(answer)
     assert "aws:multifactorauthage" in why.lower() and "different types (Numeric, String)" in why
     assert why in answer.notes
-    assert {c.get("operator") for c in answer.conditions} >= {"StringLike", "NumericGreaterThan"}
+    assert {c.operator for c in answer.conditions if isinstance(c, OnClause)} >= {"StringLike", "NumericGreaterThan"}
     assert decide(role(policy(allow(Condition=MIXED))), context={AGE: ("155",)}).decision is Decision.ALLOWED
 
 
@@ -88,5 +89,5 @@ def test_too_many_combinations_is_conditional_with_an_unknown_and_a_note():
     assert answer.decision is Decision.CONDITIONAL
     [why] = lost_entries(answer)
     assert f"more than {MAX_COMBINATIONS:,}" in why and why in answer.notes
-    assert {c.get("key") for c in answer.conditions} >= set(keys)
+    assert {c.key for c in answer.conditions if isinstance(c, OnClause)} >= set(keys)
     assert decide(role(policy(allow(), deny(Condition=condition))), closed=True).decision is Decision.ALLOWED

@@ -68,7 +68,7 @@ def test_confused_deputy_rcp_makes_a_service_conditional_on_its_source_account()
     bucket = resource_policy(allow("s3:PutObject", Principal={"Service": "cloudtrail.amazonaws.com"}))
     answer = decide(service(), "s3:PutObject", resource_policy=bucket, org=org(rcps=(perimeter,)))
     assert answer.decision is Decision.CONDITIONAL
-    assert {c["key"] for c in answer.conditions} == {"aws:SourceAccount"}
+    assert {c.key for c in answer.conditions} == {"aws:SourceAccount"}
     mine = decide(service(), "s3:PutObject", resource_policy=bucket, org=org(rcps=(perimeter,)),
                   context={"aws:sourceaccount": (ACCOUNT,)})
     assert mine.decision is Decision.ALLOWED
@@ -134,7 +134,7 @@ def test_rcps_do_not_apply_to_aws_managed_keys():
     assert ask(True).decision is Decision.ALLOWED
     unknown = ask(None)
     assert unknown.decision is Decision.CONDITIONAL
-    assert [c["unknown"] for c in unknown.conditions] == [f"whether {key} is an AWS managed key (RCPs do not apply to those)"]
+    assert [c.reason for c in unknown.conditions] == [f"whether {key} is an AWS managed key (RCPs do not apply to those)"]
 
 
 # -- 3. the management account ---------------------------------------------------------------------

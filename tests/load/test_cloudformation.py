@@ -12,6 +12,7 @@ import pytest
 from permcheck.graph.edges import Edges
 from permcheck.graph.index import Index
 from permcheck.graph.query import who_can_invoke
+from permcheck.report.answers_json import to_json
 from permcheck.load.inputs import Options, load_inventory
 from permcheck.model.location import InputError
 
@@ -39,7 +40,7 @@ def load(tmp_path, *bodies: str, **options):
 
 def invokers(inventory, function_id="Fn") -> dict[str, str]:
     edges = Edges(Index(inventory))
-    answer = who_can_invoke(edges, edges.index.function(function_id))
+    answer = to_json(who_can_invoke(edges, edges.index.function(function_id)))
     return {e["principal"]: e["decision"] for e in answer["principals"]}
 
 
@@ -73,7 +74,7 @@ def test_permission_with_a_qualifier_grants_the_alias_only(tmp_path):
     Properties: {FunctionName: "my-fn:live", Action: lambda:InvokeFunction, Principal: "210987654321"}
 """
     edges = Edges(Index(load(tmp_path, body)))
-    entries = who_can_invoke(edges, edges.index.function("Fn"))["principals"]
+    entries = to_json(who_can_invoke(edges, edges.index.function("Fn")))["principals"]
     assert [(e["principal"], e.get("qualifier")) for e in entries] == [("arn:aws:iam::210987654321:root", "live")]
 
 
@@ -173,7 +174,7 @@ def test_permission_on_an_alias_by_ref_lands_on_the_function(tmp_path):
     inventory = load(tmp_path, body)
     assert len(inventory.functions) == 1
     edges = Edges(Index(inventory))
-    entries = who_can_invoke(edges, edges.index.function("Fn"))["principals"]
+    entries = to_json(who_can_invoke(edges, edges.index.function("Fn")))["principals"]
     assert [(e["principal"], e.get("qualifier")) for e in entries] == [("arn:aws:iam::210987654321:root", "live")]
 
 

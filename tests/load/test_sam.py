@@ -15,6 +15,7 @@ import pytest
 from permcheck.graph.edges import Edges
 from permcheck.graph.index import Index
 from permcheck.graph.query import who_can_invoke
+from permcheck.report.answers_json import to_json
 from permcheck.load.decode import read_file
 from permcheck.load.inputs import Options, load_inventory
 from permcheck.load.intrinsics import Deployment
@@ -166,7 +167,7 @@ def test_because_points_at_the_events_entry(tmp_path):
     path = write(tmp_path, event("SNS", "            Topic: arn:aws:sns:us-east-1:123456789012:topic\n"))
     inventory = load_inventory([str(path)], Options())
     edges = Edges(Index(inventory))
-    answer = who_can_invoke(edges, edges.index.function("Fn"))
+    answer = to_json(who_can_invoke(edges, edges.index.function("Fn")))
     sns = next(e for e in answer["principals"] if e["principal"] == "sns.amazonaws.com")
     assert sns["because"] == [{"file": str(path), "line": line_of_text(path, "Ev:"), "policy": "FnEvPermission",
                                "sid": "FnEvPermission", "note": "created by SAM: Fn.Events.Ev (SNS)"}]
@@ -354,7 +355,7 @@ def test_function_url_auth_none_is_public(tmp_path):
     assert url.source_note == "created by SAM: Fn.FunctionUrlConfig (AuthType NONE)"
     assert function(inventory).urls[0].auth_type == "NONE"
     edges = Edges(Index(inventory))
-    answer = who_can_invoke(edges, edges.index.function("Fn"))
+    answer = to_json(who_can_invoke(edges, edges.index.function("Fn")))
     anyone = [e for e in answer["principals"] if e["principal"] == "*" and "lambda:InvokeFunctionUrl" in e["actions"]]
     assert anyone and anyone[0]["decision"] == "allowed"
 
@@ -440,7 +441,7 @@ def test_state_machine_role_may_invoke_the_function(tmp_path):
             FunctionName: !Ref Fn
 """)
     edges = Edges(Index(inventory))
-    answer = who_can_invoke(edges, edges.index.function("Fn"))
+    answer = to_json(who_can_invoke(edges, edges.index.function("Fn")))
     assert any("MachineRole" in e["principal"] for e in answer["principals"])
 
 

@@ -17,6 +17,7 @@ import pytest
 from permcheck.graph.edges import Edges
 from permcheck.graph.index import Index
 from permcheck.graph.query import what_can_access, who_can_invoke
+from permcheck.report.answers_json import to_json
 from permcheck.load import snapshot
 from permcheck.load.decode import decode, read_file
 from permcheck.load.inputs import Options, kind_of, load_inventory, read_inputs
@@ -476,7 +477,7 @@ def test_cloudsplaining_snapshots_load_and_answer_for_every_role(corpus):
             continue
         edges = Edges(Index(inv))
         for role in inv.roles.values():
-            answer = what_can_access(edges, edges.index.caller_for_entity(role))
+            answer = to_json(what_can_access(edges, edges.index.caller_for_entity(role)))
             assert answer["principal"] == role.arn and isinstance(answer["access"], list)
             roles += 1
         for function in inv.functions.values():

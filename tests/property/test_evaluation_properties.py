@@ -51,6 +51,7 @@ from hypothesis import strategies as st
 
 from permcheck.iam.conditions import like_matches
 from permcheck.iam.decide import Answer, Decision, Organisation, evaluate
+from permcheck.iam.answer import OnClause, OnUnknown
 from permcheck.iam.match import wildcard_match
 from permcheck.iam.request import Caller, CallerKind, Request, Target
 from permcheck.load.managed import unknown_policy
@@ -543,7 +544,7 @@ def allowed_contexts(scn: Scenario, grid: list[dict], maybe: bool = False) -> se
 
 
 def has_unknown(answer: Answer) -> bool:
-    return any("unknown" in c for c in answer.conditions)
+    return any(isinstance(c, OnUnknown) for c in answer.conditions)
 
 
 # -- (a), (b): monotonicity ---------------------------------------------------------------------
@@ -580,7 +581,7 @@ def test_adding_an_allow_never_narrows(scn, seed):
 # -- (c): order -----------------------------------------------------------------------------------
 
 def _conditions_set(answer: Answer) -> set[str]:
-    return {repr(sorted(c.items())) for c in answer.conditions}
+    return {repr(c) for c in answer.conditions}
 
 
 def shuffled(scn: Scenario, seed: int) -> Scenario:
@@ -680,7 +681,7 @@ def listed_keys_decide(scn: Scenario, choice: int) -> None:
     answer = scn.decide()
     if answer.decision is not Decision.CONDITIONAL or has_unknown(answer):
         return
-    listed = sorted({c["key"].lower() for c in answer.conditions})
+    listed = sorted({c.key.lower() for c in answer.conditions})
     statements, context = scn.all_statements(), {}
     for i, key in enumerate(listed):
         canonical = next(k for k in KEYS if k.lower() == key)
@@ -703,7 +704,7 @@ def closed_is_decided(scn: Scenario) -> None:
     answer = scn.decide(closed=True)
     if answer.decision is Decision.CONDITIONAL:
         assert has_unknown(answer), ("conditional in a closed context, without an unknown", answer.conditions)
-        assert scn.unknown_identity or any("NotPrincipal" in c.get("unknown", "") for c in answer.conditions)
+        assert scn.unknown_identity or any(isinstance(c, OnUnknown) and "NotPrincipal" in c.reason for c in answer.conditions)
 
 
 @SETTINGS
@@ -798,7 +799,7 @@ def test_regression_condition_value_variable_allowed_unsoundly(scn, given):
 def test_regression_resource_variable_key_is_not_listed(scn, choice):
     answer = scn.decide()
     assert answer.decision is Decision.CONDITIONAL
-    assert any(c.get("key", "").lower() == TEAM.lower() for c in answer.conditions), answer.conditions
+    assert any(isinstance(c, OnClause) and c.key.lower() == TEAM.lower() for c in answer.conditions), answer.conditions
 
 
 # -- large policies are indexed, never differently decided -----------------------------------------

@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 from permcheck.graph.edges import Edges
 from permcheck.graph.index import Index
 from permcheck.graph.query import who_can_invoke
+from permcheck.report.answers_json import to_json
 from permcheck.iam.decide import Answer, Decision, Organisation, evaluate
 from permcheck.iam.request import Caller, CallerKind, Request, Target
 from permcheck.load.policy_doc import parse_policy
@@ -311,7 +312,7 @@ def check(spec: Spec) -> None:
     brute = BruteForce(inv)
     edges = Edges(Index(inv))
     for function in inv.functions.values():
-        result = who_can_invoke(edges, function)
+        result = to_json(who_can_invoke(edges, function))
         entries = result["principals"]
         direct = brute.invokers(function)
         got_direct = {(e["principal"], e["decision"]) for e in entries if "via" not in e}

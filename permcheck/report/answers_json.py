@@ -1,0 +1,164 @@
+"""The queries' typed answers (graph/rows.py, graph/diff.py) as the contract's JSON: the one
+place that writes a decision, its condition entries and its `because`, for every command."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Callable
+
+from permcheck.graph.rows import Access, Invoker, Invokers, Reach, Verdict
+from permcheck.iam.answer import Answer, ConditionEntry, OnUnknown
+from permcheck.model.location import InputError
+from permcheck.model.policy import Statement, cited
+
+if TYPE_CHECKING:
+    from permcheck.graph.diff import Change, Changes
+
+ROW_CACHE_LIMIT = 500_000  # rendered rows kept at most; past it the cache starts again
+
+
+def condition_json(entry: ConditionEntry) -> dict:
+    if isinstance(entry, OnUnknown):
+        return {"unknown": entry.reason}
+    return {"operator": entry.operator, "key": entry.key, "values": list(entry.values), "effect": entry.effect}
+
+
+def because_json(statements: tuple[Statement, ...]) -> list[dict]:
+    """The contract's `because` entries: file, line, policy, sid (and how SAM made it)."""
+    out = []
+    for s in cited(statements):
+        entry = {"file": s.location.file, "line": s.location.line, "policy": s.policy, "sid": s.sid}
+        if s.source_note:
+            entry["note"] = s.source_note
+        out.append(entry)
+    return out
+
+
+def answer_json(answer: Answer) -> dict:
+    out = {"decision": answer.decision.value, "conditions": [condition_json(c) for c in answer.conditions],
+           "because": because_json(answer.because)}
+    if answer.notes:
+        out["notes"] = list(answer.notes)
+    return out
+
+
+def invoker_json(row: Invoker) -> dict:
+    answer = answer_json(row.answer)
+    out = {"principal": row.principal, "decision": answer["decision"], "actions": list(row.actions),
+           "conditions": answer["conditions"], "because": answer["because"]}
+    if "notes" in answer:
+        out["notes"] = answer["notes"]
+    if row.qualifier:
+        out["qualifier"] = row.qualifier
+    if row.via:
+        out["via"] = list(row.via)
+    return out
+
+
+def access_json(row: Access) -> dict:
+    out = {"resource": row.resource, "actions": list(row.actions), **answer_json(row.answer)}
+    if row.via:
+        out["via"] = list(row.via)
+    return out
+
+
+def verdict_json(verdict: Verdict) -> dict:
+    return {"principal": verdict.principal, "action": verdict.action, "resource": verdict.resource,
+            **answer_json(verdict.answer)}
+
+
+class Renderer:
+    """Renders answers as JSON. A row that recurs is rendered once: who-can-invoke gives the
+    rows of answers shared by a class of functions as one object for all of them. The cache
+    keeps each row beside its JSON, so the id that keys it stays the row's."""
+
+    def __init__(self) -> None:
+        self._rows: dict[int, tuple[object, dict]] = {}
+
+    def invokers(self, result: Invokers) -> dict:
+        return {"function": result.function, "principals": [self._row(row, invoker_json) for row in result.principals]}
+
+    def reach(self, result: Reach) -> dict:
+        return {"principal": result.principal, "access": [self._row(row, access_json) for row in result.access]}
+
+    def render(self, result: Invokers | Reach | Verdict) -> dict:
+        if isinstance(result, Invokers):
+            return self.invokers(result)
+        if isinstance(result, Reach):
+            return self.reach(result)
+        return verdict_json(result)
+
+    def _row(self, row: object, render: Callable[[object], dict]) -> dict:
+        found = self._rows.get(id(row))
+        if found is None:
+            if len(self._rows) > ROW_CACHE_LIMIT:
+                self._rows.clear()
+            found = self._rows[id(row)] = (row, render(row))
+        return found[1]
+
+
+def to_json(result: Invokers | Reach | Verdict) -> dict:
+    """One answer as the contract's JSON (a `Renderer` of its own)."""
+    return Renderer().render(result)
+
+
+def diff_json(changes: Changes) -> dict:
+    """`diff`'s added and removed facts; each side's text written as the user knows it (`label`)."""
+    old, new = changes.old_label, changes.new_label
+    return {"added": [{**_relabel(_change(c), new), "was": _relabel(_other(c), old)} for c in changes.added],
+            "removed": [{**_relabel(_change(c), old), "now": _relabel(_other(c), new)} for c in changes.removed]}
+
+
+def _change(change: Change) -> dict:
+    value = change.value
+    out = {"principal": change.principal, "action": change.action, "resource": change.resource,
+           "decision": value.decision.value, "change": change.change,
+           "conditions": [condition_json(c) for c in value.conditions], "because": because_json(value.because)}
+    if value.via:
+        out["via"] = list(value.via)
+    if value.notes:
+        out["notes"] = list(value.notes)
+    return out
+
+
+def _other(change: Change) -> dict:
+    return {"decision": change.other.decision.value, "conditions": [condition_json(c) for c in change.other.conditions]}
+
+
+def _relabel(value, label: Callable[[str], str]):
+    if isinstance(value, str):
+        return label(value)
+    if isinstance(value, dict):
+        return {k: _relabel(v, label) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_relabel(v, label) for v in value]
+    return value
+
+
+def merged(answers: list[tuple[object, dict]], single: bool = False) -> dict:
+    """One answer from each deployment's (graph/deployments.py), as JSON: equal ones are one; list
+    fields are the rows of all (each once, in deployment order); a single decision that differs is
+    an InputError naming each deployment."""
+    first = answers[0][1]
+    if all(_same(answer, first) for _, answer in answers[1:]):
+        return first
+    if single:
+        said = "; ".join(f"{model.deployment.label}: {answer.get('decision')}" for model, answer in answers)
+        raise InputError(None, "the answer differs between deployments (templates that cannot deploy side by "
+                               f"side): {said}; give the inputs of one deployment")
+    out = dict(first)
+    for key, value in first.items():
+        if isinstance(value, list):
+            rows, seen = [], set()
+            for _, answer in answers:
+                for row in answer.get(key, []):
+                    text = json.dumps(row, sort_keys=True, default=str)
+                    if text not in seen:
+                        seen.add(text)
+                        rows.append(row)
+            out[key] = rows
+    return out
+
+
+def _same(a: dict, b: dict) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
