@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from permcheck.load.policy_doc import parse_policy
-from permcheck.load.source_notes import sam_logical_id
+from permcheck.load.source_notes import sam_origin
 from permcheck.model.arn import ACCOUNT_ID, parse_arn
 from permcheck.model.entities import Function, FunctionUrl
 from permcheck.model.location import InputError, Location
@@ -197,4 +197,4 @@ def permission_statement(logical_id: str, props: dict, resource: object, locatio
     return Statement(effect=Effect.ALLOW, sid=logical_id, actions=(action if isinstance(action, (Sym, Unknown)) else str(action),),
                      resources=(resource,), principals=(_permission_principal(props.get("Principal")),),
                      conditions=tuple(clauses), policy=logical_id, location=location, source_note=note,
-                     holder=logical_id, sam_resource=sam_logical_id(note))
+                     holder=logical_id, **sam_origin(note))

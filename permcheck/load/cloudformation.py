@@ -16,7 +16,7 @@ from permcheck.load.intrinsics import Deployment, TemplateResolver
 from permcheck.load.managed import aws_managed_policy, is_aws_managed, unknown_policy
 from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.policy_doc import parse_policy
-from permcheck.load.source_notes import SOURCE_NOTE, sam_logical_id
+from permcheck.load.source_notes import SOURCE_NOTE
 from permcheck.model.entities import Group, Inventory, Role, User
 from permcheck.model.location import InputError, Location
 from permcheck.model.policy import Policy, PolicyKind
@@ -64,7 +64,7 @@ class TemplateLoad:
 
     def policy(self, document: object, name: str, kind: PolicyKind, at: object) -> Policy:
         return parse_policy(document, name=name, kind=kind, location=self.location(document, at),
-                            source_note=self.note, holder=self.logical_id, sam_resource=sam_logical_id(self.note))
+                            source_note=self.note, holder=self.logical_id)
 
 
 def load_template(file: str, template: LineDict, deployment: Deployment,

@@ -12,6 +12,7 @@ import json
 import re
 
 from permcheck.load.nodes import LineDict, LineList, line_of
+from permcheck.load.source_notes import sam_origin
 from permcheck.model.location import Location
 from permcheck.model.policy import (
     ANYONE, VERSIONS, Clause, Effect, Policy, PolicyKind, Statement, normalise_principal,
@@ -35,8 +36,7 @@ class Malformed(Exception):
 
 
 def parse_policy(document: object, *, name: str, kind: PolicyKind, location: Location,
-                 source_note: str | None = None, holder: str | None = None,
-                 sam_resource: str | None = None) -> Policy:
+                 source_note: str | None = None, holder: str | None = None) -> Policy:
     """A `Policy` from a decoded (and intrinsic-resolved) document; never raises for bad input."""
     if isinstance(document, (Unknown, Sym)):
         return Policy(name=name, kind=kind, location=location,
@@ -44,9 +44,9 @@ def parse_policy(document: object, *, name: str, kind: PolicyKind, location: Loc
     try:
         document = _from_json_string(document, location)
         statements = _statements(document, name, kind, location, source_note)
-        if holder is not None or sam_resource is not None:
-            statements = tuple(s.model_copy(update={"holder": holder, "sam_resource": sam_resource})
-                               for s in statements)
+        origin = sam_origin(source_note)
+        if holder is not None or origin["sam_resource"] is not None:
+            statements = tuple(s.model_copy(update={"holder": holder, **origin}) for s in statements)
     except Malformed as bad:
         where = Location(location.file, bad.line if bad.line is not None else location.line)
         return Policy(name=name, kind=kind, location=location, error=bad.message, error_location=where,

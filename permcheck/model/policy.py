@@ -90,6 +90,7 @@ class Statement(Frozen):
     source_note: Optional[str] = None  # e.g. "created by SAM"
     holder: Optional[str] = None  # the template resource that wrote it (logical id / address)
     sam_resource: Optional[str] = None  # the SAM resource whose expansion wrote it: what a finding names
+    sam_event: Optional[str] = None  # the SAM event (`Events.<name>` of sam_resource) that wrote it
 
 
 class Policy(Frozen):

@@ -153,13 +153,18 @@ def test_push_event_permission(tmp_path, kind):
 
 
 def test_notes_name_the_sam_resource(tmp_path):
-    """A statement SAM created carries the SAM resource as a field (`sam_resource`), read from its note."""
-    from permcheck.load.source_notes import sam_logical_id
+    """A statement SAM created carries the SAM resource and event as fields (`sam_resource`, `sam_event`),
+    read from its note."""
+    from permcheck.load.source_notes import sam_event, sam_logical_id
     inventory = load(tmp_path, event("SNS", "            Topic: arn:aws:sns:us-east-1:123456789012:topic\n"))
     assert statements(inventory)[0].sam_resource == "Fn"
+    assert statements(inventory)[0].sam_event == "Ev"
+    assert all(s.sam_event is None for s in role_statements(inventory))  # the role is the function's, no event's
     assert sam_logical_id(statements(inventory)[0].source_note) == "Fn"
     assert all(s.sam_resource in ("Fn", None) for s in role_statements(inventory))  # managed: "in X, attached here"
     assert sam_logical_id("created by SAM (official transform): Api.Events.X") == "Api"
+    assert sam_event("created by SAM (official transform): Api.Events.X") == "X"
+    assert sam_event("created by SAM: Fn.DeploymentPreference") is None
     assert sam_logical_id("hand-written") is None
 
 
