@@ -8,6 +8,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from permcheck.report.wording import condition_parts, place, statement_name
+
 STYLE = {"allowed": "bold green", "denied": "bold red", "conditional": "bold yellow"}
 
 
@@ -18,25 +20,17 @@ def _decision(value: str) -> Text:
 def _conditions(conditions: list[dict]) -> str:
     lines = []
     for c in conditions:
-        if "unknown" in c:
-            lines.append(f"unknown: {c['unknown']}")
+        parts = condition_parts(c)
+        if isinstance(parts, str):
+            lines.append(parts)
         else:
-            prefix = "not " if c.get("effect") == "Deny" else ""
-            lines.append(f"{prefix}{c['operator']} {c['key']} {', '.join(c['values'])}")
+            negated, operator, key, values = parts
+            lines.append(f"{'not ' if negated else ''}{operator} {key} {', '.join(values)}")
     return "\n".join(lines)
 
 
 def _where(entries: list[dict]) -> str:
-    out = []
-    for b in entries:
-        place = f"{b['file']}:{b['line']}" if b.get("line") else b["file"]
-        name = b["policy"] + (f" ({b['sid']})" if b.get("sid") and b["sid"] != b["policy"] else "")
-        if b.get("note") and b["policy"] in b["note"]:
-            name = b["note"]
-        elif b.get("note"):
-            name += f" — {b['note']}"
-        out.append(f"{place} {name}")
-    return "\n".join(out)
+    return "\n".join(f"{place(b['file'], b.get('line'))} {statement_name(b)}" for b in entries)
 
 
 def _notes(rows: list[dict]) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from permcheck.report.graph_svg import TONES
+from permcheck.report.wording import condition_parts, place, statement_name
 
 def _e(value: object) -> str:
     """Escaped text of any value: for element content and quoted attributes alike."""
@@ -13,7 +14,7 @@ def _e(value: object) -> str:
 
 
 def _finding(f: dict) -> str:
-    where = _place(f["file"], f["line"])
+    where = place(f["file"], f["line"])
     title = f' — {escape(f["title"])}' if f["title"] else ""
     severity = _e(f["severity"])
     parts = [f'<article class="finding sev-{severity}{" suppressed" if f["suppressed"] else ""}" data-filter>',
@@ -58,7 +59,7 @@ def function_block(fn: dict, anchor: str, heading: str | None = None, cli_name: 
     """One function: where it is, what it runs as, and its who-can-invoke table."""
     meta = [f'<code>{escape(fn["arn"])}</code>']
     if fn["file"]:
-        meta.append(f'{escape(fn["logical_id"] or "")} at <code>{escape(_place(fn["file"], fn["line"]))}</code>')
+        meta.append(f'{escape(fn["logical_id"] or "")} at <code>{escape(place(fn["file"], fn["line"]))}</code>')
     if fn["role"]:
         meta.append(f'runs as <code>{escape(fn["role"])}</code>')
     meta += [f"function URL, AuthType <code>{escape(u)}</code>" for u in fn["urls"]]
@@ -76,7 +77,7 @@ def role_block(role: dict, anchor: str, heading: str | None = None) -> str:
     meta = [f'<code>{escape(role["arn"])}</code>', "execution role of " + ", ".join(
         f"<b>{escape(name)}</b>" for name in role["functions"])]
     if role["file"]:
-        meta.append(f'defined at <code>{escape(_place(role["file"], role["line"]))}</code>')
+        meta.append(f'defined at <code>{escape(place(role["file"], role["line"]))}</code>')
     if not role["in_inputs"]:
         body = '<p class="none">This role is not in the inputs: its policies were not analysed.</p>'
     else:
@@ -132,26 +133,19 @@ def _list(items: list[str]) -> str:
 def _conditions(conditions: list[dict]) -> str:
     lines = []
     for c in conditions:
-        if "unknown" in c:
-            lines.append(f'unknown: {escape(str(c["unknown"]))}')
+        parts = condition_parts(c)
+        if isinstance(parts, str):
+            lines.append(escape(parts))
         else:
-            prefix = "<b>not</b> " if c.get("effect") == "Deny" else ""
-            values = ", ".join(escape(str(v)) for v in c.get("values", ()))
-            lines.append(f'{prefix}<code>{escape(str(c.get("operator", "")))}</code> '
-                         f'<code>{escape(str(c.get("key", "")))}</code> {values}')
+            negated, operator, key, values = parts
+            lines.append(f'{"<b>not</b> " if negated else ""}<code>{escape(operator)}</code> '
+                         f'<code>{escape(key)}</code> {", ".join(escape(v) for v in values)}')
     return "<br>".join(lines)
 
 
 def _because(entries: list[dict]) -> str:
-    out = []
-    for b in entries:
-        name = b.get("policy") or ""
-        if b.get("sid") and b["sid"] != name:
-            name += f' ({b["sid"]})'
-        if b.get("note"):
-            name = b["note"] if name and name in b["note"] else f'{name} — {b["note"]}'
-        out.append(f'<code>{escape(_place(b["file"], b.get("line")))}</code> {escape(str(name))}')
-    return "<br>".join(out)
+    return "<br>".join(f'<code>{escape(place(b["file"], b.get("line")))}</code> {escape(statement_name(b))}'
+                       for b in entries)
 
 
 def _omitted(subject: dict, command: str, name: str) -> str:
@@ -168,5 +162,3 @@ def _notes(rows: list[dict]) -> str:
     return "".join(f'<p class="note">note: {escape(n)}</p>' for n in seen)
 
 
-def _place(file: str | None, line: int | None) -> str:
-    return f"{file}:{line}" if file and line else file or ""

@@ -9,6 +9,7 @@ from html import escape
 
 from permcheck.report import html_blocks as page
 from permcheck.report.graph_svg import render_svg
+from permcheck.report.wording import place
 
 SEVERITIES = ("critical", "high", "medium", "low")
 OPEN_SEVERITIES = ("critical", "high")
@@ -59,7 +60,7 @@ def _findings(findings: list[dict]) -> str:
 def _entry_points(entry: dict) -> str:
     out = ['<section id="entry-points"><h2>Entry points: public and cross-account invokers</h2>']
     rows = [page._row((f'<b>{escape(r["function"])}</b><div class="via">{escape(r["application"])} · '
-                       f'<code>{escape(page._place(r["file"], r["line"]))}</code></div>',
+                       f'<code>{escape(place(r["file"], r["line"]))}</code></div>',
                        page._principal(r), page._decision(r["decision"]), page._list(r["actions"]),
                        page._conditions(r["conditions"]), page._because(r["because"])), r)
             for r in entry["rows"]]
@@ -140,7 +141,7 @@ def _compact(subjects: list[dict], what: str, column: str, command: str) -> str:
     if not subjects:
         return ""
     rows = "".join(f'<tr data-filter><td><b>{escape(_shown(s, where=False))}</b></td>'
-                   f'<td><code>{escape(page._place(s["file"], s["line"]))}</code></td>'
+                   f'<td><code>{escape(place(s["file"], s["line"]))}</code></td>'
                    f'<td>{_said(s["total"], s["compact"])}</td></tr>' for s in subjects)
     return (f'<table class="compact"><thead><tr><th>{what}</th><th>defined at</th><th>{column}'
             f'</th></tr></thead><tbody>{rows}</tbody></table><p class="note"><code>{command}</code> lists them.</p>')
