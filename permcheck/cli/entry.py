@@ -16,12 +16,21 @@ def run() -> None:
     """Entry point: every failure is one line on stderr and exit 2, never a traceback."""
     import gc
 
-    from permcheck.model.location import InputError
-
     # One short run whose model holds no reference cycles: the cyclic collector only costs
     # time here (a third of who-can-invoke over a 2,000-role account). Memory is bounded by
     # the inputs, which are limited (load/decode.py).
     gc.disable()
+    try:
+        _main()
+    finally:
+        # What the run built lives until exit: frozen, the interpreter's last collection at exit
+        # does not walk it (~40 ms of a pre-commit run).
+        gc.freeze()
+
+
+def _main() -> None:
+    from permcheck.model.location import InputError
+
     try:
         main.main(standalone_mode=False)
     except click.exceptions.Exit as done:
