@@ -11,6 +11,7 @@ from typing import Optional
 
 from permcheck.model.location import Location
 from permcheck.model.policy import Frozen, Policy, Text
+from permcheck.model.triggers import Trigger
 
 
 class Role(Frozen):
@@ -115,6 +116,7 @@ class Inventory:
     default_account: str = "123456789012"
     management_account: str | None = None  # the organisation's: SCPs and RCPs do not apply to it
     creators: dict[str, list[Location]] = field(default_factory=dict)  # physical name → each input creating it
+    triggers: list[Trigger] = field(default_factory=list)  # event sources wired to functions (model/triggers.py)
 
     def create(self, key: str, location: Location | None) -> bool:
         """Record that an input file creates the resource `key` (its ARN text); False when another
