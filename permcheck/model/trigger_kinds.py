@@ -132,7 +132,7 @@ def mapping_trigger(source_arn: Text, function: Text, *, logical_id=None, source
     else:
         return Trigger(source=service or "unknown", resource=source_arn, function=function,
                        invocation=Invocation.POLL, event="records", reads=(),
-                       notes=(f"who can send to {source_arn} is decided by the broker, not IAM",), **where)
+                       producers=f"who can send to {source_arn}: decided by the broker, not IAM", **where)
     reads = tuple(Write(action=a, resource=source_arn) for a in POLL_READS.get(service, ()))
     return Trigger(source=service, resource=source_arn, function=function, invocation=Invocation.POLL,
                    event="records", writes=writes, reads=reads, **where)

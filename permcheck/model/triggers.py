@@ -47,6 +47,9 @@ class Trigger(Frozen):
     public: bool = False  # anyone on the internet can fire it with no credentials (a route without auth)
     authorization: Optional[str] = None  # API routes: NONE, AWS_IAM, COGNITO_USER_POOLS, JWT, CUSTOM, API_KEY
     service: Optional[str] = None  # the service principal that invokes the function (push sources)
+    role: Optional[Text] = None  # the role the source invokes the function with (Step Functions, Scheduler)
+    producers: Optional[str] = None  # who can fire it when IAM does not decide (a broker's own users):
+    # the path is then conditional on that, never "no one"
     reads: tuple[Write, ...] = ()  # poll sources: what the function's role must be allowed to do
     notes: tuple[str, ...] = ()  # what narrows it without changing who can fire it (filters, patterns)
     logical_id: Optional[str] = None  # the template resource that writes the wiring
