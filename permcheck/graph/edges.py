@@ -46,6 +46,8 @@ class Edges:
     _chains: dict = field(default_factory=dict, repr=False)  # role → chains_to(role)
     _best: dict = field(default_factory=dict, repr=False)  # invokers → best_chains(invokers)
     row_cache: dict = field(default_factory=dict, repr=False)  # who-can-invoke rows of shared answers (query.py)
+    _by_action: dict = field(default_factory=dict, repr=False)  # action → its identity Allow pairs
+    _candidates: dict = field(default_factory=dict, repr=False)  # action → its candidate index
 
     # -- asking the evaluator -----------------------------------------------------------
     def ask(self, caller: Caller, action: str, resource: object) -> Answer:
@@ -91,36 +93,42 @@ class Edges:
         return self.index.caller_if_any(str(principal.value))
 
     @cached_property
-    def _identity_allows(self) -> dict[str, list[tuple[Role | User, Statement]]]:
-        """Per action of interest: the (entity, Allow statement) pairs whose actions may match."""
-        wanted = INVOKE_ACTIONS + ("sts:AssumeRole",)
-        out: dict[str, list] = {a: [] for a in wanted}
+    def _allow_statements(self) -> list[tuple[Role | User, Statement | None]]:
+        """Every (principal, Allow statement) pair of the inputs' identity policies; None for a
+        policy whose content is unknown or malformed (it may allow anything)."""
         inv = self.index.inventory
-        matching: dict[tuple, list[str]] = {}  # (actions, not_action) → the wanted actions they may allow
+        out: list[tuple[Role | User, Statement | None]] = []
         for entity in (*inv.roles.values(), *inv.users.values()):
             for policy in self.index.identity_policies(entity):
-                for statement in policy.statements:
-                    if statement.effect is not Effect.ALLOW:
-                        continue
-                    key = (statement.actions, statement.not_action)
-                    if key not in matching:
-                        matching[key] = [action for action in wanted if _may_allow(statement, action)]
-                    for action in matching[key]:
-                        out[action].append((entity, statement))
-                if policy.unknown is not None or policy.error:  # may allow anything; the evaluator
-                    for action in wanted:                    # says how (or refuses a malformed one)
-                        out[action].append((entity, None))
+                out += [(entity, s) for s in policy.statements if s.effect is Effect.ALLOW]
+                if policy.unknown is not None or policy.error:  # the evaluator says how (or refuses)
+                    out.append((entity, None))
         return out
 
-    @cached_property
-    def _candidate_index(self) -> dict[str, tuple[dict, dict, PatternIndex]]:
-        """Per action: principals whose Allows may match any resource, those naming exact
+    def _allows_for(self, action: str) -> list[tuple[Role | User, Statement | None]]:
+        """The pairs whose actions may match `action`, found once per action."""
+        if action not in self._by_action:
+            matching: dict[tuple, bool] = {}  # (actions, not_action) → may it allow the action
+            found = []
+            for entity, statement in self._allow_statements:
+                if statement is None:
+                    found.append((entity, None))
+                    continue
+                key = (statement.actions, statement.not_action)
+                if key not in matching:
+                    matching[key] = _may_allow(statement, action)
+                if matching[key]:
+                    found.append((entity, statement))
+            self._by_action[action] = found
+        return self._by_action[action]
+
+    def _candidate_index(self, action: str) -> tuple[dict, dict, PatternIndex]:
+        """For one action: principals whose Allows may match any resource, those naming exact
         resources (by resource), and those with patterns to try — so a query does not scan
         every statement of every principal."""
-        out: dict[str, tuple[list, dict, list]] = {}
-        for action, pairs in self._identity_allows.items():
+        if action not in self._candidates:
             anywhere, exact, patterns = [], {}, []
-            for entity, statement in pairs:
+            for entity, statement in self._allows_for(action):
                 resources = statement.resources if statement is not None else None
                 if resources is None or (not statement.not_resource and "*" in resources) or any(
                         isinstance(r, str) and "${" in r for r in resources):
@@ -134,15 +142,13 @@ class Edges:
                         exact.setdefault(resource, []).append(entity)
                     else:
                         patterns.append((entity, (resource,), False))
-            out[action] = ({str(e.arn): e for e in anywhere}, exact,
-                           PatternIndex([(listed, excluded, entity) for entity, listed, excluded in patterns]))
-        return out
+            self._candidates[action] = ({str(e.arn): e for e in anywhere}, exact,
+                                        PatternIndex([(listed, excluded, entity) for entity, listed, excluded in patterns]))
+        return self._candidates[action]
 
     def identity_candidates(self, action: str, resource: object) -> list[Role | User]:
         """Principals in the inputs whose identity policies may allow `action` on `resource`."""
-        if action not in self._candidate_index:
-            return []
-        anywhere, exact, patterns = self._candidate_index[action]
+        anywhere, exact, patterns = self._candidate_index(action)
         found: dict[str, Role | User] = dict(anywhere)
         for entity in exact.get(str(resource), ()):
             found[str(entity.arn)] = entity
@@ -156,8 +162,8 @@ class Edges:
 
     def identity_allows(self, action: str) -> list[tuple[Role | User, Statement | None]]:
         """(principal, Allow statement) pairs whose actions may match `action` (None: a policy
-        whose content is unknown or malformed), for the invoke and assume actions."""
-        return self._identity_allows.get(action, [])
+        whose content is unknown or malformed)."""
+        return self._allows_for(action)
 
     @cached_property
     def invokers(self):
