@@ -1,4 +1,4 @@
-"""The queries: who-can-invoke, what-can-access, can."""
+"""The queries: who-can-invoke, who-can-trigger, what-can-access, can."""
 
 from __future__ import annotations
 
@@ -24,6 +24,23 @@ def who_can_invoke(function, paths, fmt, account, region, parameters, context, c
     run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
     found = locate(run.models(fmt), function, lambda edges: edges.index.function(function))
     emit(merged([(model, to_json(query(model.edges, f))) for model, f in found]), fmt, "who-can-invoke", run)
+
+
+@main.command("who-can-trigger")
+@click.argument("function")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@analysis_options
+def who_can_trigger(function, paths, fmt, account, region, parameters, context, closed, config_path,
+                    management_account):
+    """Every principal that can make FUNCTION run — directly or through its event sources,
+    chained through other functions — and by which path."""
+    from permcheck.graph.deployments import locate
+    from permcheck.graph.triggers import who_can_trigger as query
+    from permcheck.report.answers_json import merged, to_json
+
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
+    found = locate(run.models(fmt), function, lambda edges: edges.index.function(function))
+    emit(merged([(model, to_json(query(model.edges, f))) for model, f in found]), fmt, "who-can-trigger", run)
 
 
 @main.command("what-can-access")

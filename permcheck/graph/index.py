@@ -294,6 +294,10 @@ class Index:
             found = next((resources[text[:i]] for i in reversed(ends) if text[:i] in resources), None)
         return found
 
+    def function_at(self, arn: object) -> Function | None:
+        """The function of the inputs an ARN value names (qualified or not), or None."""
+        return self._function_at(str(self.value_of(arn)))
+
     def _function_at(self, text: str) -> Function | None:
         """The function an ARN (or its text) names, with or without a qualifier."""
         functions = self.inventory.functions

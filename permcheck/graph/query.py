@@ -19,7 +19,7 @@ from permcheck.model.policy import Effect, Principal, Statement
 from permcheck.model.values import concat
 
 
-def _combine(answers: list[Answer]) -> Answer:
+def combine(answers: list[Answer]) -> Answer:
     """A chain holds when every link holds: allowed only if all are, conditions joined."""
     if any(a.decision is Decision.DENIED for a in answers):
         return Answer(Decision.DENIED)
@@ -162,7 +162,7 @@ def _chains(edges: Edges, direct: dict[str, list[tuple[str | None, Answer, bool]
             answer, shared = invokers[via[-1]]
 
             def build(source=source, via=via, taken=taken, answer=answer) -> Invoker | None:
-                combined = _combine([edge.answer for edge in taken] + [answer])
+                combined = combine([edge.answer for edge in taken] + [answer])
                 if combined.decision is Decision.DENIED:
                     return None
                 return Invoker(source, ("lambda:InvokeFunction",), combined, qualifier, tuple(via))
@@ -259,12 +259,12 @@ def _entries(edges: Edges, caller: Caller, resource: object, actions: list, chai
     out = []
     for acts, answer, _ in _by_answer(pairs) + _unseen_group(outside):
         if chain and answer.decision is Decision.DENIED:  # an unseen side: listed if the chain holds
-            reached = _combine(chain)
+            reached = combine(chain)
             if reached.decision is Decision.DENIED:
                 continue
             answer = Answer(Decision.DENIED, (), reached.because + answer.because, answer.notes)
         elif chain:
-            answer = _combine(chain + [answer])
+            answer = combine(chain + [answer])
             if answer.decision is Decision.DENIED:
                 continue
         out.append(Access(str(resource), tuple(acts), answer, via))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Callable
 
-from permcheck.graph.rows import Access, Invoker, Invokers, Reach, Verdict
+from permcheck.graph.rows import Access, AskHop, Invoker, Invokers, Reach, RunHop, SourceHop, TriggerPath, Triggered, Verdict
 from permcheck.iam.answer import Answer, ConditionEntry, OnUnknown
 from permcheck.model.location import InputError
 from permcheck.model.policy import Statement, cited
@@ -67,6 +67,50 @@ def verdict_json(verdict: Verdict) -> dict:
             **answer_json(verdict.answer)}
 
 
+def trigger_json(path: TriggerPath) -> dict:
+    out = {"principal": path.principal, "decision": path.answer.decision.value,
+           "path": [hop_json(hop) for hop in path.hops],
+           "conditions": [condition_json(c) for c in path.answer.conditions]}
+    if path.answer.notes:
+        out["notes"] = list(path.answer.notes)
+    return out
+
+
+def hop_json(hop: AskHop | SourceHop | RunHop) -> dict:
+    """One hop of a who-can-trigger path: a request, the event source, or a function running."""
+    if isinstance(hop, RunHop):
+        return {"function": hop.function, "runs_as": hop.role}
+    if isinstance(hop, SourceHop):
+        trigger = hop.trigger
+        out = {"source": trigger.source, "event": trigger.event, "invocation": trigger.invocation.value,
+               "resource": str(trigger.resource), "because": _wiring(trigger)}
+        if trigger.authorization:
+            out["authorization"] = trigger.authorization
+        if trigger.notes:
+            out["notes"] = list(trigger.notes)
+        return out
+    out = {"action": hop.action}
+    if hop.principal is not None:
+        out["principal"] = hop.principal
+    out.update({"resource": hop.resource, **answer_json(hop.answer)})
+    if len(hop.actions) > 1:
+        out["actions"] = list(hop.actions)
+    if hop.via:
+        out["via"] = list(hop.via)
+    return out
+
+
+def _wiring(trigger) -> list[dict]:
+    """Where the wiring is written, as a `because` entry (its resource stands for the policy)."""
+    if trigger.location is None:
+        return []
+    entry = {"file": trigger.location.file, "line": trigger.location.line, "policy": trigger.logical_id or "",
+             "sid": None}
+    if trigger.source_note:
+        entry["note"] = trigger.source_note
+    return [entry]
+
+
 class Renderer:
     """Renders answers as JSON. A row that recurs is rendered once: who-can-invoke gives the
     rows of answers shared by a class of functions as one object for all of them. The cache
@@ -81,11 +125,16 @@ class Renderer:
     def reach(self, result: Reach) -> dict:
         return {"principal": result.principal, "access": [self._row(row, access_json) for row in result.access]}
 
-    def render(self, result: Invokers | Reach | Verdict) -> dict:
+    def triggered(self, result: Triggered) -> dict:
+        return {"function": result.function, "triggers": [self._row(path, trigger_json) for path in result.triggers]}
+
+    def render(self, result: Invokers | Reach | Verdict | Triggered) -> dict:
         if isinstance(result, Invokers):
             return self.invokers(result)
         if isinstance(result, Reach):
             return self.reach(result)
+        if isinstance(result, Triggered):
+            return self.triggered(result)
         return verdict_json(result)
 
     def _row(self, row: object, render: Callable[[object], dict]) -> dict:
@@ -97,7 +146,7 @@ class Renderer:
         return found[1]
 
 
-def to_json(result: Invokers | Reach | Verdict) -> dict:
+def to_json(result: Invokers | Reach | Verdict | Triggered) -> dict:
     """One answer as the contract's JSON (a `Renderer` of its own)."""
     return Renderer().render(result)
 

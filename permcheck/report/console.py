@@ -40,6 +40,20 @@ def _notes(rows: list[dict]) -> list[str]:
     return seen
 
 
+def _hop(hop: dict) -> str:
+    """One hop of a path, on one line (then where it is written)."""
+    if "runs_as" in hop:
+        return f"→ runs {hop['function']} as {hop['runs_as']}"
+    if "source" in hop:
+        line = f"→ {hop['source']} {hop['event']} on {hop['resource']} ({hop['invocation']})"
+    else:
+        who = f"{hop['principal']}: " if hop.get("principal") else ""
+        via = f" via {' → '.join(hop['via'])}" if hop.get("via") else ""
+        line = f"{who}{hop['action']} on {hop['resource']}{via}: {hop['decision']}"
+    where = _where(hop.get("because", []))
+    return line + (f"\n    {where}" if where else "")
+
+
 def render(result: dict, command: str, console: Console | None = None) -> None:
     if console is None:
         console = Console(soft_wrap=False)
@@ -57,6 +71,15 @@ def render(result: dict, command: str, console: Console | None = None) -> None:
                           _conditions(row["conditions"]), _where(row["because"]))
         rows = result["principals"]
         empty = "No principal in the inputs can invoke it."
+    elif command == "who-can-trigger":
+        table = Table(title=f"Who can make {result['function']} run", show_lines=True)
+        for column in ("principal", "decision", "path", "conditions"):
+            table.add_column(column, overflow="fold")
+        for row in result["triggers"]:
+            table.add_row(row["principal"] or "(AWS, or the source's own users)", _decision(row["decision"]),
+                          "\n".join(_hop(hop) for hop in row["path"]), _conditions(row["conditions"]))
+        rows = result["triggers"]
+        empty = "No principal in the inputs can make it run."
     elif command == "what-can-access":
         table = Table(title=f"What {result['principal']} can access", show_lines=True)
         for column in ("resource", "actions", "decision", "conditions", "where"):

@@ -1,0 +1,203 @@
+"""who-can-trigger: who can make a function run, by which path.
+
+A function runs when someone invokes it (the who-can-invoke answers) or when an event source
+wired to it fires (model/triggers.py). A source fires when a principal makes the request that
+raises its event (`Trigger.writes`: put an object, publish, send, start an execution, call a
+route) — or, for a schedule, when AWS does. Then the source's service invokes the function
+(asked of the function's policy, with the source's ARN and account as AWS sends them), a role
+the source uses invokes it, or, for a poll source, Lambda reads it with the function's own
+role. A path is `allowed` only when every hop is.
+
+The writer may itself be a function's execution role: whoever can make that function run can
+make this one run through it. Paths are followed backwards from the function, breadth-first,
+each function once per path, so chains of any length end and shortest paths come first.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from permcheck.graph.edges import Edges
+from permcheck.graph.query import combine, who_can_invoke
+from permcheck.graph.rows import AskHop, RunHop, SourceHop, TriggerPath, Triggered
+from permcheck.graph.writers import Writers
+from permcheck.iam.answer import Answer, Decision, OnUnknown
+from permcheck.iam.request import Caller, CallerKind, Request
+from permcheck.model.entities import Function
+from permcheck.model.triggers import Invocation, Trigger
+from permcheck.model.values import concat
+
+INVOKE = "lambda:InvokeFunction"
+
+
+class TriggerPaths:
+    """The paths into each function of one model, found once and shared by every query."""
+
+    def __init__(self, edges: Edges) -> None:
+        self.edges = edges
+        self.writers = Writers(edges)
+        self._into: dict[str, list[TriggerPath]] = {}
+        self._first: dict[str, tuple[dict[str, TriggerPath], frozenset]] = {}
+        self._sets: dict[frozenset, frozenset] = {}  # each set of principals, one object
+        index = edges.index
+        self._wired: dict[str, list[Trigger]] = {}
+        for trigger in index.inventory.triggers:
+            function = index.function_at(trigger.function)
+            if function is not None:
+                self._wired.setdefault(str(function.arn), []).append(trigger)
+        self._runs_as: dict[str, list[Function]] = {}
+        for function in index.inventory.functions.values():
+            if function.role is not None:
+                self._runs_as.setdefault(str(function.role), []).append(function)
+
+    def who_can_trigger(self, function: Function) -> Triggered:
+        """Every way into `function`: the ways in, then, for each, whoever reaches the principal on
+        it by making a function that runs as that principal run — breadth-first, each function
+        once per way in, so chains of any length end. A principal is listed once per way in, by
+        its shortest path; paths come shortest first."""
+        start = str(function.arn)
+        out: list[TriggerPath] = []
+        by_route: dict[tuple, list[TriggerPath]] = {}
+        for path in self._ways_into(function):
+            by_route.setdefault(_route(path), []).append(path)
+        for paths in by_route.values():
+            reached = {path.principal: path for path in paths}
+            out += paths
+            queue, expanded, covered = deque(paths), {start}, set()
+            while queue:
+                path = queue.popleft()
+                for runner in self._runs_as.get(path.principal or "", ()):
+                    arn = str(runner.arn)
+                    if arn in expanded:
+                        continue
+                    expanded.add(arn)
+                    into, everyone = self._principals_into(runner)
+                    if id(everyone) in covered:  # a function with the same callers was followed already
+                        continue
+                    covered.add(id(everyone))
+                    for principal in everyone - reached.keys():
+                        first = into[principal]
+                        whole = TriggerPath(principal, first.hops + (RunHop(arn, path.principal),) + path.hops,
+                                            combine([first.answer, path.answer]))
+                        if whole.answer.decision is not Decision.DENIED:
+                            reached[principal] = whole
+                            out.append(whole)
+                            queue.append(whole)
+        out.sort(key=lambda path: len(path.hops))
+        return Triggered(start, out)
+
+    def _principals_into(self, function: Function) -> tuple[dict[str, TriggerPath], frozenset]:
+        """Each principal's first way into `function`, and the set of them (one object for every
+        function with the same principals, so a walk follows such functions once)."""
+        key = str(function.arn)
+        if key not in self._first:
+            first: dict[str, TriggerPath] = {}
+            for path in self._ways_into(function):
+                if path.principal is not None:
+                    first.setdefault(path.principal, path)
+            everyone = frozenset(first)
+            self._first[key] = (first, self._sets.setdefault(everyone, everyone))
+        return self._first[key]
+
+    def _ways_into(self, function: Function) -> list[TriggerPath]:
+        """One level: who invokes the function, and who fires each source wired to it."""
+        key = str(function.arn)
+        if key not in self._into:
+            ways = [TriggerPath(row.principal, (AskHop(row.actions[0], _qualified(function, row.qualifier),
+                                                       row.answer, via=row.via, actions=row.actions),), row.answer)
+                    for row in who_can_invoke(self.edges, function).principals]
+            for trigger in self._wired.get(key, ()):
+                ways += self._through(function, trigger)
+            self._into[key] = ways
+        return self._into[key]
+
+    def _through(self, function: Function, trigger: Trigger) -> list[TriggerPath]:
+        """The paths through one source: who fires it, the source, how it reaches the function."""
+        runs = self._runs(function, trigger)
+        if runs.answer.decision is Decision.DENIED:
+            return []
+        source = SourceHop(trigger)
+        out = []
+        for principal, fire in self._fired_by(trigger):
+            hops = ((fire,) if fire is not None else ()) + (source, runs)
+            answer = combine([hop.answer for hop in hops if isinstance(hop, AskHop)])
+            if answer.decision is not Decision.DENIED:
+                out.append(TriggerPath(principal, hops, answer))
+        return out
+
+    def _fired_by(self, trigger: Trigger) -> list[tuple[str | None, AskHop | None]]:
+        """Who makes the source fire, each with the request it makes (None: nobody asks)."""
+        first = trigger.writes[0] if trigger.writes else None
+        resource = str(first.resource) if first else str(trigger.resource)
+        if trigger.producers:
+            return [(None, AskHop(trigger.event or "send", resource,
+                                  Answer(Decision.CONDITIONAL, (OnUnknown(trigger.producers),))))]
+        if trigger.public:
+            return [("*", AskHop(first.action if first else trigger.event, resource, Answer(Decision.ALLOWED)))]
+        if trigger.authorization and trigger.authorization not in ("AWS_IAM", "NONE"):
+            who = "a caller with one of the API's keys" if trigger.authorization == "API_KEY" else \
+                f"a caller the {trigger.authorization} authorizer accepts"
+            return [("*", AskHop(first.action if first else trigger.event, resource,
+                                 Answer(Decision.CONDITIONAL, (OnUnknown(who),))))]
+        if not trigger.writes:
+            return [(None, None)]  # only AWS fires it (a schedule)
+        best: dict[str, AskHop] = {}
+        for write in trigger.writes:
+            for principal, writer in self.writers.of(write.action, write.resource).items():
+                held = best.get(principal)
+                if held is None or _rank(writer.answer) > _rank(held.answer):
+                    best[principal] = AskHop(write.action, writer.resource, writer.answer, via=writer.via)
+        return sorted(best.items(), key=lambda pair: pair[0])
+
+    def _runs(self, function: Function, trigger: Trigger) -> AskHop:
+        """How the source reaches the function: its service or role invokes it, or (poll) the
+        function's role reads the source."""
+        edges = self.edges
+        target = str(trigger.function)
+        if trigger.invocation is Invocation.POLL:
+            role = edges.index.inventory.roles.get(str(function.role)) if function.role is not None else None
+            if role is None:
+                reason = f"whether {function.role or 'the function’s role'} may read {trigger.resource}"
+                return AskHop("read", str(trigger.resource), Answer(Decision.CONDITIONAL, (OnUnknown(reason),)),
+                              principal=str(function.role) if function.role else None)
+            caller = edges.index.caller_for_entity(role)
+            answers = [edges.ask(caller, read.action, read.resource) for read in trigger.reads]
+            return AskHop(trigger.reads[0].action if trigger.reads else "read", str(trigger.resource),
+                          combine(answers) if answers else Answer(Decision.ALLOWED), principal=caller.arn,
+                          actions=tuple(read.action for read in trigger.reads))
+        if trigger.service:
+            caller = Caller(kind=CallerKind.SERVICE, arn=trigger.service)
+            context = dict(edges.context)
+            if isinstance(trigger.resource, str):
+                context["aws:sourcearn"] = (trigger.resource,)
+                account = edges.index.target(trigger.resource, INVOKE).account
+                if account:
+                    context["aws:sourceaccount"] = (account,)
+            request = Request(caller=caller, action=INVOKE, target=edges.index.target(target, INVOKE),
+                              context=context, closed=edges.closed)
+            return AskHop(INVOKE, target, edges.index.evaluator.evaluate(request), principal=trigger.service)
+        if trigger.role is not None:
+            caller = edges.index.caller_if_any(str(trigger.role))
+            if caller is not None:
+                return AskHop(INVOKE, target, edges.ask(caller, INVOKE, target), principal=caller.arn)
+        reason = f"what {trigger.source} invokes {target} with"
+        return AskHop(INVOKE, target, Answer(Decision.CONDITIONAL, (OnUnknown(reason),)))
+
+
+def who_can_trigger(edges: Edges, function: Function) -> Triggered:
+    """`TriggerPaths.who_can_trigger` for one function (a query over many functions keeps one
+    `TriggerPaths`, which remembers the ways into each)."""
+    return TriggerPaths(edges).who_can_trigger(function)
+
+
+def _qualified(function: Function, qualifier: str | None) -> str:
+    return str(concat([function.arn, f":{qualifier}"])) if qualifier else str(function.arn)
+
+
+def _route(path: TriggerPath) -> tuple:
+    """Which way into the function a path takes: the source it fires (or a direct invoke)."""
+    return next(((id(hop.trigger),) for hop in path.hops if isinstance(hop, SourceHop)), ("invoke",))
+
+
+def _rank(answer: Answer) -> int:
+    return {Decision.DENIED: 0, Decision.CONDITIONAL: 1, Decision.ALLOWED: 2}[answer.decision]
