@@ -309,7 +309,7 @@ def test_report_writes_the_page_and_exits_0(tmp_path):
     out.write_text("old")
     result = run("report", str(EXAMPLE), "-o", str(out))
     assert result.code == 0, result.err
-    assert result.out.startswith(f"wrote {out}: 1 critical, 5 medium")
+    assert result.out.startswith(f"wrote {out}: 1 critical, 1 high, 5 medium")
     assert out.read_text().startswith("<!DOCTYPE html>")
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left behind
     assert oct(out.stat().st_mode & 0o777) != oct(0o600)
@@ -380,7 +380,7 @@ def test_report_in_a_real_browser(browser, tmp_path):
     assert seen == {"errors": [], "failed": [], "elsewhere": [], "dialogs": []}
     finding = page.locator(".finding.sev-critical")
     assert finding.is_visible() and "anyone on the internet can call" in finding.inner_text()
-    assert page.locator("#findings .finding").count() == 6
+    assert page.locator("#findings .finding").count() == 7
     picture = page.locator("svg.graph").bounding_box()
     assert picture and picture["width"] > 800 and picture["height"] > 200
     assert page.locator("svg.graph .node").count() == 22

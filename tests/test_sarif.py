@@ -163,7 +163,8 @@ def test_driver_describes_every_rule_for_code_scanning():
 
 def test_configured_severity_is_the_rules_level(tmp_path, validator):
     config = tmp_path / "permcheck.toml"
-    config.write_text('[rules.public-invoke]\nseverity = "low"\n[rules.wildcard-action]\nenabled = false\n')
+    config.write_text('[rules.public-invoke]\nseverity = "low"\n[rules.wildcard-action]\nenabled = false\n'
+                      '[rules.public-trigger-to-privilege]\nseverity = "low"\n')
     code, log, _ = sarif(APP, "--config", str(config))
     assert_valid(validator, log)
     driver = log["runs"][0]["tool"]["driver"]

@@ -9,6 +9,10 @@ from permcheck.model.location import InputError
 from permcheck.model.policy import Statement
 
 
+TARGET_TYPES = {"AWS::S3::Bucket": "bucket", "AWS::SQS::Queue": "queue", "AWS::SNS::Topic": "topic",
+                "AWS::KMS::Key": "key", "AWS::SecretsManager::Secret": "secret"}
+"""A resource's type as the grant and trigger facts name it."""
+
 def ask_or_unknown(edges: Edges, caller, action: str, resource: str) -> Answer:
     """The evaluator's answer; one that depends on a malformed policy is `conditional` on it
     (the `invalid-policy` rule reports the policy; `check` keeps the other rules' findings)."""

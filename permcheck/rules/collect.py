@@ -18,14 +18,12 @@ from permcheck.model.entities import Function, Resource, Role
 from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
 from permcheck.rules import facts
-from permcheck.rules.asking import ask_or_unknown, holder_of
+from permcheck.rules.asking import TARGET_TYPES, ask_or_unknown, holder_of
 from permcheck.rules.identity import statement_ids
 
 _PRIORITY = {ANYONE: 0, ANY_ACCOUNT: 0, ACCOUNT: 1, SERVICE: 2}
 OUTSIDER_TARGETS = frozenset({"function", "role", "bucket", "queue", "topic", "key", "secret"})
 """The resources whose grants rules judge by who outside the zone of trust they let in."""
-TARGET_TYPES = {"AWS::S3::Bucket": "bucket", "AWS::SQS::Queue": "queue", "AWS::SNS::Topic": "topic",
-                "AWS::KMS::Key": "key", "AWS::SecretsManager::Secret": "secret"}
 
 
 @dataclass
@@ -145,6 +143,11 @@ class Facts:
     def _escalations(self) -> list[facts.Escalation]:
         from permcheck.rules.escalation import escalations
         return escalations(self.edges)
+
+    def _trigger_paths(self) -> list[facts.TriggerPath]:
+        from permcheck.rules.trigger_facts import trigger_paths
+        escalating = {e.principal for e in self.subject("escalations")}
+        return trigger_paths(self.edges, self.outsiders, escalating)
 
     # -- grants ---------------------------------------------------------------------------
     def _grants_on(self, policy: Policy | None, arn: object, target_type: str,

@@ -121,6 +121,31 @@ class Escalation:
     location: Location = field(repr=False)
 
 
+@dataclass(frozen=True)
+class TriggerPath:
+    """A way to make a function run (graph/triggers.py): who, through which sources, and what the
+    function's role can then do."""
+
+    function: str
+    principal: str  # "*" (anyone on the internet), an ARN or service, "" when AWS fires it
+    principal_kind: str  # anyone, service, account, role, user, session, unknown, none
+    principal_account: str
+    other_account: str  # the principal's account when outside the zone of trust ("" otherwise)
+    public: bool  # anyone on the internet gets in: `*` as the evaluator lets an outsider through, or
+    # a source open by design (a route without authorization)
+    decision: str  # allowed, conditional
+    through_source: bool  # the path passes an event source (not only invokes)
+    sources: list[str]  # the sources passed, as ARNs name their service (s3, sns, execute-api, …)
+    path: str  # the path in words
+    role: str  # the function's execution role
+    role_writes: bool  # the role may write (Write access level) somewhere
+    role_manages_permissions: bool  # the role may change permissions (Permissions management)
+    role_escalates: bool  # the role completes a privilege-escalation path
+    role_power: str  # what of the above it can, in words
+    holder: str
+    location: Location = field(repr=False)
+
+
 SUBJECTS = {"statements": Statement, "grants": Grant, "policies": Policy, "attachments": Attachment,
-            "escalations": Escalation}
+            "escalations": Escalation, "trigger_paths": TriggerPath}
 """The collections a rule's `for x in SUBJECT` may range over."""

@@ -32,6 +32,7 @@ def test_example_app_findings_match_expected_md():
         ("cross-account-resource-policy", "OrdersTopicPolicy"),
         ("cross-account-resource-policy", "ReportsBucketPolicy"),
         ("public-invoke", "WebhookUrlPermission"),
+        ("public-trigger-to-privilege", "WebhookUrlPermission"),
         ("service-wildcard-action", "NightlyReportRole"),
         ("wildcard-resource-write", "NightlyReportRole"),
     ]

@@ -14,7 +14,8 @@ def test_contract_rule_ids_are_all_built_in():
     contract = {"wildcard-action", "service-wildcard-action", "wildcard-resource-write", "passrole-wildcard",
                 "privilege-escalation", "admin-managed-policy", "not-resource-allow", "public-invoke",
                 "service-invoke-without-source", "trust-any-principal", "cross-account-invoke",
-                "cross-account-trust", "cross-account-resource-policy", "unknown-action", "invalid-policy"}
+                "cross-account-trust", "cross-account-resource-policy", "unknown-action", "invalid-policy",
+                "public-trigger-to-privilege", "cross-account-trigger"}
     # beyond the contract's list (issue 11: "pick rule ids and document them"): the condition
     # checks IAM Access Analyzer also makes
     ours = {"condition-type-mismatch": "medium", "set-operator-on-single-valued-key": "low"}
@@ -25,7 +26,8 @@ def test_contract_rule_ids_are_all_built_in():
         "passrole-wildcard": "high", "privilege-escalation": "high", "admin-managed-policy": "high",
         "not-resource-allow": "medium", "public-invoke": "critical", "service-invoke-without-source": "high",
         "trust-any-principal": "critical", "cross-account-invoke": "medium", "cross-account-trust": "high",
-        "cross-account-resource-policy": "medium", "unknown-action": "low", "invalid-policy": "high"}
+        "cross-account-resource-policy": "medium", "unknown-action": "low", "invalid-policy": "high",
+        "public-trigger-to-privilege": "high", "cross-account-trigger": "medium"}
 
 
 def test_compiled_rule_pack_is_current_and_equal_to_parsing():

@@ -1,0 +1,154 @@
+"""Trigger-path facts: every way to make each function run (graph/triggers.py), with who is on
+it — anyone, another account — and what the function's role can then do."""
+
+from __future__ import annotations
+
+from permcheck.graph.edges import Edges
+from permcheck.graph.outsiders import ACCOUNT, ANY_ACCOUNT, ANYONE, Outsiders
+from permcheck.graph.query import what_can_access
+from permcheck.graph.rows import AskHop, RunHop, SourceHop, TriggerPath
+from permcheck.graph.triggers import TriggerPaths
+from permcheck.iam.answer import Decision
+from permcheck.iam.catalog import access_levels
+from permcheck.model.arn import parse_arn
+from permcheck.model.policy import ANYONE as ANYONE_PRINCIPAL, PrincipalType
+from permcheck.rules import facts
+from permcheck.rules.asking import TARGET_TYPES, holder_of
+
+WRITE, PERMISSIONS = "Write", "Permissions management"
+TELEMETRY = frozenset({"logs:createloggroup", "logs:createlogstream", "logs:putlogevents",
+                       "xray:puttracesegments", "xray:puttelemetryrecords"})
+"""What every function writes about itself (AWSLambdaBasicExecutionRole, tracing): not power."""
+
+
+def trigger_paths(edges: Edges, outsiders: Outsiders, escalating: set[str]) -> list[facts.TriggerPath]:
+    """The paths into every function of the inputs, each with its role's power."""
+    zone = outsiders.zone
+    paths, out, powers = TriggerPaths(edges), [], {}
+    for function in edges.index.inventory.functions.values():
+        role = str(function.role) if function.role is not None else ""
+        if role not in powers:
+            powers[role] = _power(edges, role, role in escalating)
+        writes, manages, escalates, power = powers[role]
+        chosen: dict[tuple, TriggerPath] = {}  # one fact per principal and route: the widest path
+        for path in paths.who_can_trigger(function).triggers:
+            key = (path.principal, _route(path))
+            held = chosen.get(key)
+            if held is None or (held.answer.decision is Decision.CONDITIONAL
+                                and path.answer.decision is Decision.ALLOWED):
+                chosen[key] = path
+        for path in chosen.values():
+            principal = path.principal or ""
+            kind, account = _kind(principal)
+            outside = account if account and account not in zone.accounts else ""
+            first = next((hop.trigger for hop in path.hops if isinstance(hop, SourceHop)), None)
+            public = False
+            if principal == "*":
+                public, outside = _open_to(edges, outsiders, path)
+            holder, location = _where(path, first, function)
+            out.append(facts.TriggerPath(
+                function=str(function.arn), principal=principal, principal_kind=kind, principal_account=account,
+                other_account=outside, public=public, decision=path.answer.decision.value,
+                through_source=first is not None,
+                sources=[hop.trigger.source for hop in path.hops if isinstance(hop, SourceHop)],
+                path=describe(path, function), role=role, role_writes=writes, role_manages_permissions=manages,
+                role_escalates=escalates, role_power=power, holder=holder, location=location))
+    return out
+
+
+def _open_to(edges: Edges, outsiders: Outsiders, path: TriggerPath) -> tuple[bool, str]:
+    """Whether a path by `*` is open to anyone on the internet, and else the account outside the
+    zone of trust it lets in: a source open by design (a route without authorization) is; a
+    resource policy's `*` is judged by what it lets through (graph/outsiders.py), never by the
+    principal's text — `*` restricted to the own organisation is neither."""
+    if any(isinstance(hop, SourceHop) and hop.trigger.public for hop in path.hops[:2]):
+        return True, ""
+    hop = path.hops[0]
+    if not isinstance(hop, AskHop):
+        return False, ""
+    statements = [s for s in hop.answer.because
+                  if s.principals and any(p.type is PrincipalType.ANYONE for p in s.principals)]
+    if not statements:
+        return False, ""
+    found = outsiders.let_in(ANYONE_PRINCIPAL, statements, _target_type(edges, hop.resource),
+                             [(hop.action, hop.resource)])
+    if any(o.kind in (ANYONE, ANY_ACCOUNT) for o in found):
+        return True, ""
+    return False, next((o.account for o in found if o.kind == ACCOUNT), "")
+
+
+def _target_type(edges: Edges, resource: str) -> str:
+    index = edges.index
+    if index.function_at(resource) is not None:
+        return "function"
+    held = index.inventory.resources.get(resource) or index.inventory.resources.get(resource.split("/", 1)[0])
+    return TARGET_TYPES.get(held.type, "other") if held is not None else "other"
+
+
+def _route(path: TriggerPath) -> tuple:
+    """The sources and functions a path passes: two paths that pass the same are one door."""
+    return tuple(str(hop.trigger.resource) if isinstance(hop, SourceHop) else hop.function
+                 for hop in path.hops if isinstance(hop, (SourceHop, RunHop)))
+
+
+def _where(path: TriggerPath, first, function) -> tuple[str, object]:
+    """Where a finding about the path points: the wiring of its first source, else the statement
+    that lets its principal invoke, else the function."""
+    if first is not None and first.location is not None:
+        return first.logical_id or function.logical_id or str(function.arn), first.location
+    statements = [s for hop in path.hops if isinstance(hop, AskHop) for s in hop.answer.because]
+    fallback = function.logical_id or str(function.arn)
+    if statements:
+        return holder_of(statements[0], fallback), statements[0].location
+    return fallback, function.location
+
+
+def _power(edges: Edges, role: str, escalates: bool) -> tuple[bool, bool, bool, str]:
+    """Whether the role may write (beyond its own logs and traces), manage permissions, escalate —
+    from what it can access."""
+    entity = edges.index.inventory.roles.get(role)
+    if entity is None:
+        return False, False, escalates, "escalate" if escalates else ""
+    writes = manages = False
+    for row in what_can_access(edges, edges.index.caller_for_entity(entity)).access:
+        if row.answer.decision is Decision.DENIED:
+            continue
+        levels = set().union(*(access_levels(action) for action in row.actions
+                               if action.lower() not in TELEMETRY))
+        writes |= WRITE in levels
+        manages |= PERMISSIONS in levels
+    power = ", ".join(word for word, held in (("write", writes), ("manage permissions", manages),
+                                               ("escalate", escalates)) if held)
+    return writes, manages, escalates, power
+
+
+def _kind(principal: str) -> tuple[str, str]:
+    """The principal's kind and account."""
+    if not principal:
+        return "none", ""
+    if principal == "*":
+        return "anyone", ""
+    if principal.endswith(".amazonaws.com"):
+        return "service", ""
+    parsed = parse_arn(principal)
+    if parsed is None:
+        return "unknown", ""
+    head = parsed.resource.split("/", 1)[0]
+    kind = "account" if parsed.resource == "root" else \
+        {"role": "role", "user": "user", "assumed-role": "session"}.get(head, "unknown")
+    return kind, parsed.account
+
+
+def describe(path: TriggerPath, function) -> str:
+    """A path in words, for a finding's message."""
+    words = [path.principal or "AWS"]
+    for hop in path.hops:
+        if isinstance(hop, RunHop):
+            words.append(f"runs {hop.function.rsplit(':', 1)[-1]}")
+        elif isinstance(hop, SourceHop):
+            words.append(f"{hop.trigger.source} {hop.trigger.event or ''} on {hop.trigger.resource}".replace("  ", " "))
+        elif hop.principal is None:
+            words.append(f"{hop.action} on {hop.resource}")
+    words.append(f"runs {function.name}")
+    return " → ".join(w for w in words if w)
+
