@@ -201,3 +201,17 @@ def test_a_source_whose_producers_iam_does_not_decide_is_conditional_on_them(tmp
                       kinds.mapping_trigger(broker, FN % "consumer")), "consumer")
     assert [(t["principal"], t["decision"], t["conditions"]) for t in found] == [
         (None, "conditional", [{"unknown": f"who can send to {broker}: decided by the broker, not IAM"}])]
+
+
+def test_through_triggers_adds_what_the_triggered_function_role_reaches(tmp_path):
+    # the caller may run `front` only; `front`'s role publishes to the topic: what-can-access
+    # --through-triggers lists that, via the function and its role, as the path allows it
+    from permcheck.graph.triggers import through_triggers
+    body = (role("front-role", f"{{Effect: Allow, Action: sns:Publish, Resource: '{TOPIC}'}}") +
+            function("front", "front-role") +
+            role("caller", f"{{Effect: Allow, Action: lambda:InvokeFunction, Resource: '{FN % 'front'}'}}"))
+    paths = model(tmp_path, body)
+    rows = through_triggers(paths.edges, ROLE % "caller")
+    assert [(r.resource, r.actions, r.answer.decision.value, r.via) for r in rows] == [
+        (TOPIC, ("sns:Publish",), "allowed", (FN % "front", ROLE % "front-role"))]
+    assert through_triggers(paths.edges, ROLE % "front-role") == []  # its own access is not "through" anything

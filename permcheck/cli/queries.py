@@ -46,9 +46,11 @@ def who_can_trigger(function, paths, fmt, account, region, parameters, context, 
 @main.command("what-can-access")
 @click.argument("principal")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--through-triggers", is_flag=True,
+              help="Also what it reaches by making functions run that act as other roles.")
 @analysis_options
-def what_can_access(principal, paths, fmt, account, region, parameters, context, closed, config_path,
-                    management_account):
+def what_can_access(principal, paths, through_triggers, fmt, account, region, parameters, context, closed,
+                    config_path, management_account):
     """Everything PRINCIPAL (or FUNCTION's execution role) may access."""
     from permcheck.graph.deployments import locate
     from permcheck.graph.query import what_can_access as query
@@ -56,8 +58,15 @@ def what_can_access(principal, paths, fmt, account, region, parameters, context,
 
     run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
     found = locate(run.models(fmt), principal, lambda edges: edges.index.caller(principal))
-    emit(merged([(model, to_json(query(model.edges, caller))) for model, caller in found]), fmt, "what-can-access",
-         run)
+    answers = []
+    for model, caller in found:
+        reach = query(model.edges, caller)
+        if through_triggers:
+            from permcheck.graph.triggers import through_triggers as triggered
+
+            reach.access.extend(triggered(model.edges, caller.session_arn or caller.arn))
+        answers.append((model, to_json(reach)))
+    emit(merged(answers), fmt, "what-can-access", run)
 
 
 @main.command("can")

@@ -19,7 +19,7 @@ from collections import deque
 
 from permcheck.graph.edges import Edges
 from permcheck.graph.query import combine, who_can_invoke
-from permcheck.graph.rows import AskHop, RunHop, SourceHop, TriggerPath, Triggered
+from permcheck.graph.rows import Access, AskHop, RunHop, SourceHop, TriggerPath, Triggered
 from permcheck.graph.writers import Writers
 from permcheck.iam.answer import Answer, Decision, OnUnknown
 from permcheck.iam.request import Caller, CallerKind, Request
@@ -201,3 +201,30 @@ def _route(path: TriggerPath) -> tuple:
 
 def _rank(answer: Answer) -> int:
     return {Decision.DENIED: 0, Decision.CONDITIONAL: 1, Decision.ALLOWED: 2}[answer.decision]
+
+
+def through_triggers(edges: Edges, principal: str) -> list[Access]:
+    """What `principal` reaches by making functions run that act as other roles: each such
+    function's role's access, `via` the sources fired and the functions run on the way (the
+    widest path into each function), each row holding only when the path holds too."""
+    from permcheck.graph.query import what_can_access
+
+    paths, out = TriggerPaths(edges), []
+    inventory = edges.index.inventory
+    for function in inventory.functions.values():
+        role = inventory.roles.get(str(function.role)) if function.role is not None else None
+        if role is None or str(role.arn) == principal:
+            continue
+        mine = [p for p in paths.who_can_trigger(function).triggers if p.principal == principal]
+        if not mine:
+            continue
+        best = max(mine, key=lambda p: (_rank(p.answer), -len(p.hops)))
+        via = tuple(str(hop.trigger.resource) if isinstance(hop, SourceHop) else hop.function
+                    for hop in best.hops if isinstance(hop, (SourceHop, RunHop))) + (str(function.arn), str(role.arn))
+        for row in what_can_access(edges, edges.index.caller_for_entity(role)).access:
+            if row.via:
+                continue  # what the role reaches by assuming others: asked of it directly
+            answer = combine([best.answer, row.answer])
+            if answer.decision is not Decision.DENIED:
+                out.append(Access(row.resource, row.actions, answer, via))
+    return out
