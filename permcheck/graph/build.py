@@ -2,8 +2,10 @@
 
 Nodes are keyed by canonical ARN (a service by its name, anyone by `*`) with a `kind`;
 edges are `executes-as` (function → role), `may-assume` (principal → role),
-`may-invoke` (principal → function) and `may-access` (principal → resource), each
-with the decision. Only this module writes graph attributes.
+`may-invoke` (principal → function), `may-access` (principal → resource), `triggers`
+(event source → function, with its invocation: sync, async or poll) and `may-fire`
+(principal → event source, as who-can-trigger decides it), each with the decision. Only
+this module writes graph attributes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import networkx as nx
 
 from permcheck.graph.edges import Edges
 from permcheck.graph.query import what_can_access, who_can_invoke
+from permcheck.graph.rows import AskHop, RunHop, SourceHop
+from permcheck.graph.triggers import TriggerPaths
 from permcheck.iam.answer import Decision
 
 
@@ -48,6 +52,7 @@ def build_graph(edges: Edges) -> nx.MultiDiGraph:
             _ensure(graph, row.principal)
             graph.add_edge(row.principal, arn, kind="may-invoke", decision=row.answer.decision.value,
                            actions=",".join(row.actions))
+    _flows(graph, edges)
     for target, target_edges in edges.assumers.items():
         for edge in target_edges:
             _ensure(graph, edge.source)
@@ -61,6 +66,31 @@ def build_graph(edges: Edges) -> nx.MultiDiGraph:
             graph.add_edge(arn, row.resource, kind="may-access", decision=row.answer.decision.value,
                            actions=",".join(row.actions))
     return graph
+
+
+def _flows(graph: nx.MultiDiGraph, edges: Edges) -> None:
+    """Event sources as nodes, `triggers` edges into their functions, and `may-fire` edges from
+    the principals who can make each source fire (the first hop of who-can-trigger's paths)."""
+    paths = TriggerPaths(edges)
+    for function in edges.index.inventory.functions.values():
+        arn = str(function.arn)
+        for path in paths.who_can_trigger(function).triggers:
+            if any(isinstance(hop, RunHop) for hop in path.hops):
+                continue  # chained: its hops are other functions' edges
+            source = next((hop.trigger for hop in path.hops if isinstance(hop, SourceHop)), None)
+            if source is None:
+                continue
+            node = str(source.resource)
+            if node not in graph:
+                graph.add_node(node, kind="resource", type=source.source, account="", label=node)
+            if not graph.has_edge(node, arn, key=f"triggers:{source.event}"):
+                graph.add_edge(node, arn, key=f"triggers:{source.event}", kind="triggers",
+                               invocation=source.invocation.value, event=source.event,
+                               decision=path.hops[-1].answer.decision.value)
+            if path.principal is not None and isinstance(path.hops[0], AskHop):
+                _ensure(graph, path.principal)
+                graph.add_edge(path.principal, node, kind="may-fire", decision=path.answer.decision.value,
+                               actions=path.hops[0].action)
 
 
 def build_graphs(models: list) -> nx.MultiDiGraph:
