@@ -69,6 +69,16 @@ def bench_account(b: Bench, gen_org: Path, out: Path, preset: str, seed: int, sa
     total, peak = loaded + (elapsed + encoding) * scale, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     b.row(f"account.{preset}.total", f"account snapshot ({preset}): load + every answer + JSON", size, total,
           target="≤ 5 min, < 4 GB", passed=total <= 300 and peak < 4096, peak_rss_mb=peak)
+    from permcheck.graph.triggers import TriggerPaths
+    paths, render = TriggerPaths(Edges(Index(inventory))), Renderer()
+    start, triggered = time.perf_counter(), 0
+    for function in chosen:
+        triggered += len(render.triggered(paths.who_can_trigger(function))["triggers"])
+    trigger_time = (time.perf_counter() - start) * scale
+    b.row(f"account.{preset}.trigger", f"account snapshot ({preset}): who-can-trigger for every function",
+          f"{triggered:,} paths, {len(inventory.triggers):,} event sources", trigger_time,
+          target="≤ 3 × who-can-invoke", passed=trigger_time <= 3 * elapsed * scale,
+          ratio=round(trigger_time / (elapsed * scale), 2) if elapsed else None)
     start = time.perf_counter()
     result = run_check(edges, load_rules(), Config())
     b.row(f"account.{preset}.check", f"account snapshot ({preset}): check, every rule (in-process, after load)",
