@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from permcheck.graph.edges import Edges
 from permcheck.graph.outsiders import ACCOUNT, ANY_ACCOUNT, ANYONE, Outsiders
-from permcheck.graph.query import what_can_access
 from permcheck.graph.rows import AskHop, RunHop, SourceHop, TriggerPath
 from permcheck.graph.triggers import TriggerPaths
 from permcheck.iam.answer import Decision
-from permcheck.iam.catalog import access_levels
+from permcheck.iam.catalog import access_level, expand
 from permcheck.model.arn import parse_arn
-from permcheck.model.policy import ANYONE as ANYONE_PRINCIPAL, PrincipalType
+from permcheck.model.policy import ANYONE as ANYONE_PRINCIPAL, Effect, PrincipalType
 from permcheck.rules import facts
 from permcheck.rules.asking import TARGET_TYPES, holder_of
 
@@ -104,22 +103,39 @@ def _where(path: TriggerPath, first, function) -> tuple[str, object]:
 
 
 def _power(edges: Edges, role: str, escalates: bool) -> tuple[bool, bool, bool, str]:
-    """Whether the role may write (beyond its own logs and traces), manage permissions, escalate —
-    from what it can access."""
+    """Whether the role may write (beyond its own logs and traces), manage permissions, escalate.
+
+    Each Allow of its identity policies that names such actions is asked of the evaluator for one
+    of them on one of its resources (Denies, boundaries and SCPs apply): a role whose Allow
+    survives can. A few requests per role, where listing all it can access costs hundreds."""
     entity = edges.index.inventory.roles.get(role)
-    if entity is None:
-        return False, False, escalates, "escalate" if escalates else ""
-    writes = manages = False
-    for row in what_can_access(edges, edges.index.caller_for_entity(entity)).access:
-        if row.answer.decision is Decision.DENIED:
-            continue
-        levels = set().union(*(access_levels(action) for action in row.actions
-                               if action.lower() not in TELEMETRY))
-        writes |= WRITE in levels
-        manages |= PERMISSIONS in levels
+    found = {WRITE: False, PERMISSIONS: False}
+    if entity is not None:
+        caller = edges.index.caller_for_entity(entity)
+        for policy in edges.index.identity_policies(entity):
+            for statement in policy.statements:
+                if statement.effect is not Effect.ALLOW or all(found.values()):
+                    continue
+                patterns = ("*",) if statement.not_action else statement.actions
+                resource = (statement.resources or ("*",))[0] if not statement.not_resource else "*"
+                for level in (WRITE, PERMISSIONS):
+                    found[level] = found[level] or any(
+                        edges.ask(caller, action, resource).decision is not Decision.DENIED
+                        for action in _some_actions(patterns, level))
+    writes, manages = found[WRITE], found[PERMISSIONS]
     power = ", ".join(word for word, held in (("write", writes), ("manage permissions", manages),
                                                ("escalate", escalates)) if held)
     return writes, manages, escalates, power
+
+
+def _some_actions(patterns, level: str) -> list[str]:
+    """A few actions the patterns grant at `level` (not the function's own telemetry): the first,
+    middle and last of each pattern's, so that one Deny of a service does not hide the rest."""
+    out: list[str] = []
+    for pattern in patterns:
+        found = [a for a in expand(str(pattern)) if a.lower() not in TELEMETRY and access_level(a) == level]
+        out += [a for a in dict.fromkeys(found[i] for i in (0, len(found) // 2, -1)) if a not in out] if found else []
+    return out
 
 
 def _kind(principal: str) -> tuple[str, str]:
