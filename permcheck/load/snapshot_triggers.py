@@ -21,11 +21,11 @@ from __future__ import annotations
 from permcheck.load.nodes import LineDict
 from permcheck.load.snapshot_fields import entries, text_field
 from permcheck.load.snapshot_lambda import function_arn
+from permcheck.load.trigger_notes import FILTERED_RECORDS, disabled, with_notes
 from permcheck.model.arn import parse_arn
 from permcheck.model.entities import Inventory
 from permcheck.model.location import InputError, Location
 from permcheck.model.trigger_kinds import mapping_trigger, sns_trigger
-from permcheck.model.triggers import Trigger
 
 DISABLED = {"Disabled": "disabled", "Disabling": "being disabled", "Deleting": "being deleted"}
 PENDING = "PendingConfirmation"
@@ -41,11 +41,10 @@ def load_mappings(file: str, document: LineDict, inventory: Inventory) -> None:
         notes = []
         state = text_field(file, entry, "State", what, required=False)
         if state in DISABLED:
-            notes.append(f"the mapping is {DISABLED[state]}: it runs the function again once enabled "
-                         "(lambda:UpdateEventSourceMapping)")
+            notes.append(disabled("mapping", DISABLED[state], "lambda:UpdateEventSourceMapping"))
         if _has_filters(file, entry, what):
-            notes.append("a filter chooses which records invoke the function")
-        inventory.triggers.append(with_notes(trigger, notes))
+            notes.append(FILTERED_RECORDS)
+        inventory.triggers.append(with_notes(trigger, *notes))
 
 
 def load_subscriptions(file: str, document: LineDict, inventory: Inventory) -> None:
@@ -62,12 +61,7 @@ def load_subscriptions(file: str, document: LineDict, inventory: Inventory) -> N
         function = _function(file, entry, "Endpoint", f"lambda subscription to {topic}")
         trigger = sns_trigger(topic, function, location=Location(file, line))
         pending = entry.get("SubscriptionArn") == PENDING
-        inventory.triggers.append(with_notes(trigger, ["the subscription is pending confirmation"] if pending else []))
-
-
-def with_notes(trigger: Trigger, notes: list[str]) -> Trigger:
-    """The trigger with `notes` after its own (what narrows it without changing who can fire it)."""
-    return trigger.model_copy(update={"notes": trigger.notes + tuple(notes)}) if notes else trigger
+        inventory.triggers.append(with_notes(trigger, *(["the subscription is pending confirmation"] if pending else [])))
 
 
 def _function(file: str, entry: LineDict, key: str, what: str) -> str:

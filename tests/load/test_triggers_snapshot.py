@@ -98,8 +98,8 @@ def test_disabled_mapping_is_kept_with_a_note_and_its_qualified_function():
     kinesis = by_resource(found, f"arn:aws:kinesis:us-east-1:{APP}:stream/clickstream")
     assert kinesis.function == FN + "orders-api:live"
     assert {w.action for w in kinesis.writes} == {"kinesis:PutRecord", "kinesis:PutRecords"}
-    assert kinesis.notes == ("the mapping is disabled: it runs the function again once enabled "
-                             "(lambda:UpdateEventSourceMapping)",)
+    assert kinesis.notes == (("the mapping is disabled: it runs the function again once enabled "
+                             "(lambda:UpdateEventSourceMapping)"),)
 
 
 def test_msk_mapping_is_fired_by_writes_to_the_clusters_topics():
@@ -182,8 +182,8 @@ MALFORMED = {
                                   "event source mapping u-1: 'orders-queue' is not an ARN"),
     "kafka-without-servers": ("EventSourceMappings",
                               mapping(EventSourceArn=None, SelfManagedEventSource={"Endpoints": {}}), 7,
-                              "event source mapping u-1: SelfManagedEventSource must hold "
-                              "Endpoints.KAFKA_BOOTSTRAP_SERVERS, a list of host:port strings"),
+                              ("event source mapping u-1: SelfManagedEventSource must hold "
+                              "Endpoints.KAFKA_BOOTSTRAP_SERVERS, a list of host:port strings")),
     "state-not-a-string": ("EventSourceMappings", mapping(State=1), 7,
                            "event source mapping u-1: State must be a non-empty string"),
     "filters-not-a-list": ("EventSourceMappings", mapping(FilterCriteria={"Filters": "x"}), 8,
@@ -195,8 +195,8 @@ MALFORMED = {
                                     f"'{QUEUE}' is not an SNS topic ARN"),
     "subscription-endpoint-not-a-function": (
         "Subscriptions", subscription(Endpoint="https://example.com/hook"), 7,
-        f"lambda subscription to arn:aws:sns:us-east-1:{APP}:t: Endpoint 'https://example.com/hook' "
-        "is not a Lambda function ARN"),
+        (f"lambda subscription to arn:aws:sns:us-east-1:{APP}:t: Endpoint 'https://example.com/hook' "
+        "is not a Lambda function ARN")),
 }
 
 
