@@ -60,8 +60,8 @@ def load_subscriptions(file: str, document: LineDict, inventory: Inventory) -> N
             raise InputError(Location(file, entry.line_of("TopicArn")), f"{topic!r} is not an SNS topic ARN")
         function = _function(file, entry, "Endpoint", f"lambda subscription to {topic}")
         trigger = sns_trigger(topic, function, location=Location(file, line))
-        pending = entry.get("SubscriptionArn") == PENDING
-        inventory.triggers.append(with_notes(trigger, *(["the subscription is pending confirmation"] if pending else [])))
+        notes = ("the subscription is pending confirmation",) if entry.get("SubscriptionArn") == PENDING else ()
+        inventory.triggers.append(with_notes(trigger, *notes))
 
 
 def _function(file: str, entry: LineDict, key: str, what: str) -> str:

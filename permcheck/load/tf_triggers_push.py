@@ -108,7 +108,8 @@ def _subscriptions(w: Wiring) -> None:
         endpoint = w.load.text(res, "endpoint")
         if isinstance(endpoint, str) and not is_function_arn(endpoint):
             raise InputError(w.plan.location(res, "endpoint"),
-                             f"{res.address}: a lambda subscription's endpoint must be a function ARN, not {endpoint!r}")
+                             f"{res.address}: a lambda subscription's endpoint must be a function ARN, "
+                             f"not {endpoint!r}")
         filtered = res.values.get("filter_policy") not in (None, "")
         w.add(sns_trigger(w.source(res, "topic_arn", "aws_sns_topic"), w.function(res, "endpoint"), filtered,
                           **w.where(res)))

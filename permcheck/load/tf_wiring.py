@@ -75,11 +75,8 @@ class Wiring:
             return None
         if self.plan.references(res, attr, *FUNCTIONS):
             return self.function(res, attr)
-        looked_up = self.plan.references(res, attr, "data.aws_lambda_function")
-        if len(looked_up) == 1:
-            arn = self.load.text(looked_up[0], "arn")
-            return arn if arn is not None else value
-        return None
+        looked_up = self.referenced_functions(res, attr)  # a data.aws_lambda_function
+        return looked_up[0] if len(looked_up) == 1 else None
 
     def source(self, res: TfResource, attr: str, *types: str) -> object:
         """The ARN in `attr`; known only after apply, the ARN of the one resource of `types` it refers to."""

@@ -302,7 +302,8 @@ def test_targets_that_are_not_functions_are_not_triggers(tmp_path):
                           resource("aws_cloudwatch_event_target.q", {"rule": "r",
                                                                      "arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:q"}),
                           resource("aws_cloudwatch_log_subscription_filter.k", {
-                              "log_group_name": "g", "destination_arn": f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/s"}),
+                              "log_group_name": "g",
+                              "destination_arn": f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/s"}),
                           resource("aws_api_gateway_integration.h", {"type": "HTTP_PROXY", "http_method": "GET",
                                                                      "rest_api_id": "a", "resource_id": "r",
                                                                      "uri": "https://example.com/{proxy}"}))
@@ -332,8 +333,9 @@ def test_quick_create_http_api_is_a_public_catch_all_route(tmp_path):
 
 def test_iot_error_action_invokes_too(tmp_path):
     found = plan_triggers(tmp_path, function(), resource(
-        "aws_iot_topic_rule.r", {"name": "r", "enabled": False, "sql": "SELECT * FROM 'a/#'", "sql_version": "2016-03-23",
-                                 "lambda": [], "error_action": [{"lambda": [{"function_arn": FN + "f"}]}]}))
+        "aws_iot_topic_rule.r", {"name": "r", "enabled": False, "sql": "SELECT * FROM 'a/#'",
+                                 "sql_version": "2016-03-23", "lambda": [],
+                                 "error_action": [{"lambda": [{"function_arn": FN + "f"}]}]}))
     assert [str(t.writes[0].resource) for t in found] == [f"arn:aws:iot:us-east-1:{ACCOUNT}:topic/a/*",
                                                           f"arn:aws:iot:us-east-1:{ACCOUNT}:topic/$aws/rules/r"]
     assert found[0].notes == ("the rule's error action: it runs when another action fails",
