@@ -60,16 +60,16 @@ def _mappings(w: Wiring) -> None:
 
 def _polled(w: Wiring, res: TfResource) -> object:
     """What a mapping reads: its source's ARN, or a self-managed Kafka cluster's bootstrap servers."""
-    if res.values.get("event_source_arn") is not None or not res.values.get("self_managed_event_source"):
+    kafka = w.blocks(res, "self_managed_event_source")
+    if res.values.get("event_source_arn") is not None or not kafka:
         if res.values.get("event_source_arn") is None:
             raise InputError(w.plan.location(res), f"{res.address} has neither event_source_arn nor "
                                                    "self_managed_event_source")
         return w.source(res, "event_source_arn", *POLLED)
-    [source, *_] = w.blocks(res, "self_managed_event_source") or [None]
-    endpoints = source.values.get("endpoints") if source is not None else None
+    endpoints = kafka[0].values.get("endpoints")
     servers = endpoints.get("KAFKA_BOOTSTRAP_SERVERS") if isinstance(endpoints, dict) else endpoints
     if isinstance(servers, (str, Sym, Unknown)) and str(servers):
-        return servers
+        return servers  # "host:port,host:port", or known after apply
     raise InputError(w.plan.location(res, "self_managed_event_source"),
                      f"{res.address}: self_managed_event_source has no KAFKA_BOOTSTRAP_SERVERS endpoints")
 
@@ -121,11 +121,9 @@ def _log_subscriptions(w: Wiring) -> None:
         function = w.target(res, "destination_arn")
         if function is None:
             continue  # a Kinesis stream or Firehose delivery stream
-        name = w.load.text(res, "log_group_name")
-        refs = w.plan.references(res, "log_group_name", "aws_cloudwatch_log_group") if not isinstance(name, str) \
-            else []
-        group = ARNS["aws_cloudwatch_log_group"](w.load, refs[0]) if len(refs) == 1 else w.load.arn(
-            res, "logs", "log-group:", w.load.name(res, "log_group_name"))
+        group = w.source(res, "log_group_name", "aws_cloudwatch_log_group")  # a name, or the group's ARN
+        if not str(group).startswith("arn:"):
+            group = w.load.arn(res, "logs", "log-group:", group)
         pattern = res.values.get("filter_pattern")
         notes = ("a filter pattern chooses which log events",) if pattern not in (None, "") else ()
         w.add(logs_trigger(group, function, **w.where(res)), *notes)

@@ -68,6 +68,7 @@ def _route_arn(w: Wiring, res: TfResource, api: object, method: str, path: objec
 def _rest_integrations(w: Wiring) -> None:
     methods = w.plan.of_type("aws_api_gateway_method")
     by_key = {_method_key(w, m): m for m in methods}
+    by_id = _deployed(w)
     for res in w.plan.of_type("aws_api_gateway_integration"):
         function = _integrated(w, res, "uri", w.load.text(res, "type"))
         if function is None:
@@ -79,7 +80,7 @@ def _rest_integrations(w: Wiring) -> None:
         if not isinstance(verb, str) and method is not None:
             verb = w.load.text(method, "http_method")
         verb = verb if isinstance(verb, str) else str(verb)
-        path = _path(w, method if method is not None else res)
+        path = _path(w, method if method is not None else res, by_id)
         arn = _route_arn(w, res, _api_id(w, res, "rest_api_id", "aws_api_gateway_rest_api"), verb, path)
         route = f"{verb} {path}"
         auth = w.load.text(method, "authorization") if method is not None else None
@@ -92,6 +93,17 @@ def _rest_integrations(w: Wiring) -> None:
             auth = "API_KEY"  # no caller identity, but a key the API's usage plans give out
         notes = ("an API key is also required",) if key_required and auth != "API_KEY" else ()
         w.add(route_trigger(arn, function, route, auth, **w.where(res)), *notes)
+
+
+def _deployed(w: Wiring) -> dict[str, TfResource]:
+    """The plan's API resources (and API roots) whose ids are known: deployed already."""
+    out = {}
+    for attr, rtype in (("id", "aws_api_gateway_resource"), ("root_resource_id", "aws_api_gateway_rest_api")):
+        for res in w.plan.of_type(rtype):
+            value = w.load.text(res, attr)
+            if isinstance(value, str):
+                out[value] = res
+    return out
 
 
 def _unknown_authorization(trigger, why: str):
@@ -114,22 +126,22 @@ def _method_key(w: Wiring, res: TfResource) -> tuple[str, str, str]:
             ident("http_method", "aws_api_gateway_method"))
 
 
-def _path(w: Wiring, res: TfResource) -> object:
+def _path(w: Wiring, res: TfResource, by_id: dict[str, TfResource]) -> object:
     """The path of the resource `res` (a method or integration) names: its `path` when known,
     else its path parts up to the API's root."""
     parts: list[object] = []
     holder, attr = res, "resource_id"
     for _ in range(MAX_PATH_DEPTH):
         value = w.load.text(holder, attr)
-        refs = w.plan.references(holder, attr, "aws_api_gateway_resource", "aws_api_gateway_rest_api") \
-            if not isinstance(value, str) else []
+        refs = [by_id[value]] if isinstance(value, str) and value in by_id else \
+            w.plan.references(holder, attr, "aws_api_gateway_resource", "aws_api_gateway_rest_api")
         if len(refs) != 1:
             return concat(["/", Unknown(f"{res.address} resource path (known after apply)")])
         if refs[0].type == "aws_api_gateway_rest_api":  # its root_resource_id: "/"
-            return concat(["/", *parts[1:]]) if parts else "/"
+            return concat(parts) if parts else "/"
         known = w.load.text(refs[0], "path")
         if isinstance(known, str):
-            return concat([known.rstrip("/"), *parts])
+            return concat([known.rstrip("/"), *parts]) or "/"
         parts = ["/", w.load.name(refs[0], "path_part"), *parts]
         holder, attr = refs[0], "parent_id"
     return concat(["/", Unknown(f"{res.address} resource path (deeper than {MAX_PATH_DEPTH} resources)")])

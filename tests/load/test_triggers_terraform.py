@@ -287,6 +287,30 @@ def test_route_whose_method_is_not_in_the_plan_has_unknown_authorization(tmp_pat
     assert str(route.resource).startswith(f"arn:aws:execute-api:us-east-1:{ACCOUNT}:a1b2c3/*/GET/${{?")
 
 
+def test_known_paths_and_ids_of_resources_already_deployed(tmp_path):
+    """A plan that changes deployed APIs knows their paths and ids: ANY is any verb, a greedy
+    `{proxy+}` any path below (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-set-up-simple-proxy.html)."""
+    found = plan_triggers(
+        tmp_path, function(),
+        resource("aws_api_gateway_resource.proxy", {"id": "r9", "path": "/items/{proxy+}", "path_part": "{proxy+}"}),
+        resource("aws_api_gateway_method.any", {"http_method": "ANY", "authorization": "COGNITO_USER_POOLS",
+                                                "rest_api_id": "a1b2c3", "resource_id": "r9"}),
+        resource("aws_api_gateway_integration.any", {"type": "AWS_PROXY", "http_method": "ANY", "rest_api_id": "a1b2c3",
+                                                     "resource_id": "r9", "uri": (
+                                                         "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+                                                         f"{FN}f:live/invocations")},
+                 expressions={"resource_id": refs("aws_api_gateway_resource.proxy.id",
+                                                  "aws_api_gateway_resource.proxy")}),
+        resource("aws_apigatewayv2_integration.i", {"id": "int1", "api_id": "h1", "integration_type": "AWS_PROXY",
+                                                    "integration_uri": FN + "f"}),
+        resource("aws_apigatewayv2_route.r", {"api_id": "h1", "route_key": "PUT /items/{id}",
+                                              "authorization_type": "AWS_IAM", "target": "integrations/int1"}))
+    assert [(str(t.resource), t.event, t.function, t.authorization) for t in found] == [
+        (f"arn:aws:execute-api:us-east-1:{ACCOUNT}:a1b2c3/*/*/items/*", "ANY /items/{proxy+}", FN + "f:live",
+         "COGNITO_USER_POOLS"),
+        (f"arn:aws:execute-api:us-east-1:{ACCOUNT}:h1/*/PUT/items/*", "PUT /items/{id}", FN + "f", "AWS_IAM")]
+
+
 def test_rule_not_in_the_plan_fires_on_the_default_bus(tmp_path):
     [target] = plan_triggers(tmp_path, resource(
         "aws_cloudwatch_event_target.t", {"rule": "shared-rule", "arn": FN + "outside:prod"}))
