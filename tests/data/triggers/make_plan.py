@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
+KAFKA = "kafka1.payments.example.internal:9092,kafka2.payments.example.internal:9092"
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 RESOURCES: list[dict] = []
 
@@ -100,11 +101,11 @@ resource("aws_lambda_event_source_mapping.payments",
          {"function_name": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:orders-worker", "topics": ["payments"],
           "starting_position": "TRIM_HORIZON", "enabled": True, "event_source_arn": None,
           "self_managed_event_source": [{"endpoints": {
-              "KAFKA_BOOTSTRAP_SERVERS": "kafka1.payments.example.internal:9092,kafka2.payments.example.internal:9092"}}]},
+              "KAFKA_BOOTSTRAP_SERVERS": KAFKA}}]},
          {"function_arn": True, "uuid": True, "id": True, "state": True},
          {"function_name": const(f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:orders-worker"),
           "topics": const(["payments"]), "self_managed_event_source": [{"endpoints": const({
-              "KAFKA_BOOTSTRAP_SERVERS": "kafka1.payments.example.internal:9092,kafka2.payments.example.internal:9092"})}]})
+              "KAFKA_BOOTSTRAP_SERVERS": KAFKA})}]})
 
 # -- S3 and SNS ---------------------------------------------------------------------------------
 resource("aws_s3_bucket_notification.uploads",
@@ -122,15 +123,17 @@ resource("aws_sns_topic_subscription.worker",
           "endpoint": ref("aws_lambda_function.worker.arn"), "filter_policy": const("...")})
 resource("aws_sns_topic_subscription.ops_email", {"protocol": "email", "endpoint": "ops@example.com"},
          {"arn": True, "id": True, "topic_arn": True, "owner_id": True},
-         {"protocol": const("email"), "endpoint": const("ops@example.com"), "topic_arn": ref("aws_sns_topic.events.arn")})
+         {"protocol": const("email"), "endpoint": const("ops@example.com"),
+          "topic_arn": ref("aws_sns_topic.events.arn")})
 
 # -- EventBridge and Scheduler --------------------------------------------------------------------
 resource("aws_cloudwatch_event_bus.orders", {"name": "orders"}, {"arn": True, "id": True}, {"name": const("orders")})
 resource("aws_cloudwatch_event_rule.created",
          {"name": "order-created", "event_bus_name": "orders", "state": "ENABLED",
           "event_pattern": json.dumps({"source": ["orders"], "detail-type": ["OrderCreated"]})},
-         {"arn": True, "id": True}, {"name": const("order-created"), "event_bus_name": ref("aws_cloudwatch_event_bus.orders.name"),
-                                     "event_pattern": const("...")})
+         {"arn": True, "id": True},
+         {"name": const("order-created"), "event_bus_name": ref("aws_cloudwatch_event_bus.orders.name"),
+          "event_pattern": const("...")})
 resource("aws_cloudwatch_event_rule.nightly",
          {"name": "nightly-report", "event_bus_name": "default", "schedule_expression": "cron(0 3 * * ? *)",
           "state": "ENABLED"}, {"arn": True, "id": True},
@@ -138,7 +141,8 @@ resource("aws_cloudwatch_event_rule.nightly",
 resource("aws_cloudwatch_event_target.created",
          {"rule": "order-created", "event_bus_name": "orders", "target_id": "worker"},
          {"arn": True, "id": True},
-         {"rule": ref("aws_cloudwatch_event_rule.created.name"), "event_bus_name": ref("aws_cloudwatch_event_bus.orders.name"),
+         {"rule": ref("aws_cloudwatch_event_rule.created.name"),
+          "event_bus_name": ref("aws_cloudwatch_event_bus.orders.name"),
           "arn": ref("aws_lambda_function.worker.arn")})
 resource("aws_cloudwatch_event_target.nightly", {"rule": "nightly-report", "event_bus_name": "default",
                                                   "target_id": "api"},
@@ -160,7 +164,8 @@ CHECKOUT = {"StartAt": "Validate", "States": {
                         "Parameters": {"FunctionName": "orders-worker:live", "Payload.$": "$"}, "End": True}}},
         "Next": "Notify"},
     "Notify": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
-               "Parameters": {"TopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:order-events", "Message.$": "$"}, "End": True}}}
+               "Parameters": {"TopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:order-events", "Message.$": "$"},
+               "End": True}}}
 resource("aws_sfn_state_machine.checkout", {"name": "checkout", "type": "STANDARD", "definition": json.dumps(CHECKOUT)},
          {"arn": True, "id": True, "role_arn": True, "creation_date": True},
          {"name": const("checkout"), "definition": const("..."), "role_arn": ref("aws_iam_role.lambda.arn")})
@@ -208,7 +213,8 @@ for key, route, auth in (("list", "GET /orders", "JWT"), ("fallback", "$default"
     resource(f"aws_apigatewayv2_route.{key}", {"route_key": route, "authorization_type": auth,
                                                "api_key_required": False},
              {"id": True, "api_id": True, "target": True, "authorizer_id": auth == "JWT"},
-             {"route_key": const(route), "authorization_type": const(auth), "api_id": ref("aws_apigatewayv2_api.http.id"),
+             {"route_key": const(route), "authorization_type": const(auth),
+              "api_id": ref("aws_apigatewayv2_api.http.id"),
               "target": ref("aws_apigatewayv2_integration.worker.id")})
 
 # -- Cognito, IoT, CloudWatch Logs ----------------------------------------------------------------
@@ -218,7 +224,8 @@ resource("aws_cognito_user_pool.users",
           "lambda_config": [{"pre_sign_up": True, "post_confirmation": True,
                              "custom_email_sender": [{"lambda_arn": True}]}]},
          {"name": const("orders-users"), "lambda_config": [{
-             "pre_sign_up": ref("aws_lambda_function.hooks.arn"), "post_confirmation": ref("aws_lambda_function.hooks.arn"),
+             "pre_sign_up": ref("aws_lambda_function.hooks.arn"),
+             "post_confirmation": ref("aws_lambda_function.hooks.arn"),
              "custom_email_sender": [{"lambda_arn": ref("aws_lambda_function.hooks.arn"),
                                       "lambda_version": const("V1_0")}],
              "kms_key_id": {"references": ["var.sender_key_arn"]}}]})
@@ -226,7 +233,8 @@ resource("aws_iot_topic_rule.telemetry",
          {"name": "device_telemetry", "enabled": True, "sql": "SELECT * FROM 'devices/+/telemetry'",
           "sql_version": "2016-03-23", "lambda": [{}], "error_action": []},
          {"arn": True, "id": True, "lambda": [{"function_arn": True}]},
-         {"name": const("device_telemetry"), "enabled": const(True), "sql": const("SELECT * FROM 'devices/+/telemetry'"),
+         {"name": const("device_telemetry"), "enabled": const(True),
+          "sql": const("SELECT * FROM 'devices/+/telemetry'"),
           "sql_version": const("2016-03-23"), "lambda": [{"function_arn": ref("aws_lambda_function.thumbnailer.arn")}]})
 resource("aws_cloudwatch_log_subscription_filter.errors",
          {"name": "api-errors", "log_group_name": "/aws/lambda/orders-api", "filter_pattern": "ERROR",
@@ -242,10 +250,12 @@ def plan() -> dict:
     return {
         "format_version": "1.2", "terraform_version": "1.9.8",
         "planned_values": {"root_module": {"resources": [
-            {"address": r["address"], "mode": "managed", "type": r["type"], "name": r["name"], "provider_name": PROVIDER,
+            {"address": r["address"], "mode": "managed", "type": r["type"], "name": r["name"],
+             "provider_name": PROVIDER,
              "schema_version": 0, "values": values(r), "sensitive_values": {}} for r in RESOURCES]}},
         "resource_changes": [
-            {"address": r["address"], "mode": "managed", "type": r["type"], "name": r["name"], "provider_name": PROVIDER,
+            {"address": r["address"], "mode": "managed", "type": r["type"], "name": r["name"],
+             "provider_name": PROVIDER,
              "change": {"actions": ["create"], "before": None, "after": values(r), "after_unknown": r["unknown"],
                         "before_sensitive": False, "after_sensitive": {}}} for r in RESOURCES],
         "configuration": {
