@@ -68,6 +68,10 @@ def kind_of(document: object) -> str | None:
         return "authorization-details"
     if isinstance(document.get("Functions"), list):
         return "list-functions"
+    if isinstance(document.get("EventSourceMappings"), list):
+        return "list-event-source-mappings"
+    if isinstance(document.get("Subscriptions"), list):
+        return "list-subscriptions"
     policy = document.get("Policy")
     if isinstance(policy, str):
         return "get-policy"
@@ -80,7 +84,8 @@ def kind_of(document: object) -> str | None:
     return None
 
 
-SNAPSHOT_KINDS = ("authorization-details", "list-functions", "get-policy")
+SNAPSHOT_KINDS = ("authorization-details", "list-functions", "get-policy", "list-event-source-mappings",
+                  "list-subscriptions")
 TEMPLATE_KINDS = ("cloudformation", "sam", "terraform-plan")
 
 
@@ -221,7 +226,7 @@ def read_inputs(paths: list[str], progress: Progress = None, *,
 
 
 INPUT_MARKERS = ("Resources", "RoleDetailList", "UserDetailList", "GroupDetailList", "Policies", "Functions",
-                 "Policy", "format_version", "Statement")
+                 "Policy", "format_version", "Statement", "EventSourceMappings", "Subscriptions")
 """The keys by which an input is recognised: a file whose text holds none of them is no input, even broken."""
 
 

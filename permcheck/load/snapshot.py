@@ -1,13 +1,17 @@
 """AWS CLI account snapshots → the inventory.
 
-Three outputs are read (the contract's input table):
+Five outputs are read (the contract's input table):
 - `aws iam get-account-authorization-details`: roles, users, groups and the managed
   policies they attach (`snapshot_iam`);
 - `aws lambda list-functions`: functions and their execution roles (`snapshot_lambda`);
-- `aws lambda get-policy`: one function's resource policy (`snapshot_lambda`).
+- `aws lambda get-policy`: one function's resource policy (`snapshot_lambda`);
+- `aws lambda list-event-source-mappings` and `aws sns list-subscriptions`: event sources
+  wired to functions (`snapshot_triggers`).
 
 Snapshots describe what is deployed, so ARNs come from the files themselves; the
-accounts they name decide where templates given alongside them deploy (`accounts_of`).
+accounts the first three name decide where templates given alongside them deploy
+(`accounts_of`, as the contract says). Triggers name functions and sources, which may be
+another account's, and decide nothing.
 Policy documents are objects in what the AWS CLI writes, but the IAM API returns them
 URL-encoded (RFC 3986) and some tools save that string as is: both are read.
 https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html
@@ -69,5 +73,11 @@ def _load(file: str, kind: str, document: LineDict, inventory: Inventory) -> Non
     elif kind == "get-policy":
         from permcheck.load import snapshot_lambda
         snapshot_lambda.load_policy(file, document, inventory)
+    elif kind == "list-event-source-mappings":
+        from permcheck.load import snapshot_triggers
+        snapshot_triggers.load_mappings(file, document, inventory)
+    elif kind == "list-subscriptions":
+        from permcheck.load import snapshot_triggers
+        snapshot_triggers.load_subscriptions(file, document, inventory)
     else:
         raise InputError(Location(file, line_of(document, 1)), f"{kind} is not an account snapshot")

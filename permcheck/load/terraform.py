@@ -2,7 +2,8 @@
 
 The plan is read by `tf_plan` (values merged with what is known only after apply); this
 module reads IAM (roles, managed and inline policies, attachments), `tf_lambda` reads
-functions and who may invoke them, `tf_resources` the other resources and their policies.
+functions and who may invoke them, `tf_resources` the other resources and their policies,
+`tf_triggers` the event sources wired to functions.
 Every entity is registered under its Terraform address too, so `FUNCTION` and `PRINCIPAL`
 may be given as `aws_lambda_function.api` or `module.ingest.aws_iam_role.this`.
 
@@ -11,7 +12,7 @@ AWS provider resources: https://registry.terraform.io/providers/hashicorp/aws/la
 
 from __future__ import annotations
 
-from permcheck.load import tf_lambda, tf_resources
+from permcheck.load import tf_lambda, tf_resources, tf_triggers
 from permcheck.load.cloudformation import attached_here
 from permcheck.load.intrinsics import Deployment
 from permcheck.load.managed import aws_managed_policy, is_aws_managed, unknown_policy
@@ -31,8 +32,9 @@ def load_plan(file: str, document: LineDict, deployment: Deployment, inventory: 
     load = TfLoad(file, Plan.read(file, document, deployment.region), deployment, inventory)
     inventory.accounts.add(deployment.account)
     _roles(load, _managed_policies(load))
-    tf_lambda.load(load)
+    functions = tf_lambda.load(load)
     tf_resources.load(load)
+    tf_triggers.load(load, functions)
 
 
 def _managed_policies(load: TfLoad) -> dict[str, Policy]:

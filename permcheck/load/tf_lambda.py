@@ -29,13 +29,14 @@ OTHER_ARGUMENTS = {"id", "function_name", "qualifier", "statement_id", "statemen
 argument with a value is refused: it could narrow or widen the grant (fail closed)."""
 
 
-class _Functions:
+class Functions:
     """The functions being built, by ARN text, with the plan's addresses that name them."""
 
     def __init__(self, load: TfLoad) -> None:
         self.load = load
         self.drafts: dict[str, dict] = {}
         self.by_address: dict[str, str] = {}  # function address → draft key
+        self.by_name: dict[tuple[str, str], str] = {}  # (name, region) of a function of the plan → draft key
         self.aliases: dict[str, tuple[str, object]] = {}  # alias address → (draft key, alias name)
 
     def add(self, arn: object, name: object, account: str, region: str, res: TfResource | None = None,
@@ -47,36 +48,52 @@ class _Functions:
                                          statements=[], urls=[], qualifiers=[]))
         if res is not None:
             self.by_address[res.address] = key
+            self.by_name.setdefault((str(name), region), key)
         return key
 
     def named_by(self, res: TfResource, attr: str) -> tuple[dict, object]:
         """The function that `attr` (a name, ARN or partial ARN, maybe qualified) names, and
-        the qualifier it carries."""
+        the qualifier it carries; one the plan does not define is added."""
+        key, arn, qualifier = self.find(res, attr)
+        if key is None:
+            if isinstance(arn, str):
+                key = self.add(arn, arn.split(":function:", 1)[-1], self.load.account_of(arn), res.region)
+            else:
+                key = self.add(arn, arn, self.load.deployment.account, res.region)
+        return self.drafts[key], qualifier
+
+    def find(self, res: TfResource, attr: str) -> tuple[str | None, object, object]:
+        """(draft key or None, ARN, qualifier) of the function `attr` names: a value known after
+        apply is followed through the configuration to the function or alias it references."""
         value = self.load.text(res, attr)
         if value is None:
             raise InputError(self.load.plan.location(res), f"{res.address} has no {attr}")
         if isinstance(value, str):
-            d = self.load.deployment_of(res)
-            arn, qualifier = function_arn(value, d)
-            name = arn.split(":function:", 1)[-1]
+            arn, qualifier = function_arn(value, self.load.deployment_of(res))
+            if arn in self.drafts:
+                return arn, arn, qualifier
             bare = ":function:" not in value  # a name alone: matches a function of this plan by name
-            for key, draft in self.drafts.items():
-                if key == arn or (bare and draft["logical_id"] and str(draft["name"]) == name
-                                  and draft["region"] == res.region):
-                    return draft, qualifier
-            return self.drafts[self.add(arn, name, self.load.account_of(arn), d.region)], qualifier
+            key = self.by_name.get((arn.split(":function:", 1)[-1], res.region)) if bare else None
+            return key, arn, qualifier
         refs = self.load.plan.references(res, attr, "aws_lambda_function", "aws_lambda_alias")
         keys = {self.by_address[r.address] for r in refs if r.address in self.by_address}
         aliases = [self.aliases[r.address] for r in refs if r.address in self.aliases]
         keys |= {key for key, _ in aliases}
         if len(keys) == 1:
-            return self.drafts[keys.pop()], aliases[0][1] if len(aliases) == 1 else None
-        return self.drafts[self.add(value, value, self.load.deployment.account, res.region)], None
+            key = keys.pop()
+            return key, self.drafts[key]["arn"], aliases[0][1] if len(aliases) == 1 else None
+        return None, value, None
+
+    def arn_of(self, res: TfResource, attr: str) -> object:
+        """The ARN of the function `attr` names, qualified when it names an alias or version."""
+        _, arn, qualifier = self.find(res, attr)
+        return arn if qualifier is None else concat([arn, ":", qualifier])
 
 
-def load(load_: TfLoad) -> None:
+def load(load_: TfLoad) -> Functions:
+    """Read the plan's functions, aliases, URLs and permissions; the functions, for what names them next."""
     plan = load_.plan
-    functions = _Functions(load_)
+    functions = Functions(load_)
     for res in plan.of_type("aws_lambda_function"):
         name = load_.name(res, "function_name")
         arn = load_.arn(res, "lambda", "function:", name)
@@ -112,6 +129,7 @@ def load(load_: TfLoad) -> None:
             continue  # two inputs create one function: a conflict the walk over inputs splits
         load_.inventory.functions[key] = Function(**draft, policy=policy)
         load_.inventory.add_logical_id(draft["logical_id"], key)
+    return functions
 
 
 def _role(load_: TfLoad, res: TfResource) -> object:

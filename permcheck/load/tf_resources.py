@@ -45,7 +45,7 @@ def load(load_: TfLoad) -> None:
     by_name: dict[tuple[str, str], str] = {}  # (type, address/ARN/name/URL/key id) → draft key
     inline: dict[str, tuple[TfResource, str]] = {}
     for res in plan.of_type(*NODES):
-        arn, names = _identity(load_, res)
+        arn, names = identity(load_, res)
         key = str(arn)
         drafts[key] = dict(arn=arn, type=NODES[res.type], account=load_.account_of(arn), logical_id=res.address,
                            location=plan.location(res), names=tuple(n for n in names if isinstance(n, str)),
@@ -72,7 +72,7 @@ def load(load_: TfLoad) -> None:
         load_.inventory.add_logical_id(draft["logical_id"], key)
 
 
-def _identity(load_: TfLoad, res: TfResource) -> tuple[object, tuple]:
+def identity(load_: TfLoad, res: TfResource) -> tuple[object, tuple]:
     """The resource's ARN and other identifiers (name, queue URL, key id)."""
     if res.type == "aws_s3_bucket":
         name = load_.name(res, "bucket")
