@@ -134,6 +134,9 @@ class TriggerPaths:
                                   Answer(Decision.CONDITIONAL, (OnUnknown(trigger.producers),))))]
         if trigger.public:
             return [("*", AskHop(first.action if first else trigger.event, resource, Answer(Decision.ALLOWED)))]
+        if trigger.source == "execute-api" and trigger.authorization is None:  # the inputs do not say: may be NONE
+            return [("*", AskHop(first.action if first else trigger.event, resource, Answer(
+                Decision.CONDITIONAL, (OnUnknown("the route's authorization, which the inputs do not show"),))))]
         if trigger.authorization and trigger.authorization not in ("AWS_IAM", "NONE"):
             who = "a caller with one of the API's keys" if trigger.authorization == "API_KEY" else \
                 f"a caller the {trigger.authorization} authorizer accepts"

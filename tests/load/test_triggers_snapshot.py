@@ -118,7 +118,7 @@ def test_brokers_that_authorise_producers_outside_iam_have_no_writes():
     _, found = triggers(MAPPINGS)
     kafka = by_resource(found, "kafka1.payments.example.internal:9092,kafka2.payments.example.internal:9092")
     assert kafka.writes == () and kafka.function == FN + "orders-worker"
-    assert "decided by the broker, not IAM" in kafka.notes[0]
+    assert "decided by the broker, not IAM" in kafka.producers
     assert kafka.location.line == line_of(MAPPINGS, "0a1b2c3d-4e5f")
     mq = [t for t in found if t.source == "mq"]
     assert len(mq) == 1 and mq[0].writes == ()

@@ -91,7 +91,7 @@ def test_self_managed_kafka_is_decided_by_its_broker(found):
     # https://docs.aws.amazon.com/lambda/latest/dg/with-kafka.html
     [kafka] = of(found, "aws_lambda_event_source_mapping.payments")
     assert kafka.resource == "kafka1.payments.example.internal:9092,kafka2.payments.example.internal:9092"
-    assert kafka.writes == () and "decided by the broker, not IAM" in kafka.notes[0]
+    assert kafka.writes == () and "decided by the broker, not IAM" in kafka.producers
 
 
 # -- push sources -------------------------------------------------------------------------------
