@@ -13,7 +13,7 @@ from typing import Iterator
 
 from permcheck.load.cfn_lambda import function_arn
 from permcheck.load.intrinsic_fns import NO_VALUE
-from permcheck.load.nodes import LineDict, line_of
+from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.source_notes import SOURCE_NOTE
 from permcheck.model.arn import arn_fields, parse_arn
 from permcheck.model.location import InputError, Location
@@ -79,6 +79,10 @@ class TriggerReader:
             return None
         line = props.line_of(key) if isinstance(props, LineDict) else line_of(props)
         return self.value(props[key], line)
+
+    def line(self, props: object, key: str) -> int | None:
+        """The line of `key` in a mapping of the template (its own line when the key has none)."""
+        return props.line_of(key) if isinstance(props, LineDict) else line_of(props)
 
     def location(self, node: object, *fallbacks: object) -> Location:
         line = line_of(node)
@@ -149,6 +153,13 @@ class TriggerReader:
         """A physical name from property `key`, else the name CloudFormation generates."""
         value = self.prop(props, key)
         return value if isinstance(value, (str, Sym, Unknown)) else self.generated(logical_id, "generated name")
+
+
+def items(value: object) -> list[tuple[int | None, object]]:
+    """(line, item) of a resolved list property (a single item when it is not a list)."""
+    if isinstance(value, LineList):
+        return [(value.line_of(i), item) for i, item in enumerate(value)]
+    return [(line_of(item), item) for item in (value if isinstance(value, list) else [value] if value else [])]
 
 
 def logical_id_of(raw: object) -> str | None:

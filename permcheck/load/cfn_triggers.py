@@ -14,8 +14,10 @@ from __future__ import annotations
 import json
 import re
 
-from permcheck.load.cfn_trigger_reader import TriggerReader, between, known_prefix, restore, text, with_placeholders
-from permcheck.load.nodes import LineList, line_of, plain
+from permcheck.load.cfn_trigger_reader import (
+    TriggerReader, between, items, known_prefix, restore, text, with_placeholders,
+)
+from permcheck.load.nodes import line_of, plain
 from permcheck.model.trigger_kinds import (
     cognito_trigger, iot_trigger, logs_trigger, mapping_trigger, rule_trigger, s3_trigger, schedule_trigger,
     sns_trigger,
@@ -25,22 +27,17 @@ from permcheck.model.values import Sym, Unknown
 
 def load(load_) -> None:
     """Every trigger the template wires, added to the inventory (after its functions are read)."""
+    from permcheck.load import cfn_triggers_api, cfn_triggers_states, cfn_triggers_sync
+
     reader = TriggerReader(load_)
     for read in (_mappings, _buckets, _subscriptions, _topics, _rules, _schedules, _user_pools, _topic_rules,
-                 _log_filters):
+                 _log_filters, cfn_triggers_api.read, cfn_triggers_states.read, cfn_triggers_sync.read):
         read(reader)
     load_.inventory.triggers.extend(reader.found)
 
 
 def _noted(trigger, *notes: str):
     return trigger.model_copy(update={"notes": trigger.notes + notes}) if notes else trigger
-
-
-def _items(value: object) -> list[tuple[int | None, object]]:
-    """(line, item) of a resolved list property (a single item when it is not a list)."""
-    if isinstance(value, LineList):
-        return [(value.line_of(i), item) for i, item in enumerate(value)]
-    return [(line_of(item), item) for item in (value if isinstance(value, list) else [value] if value else [])]
 
 
 # -- event source mappings ------------------------------------------------------------------------
@@ -78,7 +75,7 @@ def _buckets(r: TriggerReader) -> None:
         if not isinstance(config, dict) or not config.get("LambdaConfigurations"):
             continue
         bucket = r.get_att(logical_id, "Arn")
-        for line, entry in _items(config.get("LambdaConfigurations")):
+        for line, entry in items(config.get("LambdaConfigurations")):
             if isinstance(entry, dict):
                 bucket_notification(r, bucket, entry, logical_id=logical_id, source_note=r.note(resource),
                                     location=r.location(entry, line, resource))
@@ -121,7 +118,7 @@ def _topics(r: TriggerReader) -> None:
         if not subscriptions:
             continue
         topic = r.ref(logical_id)
-        for line, entry in _items(subscriptions):
+        for line, entry in items(subscriptions):
             protocol = entry.get("Protocol") if isinstance(entry, dict) else None
             if not (isinstance(protocol, str) and protocol.lower() == "lambda"):
                 continue
@@ -135,7 +132,7 @@ def _topics(r: TriggerReader) -> None:
 def _rules(r: TriggerReader) -> None:
     """AWS::Events::Rule targets that are functions. https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge.html"""
     for logical_id, resource, props in r.resources("AWS::Events::Rule"):
-        targets = [(line, t, r.function(None, resolved=t.get("Arn"))) for line, t in _items(r.prop(props, "Targets"))
+        targets = [(line, t, r.function(None, resolved=t.get("Arn"))) for line, t in items(r.prop(props, "Targets"))
                    if isinstance(t, dict)]
         targets = [(line, t, f) for line, t, f in targets if f is not None]
         if not targets:
@@ -228,7 +225,7 @@ def _topic_rules(r: TriggerReader) -> None:
         payload = r.prop(props, "TopicRulePayload")
         if not isinstance(payload, dict):
             continue
-        actions = [(line, a, "") for line, a in _items(payload.get("Actions"))]
+        actions = [(line, a, "") for line, a in items(payload.get("Actions"))]
         if payload.get("ErrorAction") is not None:
             actions.append((line_of(payload.get("ErrorAction")), payload["ErrorAction"],
                             "runs when another action of the rule fails"))
