@@ -30,6 +30,7 @@ class TriggerReader:
         self.deployment = load.deployment
         self.file = load.file
         self.found: list[Trigger] = []
+        self.api_auth: dict = {}  # API logical id → what SAM's Auth adds to its body (cfn_triggers_api.ApiAuth)
         resources = load.template.get("Resources")
         self.template_resources = resources if isinstance(resources, dict) else {}
         self.by_type: dict[str, list[tuple[str, dict]]] = {}  # one pass over the resources, not one per type

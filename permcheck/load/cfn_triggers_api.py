@@ -41,7 +41,7 @@ def read(r: TriggerReader) -> None:
     _methods(r)
     for logical_id, resource, props in r.resources("AWS::ApiGateway::RestApi"):
         body_routes(r, r.prop(props, "Body"), r.ref(logical_id), http=False, logical_id=logical_id,
-                    source_note=r.note(resource), at=resource)
+                    source_note=r.note(resource), at=resource, auth=r.api_auth.get(logical_id))
     _v2_apis(r)
     _v2_routes(r)
 
@@ -214,7 +214,7 @@ def _v2_apis(r: TriggerReader) -> None:
     for logical_id, resource, props in r.resources("AWS::ApiGatewayV2::Api"):
         api_id = r.ref(logical_id)
         body_routes(r, r.prop(props, "Body"), api_id, http=True, logical_id=logical_id,
-                    source_note=r.note(resource), at=resource)
+                    source_note=r.note(resource), at=resource, auth=r.api_auth.get(logical_id))
         function = r.function(None, resolved=r.prop(props, "Target")) if props.get("Target") is not None else None
         if function is not None:
             key = r.prop(props, "RouteKey") or "$default"
@@ -253,13 +253,16 @@ def _v2_routes(r: TriggerReader) -> None:
         trigger = _v2_route(r, r.prop(props, "ApiId"), key, function, authorization, logical_id=logical_id,
                             source_note=r.note(resource), location=r.location(None, r.line(props, "Target"), resource))
         if websocket and key != "$connect" and repr(props.get("ApiId")) in connect:
-            trigger = trigger.model_copy(update={
-                "authorization": connect[repr(props.get("ApiId"))],
-                "public": connect[repr(props.get("ApiId"))] == "NONE",
-                "writes": (Write(action="execute-api:Invoke", resource=route_arn(r, r.prop(props, "ApiId"), "$connect",
-                                                                                   None)),),
-                "notes": trigger.notes + ("a WebSocket message route: whoever the $connect route admits can send it",)})
+            trigger = websocket_message(r, trigger, r.prop(props, "ApiId"), connect[repr(props.get("ApiId"))])
         r.add(trigger)
+
+
+def websocket_message(r: TriggerReader, trigger, api_id: object, connect: str):
+    """A WebSocket message route: who may connect (`$connect`'s authorization and ARN) may send it."""
+    return trigger.model_copy(update={
+        "authorization": connect, "public": connect == "NONE",
+        "writes": (Write(action="execute-api:Invoke", resource=route_arn(r, api_id, "$connect", None)),),
+        "notes": trigger.notes + ("a WebSocket message route: whoever the $connect route admits can send it",)})
 
 
 def _route_authorization(r: TriggerReader, props: dict) -> str:
