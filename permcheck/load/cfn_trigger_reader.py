@@ -127,7 +127,10 @@ class TriggerReader:
                 return None
             d = self.deployment
             return concat([f"arn:{d.partition}:lambda:{d.region}:{d.account}:function:", value])
-        if isinstance(value, Unknown):
+        if isinstance(value, Unknown):  # a name CloudFormation generates (owned) is a name, not an ARN
+            if names and value.owned:
+                d = self.deployment
+                return concat([f"arn:{d.partition}:lambda:{d.region}:{d.account}:function:", value])
             return value if names else None
         return None
 
@@ -253,4 +256,4 @@ def restore(textual: str, unknowns: list[Unknown]) -> object:
     pieces: list = []
     for index, piece in enumerate(_PLACEHOLDER.split(textual)):
         pieces.append(unknowns[int(piece)] if index % 2 and int(piece) < len(unknowns) else piece)
-    return concat(pieces)
+    return concat([piece for piece in pieces if piece != ""])

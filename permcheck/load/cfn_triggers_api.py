@@ -35,12 +35,13 @@ class ApiAuth:
     default: str | None = None
     authorizers: dict[str, str] = field(default_factory=dict)
     api_key: bool = False
+    overrides: dict[tuple[str, str], str] = field(default_factory=dict)  # (path, METHOD) → an event's OverrideApiAuth
 
 
 def read(r: TriggerReader) -> None:
     _methods(r)
     for logical_id, resource, props in r.resources("AWS::ApiGateway::RestApi"):
-        body_routes(r, r.prop(props, "Body"), r.ref(logical_id), http=False, logical_id=logical_id,
+        body_routes(r, props.get("Body"), r.ref(logical_id), logical_id=logical_id,
                     source_note=r.note(resource), at=resource, auth=r.api_auth.get(logical_id))
     _v2_apis(r)
     _v2_routes(r)
@@ -60,7 +61,7 @@ def route_arn(r: TriggerReader, api_id: object, method: str, path: object) -> ob
 def function_of_uri(r: TriggerReader, uri: object) -> object:
     """The function an integration URI calls: `arn:…:apigateway:R:lambda:path/2015-03-31/functions/
     FUNCTION/invocations`, or (HTTP APIs) the function ARN itself; None for other integrations."""
-    inner = between(uri, "/functions/", "/invocations")
+    inner = between(uri, "/functions/", "/")  # …/invocations, …/response-streaming-invocations
     if inner is not None:
         return r.function(None, names=True, resolved=inner)
     return r.function(None, resolved=uri)
@@ -123,18 +124,22 @@ def _path(r: TriggerReader, raw: object, paths: dict, seen: set) -> object:
 
 
 # -- OpenAPI bodies (REST and HTTP) -----------------------------------------------------------------
-def body_routes(r: TriggerReader, body: object, api_id: object, *, http: bool, logical_id: str,
+def body_routes(r: TriggerReader, body: object, api_id: object, *, logical_id: str,
                 source_note: str | None, at: object, auth: ApiAuth | None = None) -> None:
-    """Routes of an OpenAPI/Swagger definition whose `x-amazon-apigateway-integration` calls a function.
+    """Routes of an OpenAPI/Swagger definition (raw: each part is resolved on its own, so one part the
+    resolver refuses does not hide the others) whose `x-amazon-apigateway-integration` calls a function.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-integration.html"""
-    paths = body.get("paths") if isinstance(body, dict) else None
+    body = _part(r, body)
+    paths = _part(r, body.get("paths")) if isinstance(body, dict) else None
     if not isinstance(paths, dict):
         return
-    components = body.get("components")
-    schemes = body.get("securityDefinitions") or (components.get("securitySchemes")
-                                                   if isinstance(components, dict) else None)
+    components = _part(r, body.get("components"))
+    schemes = _part(r, body.get("securityDefinitions")) or (_part(r, components.get("securitySchemes"))
+                                                             if isinstance(components, dict) else None)
     schemes = schemes if isinstance(schemes, dict) else {}
+    top = _part(r, body.get("security"))
     for path, item in paths.items():
+        item = r.value(item, r.line(paths, path))
         if not isinstance(item, dict):
             continue
         for method, operation in item.items():
@@ -147,8 +152,10 @@ def body_routes(r: TriggerReader, body: object, api_id: object, *, http: bool, l
             if function is None:
                 continue
             verb = "ANY" if str(method).lower() == ANY else str(method).upper()
-            default = http and path == "$default"
-            authorization = _security(operation, body.get("security"), schemes, auth)
+            default = path in ("$default", "/$default") and verb == "ANY"  # SAM writes HTTP `$default` so
+            authorization = _security(operation, top, schemes, auth)
+            if auth and (str(path), verb) in auth.overrides:
+                authorization = auth.overrides[(str(path), verb)]
             trigger = route_trigger(route_arn(r, api_id, "$default", None) if default else
                                     route_arn(r, api_id, verb, path), function,
                                     "$default" if default else f"{verb} {path}", authorization,
@@ -160,19 +167,28 @@ def body_routes(r: TriggerReader, body: object, api_id: object, *, http: bool, l
             r.add(trigger)
 
 
+def _part(r: TriggerReader, node: object) -> object:
+    """A mapping of a definition as written, or resolved when it is an intrinsic function."""
+    if isinstance(node, dict) and not (len(node) == 1 and str(next(iter(node))).startswith(("Fn::", "Ref"))):
+        return node
+    return r.value(node)
+
+
 def _security(operation: dict, top: object, schemes: dict, auth: ApiAuth | None) -> str:
     """A method's authorization from its `security` (else the definition's, else SAM's default)."""
     extension = operation.get("x-amazon-apigateway-auth")
     if isinstance(extension, dict) and isinstance(extension.get("type"), str):
         return extension["type"].upper()
-    security = operation["security"] if "security" in operation else top
     api_key = bool(auth and auth.api_key)
+    if "security" not in operation and auth and auth.default:  # SAM sets it on methods without their own
+        return with_api_key(auth.default, api_key)
+    security = operation["security"] if "security" in operation else top
     if security is None:
-        return with_api_key(auth.default if auth and auth.default else "NONE", api_key)
+        return with_api_key("NONE", api_key)
     kinds: list[str] = []
     for requirement in security if isinstance(security, list) else [security]:
         for name in requirement if isinstance(requirement, dict) else ():
-            kind = _scheme(str(name), schemes.get(name), auth)
+            kind = scheme_kind(str(name), schemes.get(name), auth)
             if kind == "API_KEY":
                 api_key = True
             elif kind == "API_KEY_FALSE":
@@ -183,7 +199,7 @@ def _security(operation: dict, top: object, schemes: dict, auth: ApiAuth | None)
     return with_api_key(others[0] if others else kinds[0] if kinds else "NONE", api_key)
 
 
-def _scheme(name: str, definition: object, auth: ApiAuth | None) -> str:
+def scheme_kind(name: str, definition: object, auth: ApiAuth | None) -> str:
     """What one security scheme is: AWS_IAM, COGNITO_USER_POOLS, JWT, CUSTOM, API_KEY or NONE.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-authtype.html"""
     if isinstance(definition, dict):
@@ -213,7 +229,7 @@ def _v2_apis(r: TriggerReader) -> None:
     https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html"""
     for logical_id, resource, props in r.resources("AWS::ApiGatewayV2::Api"):
         api_id = r.ref(logical_id)
-        body_routes(r, r.prop(props, "Body"), api_id, http=True, logical_id=logical_id,
+        body_routes(r, props.get("Body"), api_id, logical_id=logical_id,
                     source_note=r.note(resource), at=resource, auth=r.api_auth.get(logical_id))
         function = r.function(None, resolved=r.prop(props, "Target")) if props.get("Target") is not None else None
         if function is not None:

@@ -159,7 +159,7 @@ def _compact(pattern: object) -> str | None:
             pattern = json.loads(pattern)
         except ValueError:
             return pattern
-    return json.dumps(plain(pattern), separators=(",", ":"), default=str)
+    return json.dumps(plain(pattern), separators=(",", ":"), sort_keys=True, default=str)
 
 
 def _schedules(r: TriggerReader) -> None:

@@ -11,7 +11,7 @@ from permcheck.load.cfn_trigger_reader import TriggerReader, text
 from permcheck.load.cfn_triggers_api import ApiAuth, route_arn, websocket_message
 from permcheck.load.cfn_triggers_push import bucket_notification
 from permcheck.load.cfn_triggers_states import machine_functions
-from permcheck.load.nodes import LineList, line_of
+from permcheck.load.nodes import LineList, line_of, plain
 from permcheck.load.source_notes import SAM_TRIGGERS
 from permcheck.model.location import Location
 from permcheck.model.trigger_kinds import cognito_trigger, route_trigger
@@ -39,10 +39,13 @@ def read(r: TriggerReader) -> None:
         elif kind == "Route":
             routes.append((fact, where))
         elif kind == "ApiAuth":
+            auth = r.api_auth.setdefault(str(fact.get("Api")), ApiAuth())
             authorizers = fact.get("Authorizers")
-            r.api_auth[str(fact.get("Api"))] = ApiAuth(
-                default=fact.get("Default"), api_key=fact.get("ApiKey") is True,
-                authorizers={str(k): str(v) for k, v in authorizers.items()} if isinstance(authorizers, dict) else {})
+            auth.default, auth.api_key = fact.get("Default"), fact.get("ApiKey") is True
+            auth.authorizers = {str(k): str(v) for k, v in authorizers.items()} if isinstance(authorizers, dict) else {}
+        elif kind == "RouteAuth":  # an event's OverrideApiAuth on a method of the API's own definition
+            auth = r.api_auth.setdefault(str(fact.get("Api")), ApiAuth())
+            auth.overrides[(str(fact.get("Path")), str(fact.get("Method")))] = str(fact.get("Authorization"))
         elif kind == "StateMachine":
             machine = str(fact.get("Machine"))
             machine_functions(r, r.ref(machine), r.value(fact.get("Definition")), r.value(fact.get("Substitutions")),
@@ -51,12 +54,23 @@ def read(r: TriggerReader) -> None:
 
 
 def _s3(r: TriggerReader, fact: dict, where: dict) -> None:
-    """One LambdaConfiguration per event type, as SAM writes them on the bucket."""
+    """One LambdaConfiguration per event type, as SAM writes them on the bucket (but for one the bucket
+    already has, which SAM does not add twice)."""
     bucket = str(fact.get("Bucket"))
+    resource = r.template_resources.get(bucket)
+    props = resource.get("Properties") if isinstance(resource, dict) else None
+    config = props.get("NotificationConfiguration") if isinstance(props, dict) else None
+    own = config.get("LambdaConfigurations") if isinstance(config, dict) else None
+    own = [plain(c) for c in own] if isinstance(own, list) else []
     function, rules = r.value(fact.get("Function")), r.value(fact.get("Filter"))
-    for event in r.value(fact.get("Events")) or []:
-        bucket_notification(r, r.get_att(bucket, "Arn"), {"Event": event, "Function": function, "Filter": rules},
-                            logical_id=bucket, **where)
+    for event in fact.get("Events") or []:
+        written = {"Event": plain(event), "Function": plain(fact.get("Function"))}
+        if fact.get("Filter") is not None:
+            written["Filter"] = plain(fact["Filter"])
+        if written in own:
+            continue
+        bucket_notification(r, r.get_att(bucket, "Arn"), {"Event": r.value(event), "Function": function,
+                                                           "Filter": rules}, logical_id=bucket, **where)
 
 
 def _routes(r: TriggerReader, routes: list) -> None:
@@ -77,7 +91,7 @@ def _routes(r: TriggerReader, routes: list) -> None:
             r.add(trigger)
             continue
         method, path = str(fact.get("Method")), str(fact.get("Path"))
-        if fact.get("Protocol") == "HTTP" and path == "$default":
+        if fact.get("Protocol") == "HTTP" and path in ("$default", "/$default") and method == "ANY":
             r.add(route_trigger(route_arn(r, api_id, "$default", None), function, "$default", authorization,
                                 logical_id=api, **where))
             continue

@@ -110,7 +110,8 @@ def substitute(value: object, subs: dict) -> object:
             continue
         for index, piece in enumerate(PLACEHOLDER.split(part)):
             if index % 2 == 0:
-                out.append(piece)
+                if piece:
+                    out.append(piece)
             else:
                 out.append(text(subs[piece]) if piece in subs else "${" + piece + "}")
     return concat(out)

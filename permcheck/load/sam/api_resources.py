@@ -43,7 +43,7 @@ def expand_rest_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
     if props.get("Name") is not None:
         api["Name"] = props["Name"]
     if isinstance(props.get("DefinitionBody"), dict):  # the routes it defines; SAM adds its events' (trigger_facts)
-        api["Body"] = props["DefinitionBody"]
+        api["Body"] = trigger_facts.merged_body(ctx, api_id, props)
         trigger_facts.api_definition(ctx, api_id, props, note, http=False)
     ctx.add(api_id, resource("AWS::ApiGateway::RestApi", api, at, note,
                              {k: sam[k] for k in ("Condition", "DeletionPolicy", "UpdateReplacePolicy", "DependsOn",
@@ -255,7 +255,7 @@ def expand_websocket_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
         else:
             source_arn = sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${"
                              + api_id + ".ApiId}/${__StageName__}/" + route_key, {"__StageName__": stage})
-        trigger_facts.websocket_route(ctx, api_id, route_key, spec["FunctionArn"], auth, line,
+        trigger_facts.websocket_route(ctx, api_id, route_key, spec, auth, line,
                                       f"created by SAM: {api_id}.Routes.{route_key} (WebSocket route)",
                                       sam.get("Condition"))
         ctx.add(f"{api_id}{clean}Permission", resource("AWS::Lambda::Permission", {

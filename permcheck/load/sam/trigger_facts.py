@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from permcheck.load.cfn_triggers_api import scheme_kind
 from permcheck.load.nodes import LineDict, line_of
 from permcheck.load.sam.core import Ctx, node, resolve_params
 
@@ -49,25 +50,93 @@ def cognito_event(ev, pool_id: str, triggers: Any) -> None:
 
 
 def api_event(ev, api_name: Any, api: Any, http: bool) -> None:
-    """An Api or HttpApi event's route, with the authorization SAM gives its method."""
+    """An Api or HttpApi event's route, with the authorization SAM gives its method (Api.to_cloudformation,
+    HttpApi.to_cloudformation in eventsources/push.py). SAM adds the route to the definition it manages
+    or merges (`MergeDefinitions`), and to an HttpApi's own DefinitionBody unless that already integrates
+    the method (whose security it then keeps). Other definitions (an S3 `DefinitionUri`, a REST API's
+    own DefinitionBody) decide their routes themselves: the event adds a permission, and with
+    `OverrideApiAuth` its authorization to the definition's method."""
     props = ev.props
     method, path = str(props.get("Method")), str(props.get("Path"))
+    verb = "ANY" if method.lower() in ("any", ANY) else method.upper()
     auth = props.get("Auth") if isinstance(props.get("Auth"), dict) else {}
     api_auth = _api_auth(ev.ctx, api)
-    options = method.lower() == "options"
+    added, existing = _route_added(ev.ctx, api_name, api, verb, path, http)
+    schemes = _schemes(api)
+    if not added:
+        if auth.get("OverrideApiAuth") and isinstance(api_name, str):
+            record(ev.ctx, "RouteAuth", ev.line, ev.note, Api=api_name, Method=verb, Path=path,
+                   Authorization=_kind(auth, api_auth, verb, http, None, schemes))
+        return
+    api_id = props.get("ApiId" if http else "RestApiId")
+    record(ev.ctx, "Route", ev.line, ev.note, ev.target.attributes.get("Condition"),
+           Api=api_name if isinstance(api_name, str) else None,
+           ApiId={"Ref": api_id} if isinstance(api_id, str) else api_id,  # SAM reads a bare id as a Ref
+           Protocol="HTTP" if http else "REST", Method=verb, Path=path,
+           Authorization=_kind(auth, api_auth, verb, http, existing, schemes), Function=ev.target.arn)
+
+
+def _kind(auth: dict, api_auth: dict, verb: str, http: bool, existing: Any, schemes: dict) -> str:
+    """The authorization of an event's method: its Authorizer, else the security the definition already
+    gives the method, else the API's DefaultAuthorizer (an HttpApi's never on OPTIONS, a REST API's not
+    when AddDefaultAuthorizerToCorsPreflight is false); an API key without any is API_KEY."""
+    options = verb == "OPTIONS"
+    authorizers = api_auth.get("Authorizers")
     authorizer = auth.get("Authorizer")
-    if not authorizer and not (options and api_auth.get("AddDefaultAuthorizerToCorsPreflight") is False):
+    existing = [existing] if isinstance(existing, dict) else existing
+    if not authorizer and isinstance(existing, list) and existing:
+        names = [n for requirement in existing if isinstance(requirement, dict) for n in requirement]
+        kinds = [authorizer_kind(n, authorizers, http) if not isinstance(schemes.get(n), dict) or
+                 (isinstance(authorizers, dict) and n in authorizers) else scheme_kind(n, schemes[n], None)
+                 for n in names]
+        return next((k for k in kinds if k not in ("NONE", "AWS_IAM")), kinds[0] if kinds else "NONE")
+    if not authorizer and not (options and (http or api_auth.get("AddDefaultAuthorizerToCorsPreflight") is False)):
         authorizer = api_auth.get("DefaultAuthorizer")
-    kind = authorizer_kind(authorizer, api_auth.get("Authorizers"), http)
+    kind = authorizer_kind(authorizer, authorizers, http)
     key = auth.get("ApiKeyRequired")
     if key is None and not http and not (options and api_auth.get("AddApiKeyRequiredToCorsPreflight") is False):
         key = api_auth.get("ApiKeyRequired")
-    if kind == "NONE" and key is True:
-        kind = "API_KEY"
-    record(ev.ctx, "Route", ev.line, ev.note, ev.target.attributes.get("Condition"),
-           Api=api_name if isinstance(api_name, str) else None, ApiId=props.get("ApiId" if http else "RestApiId"),
-           Protocol="HTTP" if http else "REST", Method="ANY" if method.lower() in ("any", ANY) else method.upper(),
-           Path=path, Authorization=kind, Function=ev.target.arn)
+    return "API_KEY" if kind == "NONE" and key is True else kind
+
+
+def _schemes(api: Any) -> dict:
+    """The security schemes an API's own DefinitionBody defines."""
+    props = api.get("Properties") if isinstance(api, dict) else None
+    body = props.get("DefinitionBody") if isinstance(props, dict) else None
+    if not isinstance(body, dict):
+        return {}
+    components = body.get("components")
+    found = body.get("securityDefinitions") or (components.get("securitySchemes") if isinstance(components, dict)
+                                                 else None)
+    return found if isinstance(found, dict) else {}
+
+
+def _route_added(ctx: Ctx, api_name: Any, api: Any, verb: str, path: str, http: bool) -> tuple[bool, Any]:
+    """Whether SAM writes the event's route into the API's definition, and the `security` the
+    definition's own method (without an integration) already has."""
+    props = api.get("Properties") if isinstance(api, dict) else None
+    if not isinstance(props, dict):
+        return False, None
+    body = props.get("DefinitionBody")
+    operation = method_of(body, path, verb)
+    security = operation.get("security") if isinstance(operation, dict) else None
+    if props.get("MergeDefinitions"):  # merged key by key into the method (without paths, SAM 1.110.0 adds none)
+        return isinstance(body, dict) and isinstance(body.get("paths"), dict), security
+    if ctx.apis.get(api_name, {}).get("managed") or props.get("__MANAGE_SWAGGER"):
+        return True, None
+    if not http or not isinstance(body, dict):
+        return False, None
+    if isinstance(operation, dict) and "x-amazon-apigateway-integration" in operation:
+        return False, None
+    return True, security
+
+
+def method_of(body: Any, path: str, verb: str) -> Any:
+    """The operation of a definition at `path` for `verb` (ANY: the any-method extension), or None."""
+    paths = body.get("paths") if isinstance(body, dict) else None
+    item = paths.get(path) if isinstance(paths, dict) else None
+    name = ANY if verb == "ANY" else verb.lower()
+    return next((v for k, v in item.items() if str(k).lower() == name), None) if isinstance(item, dict) else None
 
 
 def _api_auth(ctx: Ctx, api: Any) -> dict:
@@ -79,11 +148,11 @@ def _api_auth(ctx: Ctx, api: Any) -> dict:
 def authorizer_kind(authorizer: Any, authorizers: Any, http: bool) -> str:
     """What a SAM authorizer name means for a route: NONE, AWS_IAM, or the kind of the named authorizer
     (a user pool: COGNITO_USER_POOLS; OAuth 2.0/JWT: JWT; a Lambda authorizer: CUSTOM)."""
+    config = authorizers.get(authorizer) if isinstance(authorizers, dict) and isinstance(authorizer, str) else None
     if authorizer in (None, "", "NONE"):
         return "NONE"
-    if authorizer == "AWS_IAM":
+    if authorizer == "AWS_IAM" and not (http and isinstance(config, dict)):  # an HttpApi may name one AWS_IAM
         return "AWS_IAM"
-    config = authorizers.get(authorizer) if isinstance(authorizers, dict) and isinstance(authorizer, str) else None
     if isinstance(config, dict) and config.get("UserPoolArn") is not None and not http:
         return "COGNITO_USER_POOLS"
     if isinstance(config, dict) and config.get("JwtConfiguration") is not None and http:
@@ -105,10 +174,38 @@ def api_definition(ctx: Ctx, api_id: str, props: dict, note: str, http: bool) ->
            ApiKey=bool(auth.get("ApiKeyRequired")) and not http)
 
 
-def websocket_route(ctx: Ctx, api_id: str, route_key: str, function: Any, auth: Any, line: int | None, note: str,
+def merged_body(ctx: Ctx, api_id: str, props: dict) -> Any:
+    """The DefinitionBody as the API's `Body`: with `MergeDefinitions`, without the methods its events
+    define, whose SAM-made versions replace them (SamSwaggerEditor's merge); the events' own routes are
+    facts."""
+    body = props["DefinitionBody"]
+    paths = body.get("paths")
+    if not props.get("MergeDefinitions") or not isinstance(paths, dict):
+        return body
+    taken = {(str(f.get("Path")), str(f.get("Method"))) for f in ctx.triggers
+             if f.get("Kind") == "Route" and f.get("Api") == api_id}
+    kept = LineDict(line=line_of(paths))
+    for path, item in paths.items():
+        if isinstance(item, dict):
+            item = LineDict({k: v for k, v in item.items()
+                             if (path, "ANY" if str(k).lower() == ANY else str(k).upper()) not in taken},
+                            line=line_of(item), key_lines=dict(getattr(item, "key_lines", {})))
+        kept[path] = item
+        kept.key_lines[path] = paths.line_of(path) if isinstance(paths, LineDict) else line_of(item)
+    out = LineDict(body, line=line_of(body), key_lines=dict(getattr(body, "key_lines", {})))
+    out["paths"] = kept
+    return out
+
+
+def websocket_route(ctx: Ctx, api_id: str, route_key: str, spec: dict, auth: Any, line: int | None, note: str,
                     condition: Any) -> None:
-    """A WebSocketApi route: its function, and the authorization of `$connect` (SAM's Auth.AuthType)."""
-    kind = str(auth.get("AuthType", "NONE")).upper() if isinstance(auth, dict) else "NONE"
+    """A WebSocketApi route: its function, and (on `$connect`) SAM's Auth.AuthType and the route's
+    ApiKeyRequired."""
+    kind = str(auth.get("AuthType", "NONE")).upper() if isinstance(auth, dict) and route_key == "$connect" \
+        else "NONE"
+    if kind == "NONE" and spec.get("ApiKeyRequired") is True:
+        kind = "API_KEY"
+    function = spec.get("FunctionArn")
     record(ctx, "Route", line, note, condition, Api=api_id, ApiId={"Fn::GetAtt": [api_id, "ApiId"]},
            Protocol="WEBSOCKET", RouteKey=route_key, Authorization=kind, Function=function)
 
