@@ -49,6 +49,10 @@ def _mappings(r: TriggerReader) -> None:
             trigger = mapping_trigger(f"kafka://{named}", function, **where).model_copy(update={"source": "kafka"})
         else:
             trigger = mapping_trigger(text(source), function, **where)
+            if trigger.source == "unknown":  # not a broker: an ARN the template does not fix
+                trigger = trigger.model_copy(update={"source": SAM_POLL_SOURCES.get(sam_event_type(r.note(resource)),
+                                                                                    "unknown"), "notes": (
+                    f"the event source {source} is not known, so neither is who can add records to it",)})
         notes = []
         if props.get("FilterCriteria") is not None:
             notes.append("a filter chooses which records")
@@ -58,6 +62,16 @@ def _mappings(r: TriggerReader) -> None:
 
 
 # -- S3 -----------------------------------------------------------------------------------------------
+SAM_POLL_SOURCES = {"SQS": "sqs", "Kinesis": "kinesis", "DynamoDB": "dynamodb", "MSK": "kafka",
+                    "SelfManagedKafka": "kafka", "MQ": "mq", "DocumentDB": "rds"}  # a SAM event type → its service
+
+
+def sam_event_type(note: str | None) -> str | None:
+    """The event type a SAM note ends with: "created by SAM: Fn.Events.Q (SQS)" → SQS."""
+    match = re.search(r"\(([A-Za-z0-9]+)\)$", note or "")
+    return match.group(1) if match else None
+
+
 def _buckets(r: TriggerReader) -> None:
     """A bucket's NotificationConfiguration.LambdaConfigurations.
     https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html"""
