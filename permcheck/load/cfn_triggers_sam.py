@@ -84,8 +84,8 @@ def _routes(r: TriggerReader, routes: list) -> None:
         api, api_id, authorization = fact.get("Api"), r.value(fact.get("ApiId")), str(fact.get("Authorization"))
         if fact.get("Protocol") == "WEBSOCKET":
             key = str(fact.get("RouteKey"))
-            trigger = route_trigger(route_arn(r, api_id, key, None), function, key, authorization, logical_id=api,
-                                    **where)
+            trigger = route_trigger(route_arn(r, api_id, key, None), function, key, authorization,
+                                    logical_id=fact.get("Route") or api, **where)
             if key != "$connect" and str(api) in connect:
                 trigger = websocket_message(r, trigger, api_id, str(connect[str(api)]))
             r.add(trigger)

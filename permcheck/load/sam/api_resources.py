@@ -255,7 +255,7 @@ def expand_websocket_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
         else:
             source_arn = sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${"
                              + api_id + ".ApiId}/${__StageName__}/" + route_key, {"__StageName__": stage})
-        trigger_facts.websocket_route(ctx, api_id, route_key, spec, auth, line,
+        trigger_facts.websocket_route(ctx, api_id, f"{api_id}{clean}Route", route_key, spec, auth, line,
                                       f"created by SAM: {api_id}.Routes.{route_key} (WebSocket route)",
                                       sam.get("Condition"))
         ctx.add(f"{api_id}{clean}Permission", resource("AWS::Lambda::Permission", {

@@ -197,16 +197,16 @@ def merged_body(ctx: Ctx, api_id: str, props: dict) -> Any:
     return out
 
 
-def websocket_route(ctx: Ctx, api_id: str, route_key: str, spec: dict, auth: Any, line: int | None, note: str,
-                    condition: Any) -> None:
-    """A WebSocketApi route: its function, and (on `$connect`) SAM's Auth.AuthType and the route's
-    ApiKeyRequired."""
+def websocket_route(ctx: Ctx, api_id: str, route_id: str, route_key: str, spec: dict, auth: Any, line: int | None,
+                    note: str, condition: Any) -> None:
+    """A WebSocketApi route (the Route resource SAM names `route_id`): its function, and (on `$connect`)
+    SAM's Auth.AuthType and the route's ApiKeyRequired."""
     kind = str(auth.get("AuthType", "NONE")).upper() if isinstance(auth, dict) and route_key == "$connect" \
         else "NONE"
     if kind == "NONE" and spec.get("ApiKeyRequired") is True:
         kind = "API_KEY"
     function = spec.get("FunctionArn")
-    record(ctx, "Route", line, note, condition, Api=api_id, ApiId={"Fn::GetAtt": [api_id, "ApiId"]},
+    record(ctx, "Route", line, note, condition, Api=api_id, Route=route_id, ApiId={"Fn::GetAtt": [api_id, "ApiId"]},
            Protocol="WEBSOCKET", RouteKey=route_key, Authorization=kind, Function=function)
 
 
