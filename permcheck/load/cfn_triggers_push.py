@@ -11,7 +11,7 @@ import json
 import re
 
 from permcheck.load.cfn_trigger_reader import (
-    TriggerReader, between, items, known_prefix, restore, text, with_placeholders,
+    TriggerReader, between, items, known_prefix, logical_id_of, restore, text, with_placeholders,
 )
 from permcheck.load.nodes import line_of, plain
 from permcheck.model.trigger_kinds import (
@@ -50,9 +50,9 @@ def _mappings(r: TriggerReader) -> None:
         else:
             trigger = mapping_trigger(text(source), function, **where)
             if trigger.source == "unknown":  # not a broker: an ARN the template does not fix
-                trigger = trigger.model_copy(update={"source": SAM_POLL_SOURCES.get(sam_event_type(r.note(resource)),
-                                                                                    "unknown"), "notes": (
-                    f"the event source {source} is not known, so neither is who can add records to it",)})
+                trigger = trigger.model_copy(update={"source": _service_named(r, props.get("EventSourceArn"), resource),
+                                                     "notes": (f"the event source {source} is not known, so neither "
+                                                               "is who can add records to it",)})
         notes = []
         if props.get("FilterCriteria") is not None:
             notes.append("a filter chooses which records")
@@ -62,14 +62,21 @@ def _mappings(r: TriggerReader) -> None:
 
 
 # -- S3 -----------------------------------------------------------------------------------------------
+SOURCE_TYPES = {"AWS::SQS::Queue": "sqs", "AWS::Kinesis::Stream": "kinesis", "AWS::DynamoDB::Table": "dynamodb",
+                "AWS::MSK::Cluster": "kafka", "AWS::MSK::ServerlessCluster": "kafka", "AWS::AmazonMQ::Broker": "mq",
+                "AWS::DocDB::DBCluster": "rds"}  # the service of a mapping's source, by the resource it names
 SAM_POLL_SOURCES = {"SQS": "sqs", "Kinesis": "kinesis", "DynamoDB": "dynamodb", "MSK": "kafka",
                     "SelfManagedKafka": "kafka", "MQ": "mq", "DocumentDB": "rds"}  # a SAM event type → its service
 
 
-def sam_event_type(note: str | None) -> str | None:
-    """The event type a SAM note ends with: "created by SAM: Fn.Events.Q (SQS)" → SQS."""
-    match = re.search(r"\(([A-Za-z0-9]+)\)$", note or "")
-    return match.group(1) if match else None
+def _service_named(r: TriggerReader, raw: object, resource: dict) -> str:
+    """The service of a mapping's source whose ARN is unknown: that of the template resource it names,
+    else that of the SAM event that made the mapping ("created by SAM: Fn.Events.Q (SQS)"), else unknown."""
+    target = logical_id_of(raw)
+    if target is not None and r.resolver.resource_type(target) in SOURCE_TYPES:
+        return SOURCE_TYPES[r.resolver.resource_type(target)]
+    event = re.search(r"\(([A-Za-z0-9]+)\)$", r.note(resource) or "")
+    return SAM_POLL_SOURCES.get(event.group(1) if event else "", "unknown")
 
 
 def _buckets(r: TriggerReader) -> None:
