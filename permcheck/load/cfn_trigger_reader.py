@@ -9,7 +9,7 @@ trigger stays, as any wiring with an unresolved part does (model/trigger_kinds.p
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from permcheck.load.cfn_lambda import function_arn
 from permcheck.load.intrinsic_fns import NO_VALUE

@@ -182,7 +182,7 @@ def _security(operation: dict, top: object, schemes: dict, auth: ApiAuth | None)
     api_key = bool(auth and auth.api_key)
     if "security" not in operation and auth and auth.default:  # SAM sets it on methods without their own
         return with_api_key(auth.default, api_key)
-    security = operation["security"] if "security" in operation else top
+    security = operation.get("security", top)
     if security is None:
         return with_api_key("NONE", api_key)
     kinds: list[str] = []

@@ -39,7 +39,7 @@ def _mappings(r: TriggerReader) -> None:
         function = r.function(props.get("FunctionName"), names=True)
         if function is None:
             continue
-        where = dict(logical_id=logical_id, source_note=r.note(resource), location=r.location(resource))
+        where = {"logical_id": logical_id, "source_note": r.note(resource), "location": r.location(resource)}
         source = r.prop(props, "EventSourceArn")
         if source is None:  # self-managed Kafka: brokers named by address, no ARN
             managed = r.prop(props, "SelfManagedEventSource")
@@ -50,9 +50,9 @@ def _mappings(r: TriggerReader) -> None:
         else:
             trigger = mapping_trigger(text(source), function, **where)
             if trigger.source == "unknown":  # not a broker: an ARN the template does not fix
+                unknown = f"the event source {source} is not known, so neither is who can add records to it"
                 trigger = trigger.model_copy(update={"source": _service_named(r, props.get("EventSourceArn"), resource),
-                                                     "notes": (f"the event source {source} is not known, so neither "
-                                                               "is who can add records to it",)})
+                                                     "notes": (unknown,)})
         notes = []
         if props.get("FilterCriteria") is not None:
             notes.append("a filter chooses which records")

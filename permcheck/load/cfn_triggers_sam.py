@@ -27,7 +27,7 @@ def read(r: TriggerReader) -> None:
         if not isinstance(fact, dict) or not r.created(fact):
             continue
         kind = fact.get("Kind")
-        where = dict(source_note=fact.get("Note"), location=Location(r.file, line_of(fact)))
+        where = {"source_note": fact.get("Note"), "location": Location(r.file, line_of(fact))}
         if kind == "S3":
             _s3(r, fact, where)
         elif kind == "Cognito":

@@ -67,7 +67,7 @@ def test_an_event_on_an_api_whose_definition_sam_does_not_edit_adds_no_route(tmp
 
 def test_websocket_routes_are_fired_by_who_may_connect(tmp_path):
     """A WebSocketApi with AuthType AWS_IAM: `$connect` needs execute-api:Invoke."""
-    found, path = triggers("websocket_api_with_iam_auth", tmp_path)
+    found, _ = triggers("websocket_api_with_iam_auth", tmp_path)
     trigger = one(found, event="$connect")
     assert (trigger.authorization, trigger.public, trigger.logical_id) == ("AWS_IAM", False, "MyApiConnectRoute")
     assert trigger.source_note == "created by SAM: MyApi.Routes.$connect (WebSocket route)"
@@ -76,12 +76,12 @@ def test_websocket_routes_are_fired_by_who_may_connect(tmp_path):
 def test_s3_and_cognito_events_name_their_bucket_and_pool(tmp_path):
     """Cognito events become the pool's LambdaConfig triggers (one per name); S3 events the bucket's
     notification (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-cognito.html)."""
-    found, path = triggers("cognito_userpool_with_event", tmp_path)
+    found, _ = triggers("cognito_userpool_with_event", tmp_path)
     assert sorted((t.event, t.logical_id, t.source_note) for t in found) == [
         ("PostConfirmation", "UserPool", "created by SAM: ImplicitApiFunction.Events.TwoTrigger (Cognito)"),
         ("PreSignUp", "UserPool", "created by SAM: ImplicitApiFunction.Events.OneTrigger (Cognito)"),
         ("VerifyAuthChallengeResponse", "UserPool", "created by SAM: ImplicitApiFunction.Events.TwoTrigger (Cognito)")]
-    found, path = triggers("s3_create_remove", tmp_path)  # one LambdaConfiguration per event type
+    found, _ = triggers("s3_create_remove", tmp_path)  # one LambdaConfiguration per event type
     assert sorted((t.event, t.resource, t.logical_id, t.source_note) for t in found) == [
         (event, "arn:aws:s3:::BucketNameParameter", "Images", "created by SAM: ThumbnailFunction.Events.ImageBucket (S3)")
         for event in ("s3:ObjectCreated:*", "s3:ObjectRemoved:*")]
