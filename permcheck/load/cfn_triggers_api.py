@@ -91,7 +91,7 @@ def _methods(r: TriggerReader) -> None:
         if function is None:
             continue
         method = str(text(r.prop(props, "HttpMethod"))).upper()
-        path = _path(r, props.get("ResourceId"), paths, set())
+        path = _path(r, props.get("ResourceId"), paths)
         key = r.prop(props, "ApiKeyRequired") in (True, "true")
         authorization = with_api_key(_authorization(r.prop(props, "AuthorizationType")), key)
         r.add(route_trigger(route_arn(r, r.prop(props, "RestApiId"), method, path), function, f"{method} {path}",
@@ -99,28 +99,34 @@ def _methods(r: TriggerReader) -> None:
                             location=r.location(integration, resource)))
 
 
-def _path(r: TriggerReader, raw: object, paths: dict, seen: set) -> object:
+def _path(r: TriggerReader, raw: object, paths: dict) -> object:
     """The path of an API resource: `GetAtt Api.RootResourceId` is `/`, an `AWS::ApiGateway::Resource`
-    its parent's path and its PathPart."""
-    if isinstance(raw, dict) and "Fn::GetAtt" in raw:
-        att = raw["Fn::GetAtt"]
-        name = att[1] if isinstance(att, list) and len(att) > 1 else str(att).split(".", 1)[-1]
-        if name == "RootResourceId":
-            return "/"
-    target = raw.get("Ref") if isinstance(raw, dict) and len(raw) == 1 else None
-    if not isinstance(target, str) or r.resolver.resource_type(target) != "AWS::ApiGateway::Resource":
-        return Unknown("the path of an API resource not in this template")
-    if target in paths:
-        return paths[target]
-    if target in seen:
-        return Unknown(f"the path of API resource {target} (its parents loop)")
-    seen.add(target)
-    props = r.template_resources[target].get("Properties")
-    props = props if isinstance(props, dict) else {}
-    parent = _path(r, props.get("ParentId"), paths, seen)
-    part = text(r.prop(props, "PathPart"))
-    paths[target] = concat([parent if parent != "/" else "", "/", part])
-    return paths[target]
+    its parent's path and its PathPart (walked up, not recursed: a chain may be long)."""
+    chain: list[str] = []  # resources from `raw` up to the first whose path is known
+    while True:
+        if isinstance(raw, dict) and "Fn::GetAtt" in raw:
+            att = raw["Fn::GetAtt"]
+            if (att[1] if isinstance(att, list) and len(att) > 1 else str(att).split(".", 1)[-1]) == "RootResourceId":
+                path: object = "/"
+                break
+        target = raw.get("Ref") if isinstance(raw, dict) and len(raw) == 1 else None
+        if not isinstance(target, str) or r.resolver.resource_type(target) != "AWS::ApiGateway::Resource":
+            path = Unknown("the path of an API resource not in this template")
+            break
+        if target in paths:
+            path = paths[target]
+            break
+        if target in chain:
+            path = Unknown(f"the path of API resource {target} (its parents loop)")
+            break
+        chain.append(target)
+        props = r.template_resources[target].get("Properties")
+        raw = props.get("ParentId") if isinstance(props, dict) else None
+    for target in reversed(chain):
+        props = r.template_resources[target].get("Properties")
+        part = text(r.prop(props if isinstance(props, dict) else {}, "PathPart"))
+        path = paths[target] = concat([path if path != "/" else "", "/", part])
+    return path
 
 
 # -- OpenAPI bodies (REST and HTTP) -----------------------------------------------------------------
@@ -180,7 +186,7 @@ def _security(operation: dict, top: object, schemes: dict, auth: ApiAuth | None)
     if isinstance(extension, dict) and isinstance(extension.get("type"), str):
         return extension["type"].upper()
     api_key = bool(auth and auth.api_key)
-    if "security" not in operation and auth and auth.default:  # SAM sets it on methods without their own
+    if not operation.get("security") and auth and auth.default:  # SAM sets it on methods without their own
         return with_api_key(auth.default, api_key)
     security = operation.get("security", top)
     if security is None:
