@@ -2,15 +2,16 @@
 
 Each resource type that carries permissions is read here (IAM principals and policies);
 Lambda and the resource policies of other services are read by `cfn_lambda` and
-`cfn_resources`. Values go through the intrinsic resolver first, so what reaches the
-model is what CloudFormation would deploy, or an explicit Unknown.
+`cfn_resources`, the event sources wired to functions by `cfn_triggers`. Values go
+through the intrinsic resolver first, so what reaches the model is what CloudFormation
+would deploy, or an explicit Unknown.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from permcheck.load import cfn_lambda, cfn_resources
+from permcheck.load import cfn_lambda, cfn_resources, cfn_triggers
 from permcheck.load.suppressions import read_suppressions
 from permcheck.load.intrinsics import Deployment, TemplateResolver
 from permcheck.load.managed import aws_managed_policy, is_aws_managed, unknown_policy
@@ -89,6 +90,7 @@ def load_template(file: str, template: LineDict, deployment: Deployment,
     _principals(load)
     cfn_lambda.load(load)
     cfn_resources.load(load)
+    cfn_triggers.load(load)
     _open_includes(load)
 
 

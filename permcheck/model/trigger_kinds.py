@@ -243,3 +243,44 @@ def cognito_trigger(pool_arn: Text, function: Text, name: str, *, logical_id=Non
                    event=name, public=True, service="cognito-idp.amazonaws.com",
                    notes=("any caller of the pool's public sign-up and sign-in APIs",),
                    **_where(logical_id, source_note, location))
+
+
+def alb_trigger(target_group_arn: Text, function: Text, public: bool = False, reach: Optional[str] = None, *,
+                logical_id=None, source_note=None, location=None) -> Trigger:
+    """An Application Load Balancer target group of type `lambda`: the load balancer invokes the
+    function for each request a listener forwards there. No IAM action sends a request to a load
+    balancer: one that is internet-facing with a listener forwarding here is public; otherwise who
+    reaches it is decided by its network (an internal scheme, security groups, a listener not in the
+    inputs), not IAM, so the path is conditional on that unknown (`reach` says why), never no one.
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html"""
+    notes = () if public else (reach or "who reaches the load balancer is decided by its network, not IAM",)
+    return Trigger(source="elasticloadbalancing", resource=target_group_arn, function=function,
+                   invocation=Invocation.SYNC, event="HTTP request", public=public,
+                   service="elasticloadbalancing.amazonaws.com", notes=notes,
+                   **_where(logical_id, source_note, location))
+
+
+# AppSync's authorization modes, in the words route_trigger uses for the same kind of check
+APPSYNC_AUTHORIZATION = {"AWS_IAM": "AWS_IAM", "API_KEY": "API_KEY", "AMAZON_COGNITO_USER_POOLS": "COGNITO_USER_POOLS",
+                         "OPENID_CONNECT": "JWT", "AWS_LAMBDA": "CUSTOM"}
+
+
+def appsync_trigger(api_arn: Text, function: Text, modes: tuple[str, ...], role: Optional[Text] = None, *,
+                    logical_id=None, source_note=None, location=None) -> Trigger:
+    """A GraphQL API's Lambda data source: a request any of the API's authorization modes accepts can
+    run a resolver that calls the function. AppSync invokes it with the data source's role (no service
+    principal: like a state machine's role), so `service` is None and the role is a note. With only
+    AWS_IAM, IAM decides (`appsync:GraphQL`); any other mode (an API key, a user pool, OIDC, a Lambda
+    authorizer) admits callers IAM does not see, so the path is conditional on it (an API key is
+    never anyone: its holders).
+    https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html and
+    https://docs.aws.amazon.com/appsync/latest/devguide/tutorial-lambda-resolvers.html"""
+    said = [APPSYNC_AUTHORIZATION.get(str(m).upper(), "CUSTOM") for m in modes] or ["CUSTOM"]
+    others = [m for m in said if m != "AWS_IAM"]
+    notes = (f"the API accepts {', '.join(str(m) for m in modes)}",) if len(modes) > 1 else ()
+    if role is not None:
+        notes += (f"AppSync invokes the function with the data source's role {role}",)
+    return Trigger(source="appsync", resource=api_arn, function=function, invocation=Invocation.SYNC,
+                   event="appsync:GraphQL", writes=(Write(action="appsync:GraphQL", resource=concat([api_arn, "/*"])),),
+                   authorization=others[0] if others else "AWS_IAM", notes=notes,
+                   **_where(logical_id, source_note, location))

@@ -11,6 +11,7 @@ from permcheck.load.sam.core import (
     Ctx, check_properties, key_line, logical_id_hash, passthrough, ref, resolve_params, resource, sub,
 )
 from permcheck.load.sam.schema import RESOURCES, is_intrinsic
+from permcheck.load.sam import trigger_facts
 from permcheck.load.sam.apis import HTTP, REST
 
 
@@ -41,6 +42,9 @@ def expand_rest_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
     api: dict = {}
     if props.get("Name") is not None:
         api["Name"] = props["Name"]
+    if isinstance(props.get("DefinitionBody"), dict):  # the routes it defines; SAM adds its events' (trigger_facts)
+        api["Body"] = trigger_facts.merged_body(ctx, api_id, props)
+        trigger_facts.api_definition(ctx, api_id, props, note, http=False)
     ctx.add(api_id, resource("AWS::ApiGateway::RestApi", api, at, note,
                              {k: sam[k] for k in ("Condition", "DeletionPolicy", "UpdateReplacePolicy", "DependsOn",
                                                   "Metadata") if k in sam}), api_id)
@@ -112,6 +116,9 @@ def expand_http_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
     api: dict = {}
     if props.get("Name") is not None:
         api["Name"] = props["Name"]
+    if isinstance(props.get("DefinitionBody"), dict):
+        api["Body"] = props["DefinitionBody"]
+        trigger_facts.api_definition(ctx, api_id, props, note, http=True)
     ctx.add(api_id, resource("AWS::ApiGatewayV2::Api", api, at, note,
                              {k: sam[k] for k in ("Condition", "DeletionPolicy", "UpdateReplacePolicy", "DependsOn",
                                                   "Metadata") if k in sam}), api_id)
@@ -248,6 +255,9 @@ def expand_websocket_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
         else:
             source_arn = sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${"
                              + api_id + ".ApiId}/${__StageName__}/" + route_key, {"__StageName__": stage})
+        trigger_facts.websocket_route(ctx, api_id, f"{api_id}{clean}Route", route_key, spec, auth, line,
+                                      f"created by SAM: {api_id}.Routes.{route_key} (WebSocket route)",
+                                      sam.get("Condition"))
         ctx.add(f"{api_id}{clean}Permission", resource("AWS::Lambda::Permission", {
             "Action": "lambda:InvokeFunction", "FunctionName": spec["FunctionArn"],
             "Principal": "apigateway.amazonaws.com", "SourceArn": source_arn}, line,

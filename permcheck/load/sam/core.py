@@ -54,6 +54,7 @@ class Ctx:
     refs: dict[tuple[str, str], str] = field(default_factory=dict)  # (id, "Alias") -> generated logical id
     apis: dict[str, dict] = field(default_factory=dict)  # API logical id -> facts events need
     function_events: dict[str, list] = field(default_factory=dict)
+    triggers: list = field(default_factory=list)  # what SAM wires without a resource here (trigger_facts.py)
 
     # -- errors ---------------------------------------------------------------------------
     def fail(self, at: object, logical_id: str | None, message: str, event: str | None = None) -> SamError:

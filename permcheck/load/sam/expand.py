@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from permcheck.load.source_notes import SOURCE_NOTE
+from permcheck.load.source_notes import SAM_TRIGGERS, SOURCE_NOTE
 from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.sam.core import (
     LOGICAL_ID, SAM_PREFIX, Ctx, SamError, Unsupported, get_att, key_line, merge_line_dicts, node, resource,
@@ -327,6 +327,9 @@ def _output(ctx: Ctx) -> LineDict:
         if line is not None:
             out.key_lines[key] = line
     out["Resources"] = _rewrite_refs(ctx, ctx.out)
+    if ctx.triggers:
+        out[SAM_TRIGGERS] = LineList([_rewrite_refs(ctx, fact) for fact in ctx.triggers], line=line_of(template),
+                                     item_lines=[line_of(fact) for fact in ctx.triggers])
     if ctx.conditions:
         conditions = template.get("Conditions") if isinstance(template.get("Conditions"), dict) else LineDict()
         out["Conditions"] = merge_line_dicts(conditions, ctx.conditions)

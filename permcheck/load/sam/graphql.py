@@ -58,6 +58,8 @@ def expand_graphql_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
                 raise ctx.fail(at, api_id, "Property 'Auth.LambdaAuthorizer.AuthorizerUri' is invalid.")
             lambda_arns.append((uri, key_line(config, needed, at)))
     api: dict = {"Name": props.get("Name") or api_id, "AuthenticationType": auth.get("Type")}
+    if auth.get("Additional"):  # the modes a request may use: who can reach the API's data sources
+        api["AdditionalAuthenticationProviders"] = [{"AuthenticationType": a.get("Type")} for a in auth["Additional"]]
     logging = props.get("Logging")
     role_arn = logging.get("CloudWatchLogsRoleArn") if isinstance(logging, dict) else None
     if not (isinstance(logging, bool) and logging is False) and not role_arn:
@@ -118,6 +120,8 @@ def _data_source(ctx: Ctx, api_id: str, kind: str, label: str, name: str, source
             {"Type": "AWS::AppSync::DataSource", "Arn": get_att(ds_id, "DataSourceArn"), "RoleName": ref(role_id)},
             destination, permissions, line, f"{api_id}.DataSources.{kind}.{name}"))
     data_source["ServiceRoleArn"] = role_arn
+    if kind == "Lambda":  # the function the data source calls (a trigger, load/cfn_triggers_sync.py)
+        data_source["LambdaConfig"] = {"LambdaFunctionArn": source.get("FunctionArn")}
     ctx.add(ds_id, resource("AWS::AppSync::DataSource", data_source, line, note, attrs), api_id)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from permcheck.load.nodes import LineDict, LineList, line_of
+from permcheck.load.sam import trigger_facts
 from permcheck.load.sam.core import (
     Ctx, check_properties, get_att, key_line, passthrough, ref, resource,
 )
@@ -52,6 +53,7 @@ def expand_state_machine(ctx: Ctx, sm_id: str, sam: LineDict) -> None:
     role_id = f"{sm_id}Role"
     machine["RoleArn"] = props["Role"] if props.get("Role") else get_att(role_id, "Arn")
     ctx.add(sm_id, resource("AWS::StepFunctions::StateMachine", machine, at, note, _attrs(sam)), sm_id)
+    trigger_facts.state_machine(ctx, sm_id, props, note, sam.get("Condition"))
     if not props.get("Role"):
         builder = RoleBuilder(role_id)
         policies = props.get("Policies") or []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from permcheck.load.nodes import line_of
+from permcheck.load.sam import trigger_facts
 from permcheck.load.sam.core import sub
 from permcheck.load.sam.events.base import Event, X_ANY
 
@@ -46,6 +47,10 @@ def _api(ev: Event) -> None:
     source_arn = sub(ev.arn("execute-api", f"${{__ApiId__}}/${{__Stage__}}/{method_arn}{path}"),
                      {"__ApiId__": props.get("RestApiId"), "__Stage__": "*"})
     ev.permission("apigateway.amazonaws.com", source_arn=source_arn, suffix=suffix)
+    api_id = props.get("RestApiId")
+    api_name = api_id["Ref"] if isinstance(api_id, dict) and "Ref" in api_id else api_id
+    trigger_facts.api_event(ev, api_name, ev.ctx.sam_or_template(api_name) if isinstance(api_name, str) else None,
+                            http=False)
 
 
 def _http_api(ev: Event) -> None:
@@ -59,6 +64,7 @@ def _http_api(ev: Event) -> None:
         raise ev.fail("Property 'Path' should be a string." if not isinstance(path, str)
                       else "Property 'Method' should be a string.")
     sam_apis.http_api_event(ev, api_name, api)
+    trigger_facts.api_event(ev, api_name, api, http=True)
     lower = method.lower()
     defaults = sam_apis.default_route_functions(ev.ctx, api_name, api)
     raw_path = path

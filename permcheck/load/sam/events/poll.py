@@ -19,6 +19,8 @@ def _pull(ev: Event) -> None:
               "DocumentDB": "Cluster"}.get(ev.type)
     if source:
         mapping["EventSourceArn"] = props.get(source)
+    if props.get("KafkaBootstrapServers") is not None:  # the brokers a self-managed Kafka mapping reads
+        mapping["SelfManagedEventSource"] = {"Endpoints": {"KafkaBootstrapServers": props["KafkaBootstrapServers"]}}
     for key in ("StartingPosition", "BatchSize", "Enabled", "Topics", "Queues", "SourceAccessConfigurations",
                 "FilterCriteria", "DestinationConfig"):
         if props.get(key) is not None:

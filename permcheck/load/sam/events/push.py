@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from permcheck.load.nodes import line_of
+from permcheck.load.sam import trigger_facts
 from permcheck.load.sam.core import expect_map, get_att, ref, sub
 from permcheck.load.sam.policies import aws_managed
 from permcheck.load.sam.events.base import Event, _logical_id, _referenced, _target_id
@@ -139,6 +140,7 @@ def _s3(ev: Event) -> None:
         if tags is not None and not isinstance(tags, list):
             raise ev.ctx.fail(line_of(bucket, ev.line), bucket_id, "Property 'Tags' should be a list.")
     ev.permission("s3.amazonaws.com", source_account=ref("AWS::AccountId"))
+    trigger_facts.s3_event(ev, bucket_id)
 
 
 def _sns(ev: Event) -> None:
@@ -206,3 +208,4 @@ def _cognito(ev: Event) -> None:
         if trigger in taken:
             raise ev.fail(f'Cognito trigger "{triggers}" defined multiple times.')
         taken.add(trigger)
+    trigger_facts.cognito_event(ev, pool_id, triggers)
