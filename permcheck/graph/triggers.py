@@ -58,7 +58,7 @@ class TriggerPaths:
         start = str(function.arn)
         out: list[TriggerPath] = []
         by_route: dict[tuple, list[TriggerPath]] = {}
-        for path in self._ways_into(function):
+        for path in self.ways_into(function):
             by_route.setdefault(_route(path), []).append(path)
         for paths in by_route.values():
             reached = {path.principal: path for path in paths}
@@ -87,19 +87,20 @@ class TriggerPaths:
         return Triggered(start, out)
 
     def _principals_into(self, function: Function) -> tuple[dict[str, TriggerPath], frozenset]:
-        """Each principal's first way into `function`, and the set of them (one object for every
+        """Each principal's widest way into `function`, and the set of them (one object for every
         function with the same principals, so a walk follows such functions once)."""
         key = str(function.arn)
         if key not in self._first:
             first: dict[str, TriggerPath] = {}
-            for path in self._ways_into(function):
-                if path.principal is not None:
-                    first.setdefault(path.principal, path)
+            for path in self.ways_into(function):  # the widest, then the shortest
+                held = first.get(path.principal) if path.principal is not None else None
+                if path.principal is not None and (held is None or _rank(path.answer) > _rank(held.answer)):
+                    first[path.principal] = path
             everyone = frozenset(first)
             self._first[key] = (first, self._sets.setdefault(everyone, everyone))
         return self._first[key]
 
-    def _ways_into(self, function: Function) -> list[TriggerPath]:
+    def ways_into(self, function: Function) -> list[TriggerPath]:
         """One level: who invokes the function, and who fires each source wired to it."""
         key = str(function.arn)
         if key not in self._into:

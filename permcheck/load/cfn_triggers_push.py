@@ -52,7 +52,7 @@ def _mappings(r: TriggerReader) -> None:
             if trigger.source == "unknown":  # not a broker: an ARN the template does not fix
                 unknown = f"the event source {source} is not known, so neither is who can add records to it"
                 trigger = trigger.model_copy(update={"source": _service_named(r, props.get("EventSourceArn"), resource),
-                                                     "notes": (unknown,)})
+                                                     "producers": unknown})
         notes = []
         if props.get("FilterCriteria") is not None:
             notes.append("a filter chooses which records")

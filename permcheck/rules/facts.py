@@ -135,6 +135,7 @@ class TriggerPath:
     # a source open by design (a route without authorization)
     decision: str  # allowed, conditional
     through_source: bool  # the path passes an event source (not only invokes)
+    assumes_roles: bool  # the principal makes its request as a role it assumes (its door is that role's trust)
     sources: list[str]  # the sources passed, as ARNs name their service (s3, sns, execute-api, …)
     path: str  # the path in words
     role: str  # the function's execution role

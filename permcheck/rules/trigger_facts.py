@@ -1,5 +1,10 @@
-"""Trigger-path facts: every way to make each function run (graph/triggers.py), with who is on
-it — anyone, another account — and what the function's role can then do."""
+"""Trigger-path facts: the ways into each function (graph/triggers.py) — who invokes it or fires one
+of its sources — with who that is (anyone, another account) and what the function's role can do.
+
+Only the first level: a longer path passes a function whose role fires the next source, and that
+function is the door, with a way in of its own whose role can write (the next request is a write).
+So a rule on these facts names the door once, instead of once per function behind it;
+`who-can-trigger` shows the whole chain."""
 
 from __future__ import annotations
 
@@ -30,7 +35,7 @@ def trigger_paths(edges: Edges, outsiders: Outsiders, escalating: set[str]) -> l
             powers[role] = _power(edges, role, role in escalating)
         writes, manages, escalates, power = powers[role]
         chosen: dict[tuple, TriggerPath] = {}  # one fact per principal and route: the widest path
-        for path in paths.who_can_trigger(function).triggers:
+        for path in paths.ways_into(function):
             key = (path.principal, _route(path))
             held = chosen.get(key)
             if held is None or (held.answer.decision is Decision.CONDITIONAL
@@ -49,6 +54,7 @@ def trigger_paths(edges: Edges, outsiders: Outsiders, escalating: set[str]) -> l
                 function=str(function.arn), principal=principal, principal_kind=kind, principal_account=account,
                 other_account=outside, public=public, decision=path.answer.decision.value,
                 through_source=first is not None,
+                assumes_roles=isinstance(path.hops[0], AskHop) and bool(path.hops[0].via),
                 sources=[hop.trigger.source for hop in path.hops if isinstance(hop, SourceHop)],
                 path=describe(path, function), role=role, role_writes=writes, role_manages_permissions=manages,
                 role_escalates=escalates, role_power=power, holder=holder, location=location))

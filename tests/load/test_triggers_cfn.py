@@ -96,7 +96,7 @@ def test_broker_mappings_are_decided_outside_iam(name, source):
     path = SAM_OUTPUT / f"{name}.json"
     trigger = one(triggers(path), source=source)
     assert trigger.writes == () and trigger.invocation is Invocation.POLL
-    assert "decided by the broker" in trigger.notes[0]
+    assert "decided by the broker" in trigger.producers
     if source == "kafka":  # SelfManagedEventSource: brokers named by address
         assert trigger.resource == "kafka://abc.xyz.com:9092,123.45.67.89:9096"
 
@@ -109,7 +109,7 @@ def test_a_mapping_whose_source_is_unknown_is_still_a_trigger(tmp_path):
 """)
     trigger = one(triggers(path), logical_id="Mapping")
     assert trigger.function == ARN + "work" and trigger.source == "unknown"
-    assert "not known" in trigger.notes[0]
+    assert "not known" in trigger.producers
 
 
 # -- S3 -------------------------------------------------------------------------------------------------
