@@ -11,6 +11,14 @@ role. A path is `allowed` only when every hop is.
 The writer may itself be a function's execution role: whoever can make that function run can
 make this one run through it. Paths are followed backwards from the function, breadth-first,
 each function once per path, so chains of any length end and shortest paths come first.
+
+A way in that a policy opens to anyone (`*`) under a condition also lets in a function's role that
+no policy names, when the role meets the condition (`aws:PrincipalAccount`, its ARN; within one
+account the resource's policy alone is enough). Whoever can make that role's function run can
+then make this one run, though `*`'s condition may not let them in themselves. The walk follows
+such roles too, on their own answers, without listing them at the first level (`*` stands for
+them). Where `*` is simply allowed, everyone makes the function run that way: a path through
+another function would add nobody.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ class TriggerPaths:
         self.writers = Writers(edges)
         self._into: dict[str, list[TriggerPath]] = {}
         self._first: dict[str, tuple[dict[str, TriggerPath], frozenset]] = {}
+        self._open: dict[str, list[TriggerPath]] = {}
         self._sets: dict[frozenset, frozenset] = {}  # each set of principals, one object
         index = edges.index
         self._wired: dict[str, list[Trigger]] = {}
@@ -60,10 +69,14 @@ class TriggerPaths:
         by_route: dict[tuple, list[TriggerPath]] = {}
         for path in self.ways_into(function):
             by_route.setdefault(_route(path), []).append(path)
-        for paths in by_route.values():
-            reached = {path.principal: path for path in paths}
+        unlisted: dict[tuple, list[TriggerPath]] = {}  # roles `*` stands for: followed, not listed
+        for path in self._opened(function):
+            unlisted.setdefault(_route(path), []).append(path)
+        for route, paths in by_route.items():
+            others = unlisted.get(route, [])
+            reached = {path.principal: path for path in (*paths, *others)}
             out += paths
-            queue, expanded, covered = deque(paths), {start}, set()
+            queue, expanded, covered = deque((*paths, *others)), {start}, set()
             while queue:
                 path = queue.popleft()
                 for runner in self._runs_as.get(path.principal or "", ()):
@@ -92,7 +105,7 @@ class TriggerPaths:
         key = str(function.arn)
         if key not in self._first:
             first: dict[str, TriggerPath] = {}
-            for path in self.ways_into(function):  # the widest, then the shortest
+            for path in (*self.ways_into(function), *self._opened(function)):  # the widest, then the shortest
                 held = first.get(path.principal) if path.principal is not None else None
                 if path.principal is not None and (held is None or _rank(path.answer) > _rank(held.answer)):
                     first[path.principal] = path
@@ -111,6 +124,51 @@ class TriggerPaths:
                 ways += self._through(function, trigger)
             self._into[key] = ways
         return self._into[key]
+
+    def _opened(self, function: Function) -> list[TriggerPath]:
+        """Where a policy opens a way into `function` to anyone under a condition, the path of each
+        function's role that is not on that way but may take it (asked as itself)."""
+        key = str(function.arn)
+        if key not in self._open:
+            inventory, out = self.edges.index.inventory, []
+            by_route: dict[tuple, list[TriggerPath]] = {}
+            for path in self.ways_into(function):
+                by_route.setdefault(_route(path), []).append(path)
+            for paths in by_route.values():
+                anyone = [path for path in paths if path.principal == "*" and _asked_of_policies(path)]
+                if not anyone or any(path.answer.decision is Decision.ALLOWED for path in anyone):
+                    continue  # nobody's way, or everybody's
+                listed = {path.principal for path in paths}
+                for arn in self._runs_as:
+                    role = inventory.roles.get(arn)
+                    if role is not None and arn not in listed:
+                        path = self._as_anyone(self.edges.index.caller_for_entity(role), anyone)
+                        if path is not None:
+                            out.append(path)
+            self._open[key] = out
+        return self._open[key]
+
+    def _as_anyone(self, caller: Caller, anyone: list[TriggerPath]) -> TriggerPath | None:
+        """`caller`'s own path by the way in `anyone`'s paths take: the same request, its own
+        answer (for a source, its widest way to make one of the writes); None if denied."""
+        best: AskHop | None = None
+        source = next((hop for hop in anyone[0].hops if isinstance(hop, SourceHop)), None)
+        if source is None:  # an invoke, as who-can-invoke asks it
+            for hop in (path.hops[0] for path in anyone):
+                for action in hop.actions or (hop.action,):
+                    asked = AskHop(action, hop.resource, self.edges.ask(caller, action, hop.resource))
+                    if best is None or _rank(asked.answer) > _rank(best.answer):
+                        best = asked
+        else:
+            for write in source.trigger.writes:
+                writer = self.writers.answer(caller, write.action, write.resource)
+                if writer is not None and (best is None or _rank(writer.answer) > _rank(best.answer)):
+                    best = AskHop(write.action, writer.resource, writer.answer)
+        if best is None or best.answer.decision is Decision.DENIED:
+            return None
+        hops = (best,) + anyone[0].hops[1:]
+        answer = combine([hop.answer for hop in hops if isinstance(hop, AskHop)])
+        return TriggerPath(caller.arn, hops, answer) if answer.decision is not Decision.DENIED else None
 
     def _through(self, function: Function, trigger: Trigger) -> list[TriggerPath]:
         """The paths through one source: who fires it, the source, how it reaches the function."""
@@ -201,6 +259,18 @@ def _qualified(function: Function, qualifier: str | None) -> str:
 def _route(path: TriggerPath) -> tuple:
     """Which way into the function a path takes: the source it fires (or a direct invoke)."""
     return next(((id(hop.trigger),) for hop in path.hops if isinstance(hop, SourceHop)), ("invoke",))
+
+
+def _asked_of_policies(path: TriggerPath) -> bool:
+    """Is the path's first request one the policies decide (an invoke, or a write to a source its
+    wiring does not open: not a route without authorization, an authorizer or a broker)?"""
+    source = next((hop for hop in path.hops if isinstance(hop, SourceHop)), None)
+    if source is None:
+        return True
+    trigger = source.trigger
+    if trigger.source == "execute-api":
+        return trigger.authorization == "AWS_IAM"
+    return bool(trigger.writes) and not trigger.producers and not trigger.public and trigger.authorization is None
 
 
 def _rank(answer: Answer) -> int:
