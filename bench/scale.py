@@ -280,6 +280,18 @@ def bench_scale(b: Bench, cfg: dict, info: dict) -> None:
     for c in crashes[:3]:
         b.error("scale.who_can_invoke", f"who_can_invoke({c['logical_id']})", c["traceback"], input=combined)
 
+    invoke_total = total
+    from permcheck.graph.triggers import TriggerPaths
+    paths, triggered = TriggerPaths(edges), 0
+    start = time.perf_counter()
+    for function in functions:
+        triggered += len(render.triggered(paths.who_can_trigger(function))["triggers"])
+    total = time.perf_counter() - start
+    b.row("scale.who_can_trigger", "who_can_trigger for every function (in-process, after load)",
+          f"{n} functions, {len(inventory.triggers):,} event sources, {triggered:,} paths", total,
+          target="≤ 3 × who-can-invoke", passed=total <= 3 * invoke_total,
+          ratio=round(total / invoke_total, 2) if invoke_total else None)
+
     roles = sorted({str(f.role) for f in functions if f.role is not None and str(f.role) in inventory.roles})
     per_role: list[float] = []
     crashes = []

@@ -20,9 +20,10 @@ from tests.conftest import ROOT
 APP = "fixtures/example-app"
 GOLDEN = ROOT / "tests" / "golden" / "example-app"
 FUNCTIONS = ["OrdersApiFunction", "OrderWorkerFunction", "NightlyReportFunction", "PartnerSyncFunction",
-             "WebhookFunction"]
+             "WebhookFunction", "ImportFunction", "FulfilFunction"]
 ROLES = ["orders-api-role", "orders-worker-role", "orders-nightly-report-role", "orders-partner-sync-role",
-         "orders-webhook-role", "orders-key-admin"]
+         "orders-webhook-role", "orders-key-admin", "orders-import-role", "orders-fulfil-role",
+         "orders-fulfilment-sfn-role"]
 PREFIXES = {"R": "arn:aws:iam::123456789012:role/", "F": "arn:aws:lambda:us-east-1:123456789012:function:",
             "B": "arn:aws:s3:::example-orders-reports-123456789012",
             "P": "arn:aws:iam::210987654321:role/partner-integration"}
@@ -83,6 +84,50 @@ def test_who_can_invoke_golden(function, update_golden):
     result = run("who-can-invoke", function, APP, "--format", "json")
     assert result.code == 0, result.err
     _golden(f"who-can-invoke-{function}", result.json(), update_golden)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_who_can_trigger_golden(function, update_golden):
+    result = run("who-can-trigger", function, APP, "--format", "json")
+    assert result.code == 0, result.err
+    _golden(f"who-can-trigger-{function}", result.json(), update_golden)
+
+
+def _expected_triggers() -> dict[str, list[tuple[str, str, str]]]:
+    """EXPECTED.md's who-can-trigger table: function → sorted (principal, decision, through)."""
+    table = (ROOT / APP / "EXPECTED.md").read_text().split("## who-can-trigger", 1)[1].split("\n## ", 1)[0]
+    out: dict[str, list] = {name: [] for name in FUNCTIONS}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not cells[0].startswith("`"):
+            continue
+        principal = None if cells[1] == "(AWS)" else _expand(cells[1])
+        out[cells[0].strip("`")].append((principal, cells[2], cells[3]))
+    return {name: sorted(rows, key=str) for name, rows in out.items()}
+
+
+def _through(path: list[dict]) -> str:
+    """The sources fired and functions run on a path, in the table's words."""
+    names = []
+    for hop in path:
+        if "source" in hop:
+            arn = hop["resource"]
+            names.append(arn.split(":::", 1)[1] if ":::" in arn else arn.split(":", 5)[5])
+        elif "runs_as" in hop:
+            names.append(hop["function"].rsplit(":", 1)[1])
+    return " → ".join(names[:-1] if names and "runs_as" in path[-1] else names)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_who_can_trigger_matches_expected_md(function):
+    """EXPECTED.md, section `who-can-trigger`: every path by principal, decision and what it passes."""
+    answer = run("who-can-trigger", function, APP, "--format", "json").json()
+    got = sorted(((t["principal"], t["decision"], _through(t["path"])) for t in answer["triggers"]), key=str)
+    assert got == _expected_triggers()[function]
+
+
+def test_who_can_trigger_table_is_read():
+    assert sum(len(rows) for rows in _expected_triggers().values()) >= 20
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -309,7 +309,7 @@ def test_report_writes_the_page_and_exits_0(tmp_path):
     out.write_text("old")
     result = run("report", str(EXAMPLE), "-o", str(out))
     assert result.code == 0, result.err
-    assert result.out.startswith(f"wrote {out}: 1 critical, 1 high, 5 medium")
+    assert result.out.startswith(f"wrote {out}: 1 critical, 2 high, 7 medium")
     assert out.read_text().startswith("<!DOCTYPE html>")
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left behind
     assert oct(out.stat().st_mode & 0o777) != oct(0o600)
@@ -380,11 +380,11 @@ def test_report_in_a_real_browser(browser, tmp_path):
     assert seen == {"errors": [], "failed": [], "elsewhere": [], "dialogs": []}
     finding = page.locator(".finding.sev-critical")
     assert finding.is_visible() and "anyone on the internet can call" in finding.inner_text()
-    assert page.locator("#findings .finding").count() == 7
+    assert page.locator("#findings .finding").count() == 10
     picture = page.locator("svg.graph").bounding_box()
     assert picture and picture["width"] > 800 and picture["height"] > 200
-    assert page.locator("svg.graph .node").count() == 22
-    assert page.locator("#who-can-invoke h3").count() == 5 and page.locator("#roles h3").count() == 5
+    assert page.locator("svg.graph .node").count() == 31
+    assert page.locator("#who-can-invoke h3").count() == 7 and page.locator("#roles h3").count() == 7
     assert page.locator("#filter").is_visible()  # the script ran under the page's CSP
     page.fill("#filter", "partner-integration")
     assert not finding.is_visible() and page.locator("#findings .finding:visible").count() == 2

@@ -88,7 +88,7 @@ class TriggerPaths:
                     if id(everyone) in covered:  # a function with the same callers was followed already
                         continue
                     covered.add(id(everyone))
-                    for principal in everyone - reached.keys():
+                    for principal in sorted(everyone - reached.keys()):  # sorted: the same answer every run
                         first = into[principal]
                         whole = TriggerPath(principal, first.hops + (RunHop(arn, path.principal),) + path.hops,
                                             combine([first.answer, path.answer]))

@@ -48,8 +48,11 @@ def read(r: TriggerReader) -> None:
             auth.overrides[(str(fact.get("Path")), str(fact.get("Method")))] = str(fact.get("Authorization"))
         elif kind == "StateMachine":
             machine = str(fact.get("Machine"))
+            written = r.template_resources.get(machine)  # the StateMachine SAM writes: its RoleArn
+            props = written.get("Properties") if isinstance(written, dict) else None
+            role = r.prop(props, "RoleArn") if isinstance(props, dict) else None
             machine_functions(r, r.ref(machine), r.value(fact.get("Definition")), r.value(fact.get("Substitutions")),
-                              logical_id=machine, source_note=where["source_note"], at=fact)
+                              role, logical_id=machine, source_note=where["source_note"], at=fact)
     _routes(r, routes)
 
 

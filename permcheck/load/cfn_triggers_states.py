@@ -31,7 +31,7 @@ def read(r: TriggerReader) -> None:
         if key == "DefinitionString":
             definition = parse(definition)
         machine_functions(r, r.ref(logical_id), definition, r.prop(props, "DefinitionSubstitutions"),
-                          logical_id=logical_id, source_note=r.note(resource),
+                          r.prop(props, "RoleArn"), logical_id=logical_id, source_note=r.note(resource),
                           at=r.line(props, key) if key in props else resource)
 
 
@@ -57,14 +57,15 @@ def _restored(node: object, unknowns: list[Unknown]) -> object:
     return node
 
 
-def machine_functions(r: TriggerReader, machine: object, definition: object, substitutions: object, *,
-                      logical_id: str, source_note: str | None, at: object) -> None:
-    """A trigger for every function the definition's Task states call."""
+def machine_functions(r: TriggerReader, machine: object, definition: object, substitutions: object,
+                      role: object, *, logical_id: str, source_note: str | None, at: object) -> None:
+    """A trigger for every function the definition's Task states call (as the machine's `role`)."""
     subs = substitutions if isinstance(substitutions, dict) else {}
     for state in _tasks(definition):
         function = _function(r, state, subs)
         if function is not None:
-            r.add(state_machine_trigger(text(machine), function, logical_id=logical_id, source_note=source_note,
+            r.add(state_machine_trigger(text(machine), function, None if role is None else text(role),
+                                        logical_id=logical_id, source_note=source_note,
                                         location=r.location(state, at)))
 
 

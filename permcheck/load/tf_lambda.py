@@ -133,10 +133,14 @@ def load(load_: TfLoad) -> Functions:
 
 
 def _role(load_: TfLoad, res: TfResource) -> object:
-    """The execution role's ARN; one known after apply is the ARN of the role it references."""
-    value = load_.text(res, "role")
+    return role_arn(load_, res, "role")
+
+
+def role_arn(load_: TfLoad, res: TfResource, attr: str) -> object:
+    """The ARN of the role `attr` names; one known after apply is the ARN of the role it references."""
+    value = load_.text(res, attr)
     if isinstance(value, (Unknown, Sym)):
-        refs = [r for r in load_.plan.references(res, "role", "aws_iam_role") if r.address in load_.role_arns]
+        refs = [r for r in load_.plan.references(res, attr, "aws_iam_role") if r.address in load_.role_arns]
         if len(refs) == 1:
             return load_.role_arns[refs[0].address]
     return value

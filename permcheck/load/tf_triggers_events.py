@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from permcheck.load.sfn_definition import lambda_targets
+from permcheck.load.tf_lambda import role_arn
 from permcheck.load.tf_plan import TfResource
 from permcheck.load.tf_wiring import ARNS, Wiring
 from permcheck.load.trigger_notes import disabled
@@ -151,4 +152,5 @@ def _state_machines(w: Wiring) -> None:
             functions = w.referenced_functions(res, "definition")
             notes = ("the definition is known after apply: it is made from this function",)
         for function in dict.fromkeys(functions):
-            w.add(state_machine_trigger(machine, function, **w.where(res)), *notes)
+            w.add(state_machine_trigger(machine, function, role_arn(w.load, res, "role_arn"), **w.where(res)),
+                  *notes)

@@ -190,13 +190,14 @@ def schedule_trigger(schedule_arn: Text, function: Text, expression: Optional[st
                    event=expression or "schedule", **_where(logical_id, source_note, location))
 
 
-def state_machine_trigger(machine_arn: Text, function: Text, *, logical_id=None, source_note=None,
-                          location=None) -> Trigger:
+def state_machine_trigger(machine_arn: Text, function: Text, role: Optional[Text] = None, *, logical_id=None,
+                          source_note=None, location=None) -> Trigger:
     """A state machine whose definition calls the function: who may start an execution can
-    make it run (the machine's role invokes it).
-    https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html"""
+    make it run. Step Functions invokes the function as the machine's role (`role`).
+    https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html
+    https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html"""
     return Trigger(source="states", resource=machine_arn, function=function, invocation=Invocation.SYNC,
-                   event="states:StartExecution",
+                   event="states:StartExecution", role=role,
                    writes=tuple(Write(action=a, resource=machine_arn)
                                 for a in ("states:StartExecution", "states:StartSyncExecution")),
                    **_where(logical_id, source_note, location))

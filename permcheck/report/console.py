@@ -72,9 +72,9 @@ def render(result: dict, command: str, console: Console | None = None) -> None:
         rows = result["principals"]
         empty = "No principal in the inputs can invoke it."
     elif command == "who-can-trigger":
-        table = Table(title=f"Who can make {result['function']} run", show_lines=True)
-        for column in ("principal", "decision", "path", "conditions"):
-            table.add_column(column, overflow="fold")
+        table = Table(title=f"Who can make {result['function']} run", show_lines=True, expand=True)
+        for column, ratio in (("principal", 2), ("decision", None), ("path", 6), ("conditions", 2)):
+            table.add_column(column, overflow="fold", ratio=ratio, no_wrap=ratio is None)
         for row in result["triggers"]:
             table.add_row(row["principal"] or "(AWS, or the source's own users)", _decision(row["decision"]),
                           "\n".join(_hop(hop) for hop in row["path"]), _conditions(row["conditions"]))

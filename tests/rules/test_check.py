@@ -31,8 +31,11 @@ def test_example_app_findings_match_expected_md():
         ("cross-account-invoke", "PartnerInvokePermission"),
         ("cross-account-resource-policy", "OrdersTopicPolicy"),
         ("cross-account-resource-policy", "ReportsBucketPolicy"),
+        ("cross-account-resource-policy", "UploadsBucketPolicy"),
         ("public-invoke", "WebhookUrlPermission"),
+        ("public-trigger-to-privilege", "UploadsBucket"),
         ("public-trigger-to-privilege", "WebhookUrlPermission"),
+        ("service-wildcard-action", "ImportRole"),
         ("service-wildcard-action", "NightlyReportRole"),
         ("wildcard-resource-write", "NightlyReportRole"),
     ]
@@ -42,9 +45,12 @@ def test_example_app_findings_match_expected_md():
 def test_trusted_accounts_remove_the_cross_account_findings(tmp_path):
     config = tmp_path / "permcheck.toml"
     config.write_text('trusted_accounts = ["210987654321"]\n')
-    rules = {f[0] for f in _pairs(run("check", APP, "--format", "json", "--config", str(config)))}
-    assert not {"cross-account-invoke", "cross-account-resource-policy"} & rules
-    assert "public-invoke" in rules
+    pairs = _pairs(run("check", APP, "--format", "json", "--config", str(config)))
+    assert not {("cross-account-invoke", "PartnerInvokePermission"), ("cross-account-resource-policy",
+                "OrdersTopicPolicy"), ("cross-account-resource-policy", "ReportsBucketPolicy")} & set(pairs)
+    # anyone is no trusted account: the public drop box stays
+    assert ("cross-account-resource-policy", "UploadsBucketPolicy") in pairs
+    assert "public-invoke" in {rule for rule, _ in pairs}
 
 
 def test_inline_suppression_needs_a_reason_and_is_still_reported(tmp_path):
