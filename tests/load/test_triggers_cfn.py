@@ -288,6 +288,9 @@ def test_nested_states_and_the_invoke_integration(tmp_path):
     found = triggers(path)
     assert sorted((str(t.function), t.location.line) for t in found) == [(ARN + "work", 21), (ARN + "work:live", 31)]
     assert {t.resource for t in found} == {"arn:aws:states:us-east-1:123456789012:stateMachine:flow"}
+    # https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html: the
+    # machine calls Lambda as its RoleArn, so that role's policies decide the invoke
+    assert {t.role for t in found} == {"arn:aws:iam::123456789012:role/sfn"}
 
 
 # -- API Gateway ----------------------------------------------------------------------------------------------

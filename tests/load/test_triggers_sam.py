@@ -96,3 +96,4 @@ def test_a_sam_state_machines_inline_definition(tmp_path):
         "arn:aws:states:ap-southeast-1:123456789012:stateMachine:${?generated name of TriggerStateMachine}"
     assert trigger.source_note == "created by SAM: TriggerStateMachine (AWS::Serverless::StateMachine)"
     assert trigger.logical_id == "TriggerStateMachine" and trigger.location.line == 10  # the Task state
+    assert plain(trigger.role, path) == "arn:aws:iam::123456789012:role/${?generated name of TriggerStateMachineRole}"

@@ -181,6 +181,8 @@ def test_state_machine_calls_what_its_definition_names(found):
     assert [(t.resource, t.function) for t in checkout] == [(machine, API), (machine, WORKER + ":live")]
     assert checkout[0].writes == (Write(action="states:StartExecution", resource=machine),
                                   Write(action="states:StartSyncExecution", resource=machine))
+    # the machine invokes as its role_arn (a reference to aws_iam_role.lambda, known from its name)
+    assert {t.role for t in checkout} == {f"arn:aws:iam::{ACCOUNT}:role/orders-lambda"}
 
 
 def test_definition_known_after_apply_calls_the_functions_it_is_made_from(found):
