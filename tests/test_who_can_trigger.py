@@ -17,6 +17,7 @@ from permcheck.graph.index import Index
 from permcheck.graph.triggers import TriggerPaths
 from permcheck.load.inputs import Options, load_inventory
 from permcheck.model import trigger_kinds as kinds
+from permcheck.model.values import Sym, Unknown
 from permcheck.report.answers_json import to_json
 
 ACCOUNT = "123456789012"
@@ -115,6 +116,24 @@ def test_a_grant_on_part_of_the_bucket_still_fires_the_notification(tmp_path):
                   role("uploader", "{Effect: Allow, Action: s3:PutObject, Resource: 'arn:aws:s3:::uploads/in/*'}"),
                   s3_wiring())
     assert ROLE % "uploader" in [t["principal"] for t in ask(paths, "processor")]
+
+
+def test_a_bucket_whose_name_is_unresolved_still_sends_its_account(tmp_path):
+    # Found on real-sam (serverless-test-samples' async-lambda-dynamodb): SAM's S3 event permission
+    # asks `aws:SourceAccount` = the account, and S3 sends the bucket owner's account whatever the
+    # bucket is called (https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html). A bucket named
+    # `uploads-${AWS::StackName}` is still this account's: the invoke is allowed, not conditional.
+    bucket = Sym(("arn:aws:s3:::uploads-", Unknown("stack name"), ""))
+    body = (role("processor-role") + function("processor", "processor-role") + f"""
+  S3Invoke:
+    Type: AWS::Lambda::Permission
+    Properties: {{FunctionName: processor, Action: lambda:InvokeFunction, Principal: s3.amazonaws.com,
+                 SourceAccount: '{ACCOUNT}'}}""" +
+            role("uploader", "{Effect: Allow, Action: s3:PutObject, Resource: 'arn:aws:s3:::uploads-*/*'}"))
+    found = summary(ask(model(tmp_path, body, kinds.s3_trigger(bucket, FN % "processor", ["s3:ObjectCreated:*"])),
+                        "processor"))
+    assert (ROLE % "uploader", "allowed", ["s3:PutObject allowed", f"s3 {bucket}",
+                                           "s3.amazonaws.com:lambda:InvokeFunction allowed"]) in found
 
 
 def test_a_notification_the_function_policy_does_not_allow_is_no_path(tmp_path):

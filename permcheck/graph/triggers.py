@@ -31,6 +31,7 @@ from permcheck.graph.rows import Access, AskHop, RunHop, SourceHop, TriggerPath,
 from permcheck.graph.writers import Writers
 from permcheck.iam.answer import Answer, Decision, OnUnknown
 from permcheck.iam.request import Caller, CallerKind, Request
+from permcheck.model.arn import account_field
 from permcheck.model.entities import Function
 from permcheck.model.triggers import Invocation, Trigger
 from permcheck.model.values import concat
@@ -229,14 +230,8 @@ class TriggerPaths:
                           actions=tuple(read.action for read in trigger.reads))
         if trigger.service:
             caller = Caller(kind=CallerKind.SERVICE, arn=trigger.service)
-            context = dict(edges.context)
-            if isinstance(trigger.resource, str):
-                context["aws:sourcearn"] = (trigger.resource,)
-                account = edges.index.target(trigger.resource, INVOKE).account
-                if account:
-                    context["aws:sourceaccount"] = (account,)
             request = Request(caller=caller, action=INVOKE, target=edges.index.target(target, INVOKE),
-                              context=context, closed=edges.closed)
+                              context=_source_context(edges, trigger.resource), closed=edges.closed)
             return AskHop(INVOKE, target, edges.index.evaluator.evaluate(request), principal=trigger.service)
         if trigger.role is not None:
             caller = edges.index.caller_if_any(str(trigger.role))
@@ -250,6 +245,22 @@ def who_can_trigger(edges: Edges, function: Function) -> Triggered:
     """`TriggerPaths.who_can_trigger` for one function (a query over many functions keeps one
     `TriggerPaths`, which remembers the ways into each)."""
     return TriggerPaths(edges).who_can_trigger(function)
+
+
+def _source_context(edges: Edges, source: object) -> dict[str, tuple[str, ...]]:
+    """The keys a service sends when its source invokes a function: `aws:SourceArn` (when the
+    source's ARN is known) and `aws:SourceAccount`, the account that owns the source. That account
+    is known whenever the ARN's account field is: a bucket named `uploads-${AWS::StackName}` is
+    still the deploying account's, so a permission asking for that account holds
+    (https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html)."""
+    context = dict(edges.context)
+    if isinstance(source, str):
+        context["aws:sourcearn"] = (source,)
+    if isinstance(source, str) or isinstance(account_field(source), str):
+        account = edges.index.target(source, INVOKE).account
+        if account:
+            context["aws:sourceaccount"] = (account,)
+    return context
 
 
 def _qualified(function: Function, qualifier: str | None) -> str:
