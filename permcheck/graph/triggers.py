@@ -27,7 +27,7 @@ from collections import deque
 
 from permcheck.graph.edges import Edges
 from permcheck.graph.query import combine, who_can_invoke
-from permcheck.graph.rows import Access, AskHop, RunHop, SourceHop, TriggerPath, Triggered
+from permcheck.graph.rows import Access, AskHop, RunHop, SourceHop, Triggered, TriggerPath
 from permcheck.graph.writers import Writers
 from permcheck.iam.answer import Answer, Decision, OnUnknown
 from permcheck.iam.request import Caller, CallerKind, Request

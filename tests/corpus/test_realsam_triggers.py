@@ -20,13 +20,12 @@ from permcheck.cli.session import Run
 from permcheck.graph.rows import AskHop, RunHop, SourceHop
 from permcheck.graph.triggers import TriggerPaths
 from permcheck.iam.answer import Decision
-from permcheck.load.decode import read_file
 from permcheck.load.deployments import application_of
-from permcheck.load.inputs import SUFFIXES, kind_of
 from permcheck.model.location import InputError
 from permcheck.report.answers_json import to_json
 from tests.cli_helpers import bug_signs, run
 from tests.conftest import CORPUS
+from tests.corpus.test_triggers_corpus import _templates
 
 REAL_SAM = CORPUS / "real-sam"
 SAMPLES = REAL_SAM / "serverless-samples"
@@ -37,15 +36,8 @@ TESTS = REAL_SAM / "serverless-test-samples"
 def applications() -> dict[str, list[str]]:
     """{application folder (or lone template): its template files}, as `application_of` groups them."""
     out: dict[str, list[str]] = defaultdict(list)
-    for path in sorted(REAL_SAM.rglob("*")):
-        if path.suffix not in SUFFIXES or not path.is_file():
-            continue
-        try:
-            kind = kind_of(read_file(str(path)))
-        except InputError:
-            continue
-        if kind in ("cloudformation", "sam"):
-            out[application_of(str(path), [str(REAL_SAM)])].append(str(path))
+    for path in _templates(REAL_SAM):
+        out[application_of(str(path), [str(REAL_SAM)])].append(str(path))
     return dict(out)
 
 

@@ -398,11 +398,14 @@ def _at(spec: Spec, path: tuple):
     return node
 
 
-def minimise(spec: Spec, holds) -> Spec:
+def minimise(spec, holds, simpler=None):
+    """The smallest spec reached by `simpler` steps (this module's own by default) that still
+    fails `holds`."""
+    simpler = simpler or _simpler
     progress = True
     while progress:
         progress = False
-        for candidate in _simpler(spec):
+        for candidate in simpler(spec):
             try:
                 holds(candidate)
             except AssertionError:

@@ -46,7 +46,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional
 
-from hypothesis import Phase, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from permcheck.graph.edges import Edges
@@ -60,7 +60,7 @@ from permcheck.model.arn import account_of, root_arn
 from permcheck.model.entities import Function, Inventory, Resource, Role
 from permcheck.model.policy import Effect, Policy, PolicyKind, Principal, PrincipalType
 from permcheck.model.triggers import Invocation, Trigger
-from tests.property.test_graph_bruteforce import Picker, glob, parse
+from tests.property.test_graph_bruteforce import Picker, glob, minimise, parse
 
 A, B, C = "111111111111", "222222222222", "333333333333"  # C: an account outside the inputs
 LAMBDA = "lambda.amazonaws.com"
@@ -667,17 +667,6 @@ def _set(spec: Spec, path: tuple, value) -> None:
         holder[path[-1]] = value
 
 
-def minimise(spec: Spec, holds) -> Spec:
-    progress = True
-    while progress:
-        progress = False
-        for candidate in _simpler(spec):
-            try:
-                holds(candidate)
-            except AssertionError:
-                spec, progress = candidate, True
-                break
-    return spec
 
 
 @settings(max_examples=int(os.environ.get("PERMCHECK_PROPERTY_EXAMPLES", "200")), deadline=None)
@@ -689,7 +678,7 @@ def test_who_can_trigger_matches_brute_force(spec):
     try:
         check(spec)
     except AssertionError:
-        small = minimise(spec, check)
+        small = minimise(spec, check, _simpler)
         try:
             check(small)
         except AssertionError as error:
