@@ -24,10 +24,13 @@ def combine(answers: list[Answer]) -> Answer:
     if any(a.decision is Decision.DENIED for a in answers):
         return Answer(Decision.DENIED)
     decision = Decision.ALLOWED if all(a.decision is Decision.ALLOWED for a in answers) else Decision.CONDITIONAL
-    conditions, statements, notes = [], [], []
+    conditions, statements, notes, cited = [], [], [], set()
     for a in answers:
         conditions += [c for c in a.conditions if c not in conditions]
-        statements += [s for s in a.because if s not in statements]
+        for statement in a.because:  # one model's statements: the same statement is the same object
+            if id(statement) not in cited:
+                cited.add(id(statement))
+                statements.append(statement)
         notes += [n for n in a.notes if n not in notes]
     return Answer(decision, tuple(conditions), tuple(statements), tuple(notes))
 

@@ -27,6 +27,7 @@ from collections import deque
 
 from permcheck.graph.edges import Edges
 from permcheck.graph.query import combine, who_can_invoke
+from permcheck.graph.role_answers import RoleAnswers
 from permcheck.graph.rows import Access, AskHop, RunHop, SourceHop, Triggered, TriggerPath
 from permcheck.graph.writers import Writers
 from permcheck.iam.answer import Answer, Decision, OnUnknown
@@ -45,20 +46,23 @@ class TriggerPaths:
     def __init__(self, edges: Edges) -> None:
         self.edges = edges
         self.writers = Writers(edges)
+        self.role_answers = RoleAnswers(edges)
         self._into: dict[str, list[TriggerPath]] = {}
-        self._first: dict[str, tuple[dict[str, TriggerPath], frozenset]] = {}
+        self._first: dict[str, tuple[dict[str, TriggerPath], frozenset, frozenset, tuple]] = {}
         self._open: dict[str, list[TriggerPath]] = {}
         self._sets: dict[frozenset, frozenset] = {}  # each set of principals, one object
+        self._new: dict[tuple[int, int], tuple[str, ...]] = {}
+        self._grouped: dict[int, list[tuple[tuple, str, str]]] = {}
         index = edges.index
         self._wired: dict[str, list[Trigger]] = {}
         for trigger in index.inventory.triggers:
             function = index.function_at(trigger.function)
             if function is not None:
                 self._wired.setdefault(str(function.arn), []).append(trigger)
-        self._runs_as: dict[str, list[Function]] = {}
+        self._runs_as: dict[str, list[tuple[str, Function]]] = {}  # role → (ARN, function) running as it
         for function in index.inventory.functions.values():
             if function.role is not None:
-                self._runs_as.setdefault(str(function.role), []).append(function)
+                self._runs_as.setdefault(str(function.role), []).append((str(function.arn), function))
 
     def who_can_trigger(self, function: Function) -> Triggered:
         """Every way into `function`: the ways in, then, for each, whoever reaches the principal on
@@ -74,44 +78,101 @@ class TriggerPaths:
         for path in self._opened(function):
             unlisted.setdefault(_route(path), []).append(path)
         for route, paths in by_route.items():
-            others = unlisted.get(route, [])
-            reached = {path.principal: path for path in (*paths, *others)}
             out += paths
-            queue, expanded, covered = deque((*paths, *others)), {start}, set()
+            others = unlisted.get(route, [])
+            listed = {path.principal for path in (*paths, *others)}  # not listed again through a chain
+            followed = set(listed)
+            queue = deque(_Reach(path.principal, path=path) for path in (*paths, *others))
+            expanded, covered, anchors = {start}, set(), {}
+            runs_as, firsts = self._runs_as, self._first
             while queue:
-                path = queue.popleft()
-                for runner in self._runs_as.get(path.principal or "", ()):
-                    arn = str(runner.arn)
+                reach = queue.popleft()
+                for arn, runner in runs_as.get(reach.principal or "", ()):
                     if arn in expanded:
                         continue
                     expanded.add(arn)
-                    into, everyone = self._principals_into(runner)
-                    if id(everyone) in covered:  # a function with the same callers was followed already
+                    into, shown, hidden, sets = firsts.get(arn) or self._principals_into(runner)
+                    if sets in covered:  # a function with the same callers was followed already
                         continue
-                    covered.add(id(everyone))
-                    for principal in sorted(everyone - reached.keys()):  # sorted: the same answer every run
-                        first = into[principal]
-                        whole = TriggerPath(principal, first.hops + (RunHop(arn, path.principal),) + path.hops,
-                                            combine([first.answer, path.answer]))
-                        if whole.answer.decision is not Decision.DENIED:
-                            reached[principal] = whole
-                            out.append(whole)
-                            queue.append(whole)
+                    covered.add(sets)
+                    for principal in self._new_in(shown, anchors.get(False)):
+                        if principal in listed:
+                            continue
+                        # every way in and every path kept is not denied, so neither is the two joined
+                        step = _Reach(principal, into[principal], arn, reach)
+                        listed.add(principal)
+                        out.append(step.whole())
+                        if principal not in followed:
+                            followed.add(principal)
+                            queue.append(step)
+                    if len(shown) > len(anchors.get(False, ())):
+                        anchors[False] = shown
+                    if hidden:
+                        fresh = {p for p in self._new_in(hidden, anchors.get(True)) if p not in followed}
+                        if fresh:
+                            followed |= fresh
+                            for principal in self._leads(hidden, fresh, expanded, covered):
+                                queue.append(_Reach(principal, into[principal], arn, reach))
+                        if len(hidden) > len(anchors.get(True, ())):
+                            anchors[True] = hidden
         out.sort(key=lambda path: len(path.hops))
         return Triggered(start, out)
 
-    def _principals_into(self, function: Function) -> tuple[dict[str, TriggerPath], frozenset]:
-        """Each principal's widest way into `function`, and the set of them (one object for every
-        function with the same principals, so a walk follows such functions once)."""
+    def _leads(self, hidden: frozenset, fresh: set[str], expanded: set[str], covered: set) -> list[str]:
+        """Of the roles `*` stands for that a walk now follows (`fresh`, of `hidden`), those it
+        must go on from: one whose function has callers the walk has not met yet, for each such
+        set of callers. Another role whose function has the same callers would add no one (a
+        block of thousands of roles is as many functions, but few sets of callers)."""
+        leads, sets_seen = [], set()
+        for sets, arn, principal in self._groups(hidden):
+            if sets in covered or sets in sets_seen or principal not in fresh or arn in expanded:
+                continue
+            sets_seen.add(sets)
+            if not leads or leads[-1] != principal:
+                leads.append(principal)
+        return leads
+
+    def _groups(self, block: frozenset) -> list[tuple[tuple, str, str]]:
+        """(callers' sets, function, role) for each function a role of `block` runs, by role."""
+        if id(block) not in self._grouped:
+            out = []
+            for principal in sorted(block):
+                for arn, runner in self._runs_as.get(principal, ()):
+                    out.append(((self._first.get(arn) or self._principals_into(runner))[3], arn, principal))
+            self._grouped[id(block)] = out
+        return self._grouped[id(block)]
+
+    def _new_in(self, block: frozenset, anchor: frozenset | None) -> tuple[str, ...]:
+        """`block`'s principals, sorted (the same answer every run), less those of `anchor`: a
+        block a walk has gone through in full, every principal of which it has listed or
+        followed already. Functions of one account share most of their principals, so each
+        walk goes through those once, not once per function."""
+        key = (id(block), id(anchor))
+        if key not in self._new:
+            self._new[key] = tuple(sorted(block - anchor if anchor is not None else block))
+        return self._new[key]
+
+    def _principals_into(self, function: Function) -> tuple[dict[str, TriggerPath], frozenset, frozenset, tuple]:
+        """Each principal's widest way into `function` (a listed way before a way `*` stands
+        for); the listed principals, and those `*` stands for (followed, not listed) — each set
+        one object for every function with the same, so a walk follows such functions once —
+        and the two sets' identity."""
         key = str(function.arn)
         if key not in self._first:
             first: dict[str, TriggerPath] = {}
-            for path in (*self.ways_into(function), *self._opened(function)):  # the widest, then the shortest
+            for path in self.ways_into(function):  # the widest, then the shortest
                 held = first.get(path.principal) if path.principal is not None else None
                 if path.principal is not None and (held is None or _rank(path.answer) > _rank(held.answer)):
                     first[path.principal] = path
-            everyone = frozenset(first)
-            self._first[key] = (first, self._sets.setdefault(everyone, everyone))
+            hidden = set()
+            for path in self._opened(function):
+                held = first.get(path.principal)
+                if held is None or (path.principal in hidden and _rank(path.answer) > _rank(held.answer)):
+                    first[path.principal] = path
+                    hidden.add(path.principal)
+            shown = self._sets.setdefault(frozenset(first.keys() - hidden), frozenset(first.keys() - hidden))
+            hidden = self._sets.setdefault(frozenset(hidden), frozenset(hidden))
+            self._first[key] = (first, shown, hidden, (id(shown), id(hidden)))
         return self._first[key]
 
     def ways_into(self, function: Function) -> list[TriggerPath]:
@@ -140,14 +201,33 @@ class TriggerPaths:
                 if not anyone or any(path.answer.decision is Decision.ALLOWED for path in anyone):
                     continue  # nobody's way, or everybody's
                 listed = {path.principal for path in paths}
+                accounts, granted = self._asked_where(anyone)
                 for arn in self._runs_as:
                     role = inventory.roles.get(arn)
-                    if role is not None and arn not in listed:
+                    if role is not None and arn not in listed and (accounts is None or role.account in accounts or arn in granted):
                         path = self._as_anyone(self.edges.index.caller_for_entity(role), anyone)
                         if path is not None:
                             out.append(path)
             self._open[key] = out
         return self._open[key]
+
+    def _asked_where(self, anyone: list[TriggerPath]) -> tuple[set[str] | None, set[str]]:
+        """The accounts that own the resources a way in's requests name (None: one is unknown),
+        and the principals whose identity policies may allow such a request at all. A role of
+        another account that no identity policy lets make it is denied whatever the resource's
+        policy says (both sides must allow a cross-account request:
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html),
+        so it is not asked."""
+        index = self.edges.index
+        source = next((hop for hop in anyone[0].hops if isinstance(hop, SourceHop)), None)
+        if source is None:
+            requests = [(action, path.hops[0].resource) for path in anyone
+                        for action in path.hops[0].actions or (path.hops[0].action,)]
+        else:
+            requests = [(write.action, write.resource) for write in source.trigger.writes]
+        accounts = {index.target(resource, action).account for action, resource in requests}
+        granted = {str(entity.arn) for action, _ in requests for entity, _ in self.edges.identity_allows(action)}
+        return (accounts if all(isinstance(a, str) and a for a in accounts) else None), granted
 
     def _as_anyone(self, caller: Caller, anyone: list[TriggerPath]) -> TriggerPath | None:
         """`caller`'s own path by the way in `anyone`'s paths take: the same request, its own
@@ -157,12 +237,12 @@ class TriggerPaths:
         if source is None:  # an invoke, as who-can-invoke asks it
             for hop in (path.hops[0] for path in anyone):
                 for action in hop.actions or (hop.action,):
-                    asked = AskHop(action, hop.resource, self.edges.ask(caller, action, hop.resource))
+                    asked = AskHop(action, hop.resource, self.role_answers.ask(caller, action, hop.resource))
                     if best is None or _rank(asked.answer) > _rank(best.answer):
                         best = asked
         else:
             for write in source.trigger.writes:
-                writer = self.writers.answer(caller, write.action, write.resource)
+                writer = self.writers.answer(caller, write.action, write.resource, self.role_answers.ask)
                 if writer is not None and (best is None or _rank(writer.answer) > _rank(best.answer)):
                     best = AskHop(write.action, writer.resource, writer.answer)
         if best is None or best.answer.decision is Decision.DENIED:
@@ -239,6 +319,29 @@ class TriggerPaths:
                 return AskHop(INVOKE, target, edges.ask(caller, INVOKE, target), principal=caller.arn)
         reason = f"what {trigger.source} invokes {target} with"
         return AskHop(INVOKE, target, Answer(Decision.CONDITIONAL, (OnUnknown(reason),)))
+
+
+class _Reach:
+    """A principal reached on a walk: its way into the function `runner`, then the path of
+    `parent` (who `runner` runs as). The whole path is made only when it is listed (a role `*`
+    stands for is followed, never listed: most are never made)."""
+
+    __slots__ = ("principal", "first", "runner", "parent", "path")
+
+    def __init__(self, principal: str | None, first: TriggerPath | None = None, runner: str = "",
+                 parent: _Reach | None = None, path: TriggerPath | None = None) -> None:
+        self.principal, self.first, self.runner, self.parent, self.path = principal, first, runner, parent, path
+
+    def whole(self) -> TriggerPath:
+        pending, reach = [], self
+        while reach.path is None:  # up to the nearest made path, without recursion
+            pending.append(reach)
+            reach = reach.parent
+        for step in reversed(pending):
+            above = step.parent.path
+            step.path = TriggerPath(step.principal, step.first.hops + (RunHop(step.runner, above.principal),)
+                                    + above.hops, combine([step.first.answer, above.answer]))
+        return self.path
 
 
 def who_can_trigger(edges: Edges, function: Function) -> Triggered:

@@ -53,13 +53,14 @@ class Writers:
             self._found[key] = found
         return self._found[key]
 
-    def answer(self, caller: Caller, action: str, resource: object) -> Writer | None:
-        """One caller's widest way to make the request (or one inside it), asked though no policy
-        names it — a function's role where a policy lets anyone in (graph/triggers.py); None
-        when it may not."""
+    def answer(self, caller: Caller, action: str, resource: object, ask=None) -> Writer | None:
+        """One caller's widest way to make the request (or one inside it), asked (by `ask`, else
+        `Edges.ask`) though no policy names it — a function's role where a policy lets anyone
+        in (graph/triggers.py); None when it may not."""
+        ask = ask or self.edges.ask
         best = None
         for place in self._places(action, resource):
-            writer = Writer(caller.arn, caller, action, str(place), self.edges.ask(caller, action, place))
+            writer = Writer(caller.arn, caller, action, str(place), ask(caller, action, place))
             if best is None or RANK[writer.answer.decision] > RANK[best.answer.decision]:
                 best = writer
         return best if best is not None and best.answer.decision is not Decision.DENIED else None

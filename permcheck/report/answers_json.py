@@ -67,16 +67,17 @@ def verdict_json(verdict: Verdict) -> dict:
             **answer_json(verdict.answer)}
 
 
-def trigger_json(path: TriggerPath) -> dict:
+def trigger_json(path: TriggerPath, render_hop: Callable[[object], dict] | None = None) -> dict:
+    render_hop = render_hop or hop_json
     out = {"principal": path.principal, "decision": path.answer.decision.value,
-           "path": [hop_json(hop) for hop in path.hops],
+           "path": [render_hop(hop) for hop in path.hops],
            "conditions": [condition_json(c) for c in path.answer.conditions]}
     if path.answer.notes:
         out["notes"] = list(path.answer.notes)
     return out
 
 
-def hop_json(hop: AskHop | SourceHop | RunHop) -> dict:
+def hop_json(hop: AskHop | SourceHop | RunHop, render_answer: Callable[[Answer], dict] = answer_json) -> dict:
     """One hop of a who-can-trigger path: a request, the event source, or a function running."""
     if isinstance(hop, RunHop):
         return {"function": hop.function, "runs_as": hop.role}
@@ -92,7 +93,7 @@ def hop_json(hop: AskHop | SourceHop | RunHop) -> dict:
     out = {"action": hop.action}
     if hop.principal is not None:
         out["principal"] = hop.principal
-    out.update({"resource": hop.resource, **answer_json(hop.answer)})
+    out.update({"resource": hop.resource, **render_answer(hop.answer)})
     if len(hop.actions) > 1:
         out["actions"] = list(hop.actions)
     if hop.via:
@@ -126,7 +127,15 @@ class Renderer:
         return {"principal": result.principal, "access": [self._row(row, access_json) for row in result.access]}
 
     def triggered(self, result: Triggered) -> dict:
-        return {"function": result.function, "triggers": [self._row(path, trigger_json) for path in result.triggers]}
+        return {"function": result.function, "triggers": [self._row(path, self._trigger) for path in result.triggers]}
+
+    def _trigger(self, path: TriggerPath) -> dict:
+        """A path whose hops, and the answers in them, are rendered once each: paths share hops
+        (a walk's), and hops share answers (who-can-invoke's, across functions)."""
+        return trigger_json(path, lambda hop: self._row(hop, self._hop))
+
+    def _hop(self, hop: AskHop | SourceHop | RunHop) -> dict:
+        return hop_json(hop, lambda answer: self._row(answer, answer_json))
 
     def render(self, result: Invokers | Reach | Verdict | Triggered) -> dict:
         if isinstance(result, Invokers):

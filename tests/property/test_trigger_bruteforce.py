@@ -24,7 +24,8 @@ evaluator directly, on requests built here:
   and aws:SourceAccount = its account, may invoke the function (push), or when the function's
   role may do every read (poll). The ways in of the first level are these and who-can-invoke's,
   and, where `*` may make the request only under a condition, every function's role that may
-  make it itself (`*` stands for it: a chain through it must still be followed);
+  make it itself (`*` stands for it: a chain through it must still be followed, though it is
+  listed nowhere: `*` is);
 - a principal reaches a function through another function G when it can make G run and G's
   execution role makes the function run (the closure, over any number of functions).
 Per function, the first level is compared exactly as sets of (way in, principal, decision) for
@@ -114,6 +115,7 @@ CONDITIONS = [
     {"StringEquals": {"aws:SourceAccount": A}},
     {"ArnLike": {"aws:SourceArn": f"arn:aws:sns:*:{A}:*"}},
     {"Bool": {"aws:SecureTransport": "true"}},
+    {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{A}:role/r1"}},  # one role apart from the others
 ]
 
 
@@ -474,12 +476,17 @@ class BruteForce:
                                      str(write.resource))])
         return joined([answer.decision, self.runs(function, trigger)])
 
+    def listed(self, function: Function, route: object) -> set[str]:
+        """Who is listed on one way in, one level deep: who makes its request (or assumes roles to)."""
+        way = self.way(function, route)
+        return {p for p in way.direct if p is not None} | way.chained
+
     def level(self, function: Function, route: object) -> set[str]:
         """Who makes the function run by one way in, one level deep: those listed, and the
         functions' roles that may make its request on their own — unless `*` simply may, when
         everyone makes it run that way and no path through another function adds anyone."""
         way = self.way(function, route)
-        listed = {p for p in way.direct if p is not None} | way.chained
+        listed = self.listed(function, route)
         if way.direct.get("*") is Decision.ALLOWED:
             return listed
         roles = {str(f.role) for f in self.inv.functions.values() if str(f.role) in self.inv.roles}
@@ -490,18 +497,22 @@ class BruteForce:
         return set().union(*(self.level(function, route) for route in self.routes(function)))
 
     def reached(self, function: Function, route: object) -> set[str]:
-        """Who makes the function run by this way in through other functions: whoever makes a
-        function run whose execution role makes it run, and so on."""
+        """Who is listed as making the function run by this way in through other functions:
+        whoever is listed on a way into a function whose execution role makes it run, and so on.
+        The roles `*` stands for are followed like the others but not listed (`*` is), and
+        nobody on the way in itself is listed again."""
         level = self.level(function, route)
-        found, queue = set(level), deque(level)
+        found, queue, listed = set(level), deque(level), set()
         while queue:
             principal = queue.popleft()
             for other in self.inv.functions.values():
                 if str(other.role) == principal and other.arn != function.arn:
+                    for way in self.routes(other):
+                        listed |= self.listed(other, way)
                     for newcomer in self.first(other) - found:
                         found.add(newcomer)
                         queue.append(newcomer)
-        return found - level
+        return listed - level
 
     def via_decision(self, principal: str, via: tuple[str, ...], last: Decision) -> Decision:
         """A chain of assumed roles then the request: each assume must be an edge."""
