@@ -40,8 +40,10 @@ def hop_parts(hop: dict) -> list[tuple[str, str]]:
         return [("text", "→ runs "), ("name", hop["function"]), ("text", " as "), ("name", hop["runs_as"])]
     if "source" in hop:
         event = [("name", hop["event"]), ("text", " ")] if hop.get("event") else []
+        authorization = [("text", ", authorization "), ("name", hop["authorization"])] if hop.get("authorization") else []
         return [("text", "→ "), ("name", hop["source"]), ("text", " "), *event, ("text", "on "),
-                ("name", hop["resource"]), ("text", " ("), ("invocation", hop["invocation"]), ("text", ")")]
+                ("name", hop["resource"]), ("text", " ("), ("invocation", hop["invocation"]), *authorization,
+                ("text", ")")]
     parts = [("name", hop["principal"]), ("text", ": ")] if hop.get("principal") else []
     parts += [("name", hop["action"]), ("text", " on "), ("name", hop["resource"])]
     for n, role in enumerate(hop.get("via", ())):
