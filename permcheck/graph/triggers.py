@@ -28,7 +28,7 @@ from collections import deque
 from permcheck.graph.edges import Edges
 from permcheck.graph.query import combine, who_can_invoke
 from permcheck.graph.role_answers import RoleAnswers
-from permcheck.graph.rows import Access, AskHop, RunHop, SourceHop, Triggered, TriggerPath
+from permcheck.graph.rows import Access, AskHop, Invokers, RunHop, SourceHop, Triggered, TriggerPath
 from permcheck.graph.writers import Writers
 from permcheck.iam.answer import Answer, Decision, OnUnknown
 from permcheck.iam.request import Caller, CallerKind, Request
@@ -48,6 +48,7 @@ class TriggerPaths:
         self.writers = Writers(edges)
         self.role_answers = RoleAnswers(edges)
         self._into: dict[str, list[TriggerPath]] = {}
+        self._invokers: dict[str, Invokers] = {}
         self._first: dict[str, tuple[dict[str, TriggerPath], frozenset, frozenset, tuple]] = {}
         self._open: dict[str, list[TriggerPath]] = {}
         self._sets: dict[frozenset, frozenset] = {}  # each set of principals, one object
@@ -175,13 +176,21 @@ class TriggerPaths:
             self._first[key] = (first, shown, hidden, (id(shown), id(hidden)))
         return self._first[key]
 
+    def invokers(self, function: Function) -> Invokers:
+        """who-can-invoke for `function`, asked once: the first level of every path into it, and
+        what a report that shows both answers would otherwise ask twice."""
+        key = str(function.arn)
+        if key not in self._invokers:
+            self._invokers[key] = who_can_invoke(self.edges, function)
+        return self._invokers[key]
+
     def ways_into(self, function: Function) -> list[TriggerPath]:
         """One level: who invokes the function, and who fires each source wired to it."""
         key = str(function.arn)
         if key not in self._into:
             ways = [TriggerPath(row.principal, (AskHop(row.actions[0], _qualified(function, row.qualifier),
                                                        row.answer, via=row.via, actions=row.actions),), row.answer)
-                    for row in who_can_invoke(self.edges, function).principals]
+                    for row in self.invokers(function).principals]
             for trigger in self._wired.get(key, ()):
                 ways += self._through(function, trigger)
             self._into[key] = ways

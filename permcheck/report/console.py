@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from permcheck.report.wording import condition_parts, place, statement_name
+from permcheck.report.wording import NO_PRINCIPAL, condition_parts, hop_parts, place, statement_name
 
 STYLE = {"allowed": "bold green", "denied": "bold red", "conditional": "bold yellow"}
 
@@ -42,14 +42,7 @@ def _notes(rows: list[dict]) -> list[str]:
 
 def _hop(hop: dict) -> str:
     """One hop of a path, on one line (then where it is written)."""
-    if "runs_as" in hop:
-        return f"→ runs {hop['function']} as {hop['runs_as']}"
-    if "source" in hop:
-        line = f"→ {hop['source']} {hop['event']} on {hop['resource']} ({hop['invocation']})"
-    else:
-        who = f"{hop['principal']}: " if hop.get("principal") else ""
-        via = f" via {' → '.join(hop['via'])}" if hop.get("via") else ""
-        line = f"{who}{hop['action']} on {hop['resource']}{via}: {hop['decision']}"
+    line = "".join(text for _, text in hop_parts(hop))
     where = _where(hop.get("because", []))
     return line + (f"\n    {where}" if where else "")
 
@@ -76,7 +69,7 @@ def render(result: dict, command: str, console: Console | None = None) -> None:
         for column, ratio in (("principal", 2), ("decision", None), ("path", 6), ("conditions", 2)):
             table.add_column(column, overflow="fold", ratio=ratio, no_wrap=ratio is None)
         for row in result["triggers"]:
-            table.add_row(row["principal"] or "(AWS, or the source's own users)", _decision(row["decision"]),
+            table.add_row(row["principal"] or NO_PRINCIPAL, _decision(row["decision"]),
                           "\n".join(_hop(hop) for hop in row["path"]), _conditions(row["conditions"]))
         rows = result["triggers"]
         empty = "No principal in the inputs can make it run."

@@ -11,7 +11,8 @@ gets, beside the findings:
 - **applications**, riskiest first, each with its functions and roles. Their tables share a
   budget of rows (ROW_BUDGET): once spent, a function or role is one line — how many
   principals or grants, how many public or cross-account — and the CLI command that lists
-  them all;
+  them all. The paths that make a function run (who-can-trigger, several lines a row) have a
+  budget of their own (PATH_BUDGET), asked only while it lasts: past it, the command;
 - **one picture per application** (the GRAPH_APPS riskiest), each drawn from that
   application's functions, instead of one picture of everything.
 """
@@ -20,9 +21,10 @@ from __future__ import annotations
 
 import os
 
-from permcheck.report.html_model import MAX_ROWS, _graph, access_of
+from permcheck.report.html_model import MAX_ROWS, _graph, access_of, triggers_in
 
 ROW_BUDGET = 600  # table rows of all applications' sections together
+PATH_BUDGET = 300  # who-can-trigger rows of all applications' sections together
 RISKY_ROLES = 10
 ENTRY_POINTS = 300  # rows at most; public ones first
 GRAPH_APPS = 10  # applications drawn; the others are named
@@ -154,10 +156,11 @@ def _breadth(parts: list[dict], arn: str) -> tuple[int, int]:
 
 def _spend(apps: list[dict], functions: list[dict], roles: list[dict], parts: list[dict], asked: set) -> None:
     """Give tables to applications, riskiest first, until ROW_BUDGET rows are spent; a subject
-    past it keeps its counts and loses its rows (`compact`). A role's access is asked only while
+    past it keeps its counts and loses its rows (`compact`). A shown function's paths in are
+    asked while PATH_BUDGET lasts. A role's access is asked only while
     the budget lasts; past it, its counts are its statements."""
 
-    budget = ROW_BUDGET
+    budget, paths = ROW_BUDGET, PATH_BUDGET
     for entry in apps:
         for i in entry["functions"]:
             rows = functions[i]["invokers"]
@@ -165,6 +168,9 @@ def _spend(apps: list[dict], functions: list[dict], roles: list[dict], parts: li
                 budget -= min(len(rows), MAX_ROWS)
             else:
                 functions[i]["compact"] = _counts(rows)
+            if paths > 0 and "compact" not in functions[i]:
+                functions[i].update(triggers_in(parts, functions[i]))
+                paths -= len(functions[i]["triggers"])
         for i in entry["roles"]:
             role = roles[i]
             if not role["in_inputs"]:

@@ -93,6 +93,13 @@ tr.cross td{background:#fef7e0}
 .tag{font-size:11px;font-weight:700;border-radius:8px;padding:0 6px;color:#fff}
 .tag.public{background:#c5221f}
 .tag.cross{background:#e8710a}
+.tag.how{background:#5f6368}
+h4{font-size:13.5px;margin:10px 0 4px}
+.triggers th:nth-child(1){width:24%}
+.triggers th:nth-child(2){width:9%}
+.triggers th:nth-child(4){width:20%}
+ol.path{margin:0;padding-left:18px}
+ol.path li{margin:0 0 3px}
 .via{color:var(--muted);font-size:12.5px;margin-top:2px}
 .note{color:var(--muted);font-size:12.5px;margin:2px 0}
 details{margin:4px 0}

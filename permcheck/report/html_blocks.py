@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from permcheck.report.graph_svg import TONES
-from permcheck.report.wording import condition_parts, place, statement_name
+from permcheck.report.wording import NO_PRINCIPAL, condition_parts, hop_parts, place, statement_name
 
 def _e(value: object) -> str:
     """Escaped text of any value: for element content and quoted attributes alike."""
@@ -56,7 +56,8 @@ def _legend() -> str:
 
 
 def function_block(fn: dict, anchor: str, heading: str | None = None, cli_name: str | None = None) -> str:
-    """One function: where it is, what it runs as, and its who-can-invoke table."""
+    """One function: where it is, what it runs as, its who-can-invoke table and the paths that
+    make it run (who-can-trigger)."""
     meta = [f'<code>{escape(fn["arn"])}</code>']
     if fn["file"]:
         meta.append(f'{escape(fn["logical_id"] or "")} at <code>{escape(place(fn["file"], fn["line"]))}</code>')
@@ -69,7 +70,47 @@ def function_block(fn: dict, anchor: str, heading: str | None = None, cli_name: 
             + " · ".join(meta) + "</p>"
             + _table("invokers", ("principal", "decision", "actions", "conditions", "because"), rows,
                      "No principal in the inputs can invoke it.")
-            + _omitted(fn, "who-can-invoke", cli_name or fn["arn"]) + _notes(fn["invokers"]) + "</div>")
+            + _omitted(fn, "who-can-invoke", cli_name or fn["arn"]) + _notes(fn["invokers"])
+            + _triggers(fn, cli_name or fn["arn"]) + "</div>")
+
+
+def _triggers(fn: dict, name: str) -> str:
+    """Who can make the function run: each path, shortest first, hop by hop in words (the
+    terminal's wording), each hop with the statements or wiring that decide it."""
+    command = f"<code>permcheck who-can-trigger {escape(name)} PATH... --format json</code>"
+    if fn.get("triggers") is None:  # not asked: past the page's budget (report/html_apps.py)
+        return f'<p class="note">Who can make it run: {command} lists the paths.</p>'
+    rows = [_row((_principal(r) if r["principal"] else escape(NO_PRINCIPAL), _decision(r["decision"]),
+                  _path(r["path"]), _conditions(r["conditions"])), r) for r in fn["triggers"]]
+    more = (f'<p class="note">{_e(fn["triggers_omitted"])} more paths are not shown: {command} lists them all.</p>'
+            if fn.get("triggers_omitted") else "")
+    return ('<h4>Who can make it run</h4><p class="meta">Besides invoking it (above): through event sources '
+            "and other functions, shortest paths first.</p>"
+            + _table("triggers", ("principal", "decision", "path", "conditions"), rows,
+                     "No path through an event source or another function makes it run.")
+            + more + _notes(fn["triggers"]))
+
+
+def _path(hops: list[dict]) -> str:
+    """A path's hops, one a line: `wording.hop_parts` styled, then where each is decided (a
+    request's notes are the path's, shown once under the table; a source's are its own)."""
+    items = []
+    for hop in hops:
+        words = "".join(_styled(kind, text) for kind, text in hop_parts(hop))
+        where = _because(hop.get("because", ()))
+        notes = "".join(f"<br>note: {escape(n)}" for n in hop.get("notes", ()) if "source" in hop)
+        items.append(f"<li>{words}" + (f'<div class="via">{where}{notes}</div>' if where or notes else "") + "</li>")
+    return f'<ol class="path">{"".join(items)}</ol>'
+
+
+def _styled(kind: str, text: str) -> str:
+    if kind == "name":
+        return f"<code>{escape(text)}</code>"
+    if kind == "decision":
+        return _decision(text)
+    if kind == "invocation":
+        return f'<span class="tag how">{escape(text)}</span>'
+    return escape(text)
 
 
 def role_block(role: dict, anchor: str, heading: str | None = None) -> str:

@@ -20,7 +20,7 @@ def build_model(models, result, rules, about: dict | None = None) -> dict:
     findings = [_finding(f, rules) for f in result.findings]
     scaled = len(models) > 1 or html_apps.count(models) > 1
     parts = [_part(model, every_access=not scaled) for model in models]
-    functions = _joined([d for part in parts for d in part["functions"]], "invokers")
+    functions = _joined([d for part in parts for d in part["functions"]], "invokers", "triggers")
     roles = _joined([d for part in parts for d in part["roles"]], "access")
     inv = models[0].edges.index.inventory
     model = {

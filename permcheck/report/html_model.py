@@ -1,7 +1,8 @@
 """The data of `permcheck report`: one plain dict that `report.html.render_html` draws.
 
 Everything here is the queries' answers arranged for a page — findings by severity, every
-function's who-can-invoke answer, every execution role's what-can-access answer, and the
+function's who-can-invoke and who-can-trigger answers (the paths that make it run, at most
+MAX_PATHS of them), every execution role's what-can-access answer, and the
 graph of principals → functions → execution roles → resources. No HTML is written here, so
 the page can be tested from data and the data from the queries.
 
@@ -17,8 +18,9 @@ from __future__ import annotations
 import re
 
 from permcheck.graph.edges import Edges
-from permcheck.graph.query import what_can_access, who_can_invoke
-from permcheck.report.answers_json import Renderer
+from permcheck.graph.query import what_can_access
+from permcheck.graph.triggers import TriggerPaths
+from permcheck.report.answers_json import Renderer, trigger_json
 from permcheck.model.arn import account_of, parse_arn
 from permcheck.model.entities import Function
 
@@ -27,6 +29,7 @@ FULL_GRAPH_UP_TO = 150  # nodes; above this only public, cross-account and findi
 MAX_DRAWN = 400  # nodes drawn at most, whatever the paths
 ALL_ROLES_ACCESS_UP_TO = 300  # roles; above this only execution roles' access is computed
 MAX_ROWS = 100  # rows of one table; a large account may let thousands of principals invoke a function
+MAX_PATHS = 12  # who-can-trigger paths shown per function: one deep in a large account has thousands
 COLUMNS = ("Who", "Assumed roles", "Functions", "Execution roles", "Resources")
 WHO, ASSUMED, FUNCTIONS, EXEC_ROLES, RESOURCES = range(5)
 ANY_RESOURCE = "resource:*"  # the `*` resource, kept apart from the `*` principal (anyone)
@@ -36,20 +39,25 @@ ARN_TOKEN = re.compile(r"arn:[^\s,;()]+")  # an ARN as findings' messages write 
 
 def _part(model, every_access: bool = True) -> dict:
     """One deployment's answers: every function's invokers and, with `every_access`, every
-    execution role's access (and every role's, up to ALL_ROLES_ACCESS_UP_TO roles)."""
+    function's paths in and every execution role's access (and every role's, up to
+    ALL_ROLES_ACCESS_UP_TO roles)."""
     edges = model.edges
     inv = edges.index.inventory
     functions = sorted(inv.functions.values(), key=lambda f: (str(f.name), str(f.arn)))
-    render = Renderer()
-    invokers = {str(f.arn): render.invokers(who_can_invoke(edges, f))["principals"] for f in functions}
+    render, paths = Renderer(), TriggerPaths(edges)
+    invokers = {str(f.arn): render.invokers(paths.invokers(f))["principals"] for f in functions}
     exec_roles = _execution_roles(functions)
     accessors = [a for a in exec_roles if a in inv.roles] if every_access else []
     if every_access and len(inv.roles) <= ALL_ROLES_ACCESS_UP_TO:
         accessors += [a for a in sorted(inv.roles) if a not in exec_roles]
     access = {arn: render.reach(what_can_access(edges, edges.index.caller_for_entity(inv.roles[arn])))["access"]
               for arn in accessors}
+    described = [_function(f, invokers[str(f.arn)], inv) for f in functions]
+    if every_access:
+        for entry, function in zip(described, functions):
+            entry.update(triggers_of(paths, function))
     return {"model": model, "objects": functions, "invokers": invokers, "exec_roles": exec_roles, "access": access,
-            "functions": [_function(f, invokers[str(f.arn)], inv) for f in functions],
+            "paths": paths, "functions": described,
             "roles": [_role(arn, names, access.get(arn), inv) for arn, names in exec_roles.items()]}
 
 
@@ -67,7 +75,35 @@ def access_of(parts: list[dict], arn: str) -> list[dict]:
     return rows
 
 
-def _joined(subjects: list[dict], rows: str) -> list[dict]:
+def triggers_of(paths: TriggerPaths, function: Function) -> dict:
+    """Who can make `function` run, besides who invokes it (who-can-invoke's rows, which the page
+    shows just before): at most MAX_PATHS paths through sources and other functions, shortest
+    first, public and cross-account ones kept first (see `_kept`), and how many are left out.
+    Only the paths kept are rendered: the rest may be thousands."""
+    found = [p for p in paths.who_can_trigger(function).triggers if len(p.hops) > 1]
+    rows = [{"principal": p.principal, "public": p.principal == "*",
+             "cross_account": _other_account(p.principal or "", function.account), "typed": p} for p in found]
+    kept = _kept(rows, MAX_PATHS)
+    return {"triggers": [{**trigger_json(r["typed"]), "public": r["public"], "cross_account": r["cross_account"]}
+                         for r in kept], "triggers_omitted": len(found) - len(kept)}
+
+
+def triggers_in(parts: list[dict], fn: dict) -> dict:
+    """`triggers_of` the function `fn` describes, asked in each deployment that holds it (rows
+    each once, at most MAX_PATHS of all)."""
+    rows: list[dict] = []
+    omitted = 0
+    for part in parts:
+        function = next((f for f in part["objects"] if str(f.arn) == fn["arn"]), None)
+        if function is not None:
+            found = triggers_of(part["paths"], function)
+            rows += [r for r in found["triggers"] if r not in rows]
+            omitted = max(omitted, found["triggers_omitted"])
+    kept = _kept(rows, MAX_PATHS)
+    return {"triggers": kept, "triggers_omitted": omitted + len(rows) - len(kept)}
+
+
+def _joined(subjects: list[dict], *rows: str) -> list[dict]:
     """Subjects of several deployments, each once: what no template defines (a snapshot's
     function or role) is in every deployment, with the rows each found."""
     out: dict[tuple, dict] = {}
@@ -77,7 +113,9 @@ def _joined(subjects: list[dict], rows: str) -> list[dict]:
             out[key] = subject
             continue
         held = out[key]
-        held[rows] = held[rows] + [r for r in subject[rows] if r not in held[rows]]
+        for name in rows:
+            if subject.get(name) is not None:
+                held[name] = (held.get(name) or []) + [r for r in subject[name] if r not in (held.get(name) or [])]
         if "functions" in subject:
             held["functions"] = list(dict.fromkeys(held["functions"] + subject["functions"]))
     return list(out.values())
@@ -117,7 +155,7 @@ def _function(function: Function, rows: list[dict], inv) -> dict:
     return {"arn": str(function.arn), "name": str(function.name), "logical_id": function.logical_id,
             "file": where.file if where else None, "line": where.line if where else None,
             "role": str(function.role) if function.role is not None else None,
-            "urls": [str(u.auth_type) for u in function.urls],
+            "urls": [str(u.auth_type) for u in function.urls], "triggers": None, "triggers_omitted": 0,
             "invokers": [{**row, "public": row["principal"] == "*",
                           "cross_account": _other_account(row["principal"], function.account)} for row in rows]}
 
@@ -136,12 +174,19 @@ def _capped_subject(subject: dict, name: str) -> dict:
 
 
 def _capped(name: str, rows: list[dict]) -> dict:
-    """At most MAX_ROWS rows, public and cross-account ones first; `omitted` counts the rest."""
-    if len(rows) <= MAX_ROWS:
-        return {name: rows, "omitted": 0}
-    first = sorted(rows, key=lambda r: (not r.get("public"), not r.get("cross_account")))[:MAX_ROWS]
+    """At most MAX_ROWS rows (see `_kept`); `omitted` counts the rest."""
+    kept = _kept(rows, MAX_ROWS)
+    return {name: kept, "omitted": len(rows) - len(kept)}
+
+
+def _kept(rows: list[dict], limit: int) -> list[dict]:
+    """At most `limit` rows, in their order: public ones first, then cross-account ones, then
+    the first of the others — what a reviewer must see is never the part cut."""
+    if len(rows) <= limit:
+        return rows
+    first = sorted(rows, key=lambda r: (not r.get("public"), not r.get("cross_account")))[:limit]
     kept = {id(r) for r in first}
-    return {name: [r for r in rows if id(r) in kept], "omitted": len(rows) - MAX_ROWS}
+    return [r for r in rows if id(r) in kept]
 
 
 def _other_account(principal: str, account: str | None) -> bool:

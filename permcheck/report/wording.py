@@ -27,3 +27,25 @@ def statement_name(entry: dict) -> str:
     if note and entry.get("policy") and entry["policy"] in note:
         return note
     return f"{name} — {note}" if note else name
+
+
+NO_PRINCIPAL = "(AWS, or the source's own users)"  # a who-can-trigger path whose principal is null
+
+
+def hop_parts(hop: dict) -> list[tuple[str, str]]:
+    """One hop of a who-can-trigger path (the contract's JSON) as (kind, text) parts, kinds
+    "text", "name" (a principal, an action, an ARN, an event), "decision" and "invocation" (sync,
+    async, poll): the terminal and the page say a path alike and only style it apart."""
+    if "runs_as" in hop:
+        return [("text", "→ runs "), ("name", hop["function"]), ("text", " as "), ("name", hop["runs_as"])]
+    if "source" in hop:
+        event = [("name", hop["event"]), ("text", " ")] if hop.get("event") else []
+        authorization = [("text", ", authorization "), ("name", hop["authorization"])] if hop.get("authorization") else []
+        return [("text", "→ "), ("name", hop["source"]), ("text", " "), *event, ("text", "on "),
+                ("name", hop["resource"]), ("text", " ("), ("invocation", hop["invocation"]), *authorization,
+                ("text", ")")]
+    parts = [("name", hop["principal"]), ("text", ": ")] if hop.get("principal") else []
+    parts += [("name", hop["action"]), ("text", " on "), ("name", hop["resource"])]
+    for n, role in enumerate(hop.get("via", ())):
+        parts += [("text", " via " if n == 0 else " → "), ("name", role)]
+    return parts + [("text", ": "), ("decision", hop["decision"])]
