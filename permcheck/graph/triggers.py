@@ -1,24 +1,11 @@
 """who-can-trigger: who can make a function run, by which path.
 
-A function runs when someone invokes it (the who-can-invoke answers) or when an event source
-wired to it fires (model/triggers.py). A source fires when a principal makes the request that
-raises its event (`Trigger.writes`: put an object, publish, send, start an execution, call a
-route) — or, for a schedule, when AWS does. Then the source's service invokes the function
-(asked of the function's policy, with the source's ARN and account as AWS sends them), a role
-the source uses invokes it, or, for a poll source, Lambda reads it with the function's own
-role. A path is `allowed` only when every hop is.
-
-The writer may itself be a function's execution role: whoever can make that function run can
-make this one run through it. Paths are followed backwards from the function, breadth-first,
-each function once per path, so chains of any length end and shortest paths come first.
-
-A way in that a policy opens to anyone (`*`) under a condition also lets in a function's role that
-no policy names, when the role meets the condition (`aws:PrincipalAccount`, its ARN; within one
-account the resource's policy alone is enough). Whoever can make that role's function run can
-then make this one run, though `*`'s condition may not let them in themselves. The walk follows
-such roles too, on their own answers, without listing them at the first level (`*` stands for
-them). Where `*` is simply allowed, everyone makes the function run that way: a path through
-another function would add nobody.
+A function runs when someone invokes it or when an event source wired to it fires: its ways in
+(graph/ways_in.py). A principal on a way in may itself be a function's execution role: whoever
+can make that function run can make this one run through it. Paths are followed backwards from
+the function, breadth-first, each function once per way in, so chains of any length end and
+shortest paths come first. The roles a conditional `*` stands for are followed too (a chain
+through a role no policy names must not hide behind `*`), but listed nowhere: `*` is.
 """
 
 from __future__ import annotations
@@ -26,18 +13,11 @@ from __future__ import annotations
 from collections import deque
 
 from permcheck.graph.edges import Edges
-from permcheck.graph.query import combine, who_can_invoke
-from permcheck.graph.role_answers import RoleAnswers
-from permcheck.graph.rows import Access, AskHop, Invokers, RunHop, SourceHop, Triggered, TriggerPath
-from permcheck.graph.writers import Writers
-from permcheck.iam.answer import Answer, Decision, OnUnknown
-from permcheck.iam.request import Caller, CallerKind, Request
-from permcheck.model.arn import account_field
+from permcheck.graph.query import combine
+from permcheck.graph.rows import Access, Invokers, RunHop, SourceHop, Triggered, TriggerPath
+from permcheck.graph.ways_in import WaysIn, rank, way_of
+from permcheck.iam.answer import Decision
 from permcheck.model.entities import Function
-from permcheck.model.triggers import Invocation, Trigger
-from permcheck.model.values import concat
-
-INVOKE = "lambda:InvokeFunction"
 
 
 class TriggerPaths:
@@ -45,25 +25,23 @@ class TriggerPaths:
 
     def __init__(self, edges: Edges) -> None:
         self.edges = edges
-        self.writers = Writers(edges)
-        self.role_answers = RoleAnswers(edges)
-        self._into: dict[str, list[TriggerPath]] = {}
-        self._invokers: dict[str, Invokers] = {}
+        self.ways = WaysIn(edges)
         self._first: dict[str, tuple[dict[str, TriggerPath], frozenset, frozenset, tuple]] = {}
-        self._open: dict[str, list[TriggerPath]] = {}
         self._sets: dict[frozenset, frozenset] = {}  # each set of principals, one object
         self._new: dict[tuple[int, int], tuple[str, ...]] = {}
         self._grouped: dict[int, list[tuple[tuple, str, str]]] = {}
-        index = edges.index
-        self._wired: dict[str, list[Trigger]] = {}
-        for trigger in index.inventory.triggers:
-            function = index.function_at(trigger.function)
-            if function is not None:
-                self._wired.setdefault(str(function.arn), []).append(trigger)
         self._runs_as: dict[str, list[tuple[str, Function]]] = {}  # role → (ARN, function) running as it
-        for function in index.inventory.functions.values():
+        for function in edges.index.inventory.functions.values():
             if function.role is not None:
                 self._runs_as.setdefault(str(function.role), []).append((str(function.arn), function))
+
+    def ways_into(self, function: Function) -> list[TriggerPath]:
+        """The ways into `function`, one level deep (`WaysIn.ways_into`)."""
+        return self.ways.ways_into(function)
+
+    def invokers(self, function: Function) -> Invokers:
+        """who-can-invoke for `function`, asked once (`WaysIn.invokers`)."""
+        return self.ways.invokers(function)
 
     def who_can_trigger(self, function: Function) -> Triggered:
         """Every way into `function`: the ways in, then, for each, whoever reaches the principal on
@@ -74,13 +52,13 @@ class TriggerPaths:
         out: list[TriggerPath] = []
         by_route: dict[tuple, list[TriggerPath]] = {}
         for path in self.ways_into(function):
-            by_route.setdefault(_route(path), []).append(path)
+            by_route.setdefault(way_of(path), []).append(path)
         unlisted: dict[tuple, list[TriggerPath]] = {}  # roles `*` stands for: followed, not listed
-        for path in self._opened(function):
-            unlisted.setdefault(_route(path), []).append(path)
-        for route, paths in by_route.items():
+        for path in self.ways.opened(function):
+            unlisted.setdefault(way_of(path), []).append(path)
+        for way, paths in by_route.items():
             out += paths
-            others = unlisted.get(route, [])
+            others = unlisted.get(way, [])
             listed = {path.principal for path in (*paths, *others)}  # not listed again through a chain
             followed = set(listed)
             queue = deque(_Reach(path.principal, path=path) for path in (*paths, *others))
@@ -163,172 +141,18 @@ class TriggerPaths:
             first: dict[str, TriggerPath] = {}
             for path in self.ways_into(function):  # the widest, then the shortest
                 held = first.get(path.principal) if path.principal is not None else None
-                if path.principal is not None and (held is None or _rank(path.answer) > _rank(held.answer)):
+                if path.principal is not None and (held is None or rank(path.answer) > rank(held.answer)):
                     first[path.principal] = path
             hidden = set()
-            for path in self._opened(function):
+            for path in self.ways.opened(function):
                 held = first.get(path.principal)
-                if held is None or (path.principal in hidden and _rank(path.answer) > _rank(held.answer)):
+                if held is None or (path.principal in hidden and rank(path.answer) > rank(held.answer)):
                     first[path.principal] = path
                     hidden.add(path.principal)
             shown = self._sets.setdefault(frozenset(first.keys() - hidden), frozenset(first.keys() - hidden))
             hidden = self._sets.setdefault(frozenset(hidden), frozenset(hidden))
             self._first[key] = (first, shown, hidden, (id(shown), id(hidden)))
         return self._first[key]
-
-    def invokers(self, function: Function) -> Invokers:
-        """who-can-invoke for `function`, asked once: the first level of every path into it, and
-        what a report that shows both answers would otherwise ask twice."""
-        key = str(function.arn)
-        if key not in self._invokers:
-            self._invokers[key] = who_can_invoke(self.edges, function)
-        return self._invokers[key]
-
-    def ways_into(self, function: Function) -> list[TriggerPath]:
-        """One level: who invokes the function, and who fires each source wired to it."""
-        key = str(function.arn)
-        if key not in self._into:
-            ways = [TriggerPath(row.principal, (AskHop(row.actions[0], _qualified(function, row.qualifier),
-                                                       row.answer, via=row.via, actions=row.actions),), row.answer)
-                    for row in self.invokers(function).principals]
-            for trigger in self._wired.get(key, ()):
-                ways += self._through(function, trigger)
-            self._into[key] = ways
-        return self._into[key]
-
-    def _opened(self, function: Function) -> list[TriggerPath]:
-        """Where a policy opens a way into `function` to anyone under a condition, the path of each
-        function's role that is not on that way but may take it (asked as itself)."""
-        key = str(function.arn)
-        if key not in self._open:
-            inventory, out = self.edges.index.inventory, []
-            by_route: dict[tuple, list[TriggerPath]] = {}
-            for path in self.ways_into(function):
-                by_route.setdefault(_route(path), []).append(path)
-            for paths in by_route.values():
-                anyone = [path for path in paths if path.principal == "*" and _asked_of_policies(path)]
-                if not anyone or any(path.answer.decision is Decision.ALLOWED for path in anyone):
-                    continue  # nobody's way, or everybody's
-                listed = {path.principal for path in paths}
-                accounts, granted = self._asked_where(anyone)
-                for arn in self._runs_as:
-                    role = inventory.roles.get(arn)
-                    if role is not None and arn not in listed and (accounts is None or role.account in accounts or arn in granted):
-                        path = self._as_anyone(self.edges.index.caller_for_entity(role), anyone)
-                        if path is not None:
-                            out.append(path)
-            self._open[key] = out
-        return self._open[key]
-
-    def _asked_where(self, anyone: list[TriggerPath]) -> tuple[set[str] | None, set[str]]:
-        """The accounts that own the resources a way in's requests name (None: one is unknown),
-        and the principals whose identity policies may allow such a request at all. A role of
-        another account that no identity policy lets make it is denied whatever the resource's
-        policy says (both sides must allow a cross-account request:
-        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html),
-        so it is not asked."""
-        index = self.edges.index
-        source = next((hop for hop in anyone[0].hops if isinstance(hop, SourceHop)), None)
-        if source is None:
-            requests = [(action, path.hops[0].resource) for path in anyone
-                        for action in path.hops[0].actions or (path.hops[0].action,)]
-        else:
-            requests = [(write.action, write.resource) for write in source.trigger.writes]
-        accounts = {index.target(resource, action).account for action, resource in requests}
-        granted = {str(entity.arn) for action, _ in requests for entity, _ in self.edges.identity_allows(action)}
-        return (accounts if all(isinstance(a, str) and a for a in accounts) else None), granted
-
-    def _as_anyone(self, caller: Caller, anyone: list[TriggerPath]) -> TriggerPath | None:
-        """`caller`'s own path by the way in `anyone`'s paths take: the same request, its own
-        answer (for a source, its widest way to make one of the writes); None if denied."""
-        best: AskHop | None = None
-        source = next((hop for hop in anyone[0].hops if isinstance(hop, SourceHop)), None)
-        if source is None:  # an invoke, as who-can-invoke asks it
-            for hop in (path.hops[0] for path in anyone):
-                for action in hop.actions or (hop.action,):
-                    asked = AskHop(action, hop.resource, self.role_answers.ask(caller, action, hop.resource))
-                    if best is None or _rank(asked.answer) > _rank(best.answer):
-                        best = asked
-        else:
-            for write in source.trigger.writes:
-                writer = self.writers.answer(caller, write.action, write.resource, self.role_answers.ask)
-                if writer is not None and (best is None or _rank(writer.answer) > _rank(best.answer)):
-                    best = AskHop(write.action, writer.resource, writer.answer)
-        if best is None or best.answer.decision is Decision.DENIED:
-            return None
-        hops = (best,) + anyone[0].hops[1:]
-        answer = combine([hop.answer for hop in hops if isinstance(hop, AskHop)])
-        return TriggerPath(caller.arn, hops, answer) if answer.decision is not Decision.DENIED else None
-
-    def _through(self, function: Function, trigger: Trigger) -> list[TriggerPath]:
-        """The paths through one source: who fires it, the source, how it reaches the function."""
-        runs = self._runs(function, trigger)
-        if runs.answer.decision is Decision.DENIED:
-            return []
-        source = SourceHop(trigger)
-        out = []
-        for principal, fire in self._fired_by(trigger):
-            hops = ((fire,) if fire is not None else ()) + (source, runs)
-            answer = combine([hop.answer for hop in hops if isinstance(hop, AskHop)])
-            if answer.decision is not Decision.DENIED:
-                out.append(TriggerPath(principal, hops, answer))
-        return out
-
-    def _fired_by(self, trigger: Trigger) -> list[tuple[str | None, AskHop | None]]:
-        """Who makes the source fire, each with the request it makes (None: nobody asks)."""
-        first = trigger.writes[0] if trigger.writes else None
-        resource = str(first.resource) if first else str(trigger.resource)
-        if trigger.producers:
-            return [(None, AskHop(trigger.event or "send", resource,
-                                  Answer(Decision.CONDITIONAL, (OnUnknown(trigger.producers),))))]
-        if trigger.public:
-            return [("*", AskHop(first.action if first else trigger.event, resource, Answer(Decision.ALLOWED)))]
-        if trigger.source == "execute-api" and trigger.authorization is None:  # the inputs do not say: may be NONE
-            return [("*", AskHop(first.action if first else trigger.event, resource, Answer(
-                Decision.CONDITIONAL, (OnUnknown("the route's authorization, which the inputs do not show"),))))]
-        if trigger.authorization and trigger.authorization not in ("AWS_IAM", "NONE"):
-            who = "a caller with one of the API's keys" if trigger.authorization == "API_KEY" else \
-                f"a caller the {trigger.authorization} authorizer accepts"
-            return [("*", AskHop(first.action if first else trigger.event, resource,
-                                 Answer(Decision.CONDITIONAL, (OnUnknown(who),))))]
-        if not trigger.writes:
-            return [(None, None)]  # only AWS fires it (a schedule)
-        best: dict[str, AskHop] = {}
-        for write in trigger.writes:
-            for principal, writer in self.writers.of(write.action, write.resource).items():
-                held = best.get(principal)
-                if held is None or _rank(writer.answer) > _rank(held.answer):
-                    best[principal] = AskHop(write.action, writer.resource, writer.answer, via=writer.via)
-        return sorted(best.items(), key=lambda pair: pair[0])
-
-    def _runs(self, function: Function, trigger: Trigger) -> AskHop:
-        """How the source reaches the function: its service or role invokes it, or (poll) the
-        function's role reads the source."""
-        edges = self.edges
-        target = str(trigger.function)
-        if trigger.invocation is Invocation.POLL:
-            role = edges.index.inventory.roles.get(str(function.role)) if function.role is not None else None
-            if role is None:
-                reason = f"whether {function.role or 'the function’s role'} may read {trigger.resource}"
-                return AskHop("read", str(trigger.resource), Answer(Decision.CONDITIONAL, (OnUnknown(reason),)),
-                              principal=str(function.role) if function.role else None)
-            caller = edges.index.caller_for_entity(role)
-            answers = [edges.ask(caller, read.action, read.resource) for read in trigger.reads]
-            return AskHop(trigger.reads[0].action if trigger.reads else "read", str(trigger.resource),
-                          combine(answers) if answers else Answer(Decision.ALLOWED), principal=caller.arn,
-                          actions=tuple(read.action for read in trigger.reads))
-        if trigger.service:
-            caller = Caller(kind=CallerKind.SERVICE, arn=trigger.service)
-            request = Request(caller=caller, action=INVOKE, target=edges.index.target(target, INVOKE),
-                              context=_source_context(edges, trigger.resource), closed=edges.closed)
-            return AskHop(INVOKE, target, edges.index.evaluator.evaluate(request), principal=trigger.service)
-        if trigger.role is not None:
-            caller = edges.index.caller_if_any(str(trigger.role))
-            if caller is not None:
-                return AskHop(INVOKE, target, edges.ask(caller, INVOKE, target), principal=caller.arn)
-        reason = f"what {trigger.source} invokes {target} with"
-        return AskHop(INVOKE, target, Answer(Decision.CONDITIONAL, (OnUnknown(reason),)))
-
 
 class _Reach:
     """A principal reached on a walk: its way into the function `runner`, then the path of
@@ -359,47 +183,6 @@ def who_can_trigger(edges: Edges, function: Function) -> Triggered:
     return TriggerPaths(edges).who_can_trigger(function)
 
 
-def _source_context(edges: Edges, source: object) -> dict[str, tuple[str, ...]]:
-    """The keys a service sends when its source invokes a function: `aws:SourceArn` (when the
-    source's ARN is known) and `aws:SourceAccount`, the account that owns the source. That account
-    is known whenever the ARN's account field is: a bucket named `uploads-${AWS::StackName}` is
-    still the deploying account's, so a permission asking for that account holds
-    (https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html)."""
-    context = dict(edges.context)
-    if isinstance(source, str):
-        context["aws:sourcearn"] = (source,)
-    if isinstance(source, str) or isinstance(account_field(source), str):
-        account = edges.index.target(source, INVOKE).account
-        if account:
-            context["aws:sourceaccount"] = (account,)
-    return context
-
-
-def _qualified(function: Function, qualifier: str | None) -> str:
-    return str(concat([function.arn, f":{qualifier}"])) if qualifier else str(function.arn)
-
-
-def _route(path: TriggerPath) -> tuple:
-    """Which way into the function a path takes: the source it fires (or a direct invoke)."""
-    return next(((id(hop.trigger),) for hop in path.hops if isinstance(hop, SourceHop)), ("invoke",))
-
-
-def _asked_of_policies(path: TriggerPath) -> bool:
-    """Is the path's first request one the policies decide (an invoke, or a write to a source its
-    wiring does not open: not a route without authorization, an authorizer or a broker)?"""
-    source = next((hop for hop in path.hops if isinstance(hop, SourceHop)), None)
-    if source is None:
-        return True
-    trigger = source.trigger
-    if trigger.source == "execute-api":
-        return trigger.authorization == "AWS_IAM"
-    return bool(trigger.writes) and not trigger.producers and not trigger.public and trigger.authorization is None
-
-
-def _rank(answer: Answer) -> int:
-    return {Decision.DENIED: 0, Decision.CONDITIONAL: 1, Decision.ALLOWED: 2}[answer.decision]
-
-
 def through_triggers(edges: Edges, principal: str) -> list[Access]:
     """What `principal` reaches by making functions run that act as other roles: each such
     function's role's access, `via` the sources fired and the functions run on the way (the
@@ -415,7 +198,7 @@ def through_triggers(edges: Edges, principal: str) -> list[Access]:
         mine = [p for p in paths.who_can_trigger(function).triggers if p.principal == principal]
         if not mine:
             continue
-        best = max(mine, key=lambda p: (_rank(p.answer), -len(p.hops)))
+        best = max(mine, key=lambda p: (rank(p.answer), -len(p.hops)))
         via = tuple(str(hop.trigger.resource) if isinstance(hop, SourceHop) else hop.function
                     for hop in best.hops if isinstance(hop, (SourceHop, RunHop))) + (str(function.arn), str(role.arn))
         for row in what_can_access(edges, edges.index.caller_for_entity(role)).access:
