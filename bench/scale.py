@@ -213,6 +213,16 @@ def profiled(b: Bench, name: str, fn):
 
 
 def bench_scale(b: Bench, cfg: dict, info: dict) -> None:
+    """The template set, with the cyclic garbage collector off as `permcheck` runs it (cli.run)."""
+    import gc
+    gc.disable()
+    try:
+        _bench_scale(b, cfg, info)
+    finally:
+        gc.enable()
+
+
+def _bench_scale(b: Bench, cfg: dict, info: dict) -> None:
     print("scale", file=sys.stderr)
     start = time.perf_counter()
     from permcheck.graph.edges import Edges

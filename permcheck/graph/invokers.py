@@ -12,6 +12,9 @@ it (usually none) and the function's class (account, context, note): each key is
 once by the evaluator, then shared. The answers of an account's wide callers form a *block*
 per class, built once; a function takes the block but the principals it treats apart.
 
+The same holds for any resource whose policy is given (`answers(policy, …)`): who-can-trigger asks
+who may write to an event source the same way (graph/writers.py).
+
 The evaluator decides directly (`Edges.ask`, nothing shared) when the key could miss
 something: a caller the function's own policy names, every caller when that policy may name
 anyone and may deny, an organisation policy with a specific Resource matching the function,
@@ -34,8 +37,7 @@ from permcheck.iam.patterns import PatternIndex
 from permcheck.iam.principals import may_name, named_principals
 from permcheck.graph.index import Index
 from permcheck.iam.request import Caller
-from permcheck.model.entities import Function
-from permcheck.model.policy import Effect, Statement
+from permcheck.model.policy import Effect, Policy, Statement
 
 
 
@@ -118,12 +120,13 @@ class IdentityInvokers:
         self._answers: dict[tuple, Answer] = {}
         self._blocks: dict[tuple, Block] = {}
 
-    def answers(self, function: Function, action: str, resource: object, skip: set[str]) -> "Invokers":
+    def answers(self, policy: Policy | None, action: str, resource: object, skip: set[str]) -> "Invokers":
         """Every caller in the inputs whose identity policies may allow `action` on `resource`
-        (a target of `function`), but those in `skip`, with its answer."""
+        (whose resource policy is `policy`: a function's, or that of a source who-can-trigger
+        asks who may write to), but those in `skip`, with its answer."""
         index = self._index(action)
-        names, accounts, anyone = _named(function, action)
-        if not isinstance(resource, str) or index.org.candidates(resource) or (anyone and not _adds_only(function, action)):
+        names, accounts, anyone = _named(policy, action)
+        if not isinstance(resource, str) or index.org.candidates(resource) or (anyone and not _adds_only(policy, action)):
             return Invokers(None, set(), self._asked(action, resource, skip))
         target = self.edges.index.target(resource, action)
         matched: dict[int, list] = {}
@@ -292,9 +295,8 @@ def _hit(statement: Statement, resource: str) -> object:
     return negate(hit) if statement.not_resource else hit
 
 
-def _adds_only(function: Function, action: str) -> bool:
-    """Whether the function's policy can only add Allows for `action` (no Deny may apply)."""
-    policy = function.policy
+def _adds_only(policy: Policy | None, action: str) -> bool:
+    """Whether the resource policy can only add Allows for `action` (no Deny may apply)."""
     if policy is None:
         return True
     if policy.unknown is not None or policy.error:
@@ -302,8 +304,8 @@ def _adds_only(function: Function, action: str) -> bool:
     return all(s.effect is Effect.ALLOW for s in policy.statements if action_match(s, action) is not False)
 
 
-def _named(function: Function, action: str) -> tuple[set[str], set[str], bool]:
-    """Whom the function's policy may name for `action` (`principals.named_principals`)."""
-    if function.policy is None:
+def _named(policy: Policy | None, action: str) -> tuple[set[str], set[str], bool]:
+    """Whom the resource policy may name for `action` (`principals.named_principals`)."""
+    if policy is None:
         return set(), set(), False
-    return named_principals(function.policy, action)
+    return named_principals(policy, action)

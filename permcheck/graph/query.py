@@ -53,7 +53,7 @@ def who_can_invoke(edges: Edges, function: Function) -> Invokers:
         asked[key] = (caller, [(q, action, edges.ask(caller, action, resource), False)
                                for resource, q in targets for action in actions])
     skip = set(callers)
-    found = [(qualifier, action, edges.invokers.answers(function, action, resource, skip))
+    found = [(qualifier, action, edges.invokers.answers(function.policy, action, resource, skip))
              for resource, qualifier in targets for action in actions]
     direct: dict[str, list[tuple[str | None, Answer, bool]]] = {}
     ordered: list[Invoker] = []  # entries already in output order

@@ -11,13 +11,17 @@ through a role no policy names must not hide behind `*`), but listed nowhere: `*
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 from permcheck.graph.edges import Edges
 from permcheck.graph.query import combine
 from permcheck.graph.rows import Access, Invokers, RunHop, SourceHop, Triggered, TriggerPath
 from permcheck.graph.ways_in import WaysIn, rank, way_of
-from permcheck.iam.answer import Decision
+from permcheck.iam.answer import Answer, Decision
 from permcheck.model.entities import Function
+
+
+JOINED_LIMIT = 500_000  # joined answers kept at most; past it the memo starts again
 
 
 class TriggerPaths:
@@ -30,6 +34,7 @@ class TriggerPaths:
         self._sets: dict[frozenset, frozenset] = {}  # each set of principals, one object
         self._new: dict[tuple[int, int], tuple[str, ...]] = {}
         self._grouped: dict[int, list[tuple[tuple, str, str]]] = {}
+        self._joined: dict[tuple[int, int], tuple[Answer, Answer, Answer]] = {}
         self._runs_as: dict[str, list[tuple[str, Function]]] = {}  # role → (ARN, function) running as it
         for function in edges.index.inventory.functions.values():
             if function.role is not None:
@@ -80,7 +85,7 @@ class TriggerPaths:
                         # every way in and every path kept is not denied, so neither is the two joined
                         step = _Reach(principal, into[principal], arn, reach)
                         listed.add(principal)
-                        out.append(step.whole())
+                        out.append(step.whole(self._join))
                         if principal not in followed:
                             followed.add(principal)
                             queue.append(step)
@@ -96,6 +101,18 @@ class TriggerPaths:
                             anchors[True] = hidden
         out.sort(key=lambda path: len(path.hops))
         return Triggered(start, out)
+
+    def _join(self, first: Answer, rest: Answer) -> Answer:
+        """Two answers joined as a chain (`combine`), once per pair: a walk's paths share their
+        parents, and the ways in share who-can-invoke's answers. The pair is kept with the result,
+        so the ids that key it stay theirs."""
+        key = (id(first), id(rest))
+        held = self._joined.get(key)
+        if held is None:
+            if len(self._joined) > JOINED_LIMIT:
+                self._joined.clear()
+            held = self._joined[key] = (first, rest, combine([first, rest]))
+        return held[2]
 
     def _leads(self, hidden: frozenset, fresh: set[str], expanded: set[str], covered: set) -> list[str]:
         """Of the roles `*` stands for that a walk now follows (`fresh`, of `hidden`), those it
@@ -165,15 +182,16 @@ class _Reach:
                  parent: _Reach | None = None, path: TriggerPath | None = None) -> None:
         self.principal, self.first, self.runner, self.parent, self.path = principal, first, runner, parent, path
 
-    def whole(self) -> TriggerPath:
+    def whole(self, join: Callable[[Answer, Answer], Answer]) -> TriggerPath:
+        """The path, made (with `join` for the answers) up to the nearest one made, without recursion."""
         pending, reach = [], self
-        while reach.path is None:  # up to the nearest made path, without recursion
+        while reach.path is None:
             pending.append(reach)
             reach = reach.parent
         for step in reversed(pending):
             above = step.parent.path
             step.path = TriggerPath(step.principal, step.first.hops + (RunHop(step.runner, above.principal),)
-                                    + above.hops, combine([step.first.answer, above.answer]))
+                                    + above.hops, join(step.first.answer, above.answer))
         return self.path
 
 

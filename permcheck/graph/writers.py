@@ -96,11 +96,9 @@ class Writers:
             answer = edges.ask(named, action, resource)
             if answer.decision is not Decision.DENIED:
                 out.append(Writer(named.session_arn or named.arn, named, action, str(resource), answer))
-        for entity in edges.identity_candidates(action, resource):
-            caller = edges.index.caller_for_entity(entity)
-            if caller.arn in asked:
-                continue
-            answer = edges.ask(caller, action, resource)
+        # the principals whose own policies may allow it: answered once per shape, as for
+        # who-can-invoke (graph/invokers.py)
+        for caller, answer, _ in edges.invokers.answers(target.policy, action, resource, asked).all():
             if answer.decision is not Decision.DENIED:
                 out.append(Writer(caller.arn, caller, action, str(resource), answer))
         return out
