@@ -8,6 +8,8 @@ So a rule on these facts names the door once, instead of once per function behin
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from permcheck.graph.edges import Edges
 from permcheck.graph.outsiders import ACCOUNT, ANY_ACCOUNT, ANYONE, Outsiders
 from permcheck.graph.rows import AskHop, RunHop, SourceHop, TriggerPath
@@ -134,7 +136,8 @@ def _power(edges: Edges, role: str, escalates: bool) -> tuple[bool, bool, bool, 
     return writes, manages, escalates, power
 
 
-def _some_actions(patterns, level: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _some_actions(patterns: tuple, level: str) -> list[str]:
     """A few actions the patterns grant at `level` (not the function's own telemetry): the first,
     middle and last of each pattern's, so that one Deny of a service does not hide the rest."""
     out: list[str] = []
@@ -144,6 +147,7 @@ def _some_actions(patterns, level: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def _kind(principal: str) -> tuple[str, str]:
     """The principal's kind and account."""
     if not principal:
