@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from permcheck.load.cfn_lambda import function_arn
 from permcheck.load.intrinsic_fns import NO_VALUE
-from permcheck.load.nodes import LineDict, LineList, line_of
+from permcheck.load.nodes import LineDict, LineList, line_of, logical_id_of
 from permcheck.load.source_notes import SOURCE_NOTE
 from permcheck.model.arn import arn_fields, parse_arn
 from permcheck.model.location import InputError, Location
@@ -166,18 +166,6 @@ def items(value: object) -> list[tuple[int | None, object]]:
     return [(line_of(item), item) for item in (value if isinstance(value, list) else [value] if value else [])]
 
 
-def logical_id_of(raw: object) -> str | None:
-    """The resource a `Ref` or `Fn::GetAtt` names, else None."""
-    if not isinstance(raw, dict) or len(raw) != 1:
-        return None
-    if isinstance(raw.get("Ref"), str):
-        return raw["Ref"]
-    att = raw.get("Fn::GetAtt")
-    if isinstance(att, list) and att and isinstance(att[0], str):
-        return att[0]
-    if isinstance(att, str):
-        return att.split(".", 1)[0]
-    return None
 
 
 def known_prefix(value: object) -> str:

@@ -70,3 +70,17 @@ def plain(value: object) -> object:
     if isinstance(value, list):
         return [plain(v) for v in value]
     return value
+
+
+def logical_id_of(value: object) -> str | None:
+    """The logical id a `Ref`/`Fn::GetAtt` names (SAM's get_logical_id_from_intrinsic)."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    if "Ref" in value and isinstance(value["Ref"], str):
+        return value["Ref"]
+    att = value.get("Fn::GetAtt")
+    if isinstance(att, list) and att and isinstance(att[0], str):
+        return att[0]
+    if isinstance(att, str):
+        return att.split(".", 1)[0]
+    return None

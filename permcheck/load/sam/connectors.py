@@ -15,7 +15,8 @@ from functools import lru_cache
 from typing import Any
 
 from permcheck.load.nodes import LineDict, line_of
-from permcheck.load.sam.core import Ctx, check_properties, key_line, logical_id_of, ref, resource
+from permcheck.load.nodes import logical_id_of
+from permcheck.load.sam.core import Ctx, check_properties, key_line, ref, resource
 from permcheck.model.sam_data import DATA
 from permcheck.load.sam.schema import RESOURCES
 

@@ -301,18 +301,6 @@ def is_if(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and "Fn::If" in value
 
 
-def logical_id_of(value: Any) -> str | None:
-    """The logical id a `Ref`/`Fn::GetAtt` names (SAM's get_logical_id_from_intrinsic)."""
-    if not isinstance(value, dict) or len(value) != 1:
-        return None
-    if "Ref" in value and isinstance(value["Ref"], str):
-        return value["Ref"]
-    att = value.get("Fn::GetAtt")
-    if isinstance(att, list) and att and isinstance(att[0], str):
-        return att[0]
-    if isinstance(att, str):
-        return att.split(".", 1)[0]
-    return None
 
 
 def merge_line_dicts(base: dict, extra: dict) -> LineDict:

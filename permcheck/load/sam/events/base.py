@@ -121,7 +121,7 @@ def _referenced(ev: Event, value: Any, kind: str, message: str) -> str:
 
 
 def _logical_id(value: Any) -> str | None:
-    from permcheck.load.sam.core import logical_id_of
+    from permcheck.load.nodes import logical_id_of
     return logical_id_of(value)
 
 
