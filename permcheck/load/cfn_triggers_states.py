@@ -17,6 +17,7 @@ import json
 import re
 
 from permcheck.load.cfn_trigger_reader import TriggerReader, known_prefix, restore, text, with_placeholders
+from permcheck.load.sfn_definition import task_states
 from permcheck.model.trigger_kinds import state_machine_trigger
 from permcheck.model.values import Sym, Unknown, concat
 
@@ -61,28 +62,12 @@ def machine_functions(r: TriggerReader, machine: object, definition: object, sub
                       role: object, *, logical_id: str, source_note: str | None, at: object) -> None:
     """A trigger for every function the definition's Task states call (as the machine's `role`)."""
     subs = substitutions if isinstance(substitutions, dict) else {}
-    for state in _tasks(definition):
+    for _, state in task_states(definition):
         function = _function(r, state, subs)
         if function is not None:
             r.add(state_machine_trigger(text(machine), function, None if role is None else text(role),
                                         logical_id=logical_id, source_note=source_note,
                                         location=r.location(state, at)))
-
-
-def _tasks(definition: object):
-    """Every Task state, in Parallel branches and Map iterators too."""
-    stack = [definition]
-    while stack:
-        machine = stack.pop()
-        states = machine.get("States") if isinstance(machine, dict) else None
-        for state in states.values() if isinstance(states, dict) else ():
-            if not isinstance(state, dict):
-                continue
-            if state.get("Type") == "Task":
-                yield state
-            branches = state.get("Branches")
-            stack += branches if isinstance(branches, list) else []
-            stack += [state[key] for key in ("Iterator", "ItemProcessor") if isinstance(state.get(key), dict)]
 
 
 def _function(r: TriggerReader, state: dict, subs: dict) -> object:

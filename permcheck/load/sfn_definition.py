@@ -13,6 +13,7 @@ means one set of functions whichever input holds it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from permcheck.model.values import Sym, Unknown
 
@@ -25,12 +26,13 @@ def lambda_targets(definition: dict) -> list[str | Sym | Unknown]:
     function ARN or name as written (maybe qualified), or `Unknown` when the state chooses the
     function at run time (`FunctionName.$`, a JSONata expression). A `Resource` that is itself
     unresolved (`Sym`, `Unknown`) may be a function: it is returned for the caller to resolve."""
-    found: list[str | Sym | Unknown] = []
-    _states(definition, found, 0)
-    return found
+    return [target for name, state in task_states(definition)
+            if (target := _task_target(name, state)) is not None]
 
 
-def _states(machine: object, found: list, depth: int) -> None:
+def task_states(machine: object, depth: int = 0) -> Iterator[tuple[str, dict]]:
+    """(name, state) of every Task state, in the definition's order, in Parallel branches and Map
+    processors too (the one walk of a definition, for plans and templates alike)."""
     if not isinstance(machine, dict) or depth > MAX_DEPTH:
         return
     states = machine.get("States")
@@ -39,15 +41,13 @@ def _states(machine: object, found: list, depth: int) -> None:
             continue
         kind = state.get("Type")
         if kind == "Task":
-            target = _task_target(str(name), state)
-            if target is not None:
-                found.append(target)
+            yield str(name), state
         elif kind == "Parallel":
             branches = state.get("Branches")
             for branch in branches if isinstance(branches, list) else ():
-                _states(branch, found, depth + 1)
+                yield from task_states(branch, depth + 1)
         elif kind == "Map":
-            _states(state.get("ItemProcessor") or state.get("Iterator"), found, depth + 1)
+            yield from task_states(state.get("ItemProcessor") or state.get("Iterator"), depth + 1)
 
 
 def _task_target(name: str, state: dict) -> str | Sym | Unknown | None:
