@@ -234,3 +234,21 @@ def test_through_triggers_adds_what_the_triggered_function_role_reaches(tmp_path
     assert [(r.resource, r.actions, r.answer.decision.value, r.via) for r in rows] == [
         (TOPIC, ("sns:Publish",), "allowed", (FN % "front", ROLE % "front-role"))]
     assert through_triggers(paths.edges, ROLE % "front-role") == []  # its own access is not "through" anything
+
+
+def test_through_triggers_follows_a_role_that_a_conditional_star_lets_in(tmp_path):
+    # `gate` lets anyone of the account invoke it (Principal `*`, aws:PrincipalAccount): the
+    # caller's role is let in though no policy names it, so what `gate`'s role reaches is the
+    # caller's through it — who-can-trigger lists `*` there, --through-triggers names the caller
+    from permcheck.graph.triggers import through_triggers
+    body = (role("gate-role", f"{{Effect: Allow, Action: sns:Publish, Resource: '{TOPIC}'}}") +
+            function("gate", "gate-role") + role("caller") + function("caller-fn", "caller") + f"""
+  GateOpen:
+    Type: AWS::Lambda::Permission
+    Properties: {{FunctionName: gate, Action: lambda:InvokeFunction, Principal: "*",
+                  PrincipalOrgID: o-abc}}""")
+    paths = model(tmp_path, body)
+    assert [t["principal"] for t in ask(paths, "gate")] == ["*"]  # the caller is not listed: `*` stands for it
+    rows = through_triggers(paths.edges, ROLE % "caller")
+    assert [(r.resource, r.actions, r.answer.decision.value, r.via) for r in rows] == [
+        (TOPIC, ("sns:Publish",), "conditional", (FN % "gate", ROLE % "gate-role"))]

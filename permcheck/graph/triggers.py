@@ -48,11 +48,12 @@ class TriggerPaths:
         """who-can-invoke for `function`, asked once (`WaysIn.invokers`)."""
         return self.ways.invokers(function)
 
-    def who_can_trigger(self, function: Function) -> Triggered:
+    def who_can_trigger(self, function: Function, reveal: str | None = None) -> Triggered:
         """Every way into `function`: the ways in, then, for each, whoever reaches the principal on
         it by making a function that runs as that principal run — breadth-first, each function
         once per way in, so chains of any length end. A principal is listed once per way in, by
-        its shortest path; paths come shortest first."""
+        its shortest path; paths come shortest first. `reveal` is listed even where `*` stands
+        for it (a question about that principal: `through_triggers`)."""
         start = str(function.arn)
         out: list[TriggerPath] = []
         by_route: dict[tuple, list[TriggerPath]] = {}
@@ -64,6 +65,7 @@ class TriggerPaths:
         for way, paths in by_route.items():
             out += paths
             others = unlisted.get(way, [])
+            out += [path for path in others if path.principal == reveal]
             listed = {path.principal for path in (*paths, *others)}  # not listed again through a chain
             followed = set(listed)
             queue = deque(_Reach(path.principal, path=path) for path in (*paths, *others))
@@ -91,6 +93,9 @@ class TriggerPaths:
                             queue.append(step)
                     if len(shown) > len(anchors.get(False, ())):
                         anchors[False] = shown
+                    if reveal in hidden and reveal not in listed:
+                        listed.add(reveal)
+                        out.append(_Reach(reveal, into[reveal], arn, reach).whole(self._join))
                     if hidden:
                         fresh = {p for p in self._new_in(hidden, anchors.get(True)) if p not in followed}
                         if fresh:
@@ -213,7 +218,7 @@ def through_triggers(edges: Edges, principal: str) -> list[Access]:
         role = inventory.roles.get(str(function.role)) if function.role is not None else None
         if role is None or str(role.arn) == principal:
             continue
-        mine = [p for p in paths.who_can_trigger(function).triggers if p.principal == principal]
+        mine = [p for p in paths.who_can_trigger(function, reveal=principal).triggers if p.principal == principal]
         if not mine:
             continue
         best = max(mine, key=lambda p: (rank(p.answer), -len(p.hops)))
