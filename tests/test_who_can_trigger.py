@@ -301,3 +301,15 @@ def test_through_triggers_adds_what_the_triggered_function_role_reaches(tmp_path
     assert [(r.resource, r.actions, r.answer.decision.value, r.via) for r in rows] == [
         (TOPIC, ("sns:Publish",), "allowed", (FN % "front", ROLE % "front-role"))]
     assert through_triggers(paths.edges, ROLE % "front-role") == []  # its own access is not "through" anything
+
+
+def test_the_graph_shows_the_topic_delivering_to_the_queue(tmp_path):
+    # `permcheck graph`: the publisher may fire the topic, the topic delivers to the queue, the queue
+    # triggers the function (graph/build.py)
+    from permcheck.graph.build import build_graph
+
+    graph = build_graph(fan_out(tmp_path, TOPIC).edges)
+    kinds_of = {(a, b, data["kind"]) for a, b, data in graph.edges(data=True)}
+    assert {(ROLE % "publisher", TOPIC, "may-fire"), (TOPIC, QUEUE, "delivers"),
+            (QUEUE, FN % "worker", "triggers")} <= kinds_of
+    assert graph.edges[TOPIC, QUEUE, "delivers"]["decision"] == "allowed"
