@@ -176,6 +176,73 @@ def test_paths_chain_through_a_function_whose_role_fires_the_source(tmp_path):
     assert [len(t[2]) for t in found] == sorted(len(t[2]) for t in found)
 
 
+def fan_out(tmp_path: Path, source_arn: str, body: str = "", publish: str = f"'{TOPIC}'") -> TriggerPaths:
+    """A topic delivering to a queue that `worker` polls; the queue's policy lets SNS send for
+    `source_arn`; `publisher` may publish on `publish`."""
+    reads = "{Effect: Allow, Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes], " \
+            f"Resource: '{QUEUE}'}}"
+    body += role("worker-role", reads) + function("worker", "worker-role") + \
+        role("publisher", f"{{Effect: Allow, Action: sns:Publish, Resource: {publish}}}") + f"""
+  Orders:
+    Type: AWS::SNS::Topic
+    Properties: {{TopicName: orders}}
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties: {{QueueName: jobs}}
+  JobsPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Jobs]
+      PolicyDocument:
+        Statement:
+          - {{Effect: Allow, Principal: {{Service: sns.amazonaws.com}}, Action: sqs:SendMessage, Resource: '{QUEUE}',
+             Condition: {{ArnEquals: {{aws:SourceArn: '{source_arn}'}}}}}}"""
+    paths = model(tmp_path, body, kinds.mapping_trigger(QUEUE, FN % "worker"))
+    paths.edges.index.inventory.deliveries.append(kinds.sqs_delivery(TOPIC, QUEUE))
+    return TriggerPaths(paths.edges)
+
+
+FAN_OUT = [f"sns {TOPIC}", f"sns.amazonaws.com:sqs:SendMessage allowed", f"sqs {QUEUE}",
+           f"{ROLE % 'worker-role'}:sqs:ReceiveMessage allowed"]
+
+
+def test_a_publisher_to_a_topic_makes_the_function_polling_its_queue_run(tmp_path):
+    # https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html: SNS sends each
+    # message to the subscribed queue as sns.amazonaws.com with the topic as aws:SourceArn, which the
+    # queue's policy allows; Lambda then polls the queue with the function's role
+    found = summary(ask(fan_out(tmp_path, TOPIC), "worker"))
+    assert (ROLE % "publisher", "allowed", ["sns:Publish allowed", *FAN_OUT]) in found
+    # SNS's own row stays the queue's writer, conditional on the source, listed once
+    assert [(p, d) for p, d, _ in found if p == "sns.amazonaws.com"] == [("sns.amazonaws.com", "conditional")]
+
+
+def test_a_queue_that_lets_another_topic_send_is_no_path_from_this_ones_publishers(tmp_path):
+    found = summary(ask(fan_out(tmp_path, TOPIC.replace(":orders", ":other")), "worker"))
+    assert ROLE % "publisher" not in [principal for principal, _, _ in found]
+    assert not any(f"sns {TOPIC}" in hops for _, _, hops in found)
+
+
+def test_a_topic_anyone_may_publish_to_is_anyones_way_to_its_queues_function(tmp_path):
+    body = f"""
+  OrdersPolicy:
+    Type: AWS::SNS::TopicPolicy
+    Properties:
+      Topics: ['{TOPIC}']
+      PolicyDocument:
+        Statement: [{{Effect: Allow, Principal: '*', Action: sns:Publish, Resource: '{TOPIC}'}}]"""
+    found = summary(ask(fan_out(tmp_path, TOPIC, body), "worker"))
+    assert ("*", "allowed", ["sns:Publish allowed", *FAN_OUT]) in found
+
+
+def test_a_publisher_that_is_a_function_role_chains_on(tmp_path):
+    # the caller runs `front`, whose role publishes: it reaches `worker` through topic and queue
+    body = role("caller", f"{{Effect: Allow, Action: lambda:InvokeFunction, Resource: '{FN % 'front'}'}}") + \
+        function("front", "publisher")
+    found = summary(ask(fan_out(tmp_path, TOPIC, body), "worker"))
+    assert (ROLE % "caller", "allowed", ["lambda:InvokeFunction allowed", "run front", "sns:Publish allowed",
+                                         *FAN_OUT]) in found
+
+
 def test_a_cycle_of_functions_ends(tmp_path):
     # a and b each invoke the other: each is listed once, by its shortest path
     body = (role("a-role", f"{{Effect: Allow, Action: lambda:InvokeFunction, Resource: '{FN % 'b'}'}}") +
@@ -252,3 +319,15 @@ def test_through_triggers_follows_a_role_that_a_conditional_star_lets_in(tmp_pat
     rows = through_triggers(paths.edges, ROLE % "caller")
     assert [(r.resource, r.actions, r.answer.decision.value, r.via) for r in rows] == [
         (TOPIC, ("sns:Publish",), "conditional", (FN % "gate", ROLE % "gate-role"))]
+
+
+def test_the_graph_shows_the_topic_delivering_to_the_queue(tmp_path):
+    # `permcheck graph`: the publisher may fire the topic, the topic delivers to the queue, the queue
+    # triggers the function (graph/build.py)
+    from permcheck.graph.build import build_graph
+
+    graph = build_graph(fan_out(tmp_path, TOPIC).edges)
+    kinds_of = {(a, b, data["kind"]) for a, b, data in graph.edges(data=True)}
+    assert {(ROLE % "publisher", TOPIC, "may-fire"), (TOPIC, QUEUE, "delivers"),
+            (QUEUE, FN % "worker", "triggers")} <= kinds_of
+    assert graph.edges[TOPIC, QUEUE, "delivers"]["decision"] == "allowed"

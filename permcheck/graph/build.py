@@ -3,8 +3,9 @@
 Nodes are keyed by canonical ARN (a service by its name, anyone by `*`) with a `kind`;
 edges are `executes-as` (function → role), `may-assume` (principal → role),
 `may-invoke` (principal → function), `may-access` (principal → resource), `triggers`
-(event source → function, with its invocation: sync, async or poll) and `may-fire`
-(principal → event source, as who-can-trigger decides it), each with the decision. Only
+(event source → function, with its invocation: sync, async or poll), `delivers` (a topic →
+the queue it delivers to) and `may-fire` (principal → event source, as who-can-trigger
+decides it), each with the decision. Only
 this module writes graph attributes.
 """
 
@@ -77,19 +78,25 @@ def _flows(graph: nx.MultiDiGraph, edges: Edges) -> None:
         for path in paths.who_can_trigger(function).triggers:
             if any(isinstance(hop, RunHop) for hop in path.hops):
                 continue  # chained: its hops are other functions' edges
-            source = next((hop.trigger for hop in path.hops if isinstance(hop, SourceHop)), None)
-            if source is None:
+            sources = [hop.trigger for hop in path.hops if isinstance(hop, SourceHop)]
+            if not sources:
                 continue
-            node = str(source.resource)
-            if node not in graph:
-                graph.add_node(node, kind="resource", type=source.source, account="", label=node)
+            for source in sources:
+                if str(source.resource) not in graph:
+                    graph.add_node(str(source.resource), kind="resource", type=source.source, account="",
+                                   label=str(source.resource))
+            source, node = sources[-1], str(sources[-1].resource)  # the source wired to the function
             if not graph.has_edge(node, arn, key=f"triggers:{source.event}"):
                 graph.add_edge(node, arn, key=f"triggers:{source.event}", kind="triggers",
                                invocation=source.invocation.value, event=source.event,
                                decision=path.hops[-1].answer.decision.value)
+            fired = str(sources[0].resource)
+            if len(sources) > 1 and not graph.has_edge(fired, node, key="delivers"):
+                send = next(hop for hop in path.hops if isinstance(hop, AskHop) and hop.principal == sources[0].service)
+                graph.add_edge(fired, node, key="delivers", kind="delivers", decision=send.answer.decision.value)
             if path.principal is not None and isinstance(path.hops[0], AskHop):
                 _ensure(graph, path.principal)
-                graph.add_edge(path.principal, node, kind="may-fire", decision=path.answer.decision.value,
+                graph.add_edge(path.principal, fired, kind="may-fire", decision=path.answer.decision.value,
                                actions=path.hops[0].action)
 
 

@@ -8,6 +8,12 @@ Then the source's service invokes the function (asked of the function's policy, 
 source's ARN and account as AWS sends them), a role the source uses invokes it, or, for a poll
 source, Lambda reads it with the function's own role. A path is `allowed` only when every hop is.
 
+A polled queue may itself be fed by a source (`Inventory.deliveries`): an SNS topic with an `sqs`
+subscription sends each message published to it to the queue as sns.amazonaws.com, with the
+topic as `aws:SourceArn` (https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html).
+Whoever may publish to the topic then makes the function run, when the queue's policy lets SNS
+send for that topic: the path is the publish, the topic, SNS's send, then the queue's own hops.
+
 A way in that a policy opens to anyone (`*`) under a condition also lets in a function's role
 that no policy names, when the role meets the condition (`aws:PrincipalAccount`, its ARN; within
 one account the resource's policy alone is enough). Whoever can make that role's function run
@@ -28,7 +34,7 @@ from permcheck.iam.answer import Answer, Decision, OnUnknown
 from permcheck.iam.request import Caller, CallerKind, Request
 from permcheck.model.arn import account_field
 from permcheck.model.entities import Function
-from permcheck.model.triggers import Invocation, Trigger
+from permcheck.model.triggers import Delivery, Invocation, Trigger, Wired
 from permcheck.model.values import concat
 
 INVOKE = "lambda:InvokeFunction"
@@ -50,6 +56,9 @@ class WaysIn:
             function = index.function_at(trigger.function)
             if function is not None:
                 self._wired.setdefault(str(function.arn), []).append(trigger)
+        self._deliveries: dict[str, list[Delivery]] = {}  # target (a queue's ARN) → what delivers to it
+        for delivery in index.inventory.deliveries:
+            self._deliveries.setdefault(str(delivery.target), []).append(delivery)
         self._runners = list(dict.fromkeys(str(f.role) for f in index.inventory.functions.values()
                                            if f.role is not None))  # the roles functions run as
 
@@ -142,16 +151,40 @@ class WaysIn:
         runs = self._runs(function, trigger)
         if runs.answer.decision is Decision.DENIED:
             return []
-        source = SourceHop(trigger)
+        rest = (SourceHop(trigger), runs)
+        out = self._fired_into(trigger, rest)
+        if trigger.invocation is Invocation.POLL:
+            for delivery in self._deliveries.get(str(trigger.resource), ()):
+                sends = self._sends(delivery)
+                if sends.answer.decision is not Decision.DENIED:
+                    out += self._fired_into(delivery, (SourceHop(delivery), sends) + rest, skip=delivery.service)
+        return out
+
+    def _fired_into(self, source: Wired, rest: tuple, skip: str | None = None) -> list[TriggerPath]:
+        """A path for each principal that fires `source`, its request before `rest`. `skip`: the
+        service a delivery sends as, never a publisher through it (its own row is the queue's)."""
         out = []
-        for principal, fire in self._fired_by(trigger):
-            hops = ((fire,) if fire is not None else ()) + (source, runs)
+        for principal, fire in self._fired_by(source):
+            if principal is not None and principal == skip:
+                continue
+            hops = ((fire,) if fire is not None else ()) + rest
             answer = combine([hop.answer for hop in hops if isinstance(hop, AskHop)])
             if answer.decision is not Decision.DENIED:
                 out.append(TriggerPath(principal, hops, answer))
         return out
 
-    def _fired_by(self, trigger: Trigger) -> list[tuple[str | None, AskHop | None]]:
+    def _sends(self, delivery: Delivery) -> AskHop:
+        """The delivery's service making its request of the target (SNS's sqs:SendMessage on the
+        queue), asked of the target's policy with the source as `aws:SourceArn` and its account as
+        `aws:SourceAccount`, as SNS sends them."""
+        edges, write = self.edges, delivery.delivers
+        caller = Caller(kind=CallerKind.SERVICE, arn=delivery.service)
+        request = Request(caller=caller, action=write.action, target=edges.index.target(write.resource, write.action),
+                          context=_source_context(edges, delivery.resource), closed=edges.closed)
+        return AskHop(write.action, str(write.resource), edges.index.evaluator.evaluate(request),
+                      principal=delivery.service)
+
+    def _fired_by(self, trigger: Wired) -> list[tuple[str | None, AskHop | None]]:
         """Who makes the source fire, each with the request it makes (None: nobody asks)."""
         first = trigger.writes[0] if trigger.writes else None
         resource = str(first.resource) if first else str(trigger.resource)

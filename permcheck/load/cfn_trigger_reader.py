@@ -17,7 +17,7 @@ from permcheck.load.nodes import LineDict, LineList, line_of, logical_id_of
 from permcheck.load.source_notes import SOURCE_NOTE
 from permcheck.model.arn import arn_fields, parse_arn
 from permcheck.model.location import InputError, Location
-from permcheck.model.triggers import Trigger
+from permcheck.model.triggers import Delivery, Trigger
 from permcheck.model.values import Sym, Unknown, concat
 
 
@@ -30,6 +30,7 @@ class TriggerReader:
         self.deployment = load.deployment
         self.file = load.file
         self.found: list[Trigger] = []
+        self.delivered: list[Delivery] = []  # sources that feed other sources (an SNS topic's queues)
         self.api_auth: dict = {}  # API logical id → what SAM's Auth adds to its body (cfn_triggers_api.ApiAuth)
         resources = load.template.get("Resources")
         self.template_resources = resources if isinstance(resources, dict) else {}
@@ -95,6 +96,9 @@ class TriggerReader:
 
     def add(self, trigger: Trigger) -> None:
         self.found.append(trigger)
+
+    def deliver(self, delivery: Delivery) -> None:
+        self.delivered.append(delivery)
 
     # -- functions ------------------------------------------------------------------------------
     def function(self, raw: object, names: bool = False, resolved: object = None) -> object:

@@ -16,9 +16,10 @@ from permcheck.load.cfn_trigger_reader import TriggerReader
 
 
 def load(load_) -> None:
-    """Every trigger the template wires, added to the inventory (after its functions are read)."""
+    """Every trigger (and delivery between sources) the template wires, added to the inventory (after its functions are read)."""
     reader = TriggerReader(load_)
     for read in (cfn_triggers_sam.read, cfn_triggers_push.read, cfn_triggers_api.read, cfn_triggers_states.read,
                  cfn_triggers_sync.read):
         read(reader)
     load_.inventory.triggers.extend(reader.found)
+    load_.inventory.deliveries.extend(reader.delivered)

@@ -16,7 +16,7 @@ from permcheck.load.cfn_trigger_reader import (
 from permcheck.load.nodes import line_of, plain
 from permcheck.model.trigger_kinds import (
     cognito_trigger, iot_trigger, logs_trigger, mapping_trigger, rule_trigger, s3_trigger, schedule_trigger,
-    sns_trigger,
+    sns_trigger, sqs_delivery,
 )
 from permcheck.model.values import Sym, Unknown
 
@@ -112,9 +112,13 @@ def bucket_notification(r: TriggerReader, bucket: object, entry: dict, **where) 
 
 # -- SNS ---------------------------------------------------------------------------------------------
 def _subscriptions(r: TriggerReader) -> None:
-    """AWS::SNS::Subscription with Protocol lambda. https://docs.aws.amazon.com/lambda/latest/dg/with-sns.html"""
+    """AWS::SNS::Subscription with Protocol lambda (https://docs.aws.amazon.com/lambda/latest/dg/with-sns.html),
+    or sqs: a delivery to a queue."""
     for logical_id, resource, props in r.resources("AWS::SNS::Subscription"):
         protocol = r.prop(props, "Protocol")
+        if isinstance(protocol, str) and protocol.lower() == "sqs":
+            _to_queue(r, r.prop(props, "TopicArn"), props, r.prop(props, "Endpoint"), logical_id=logical_id,
+                      source_note=r.note(resource), location=r.location(resource))
         if not (isinstance(protocol, str) and protocol.lower() == "lambda"):
             continue
         function = r.function(props.get("Endpoint"), names=True)
@@ -132,12 +136,25 @@ def _topics(r: TriggerReader) -> None:
         topic = r.ref(logical_id)
         for line, entry in items(subscriptions):
             protocol = entry.get("Protocol") if isinstance(entry, dict) else None
+            if isinstance(protocol, str) and protocol.lower() == "sqs":
+                _to_queue(r, topic, {}, entry.get("Endpoint"), logical_id=logical_id, source_note=r.note(resource),
+                          location=r.location(entry, line, resource))
             if not (isinstance(protocol, str) and protocol.lower() == "lambda"):
                 continue
             function = r.function(None, names=True, resolved=entry.get("Endpoint"))
             if function is not None:
                 r.add(sns_trigger(text(topic), function, logical_id=logical_id, source_note=r.note(resource),
                                   location=r.location(entry, line, resource)))
+
+
+def _to_queue(r: TriggerReader, topic: object, props: dict, queue: object, **where) -> None:
+    """An `sqs` subscription (resolved topic and endpoint): the topic delivers to the queue. A topic's
+    own `Subscription` list holds only Endpoint and Protocol; a subscription resource may add
+    RawMessageDelivery and a FilterPolicy, kept as notes."""
+    if queue is None or topic is None:
+        return
+    raw = r.prop(props, "RawMessageDelivery") in (True, "true", "True")
+    r.deliver(sqs_delivery(text(topic), text(queue), raw, props.get("FilterPolicy") is not None, **where))
 
 
 # -- EventBridge and Scheduler ------------------------------------------------------------------------

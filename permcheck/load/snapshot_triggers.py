@@ -8,8 +8,10 @@ wait in the queue or stream; a note says so.
 
 list-subscriptions and list-subscriptions-by-topic
 (https://docs.aws.amazon.com/sns/latest/api/API_ListSubscriptions.html) give each subscription's
-`TopicArn`, `Protocol` and `Endpoint`; a `lambda` subscription's endpoint is the function. The
-listing holds no filter policy (that is `get-subscription-attributes`), so none is assumed. A
+`TopicArn`, `Protocol` and `Endpoint`; a `lambda` subscription's endpoint is the function, an `sqs`
+subscription's the queue the topic delivers to (`Inventory.deliveries`). The
+listing holds no filter policy nor raw delivery flag (that is `get-subscription-attributes`), so
+none is assumed. A
 subscription still `PendingConfirmation` is kept with a note: it delivers once confirmed.
 
 `aws s3api get-bucket-notification-configuration` is not read: its output does not name the
@@ -25,7 +27,7 @@ from permcheck.load.trigger_notes import FILTERED_RECORDS, disabled, with_notes
 from permcheck.model.arn import parse_arn
 from permcheck.model.entities import Inventory
 from permcheck.model.location import InputError, Location
-from permcheck.model.trigger_kinds import mapping_trigger, sns_trigger
+from permcheck.model.trigger_kinds import mapping_trigger, sns_trigger, sqs_delivery
 
 DISABLED = {"Disabled": "disabled", "Disabling": "being disabled", "Deleting": "being deleted"}
 PENDING = "PendingConfirmation"
@@ -49,19 +51,33 @@ def load_mappings(file: str, document: LineDict, inventory: Inventory) -> None:
 
 def load_subscriptions(file: str, document: LineDict, inventory: Inventory) -> None:
     """Read one `list-subscriptions` (or `list-subscriptions-by-topic`) output: one trigger per
-    `lambda` subscription; the other protocols deliver elsewhere."""
+    `lambda` subscription, one delivery per `sqs` subscription; the other protocols deliver
+    outside the inputs."""
     for entry, line in entries(file, document, "Subscriptions"):
         protocol = text_field(file, entry, "Protocol", "Subscriptions entry")
-        if protocol != "lambda":
+        if protocol not in ("lambda", "sqs"):
             continue
-        topic = text_field(file, entry, "TopicArn", "lambda subscription")
+        topic = text_field(file, entry, "TopicArn", f"{protocol} subscription")
         parsed = parse_arn(topic)
         if parsed is None or parsed.service != "sns":
             raise InputError(Location(file, entry.line_of("TopicArn")), f"{topic!r} is not an SNS topic ARN")
+        notes = ("the subscription is pending confirmation",) if entry.get("SubscriptionArn") == PENDING else ()
+        if protocol == "sqs":
+            queue = _queue(file, entry, f"sqs subscription to {topic}")
+            inventory.deliveries.append(with_notes(sqs_delivery(topic, queue, location=Location(file, line)), *notes))
+            continue
         function = _function(file, entry, "Endpoint", f"lambda subscription to {topic}")
         trigger = sns_trigger(topic, function, location=Location(file, line))
-        notes = ("the subscription is pending confirmation",) if entry.get("SubscriptionArn") == PENDING else ()
         inventory.triggers.append(with_notes(trigger, *notes))
+
+
+def _queue(file: str, entry: LineDict, what: str) -> str:
+    """An `sqs` subscription's Endpoint: the queue's ARN."""
+    text = text_field(file, entry, "Endpoint", what)
+    parsed = parse_arn(text)
+    if parsed is None or parsed.service != "sqs":
+        raise InputError(Location(file, entry.line_of("Endpoint")), f"{what}: Endpoint {text!r} is not an SQS queue ARN")
+    return text
 
 
 def _function(file: str, entry: LineDict, key: str, what: str) -> str:

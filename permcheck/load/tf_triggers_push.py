@@ -15,7 +15,7 @@ from permcheck.load.tf_wiring import ARNS, FUNCTIONS, Wiring, is_function_arn
 from permcheck.load.trigger_notes import FILTERED_RECORDS, disabled
 from permcheck.model.location import InputError
 from permcheck.model.trigger_kinds import (
-    cognito_trigger, iot_trigger, logs_trigger, mapping_trigger, s3_trigger, sns_trigger,
+    cognito_trigger, iot_trigger, logs_trigger, mapping_trigger, s3_trigger, sns_trigger, sqs_delivery,
 )
 from permcheck.model.values import Sym, Unknown, concat
 
@@ -99,9 +99,12 @@ def _bucket_notifications(w: Wiring) -> None:
 
 def _subscriptions(w: Wiring) -> None:
     """aws_sns_topic_subscription with protocol `lambda` (or one known after apply whose
-    endpoint is made from a function)."""
+    endpoint is made from a function); protocol `sqs` is a delivery to the queue."""
     for res in w.plan.of_type("aws_sns_topic_subscription"):
         protocol = w.load.text(res, "protocol")
+        if protocol == "sqs":
+            _to_queue(w, res)
+            continue
         if protocol != "lambda" and (isinstance(protocol, str) or protocol is None
                                      or not w.plan.references(res, "endpoint", *FUNCTIONS)):
             continue
@@ -113,6 +116,15 @@ def _subscriptions(w: Wiring) -> None:
         filtered = res.values.get("filter_policy") not in (None, "")
         w.add(sns_trigger(w.source(res, "topic_arn", "aws_sns_topic"), w.function(res, "endpoint"), filtered,
                           **w.where(res)))
+
+
+def _to_queue(w: Wiring, res: TfResource) -> None:
+    """An `sqs` subscription: the topic delivers to the queue (raw_message_delivery and a filter
+    policy as notes). https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html"""
+    raw = res.values.get("raw_message_delivery") is True
+    filtered = res.values.get("filter_policy") not in (None, "")
+    w.deliver(sqs_delivery(w.source(res, "topic_arn", "aws_sns_topic"), w.source(res, "endpoint", "aws_sqs_queue"),
+                           raw, filtered, **w.where(res)))
 
 
 def _log_subscriptions(w: Wiring) -> None:

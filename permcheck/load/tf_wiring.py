@@ -17,7 +17,7 @@ from permcheck.load.tf_plan import TfResource
 from permcheck.load.tf_resources import identity
 from permcheck.load.trigger_notes import with_notes
 from permcheck.model.arn import parse_arn
-from permcheck.model.triggers import Trigger
+from permcheck.model.triggers import Delivery, Trigger
 from permcheck.model.values import Unknown, concat
 
 FUNCTIONS = ("aws_lambda_function", "aws_lambda_alias")
@@ -41,6 +41,10 @@ class Wiring:
     def add(self, trigger: Trigger, *notes: str) -> None:
         """Keep `trigger`, with `notes` after its own (what narrows it without changing who can fire it)."""
         self.load.inventory.triggers.append(with_notes(trigger, *notes))
+
+    def deliver(self, delivery: Delivery, *notes: str) -> None:
+        """Keep a delivery between sources (an SNS topic's queue), with `notes` after its own."""
+        self.load.inventory.deliveries.append(with_notes(delivery, *notes))
 
     def function(self, res: TfResource, attr: str) -> object:
         """The ARN of the function `attr` (a name or ARN) names, qualified by an alias it names."""

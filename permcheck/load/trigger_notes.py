@@ -3,13 +3,13 @@ who can fire it, worded once so a snapshot, a plan and a template say the same t
 
 from __future__ import annotations
 
-from permcheck.model.triggers import Trigger
+from permcheck.model.triggers import Wired
 
 FILTERED_RECORDS = "a filter chooses which records invoke the function"
 
 
-def with_notes(trigger: Trigger, *notes: str) -> Trigger:
-    """The trigger with `notes` after its own."""
+def with_notes(trigger: Wired, *notes: str) -> Wired:
+    """The trigger (or delivery) with `notes` after its own."""
     return trigger.model_copy(update={"notes": trigger.notes + notes}) if notes else trigger
 
 

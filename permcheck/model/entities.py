@@ -11,7 +11,7 @@ from typing import Optional
 
 from permcheck.model.location import Location
 from permcheck.model.policy import Frozen, Policy, Text
-from permcheck.model.triggers import Trigger
+from permcheck.model.triggers import Delivery, Trigger
 
 
 class Role(Frozen):
@@ -117,6 +117,7 @@ class Inventory:
     management_account: str | None = None  # the organisation's: SCPs and RCPs do not apply to it
     creators: dict[str, list[Location]] = field(default_factory=dict)  # physical name → each input creating it
     triggers: list[Trigger] = field(default_factory=list)  # event sources wired to functions (model/triggers.py)
+    deliveries: list[Delivery] = field(default_factory=list)  # sources that feed other sources (SNS → SQS)
 
     def create(self, key: str, location: Location | None) -> bool:
         """Record that an input file creates the resource `key` (its ARN text); False when another

@@ -12,7 +12,7 @@ from typing import Optional
 
 from permcheck.model.location import Location
 from permcheck.model.policy import Text
-from permcheck.model.triggers import Invocation, Trigger, Write
+from permcheck.model.triggers import Delivery, Invocation, Trigger, Write
 from permcheck.model.values import Sym, Unknown, concat
 
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html
@@ -107,6 +107,19 @@ def sns_trigger(topic_arn: Text, function: Text, filter_policy: bool = False, *,
     return Trigger(source="sns", resource=topic_arn, function=function, invocation=Invocation.ASYNC,
                    event="sns:Publish", writes=(Write(action="sns:Publish", resource=topic_arn),),
                    service="sns.amazonaws.com", notes=notes, **_where(logical_id, source_note, location))
+
+
+def sqs_delivery(topic_arn: Text, queue_arn: Text, raw: bool = False, filter_policy: bool = False, *,
+                 logical_id=None, source_note=None, location=None) -> Delivery:
+    """An `sqs` subscription to a topic: SNS sends each message published to the topic to the
+    queue as sns.amazonaws.com, which the queue's policy must allow (usually for the topic's
+    `aws:SourceArn`). https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html"""
+    notes = (("raw message delivery: the queue gets the message as published",) if raw else ()) + \
+        (("a filter policy chooses which messages",) if filter_policy else ())
+    return Delivery(source="sns", resource=topic_arn, target=queue_arn, invocation=Invocation.ASYNC,
+                    event="sns:Publish", writes=(Write(action="sns:Publish", resource=topic_arn),),
+                    service="sns.amazonaws.com", delivers=Write(action="sqs:SendMessage", resource=queue_arn),
+                    notes=notes, **_where(logical_id, source_note, location))
 
 
 def mapping_trigger(source_arn: Text, function: Text, *, logical_id=None, source_note=None,

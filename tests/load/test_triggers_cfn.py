@@ -180,6 +180,44 @@ def test_a_topics_own_subscription_list_counts_too(tmp_path):
     assert trigger.location.line == 12
 
 
+def test_sqs_subscriptions_are_deliveries_to_their_queues(tmp_path):
+    """Protocol `sqs`, as a subscription resource (RawMessageDelivery, FilterPolicy as notes) or in a
+    topic's own list: the topic delivers to the queue, no function is wired.
+    https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html"""
+    path = written(tmp_path, """Resources:
+  Orders:
+    Type: AWS::SNS::Topic
+    Properties:
+      TopicName: orders
+      Subscription:
+        - {Protocol: sqs, Endpoint: !GetAtt Audit.Arn}
+  Audit:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: audit}
+  Work:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: work}
+  WorkSubscription:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !Ref Orders
+      Protocol: sqs
+      Endpoint: !GetAtt Work.Arn
+      RawMessageDelivery: true
+      FilterPolicy: {type: [order]}
+""")
+    inventory = load_inventory([str(path)], Options())
+    assert inventory.triggers == []
+    topic, queue = "arn:aws:sns:us-east-1:123456789012:orders", "arn:aws:sqs:us-east-1:123456789012:"
+    said = {(d.resource, d.target, d.logical_id, d.location.line, d.notes) for d in inventory.deliveries}
+    assert said == {(topic, queue + "audit", "Orders", 7, ()),
+                    (topic, queue + "work", "WorkSubscription", 15,
+                     ("raw message delivery: the queue gets the message as published",
+                      "a filter policy chooses which messages"))}
+    assert {(d.delivers.action, d.delivers.resource) for d in inventory.deliveries} == {
+        ("sqs:SendMessage", queue + "audit"), ("sqs:SendMessage", queue + "work")}
+
+
 # -- EventBridge and Scheduler ------------------------------------------------------------------------------
 def test_a_rule_is_fired_by_who_may_put_events_on_its_bus():
     """https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge.html: events.amazonaws.com invokes

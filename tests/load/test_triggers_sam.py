@@ -97,3 +97,17 @@ def test_a_sam_state_machines_inline_definition(tmp_path):
     assert trigger.source_note == "created by SAM: TriggerStateMachine (AWS::Serverless::StateMachine)"
     assert trigger.logical_id == "TriggerStateMachine" and trigger.location.line == 10  # the Task state
     assert plain(trigger.role, path) == "arn:aws:iam::123456789012:role/${?generated name of TriggerStateMachineRole}"
+
+
+def test_an_sns_event_with_an_sqs_subscription_delivers_to_the_queue_it_polls(tmp_path):
+    """`SqsSubscription: true` makes a queue, subscribes it to the topic (protocol sqs), lets the topic
+    send to it and maps it to the function: the delivery feeds the mapping's queue
+    (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-sns.html)."""
+    path = sam_input(SAM_INPUT / "sns_sqs.yaml", tmp_path)
+    inventory = load_inventory([str(path)], OPTIONS)
+    [delivery] = inventory.deliveries
+    mapping = one(inventory.triggers, source="sqs")
+    assert str(delivery.target) == str(mapping.resource) and "NotificationTopicQueue" in plain(delivery.target, path)
+    assert "generated name of Notifications" in plain(delivery.resource, path)
+    assert delivery.notes == ("a filter policy chooses which messages",)
+    assert delivery.source_note == "created by SAM: SaveNotificationFunction.Events.NotificationTopic (SNS)"

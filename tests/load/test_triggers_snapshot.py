@@ -139,6 +139,19 @@ def test_only_lambda_subscriptions_are_triggers():
     assert first.notes == () and first.location.line == line_of(SUBSCRIPTIONS, "6b0e71bd-7e97")
 
 
+def test_sqs_subscription_is_a_delivery_to_its_queue():
+    """An `sqs` subscription feeds the queue, not a function: a delivery the query chains to the
+    queue's mappings. https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html"""
+    inventory, _ = triggers(SUBSCRIPTIONS)
+    [delivery] = inventory.deliveries
+    topic = f"arn:aws:sns:us-east-1:{APP}:order-events"
+    assert (delivery.source, delivery.resource, delivery.target, delivery.event) == ("sns", topic, QUEUE, "sns:Publish")
+    assert delivery.writes == (Write(action="sns:Publish", resource=topic),)
+    assert delivery.delivers == Write(action="sqs:SendMessage", resource=QUEUE)
+    assert (delivery.service, delivery.notes) == ("sns.amazonaws.com", ())  # the listing holds no attributes
+    assert delivery.location.line == line_of(SUBSCRIPTIONS, "0d3f5e21-4a8c")
+
+
 def test_pending_subscription_is_kept_with_a_note():
     _, found = triggers(SUBSCRIPTIONS)
     assert found[2].notes == ("the subscription is pending confirmation",)
@@ -193,6 +206,9 @@ MALFORMED = {
                                       "Subscriptions entry has no Protocol"),
     "subscription-to-a-queue-arn": ("Subscriptions", subscription(TopicArn=QUEUE), 8,
                                     f"'{QUEUE}' is not an SNS topic ARN"),
+    "sqs-subscription-endpoint-not-a-queue": (
+        "Subscriptions", subscription(Protocol="sqs", Endpoint=FN + "f"), 7,
+        f"sqs subscription to arn:aws:sns:us-east-1:{APP}:t: Endpoint '{FN}f' is not an SQS queue ARN"),
     "subscription-endpoint-not-a-function": (
         "Subscriptions", subscription(Endpoint="https://example.com/hook"), 7,
         (f"lambda subscription to arn:aws:sns:us-east-1:{APP}:t: Endpoint 'https://example.com/hook' "

@@ -118,6 +118,20 @@ def test_only_lambda_subscriptions(found):
     assert of(found, "aws_sns_topic_subscription.ops_email") == []
 
 
+def test_sqs_subscription_is_a_delivery_to_its_queue():
+    """Protocol `sqs`: the topic feeds the queue, followed through the queue's references as a
+    trigger's source is. https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html"""
+    deliveries = load_inventory([str(ROOT / PLAN)], Options()).deliveries
+    [delivery] = [d for d in deliveries if d.logical_id == "aws_sns_topic_subscription.orders_queue"]
+    topic, queue = f"arn:aws:sns:us-east-1:{ACCOUNT}:order-events", f"arn:aws:sqs:us-east-1:{ACCOUNT}:orders-queue"
+    assert (delivery.resource, delivery.target, delivery.service) == (topic, queue, "sns.amazonaws.com")
+    assert delivery.writes == (Write(action="sns:Publish", resource=topic),)
+    assert delivery.delivers == Write(action="sqs:SendMessage", resource=queue)
+    assert delivery.notes == ("raw message delivery: the queue gets the message as published",
+                              "a filter policy chooses which messages")
+    assert delivery.location == at("aws_sns_topic_subscription.orders_queue")
+
+
 def test_log_subscription_filter(found):
     # https://docs.aws.amazon.com/lambda/latest/dg/services-cloudwatchlogs.html
     [logs] = of(found, "aws_cloudwatch_log_subscription_filter.errors")

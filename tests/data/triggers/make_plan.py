@@ -121,6 +121,11 @@ resource("aws_sns_topic_subscription.worker",
          {"arn": True, "id": True, "topic_arn": True, "endpoint": True, "owner_id": True},
          {"protocol": const("lambda"), "topic_arn": ref("aws_sns_topic.events.arn"),
           "endpoint": ref("aws_lambda_function.worker.arn"), "filter_policy": const("...")})
+resource("aws_sns_topic_subscription.orders_queue",
+         {"protocol": "sqs", "raw_message_delivery": True, "filter_policy": json.dumps({"type": ["order"]})},
+         {"arn": True, "id": True, "topic_arn": True, "endpoint": True, "owner_id": True},
+         {"protocol": const("sqs"), "topic_arn": ref("aws_sns_topic.events.arn"),
+          "endpoint": ref("aws_sqs_queue.orders.arn"), "raw_message_delivery": const(True), "filter_policy": const("...")})
 resource("aws_sns_topic_subscription.ops_email", {"protocol": "email", "endpoint": "ops@example.com"},
          {"arn": True, "id": True, "topic_arn": True, "owner_id": True},
          {"protocol": const("email"), "endpoint": const("ops@example.com"),
