@@ -7,7 +7,9 @@ running as one of the roles, with a resource policy (Permission-like statements 
 sometimes with aws:SourceArn or aws:SourceAccount, for roles, accounts and `*`), and 1-3 sources
 (an SNS topic, an SQS queue, an S3 bucket; sometimes with a policy naming roles, another account
 or `*`) wired to functions with the loaders' constructors (model/trigger_kinds.py) — and
-sometimes a schedule or a route without authorization.
+sometimes a schedule or a route without authorization. The topic sometimes delivers to the queue
+(an `sqs` subscription: `Inventory.deliveries`), and the queue's policy sometimes has a statement
+for sns.amazonaws.com sending to it, for the topic (`aws:SourceArn`), another topic or an account.
 
 The brute force follows graph/triggers.py's docstring, not its code; each hop is asked of the
 evaluator directly, on requests built here:
@@ -22,7 +24,12 @@ evaluator directly, on requests built here:
   authorization is fired by `*`, a schedule by AWS (no principal);
 - the source reaches the function when its service, asked with aws:SourceArn = the source's ARN
   and aws:SourceAccount = its account, may invoke the function (push), or when the function's
-  role may do every read (poll). The ways in of the first level are these and who-can-invoke's,
+  role may do every read (poll);
+- a topic that delivers to a polled queue is a way in of its own (per delivery and mapping): a
+  principal that publishes to the topic makes the function run when sns.amazonaws.com, asked of
+  the queue's policy with aws:SourceArn = the topic and aws:SourceAccount = its account, may send
+  to the queue (https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html)
+  and the mapping reaches the function; SNS itself is no publisher through it. The ways in of the first level are these and who-can-invoke's,
   and, where `*` may make the request only under a condition, every function's role that may
   make it itself (`*` stands for it: a chain through it must still be followed, though it is
   listed nowhere: `*` is);
@@ -60,11 +67,12 @@ from permcheck.model import trigger_kinds as kinds
 from permcheck.model.arn import account_of, root_arn
 from permcheck.model.entities import Function, Inventory, Resource, Role
 from permcheck.model.policy import Effect, Policy, PolicyKind, Principal, PrincipalType
-from permcheck.model.triggers import Invocation, Trigger
+from permcheck.model.triggers import Delivery, Invocation, Trigger
 from tests.property.test_graph_bruteforce import Picker, glob, minimise, parse
 
 A, B, C = "111111111111", "222222222222", "333333333333"  # C: an account outside the inputs
-LAMBDA = "lambda.amazonaws.com"
+LAMBDA, SNS = "lambda.amazonaws.com", "sns.amazonaws.com"
+OTHER_TOPIC = f"arn:aws:sns:us-east-1:{C}:other"  # a topic outside the inputs
 INVOKE, ASSUME = "lambda:InvokeFunction", "sts:AssumeRole"
 PUBLISH, SEND, PUT, DELETE = "sns:Publish", "sqs:SendMessage", "s3:PutObject", "s3:DeleteObject"
 READS = list(kinds.POLL_READS["sqs"])
@@ -104,6 +112,10 @@ class Spec:
     functions: list[dict] = field(default_factory=list)  # {arn, account, role, policy}
     sources: list[dict] = field(default_factory=list)  # {kind, arn, account, policy}
     triggers: list[dict] = field(default_factory=list)  # {kind, source, function, prefix, events}
+    deliveries: list[dict] = field(default_factory=list)  # {topic, queue}: an `sqs` subscription
+
+    def sources_arns(self) -> list[str]:
+        return [s["arn"] for s in self.sources]
 
 
 def _one(values: list):
@@ -177,6 +189,20 @@ def source_statement(p: Picker, kind: str, arn: str, roles: list[str]) -> dict:
                           "Resource": p.pick(resources)})
 
 
+def sns_send_statement(p: Picker, queue: str, topic: str) -> dict:
+    """A queue policy's statement for SNS sending to the queue: for the topic as the SNS docs write
+    it, for another topic or account (SNS is then denied), or for any source."""
+    out = {"Effect": _effect(p), "Principal": {"Service": SNS}, "Action": p.pick([SEND, SEND, "sqs:*"]),
+           "Resource": queue}
+    key = p.pick([None, "arn", "arn", "arn", "account"])
+    if key == "arn":
+        out["Condition"] = {p.pick(["ArnLike", "ArnEquals"]): {"aws:SourceArn": p.pick(
+            [topic, topic, OTHER_TOPIC, "arn:aws:sns:*:*:*" if p.rng.random() < 0.5 else f"arn:aws:sns:*:{B}:*"])}}
+    elif key == "account":
+        out["Condition"] = {"StringEquals": {"aws:SourceAccount": p.pick([A, B])}}
+    return out
+
+
 def make_spec(seed: int) -> Spec:
     p = Picker(seed)
     accounts = p.pick([[A], [A, B]])
@@ -217,6 +243,21 @@ def make_spec(seed: int) -> Spec:
     if p.rng.random() < 0.3:
         spec.triggers.append({"kind": "route", "source": route_arn(p.pick(accounts)), "function": p.pick(functions),
                               "prefix": None, "events": None})
+    # drawn last, so the apps above stay those of the same seeds
+    topic, queue = names["sns"][0], names["sqs"][0]
+    if queue in spec.sources_arns() and topic in spec.sources_arns() and p.rng.random() < 0.5:
+        spec.deliveries.append({"topic": topic, "queue": queue})
+        for t in spec.triggers:  # most queues' readers could not read it: let some, so paths run through
+            role = next(r for r in spec.roles if r["arn"] == next(
+                f["role"] for f in spec.functions if f["arn"] == t["function"]))
+            if t["source"] == queue and p.rng.random() < 0.6:
+                role["identity"].append([{"Effect": "Allow", "Action": p.pick(["sqs:*", READS]), "Resource": queue}])
+    for source in spec.sources:
+        if source["kind"] == "sqs" and p.rng.random() < (0.8 if spec.deliveries else 0.2):
+            source["policy"] = (source["policy"] or []) + [sns_send_statement(p, source["arn"], topic)]
+        if source["kind"] == "sns" and spec.deliveries and p.rng.random() < 0.15:  # SNS itself: no publisher
+            source["policy"] = (source["policy"] or []) + [{"Effect": "Allow", "Principal": {"Service": SNS},
+                                                            "Action": PUBLISH, "Resource": topic}]
     return spec
 
 
@@ -256,6 +297,7 @@ def build(spec: Spec) -> Inventory:
                                            policy=parse(s["policy"], PolicyKind.RESOURCE, f"{s['kind']} policy"))
         inv.accounts.add(s["account"])
     inv.triggers.extend(wiring(t) for t in spec.triggers)
+    inv.deliveries.extend(kinds.sqs_delivery(d["topic"], d["queue"]) for d in spec.deliveries)
     return inv
 
 
@@ -426,8 +468,28 @@ class BruteForce:
         context = {"aws:sourcearn": (source,), "aws:sourceaccount": (self.account(source),)}
         return self.ask(Caller(CallerKind.SERVICE, trigger.service), INVOKE, str(function.arn), context).decision
 
+    def sends(self, delivery: Delivery) -> Decision:
+        """Does SNS put the topic's messages on the queue: sns.amazonaws.com's sqs:SendMessage, asked
+        of the queue's policy with the topic as aws:SourceArn and its account as aws:SourceAccount
+        (https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html)."""
+        topic = str(delivery.resource)
+        context = {"aws:sourcearn": (topic,), "aws:sourceaccount": (self.account(topic),)}
+        return self.ask(Caller(CallerKind.SERVICE, SNS), SEND, str(delivery.target), context).decision
+
+    def fired(self, function: Function, route: object) -> tuple[list[tuple[str, str]], Decision, Optional[str]]:
+        """A source's way in: the requests that fire it, what must hold after (the source reaches
+        the function), and a principal that is no requester on it (SNS, through its delivery)."""
+        if isinstance(route, tuple):  # ("delivery", d, i): publish to the topic, SNS sends, the mapping polls
+            _, d, i = route
+            delivery = self.inv.deliveries[d]
+            after = joined([self.sends(delivery), self.runs(function, self.inv.triggers[i])])
+            return [(PUBLISH, str(delivery.resource))], after, SNS
+        trigger = self.inv.triggers[route]
+        return [(w.action, str(w.resource)) for w in trigger.writes], self.runs(function, trigger), None
+
     def way(self, function: Function, route: object) -> Way:
-        """The first level of one way in: `route` is a trigger's index in the inventory or "invoke"."""
+        """The first level of one way in: `route` is a trigger's index in the inventory, "invoke"
+        or ("delivery", the delivery's index, the index of the mapping polling its queue)."""
         key = (str(function.arn), route)
         if key in self._ways:
             return self._ways[key]
@@ -436,21 +498,21 @@ class BruteForce:
             decided = {p: a.decision for p, a in direct.items()}
             found = Way(decided, chained, {INVOKE: decided}, {INVOKE: chained})
         else:
-            trigger = self.inv.triggers[route]
-            runs = self.runs(function, trigger)
+            trigger = None if isinstance(route, tuple) else self.inv.triggers[route]
+            writes, runs, skip = self.fired(function, route)
             if runs is Decision.DENIED:
                 found = Way({}, set())
-            elif trigger.public:
+            elif trigger is not None and trigger.public:
                 found = Way({"*": runs}, set())
-            elif not trigger.writes:
+            elif not writes:
                 found = Way({None: runs}, set())
             else:
                 found = Way({}, set())
-                for write in trigger.writes:
-                    direct, chained = self.requesters(write.action, str(write.resource))
-                    decided = found.by_action[write.action] = {p: joined([a.decision, runs])
-                                                               for p, a in direct.items()}
-                    found.chained_by[write.action] = chained
+                for action, resource in writes:
+                    direct, chained = self.requesters(action, resource)
+                    decided = found.by_action[action] = {p: joined([a.decision, runs])
+                                                         for p, a in direct.items() if p != skip}
+                    found.chained_by[action] = chained
                     for principal, decision in decided.items():
                         if RANK[decision] > RANK[found.direct.get(principal, Decision.DENIED)]:
                             found.direct[principal] = decision
@@ -460,7 +522,14 @@ class BruteForce:
         return found
 
     def routes(self, function: Function) -> list[object]:
-        return ["invoke"] + [i for i, _ in self.wired.get(str(function.arn), ())]
+        """"invoke", each trigger wired to the function, and each delivery to a queue one of them polls."""
+        out: list[object] = ["invoke"]
+        for i, trigger in self.wired.get(str(function.arn), ()):
+            out.append(i)
+            if trigger.source == "sqs" and trigger.invocation is Invocation.POLL:
+                out += [("delivery", d, i) for d, delivery in enumerate(self.inv.deliveries)
+                        if str(delivery.target) == str(trigger.resource)]
+        return out
 
     def own(self, role: str, function: Function, route: object) -> Decision:
         """A function's role's own decision on a way in whose request the policies decide,
@@ -468,13 +537,12 @@ class BruteForce:
         caller = self.role_caller(self.inv.roles[role])
         if route == "invoke":
             return self.ask(caller, INVOKE, str(function.arn)).decision
-        trigger = self.inv.triggers[route]
-        if trigger.public or not trigger.writes:
+        writes, runs, _ = self.fired(function, route)
+        if not isinstance(route, tuple) and self.inv.triggers[route].public or not writes:
             return Decision.DENIED  # no request to make: `*` or AWS fires it
-        answer = widest([self.ask(caller, write.action, place) for write in trigger.writes for place in
-                         self.places(caller, self.target(str(write.resource), write.action).policy, write.action,
-                                     str(write.resource))])
-        return joined([answer.decision, self.runs(function, trigger)])
+        answer = widest([self.ask(caller, action, place) for action, resource in writes for place in
+                         self.places(caller, self.target(resource, action).policy, action, resource)])
+        return joined([answer.decision, runs])
 
     def listed(self, function: Function, route: object) -> set[str]:
         """Who is listed on one way in, one level deep: who makes its request (or assumes roles to)."""
@@ -538,13 +606,20 @@ def segments(path: TriggerPath) -> list[tuple[Optional[str], tuple]]:
 
 
 def route_of(inv: Inventory, hops: tuple) -> tuple[str, object]:
-    """(the function a part of a path makes run, its way in)."""
-    source = next((hop for hop in hops if isinstance(hop, SourceHop)), None)
-    if source is None:
+    """(the function a part of a path makes run, its way in). A part through a delivery has two
+    source hops: the topic's delivery, then the mapping that polls its queue."""
+    sources = [hop.trigger for hop in hops if isinstance(hop, SourceHop)]
+    if not sources:
         (ask,) = hops
         return ask.resource, "invoke"
-    index = next(i for i, t in enumerate(inv.triggers) if t is source.trigger)
-    return str(source.trigger.function), index
+    mapping = sources[-1]
+    index = next(i for i, t in enumerate(inv.triggers) if t is mapping)
+    if len(sources) == 1:
+        return str(mapping.function), index
+    (delivery, _) = sources
+    assert isinstance(delivery, Delivery) and str(delivery.target) == str(mapping.resource), \
+        ("a delivery to another queue than the mapping's", hops)
+    return str(mapping.function), ("delivery", next(d for d, x in enumerate(inv.deliveries) if x is delivery), index)
 
 
 def part_decision(brute: BruteForce, principal: Optional[str], hops: tuple) -> Decision:
@@ -552,6 +627,13 @@ def part_decision(brute: BruteForce, principal: Optional[str], hops: tuple) -> D
     inv = brute.inv
     function, route = route_of(inv, hops)
     way = brute.way(inv.functions[function], route)
+    if isinstance(route, tuple):  # SNS's send, right after the delivery, as the brute force asks it
+        delivery = inv.deliveries[route[1]]
+        at = next(k for k, hop in enumerate(hops) if isinstance(hop, SourceHop))
+        send = hops[at + 1]
+        assert isinstance(send, AskHop) and (send.action, send.resource, send.principal) == \
+            (SEND, str(delivery.target), SNS), ("not SNS's send to the queue", hops)
+        assert send.answer.decision is brute.sends(delivery), ("SNS's send decided", send.answer.decision, hops)
     ask = hops[0] if isinstance(hops[0], AskHop) else None
     if ask is not None and ask.via:
         assert principal in way.chained_by.get(ask.action, ()), ("not a principal that assumes a role to make it "
@@ -614,9 +696,9 @@ def check(spec: Spec) -> None:
 # -- shrinking --------------------------------------------------------------------------------------
 
 def _simpler(spec: Spec):
-    """Specs one step simpler than `spec`: fewer triggers, functions, sources, roles, policies,
+    """Specs one step simpler than `spec`: fewer deliveries, triggers, functions, sources, roles, policies,
     statements, conditions."""
-    for name in ("triggers", "functions", "sources", "roles"):
+    for name in ("deliveries", "triggers", "functions", "sources", "roles"):
         items = getattr(spec, name)
         for i in range(len(items)):
             out = copy.deepcopy(spec)
