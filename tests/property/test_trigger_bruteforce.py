@@ -252,6 +252,8 @@ def make_spec(seed: int) -> Spec:
                 f["role"] for f in spec.functions if f["arn"] == t["function"]))
             if t["source"] == queue and p.rng.random() < 0.6:
                 role["identity"].append([{"Effect": "Allow", "Action": p.pick(["sqs:*", READS]), "Resource": queue}])
+    if spec.deliveries and p.rng.random() < 0.25:  # and a topic outside the inputs: a second way in
+        spec.deliveries.append({"topic": OTHER_TOPIC, "queue": queue})
     for source in spec.sources:
         if source["kind"] == "sqs" and p.rng.random() < (0.8 if spec.deliveries else 0.2):
             source["policy"] = (source["policy"] or []) + [sns_send_statement(p, source["arn"], topic)]
