@@ -48,6 +48,13 @@ class Writers:
             for place in self._places(action, resource):
                 for writer in self._direct(action, place):
                     _keep(found, writer)
+            for caller in self._inside(action, resource):
+                # its own Allow names only part of the pattern, but the resource's policy may let it
+                # write anywhere in it (`*` within the account): asked on the pattern too
+                if caller.arn not in found or found[caller.arn].answer.decision is not Decision.ALLOWED:
+                    answer = self.edges.ask(caller, action, resource)
+                    if answer.decision is not Decision.DENIED:
+                        _keep(found, Writer(caller.arn, caller, action, str(resource), answer))
             for writer in self._chained(found):
                 _keep(found, writer)
             self._found[key] = found
@@ -80,6 +87,19 @@ class Writers:
                 if named != resource and named not in out and isinstance(named, str) and match(resource, named):
                     out.append(named)
         return out
+
+    def _inside(self, action: str, resource: object) -> list[Caller]:
+        """The callers whose identity Allows for the action name a resource inside the pattern."""
+        if not isinstance(resource, str) or "*" not in resource:
+            return []
+        out: dict[str, Caller] = {}
+        for entity, statement in self.edges.identity_allows(action):
+            if statement is None or statement.not_resource or str(entity.arn) in out:
+                continue
+            if any(isinstance(named, str) and named != resource and match(resource, named)
+                   for named in statement.resources or ()):
+                out[str(entity.arn)] = self.edges.index.caller_for_entity(entity)
+        return list(out.values())
 
     def _direct(self, action: str, resource: object) -> list[Writer]:
         edges = self.edges

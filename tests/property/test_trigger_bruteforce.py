@@ -769,6 +769,9 @@ def _set(spec: Spec, path: tuple, value) -> None:
 # found: `*` allowed on f1 when aws:PrincipalAccount is the account; f2's role (named by no policy)
 # may invoke f1 that way, and S3 may invoke f2: the chain S3 → f2 → f1 was hidden behind `*`
 @example(make_spec(158))
+# found: a bucket allows `*` s3:PutObject on bucket/*; r0 (its account) allows and denies itself only
+# bucket/in/*: it may still put other objects, but was asked only on bucket/in/*, and was missed
+@example(make_spec(14034))
 def test_who_can_trigger_matches_brute_force(spec):
     try:
         check(spec)
