@@ -26,11 +26,10 @@ _JUNK = r"[ \t\r\n,:}\]]"  # what separates nodes: whitespace, commas, colons, c
 # its value when that is a scalar on the same line), a scalar array item; each with the separators
 # before it, so every character is in a match (the regex never scans a position twice) and the
 # newlines a match holds come before its node: their running count is the node's line.
-_NODE = r"{s}(?:[ \t\r]*:[ \t\r]*(?:{s}|{w})?)?|[\[{{]|{w}".format(s=_STRING, w=_SCALAR)
+_PAIR = rf"{_STRING}(?:[ \t\r]*:[ \t\r]*(?:{_STRING}|{_SCALAR})?)?"  # a key, or a string item
+_NODE = rf"{_PAIR}|[\[{{]|{_SCALAR}"
 _NODES = re.compile(rf"{_JUNK}*(?:{_NODE})|{_JUNK}+")
 _ONLY_JUNK = re.compile(rf"{_JUNK}+").fullmatch
-
-
 _CONTAINERS = repeat((dict, list))
 
 
@@ -90,8 +89,8 @@ def _decode(text: str) -> object:
 
 
 def _most_nodes(text: str) -> int:
-    """At least the number of values: each but the first follows a `:`, a `,` or a `[`. (Also
-    at least (len(text) + 1) // 2: a value takes a character, and so does what follows it.)"""
+    """No fewer than the values: each but the first follows a `:`, a `,` or a `[`. (Nor is
+    (len(text) + 1) // 2: a value takes a character, and so does what separates or closes it.)"""
     return 1 + text.count(":") + text.count(",") + text.count("[")
 
 
