@@ -1,9 +1,8 @@
 """Shared test options and data.
 
 `--update-golden` rewrites golden files (review the diff). The external test corpus lives in
-the repository (tests/data/corpus, see its README.md), so a fresh clone runs every test that
-reads it; `corpus_tree` adds an optional extra pass over folders of a `../shared/corpus` beside
-the repository that the copy does not hold.
+the repository (tests/data/corpus, see its README.md, each folder with its source), so a fresh
+clone runs every test that reads it.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "corpus"
-SHARED_CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
 
 
 def pytest_addoption(parser):
@@ -36,9 +34,8 @@ def corpus() -> Path:
 
 @dataclass(frozen=True)
 class CorpusTree:
-    """Some top-level folders of a corpus root: what a walk over "every corpus file" takes."""
+    """The corpus's top-level folders: what a walk over "every corpus file" takes."""
 
-    name: str  # "copy" (tests/data/corpus) or "shared-extra"
     root: Path
     folders: tuple[str, ...]
 
@@ -49,20 +46,7 @@ class CorpusTree:
                       and not any(part.startswith(".") for part in p.relative_to(self.root).parts))
 
 
-def shared_extra_folders() -> tuple[str, ...]:
-    """The folders of ../shared/corpus that tests/data/corpus does not hold (none when it is absent)."""
-    if not SHARED_CORPUS.is_dir():
-        return ()
-    return tuple(sorted(p.name for p in SHARED_CORPUS.iterdir() if p.is_dir() and not (CORPUS / p.name).exists()))
-
-
-@pytest.fixture(params=["copy", "shared-extra"])
-def corpus_tree(request) -> CorpusTree:
-    """The copied corpus (always), then the extra folders of ../shared/corpus (skipped when there are none)."""
-    if request.param == "copy":
-        assert CORPUS.is_dir(), f"{CORPUS} is missing: it is part of the repository"
-        return CorpusTree("copy", CORPUS, tuple(sorted(p.name for p in CORPUS.iterdir() if p.is_dir())))
-    extra = shared_extra_folders()
-    if not extra:
-        pytest.skip(f"optional extra pass: no folder of {SHARED_CORPUS} beyond the copy in tests/data/corpus")
-    return CorpusTree("shared-extra", SHARED_CORPUS, extra)
+@pytest.fixture
+def corpus_tree(corpus: Path) -> CorpusTree:
+    """Every folder of the copied corpus."""
+    return CorpusTree(corpus, tuple(sorted(p.name for p in corpus.iterdir() if p.is_dir())))

@@ -1,8 +1,8 @@
-"""Print the README's table: `permcheck check`'s findings by rule over the whole shared corpus.
+"""Print the README's table: `permcheck check`'s findings by rule over the whole test corpus.
 
     python tools/corpus_finding_counts.py [CORPUS_DIR]
 
-Runs check on every JSON/YAML file of ../shared/corpus (one file per run, in-process, as
+Runs check on every JSON/YAML file of tests/data/corpus (one file per run, in-process, as
 tests/rules/test_corpus_check.py does with PERMCHECK_CORPUS_FULL=1), holds each outcome
 against that test's expectations, and prints the outcomes, the markdown table of findings
 by rule and folder, and the time taken. Exit 1 if any file broke those expectations.
@@ -22,7 +22,7 @@ from tests.rules.test_corpus_check import corpus_files, survey, table  # noqa: E
 
 
 def main(argv: list[str]) -> int:
-    corpus = Path(argv[0]) if argv else (ROOT / ".." / "shared" / "corpus").resolve()
+    corpus = Path(argv[0]) if argv else ROOT / "tests" / "data" / "corpus"
     if not corpus.is_dir():
         print(f"no corpus at {corpus}", file=sys.stderr)
         return 2

@@ -6,8 +6,7 @@ politest scenarios — whatever it is), loads it alone as the command line would
 and asks who can invoke each function it defines. The only exception allowed is InputError,
 and it must name that file: anything else would be a traceback (or an internal error) for a user.
 
-The corpus is tests/data/corpus (see its README.md); the `shared-extra` pass takes the folders of a
-../shared/corpus beside the repository that the copy does not hold, when there is one.
+The corpus is tests/data/corpus (see its README.md).
 """
 
 from __future__ import annotations
@@ -44,7 +43,4 @@ def test_every_corpus_file_loads_and_answers_who_can_invoke_or_fails_cleanly(cor
             continue
         outcomes["analysed"] += 1
     print(f"{len(files)} files in {time.monotonic() - start:.1f} s: {dict(outcomes)}")
-    if corpus_tree.name == "copy":
-        assert outcomes["analysed"] > 850 and outcomes["answers"] > 650  # 903 and 711 when written
-    else:
-        assert outcomes["analysed"]
+    assert outcomes["analysed"] > 850 and outcomes["answers"] > 650  # 903 and 711 when written

@@ -470,7 +470,7 @@ def _read_error(path: str, **kw: int) -> str:
 
 
 def test_every_corpus_file_decodes_or_raises_input_error(corpus_tree) -> None:
-    """tests/data/corpus (and the extra folders of a ../shared/corpus beside the repository)."""
+    """Every decodable file of tests/data/corpus."""
     files = corpus_tree.files((".json", ".yaml", ".yml", ".template"))
     assert files
     errors = {}

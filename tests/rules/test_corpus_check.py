@@ -22,8 +22,7 @@ prints the README's table). The whole corpus (~2,000 files) takes ~30–40 s on 
 of the sam-translator files (chosen by a hash of the path, so the sample does not shift when
 files are added); `PERMCHECK_CORPUS_FULL=1` runs them all.
 
-The corpus is tests/data/corpus (see its README.md); the `shared-extra` pass takes the folders of a
-../shared/corpus beside the repository that the copy does not hold, when there is one.
+The corpus is tests/data/corpus (see its README.md).
 """
 
 from __future__ import annotations
@@ -231,15 +230,12 @@ def test_check_runs_cleanly_on_every_corpus_file(corpus_tree, config):
     files = [p for p in corpus_files(corpus_tree.root, full=FULL)
              if _relative(corpus_tree.root, p).split("/", 1)[0] in corpus_tree.folders]
     result = survey(corpus_tree.root, files, config)
-    print(f"\n{corpus_tree.name}: {result.files} files ({'all' if FULL else 'CI sample'}): "
+    print(f"\ncorpus: {result.files} files ({'all' if FULL else 'CI sample'}): "
           f"{dict(sorted(result.outcomes.items()))}")
     print(table(result))
     assert not result.problems, "\n".join(result.problems)
-    if corpus_tree.name == "copy":
-        assert result.outcomes["analysed"] >= (880 if FULL else 400)
-        assert result.findings["wildcard-action"] and result.findings["cross-account-resource-policy"]
-    else:
-        assert result.outcomes["analysed"]
+    assert result.outcomes["analysed"] >= (880 if FULL else 400)
+    assert result.findings["wildcard-action"] and result.findings["cross-account-resource-policy"]
 
 
 def test_refused_list_names_corpus_files(corpus):
