@@ -17,13 +17,10 @@ from permcheck.cli.session import Run, analysis_options, emit
 def who_can_invoke(function, paths, fmt, account, region, parameters, context, closed, config_path,
                    management_account):
     """Every principal that may invoke FUNCTION, and why."""
-    from permcheck.graph.deployments import locate
     from permcheck.graph.query import who_can_invoke as query
-    from permcheck.report.answers_json import merged, to_json
 
     run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
-    found = locate(run.models(fmt), function, lambda edges: edges.index.function(function))
-    emit(merged([(model, to_json(query(model.edges, f))) for model, f in found]), fmt, "who-can-invoke", run)
+    _about_function(run, function, query, fmt, "who-can-invoke")
 
 
 @main.command("who-can-trigger")
@@ -34,13 +31,19 @@ def who_can_trigger(function, paths, fmt, account, region, parameters, context, 
                     management_account):
     """Every principal that can make FUNCTION run — directly or through its event sources,
     chained through other functions — and by which path."""
-    from permcheck.graph.deployments import locate
     from permcheck.graph.triggers import who_can_trigger as query
-    from permcheck.report.answers_json import merged, to_json
 
     run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
+    _about_function(run, function, query, fmt, "who-can-trigger")
+
+
+def _about_function(run: Run, function: str, query, fmt: str, command: str) -> None:
+    """A question about one function, asked in each deployment that holds it, answers merged."""
+    from permcheck.graph.deployments import locate
+    from permcheck.report.answers_json import merged, to_json
+
     found = locate(run.models(fmt), function, lambda edges: edges.index.function(function))
-    emit(merged([(model, to_json(query(model.edges, f))) for model, f in found]), fmt, "who-can-trigger", run)
+    emit(merged([(model, to_json(query(model.edges, f))) for model, f in found]), fmt, command, run)
 
 
 @main.command("what-can-access")

@@ -8,7 +8,8 @@ from typing import Any
 
 from permcheck.load.nodes import LineDict, line_of
 from permcheck.load.sam.core import (
-    Ctx, check_properties, key_line, logical_id_hash, passthrough, ref, resolve_params, resource, sub,
+    Ctx, check_properties, key_line, logical_id_hash, opening, passthrough, ref, resolve_params, resource,
+    sub,
 )
 from permcheck.load.sam.schema import RESOURCES, is_intrinsic
 from permcheck.load.sam import trigger_facts
@@ -100,9 +101,7 @@ def _authorizer_permission(ctx: Ctx, api_id: str, name: str, function_arn: Any, 
 
 
 def expand_http_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
-    props = sam.get("Properties", LineDict())
-    at = ctx.resource_line(api_id) or line_of(sam)
-    check_properties(ctx, props, RESOURCES[HTTP], api_id, HTTP, sam)
+    props, at = opening(ctx, api_id, sam, HTTP)
     attrs = passthrough(sam)
     note = f"created by SAM: {api_id} (AWS::Serverless::HttpApi)"
     if props.get("DefinitionBody") is not None and props.get("DefinitionUri") is not None:
@@ -203,10 +202,7 @@ def _http_authorizer(ctx: Ctx, api_id: str, name: str, config: dict, at: int | N
 
 def expand_websocket_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
     """Routes name the functions they call; SAM lets API Gateway invoke each one."""
-    props = sam.get("Properties", LineDict())
-    at = ctx.resource_line(api_id) or line_of(sam)
-    check_properties(ctx, props, RESOURCES["AWS::Serverless::WebSocketApi"], api_id,
-                     "AWS::Serverless::WebSocketApi", sam)
+    props, at = opening(ctx, api_id, sam, "AWS::Serverless::WebSocketApi")
     attrs = passthrough(sam)
     note = f"created by SAM: {api_id} (AWS::Serverless::WebSocketApi)"
     routes = resolve_params(ctx, props.get("Routes"))

@@ -266,6 +266,18 @@ def _sub_params(ctx: Ctx, arg: Any) -> Any:
 
 
 # -- property checks ----------------------------------------------------------------------------
+def opening(ctx: Ctx, logical_id: str, sam: LineDict, type_name: str,
+            schema: dict[str, tuple[bool, str]] | None = None) -> tuple[LineDict, int | None]:
+    """A SAM resource's Properties (empty, at the resource's line, when it has none) checked
+    against its schema (`RESOURCES[type_name]` unless given), and the resource's line: what every
+    expander starts with."""
+    props = sam.get("Properties", LineDict(line=line_of(sam)))
+    at = ctx.resource_line(logical_id) or line_of(sam)
+    check_properties(ctx, props, sam_schema.RESOURCES[type_name] if schema is None else schema, logical_id,
+                     type_name, sam)
+    return props, at
+
+
 def check_properties(ctx: Ctx, props: dict, schema: dict[str, tuple[bool, str]], logical_id: str,
                      type_name: str, at: object, event: str | None = None) -> None:
     """SAM's `from_dict` + `validate_properties`: unknown names, required ones, shapes."""

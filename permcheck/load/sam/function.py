@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from permcheck.load.nodes import LineDict, line_of
+from permcheck.load.nodes import LineDict
 from permcheck.load.sam.core import (
-    Ctx, check_properties, get_att, is_if, is_no_value, key_line, node, passthrough, ref,
-    resolve_params, resource,
+    Ctx, get_att, is_if, is_no_value, key_line, node, opening, passthrough, ref, resolve_params, resource,
 )
 from permcheck.load.sam.events.base import RoleBuilder, Target, role_properties
 from permcheck.load.sam.events.dispatch import function_events
 from permcheck.load.sam.policies import aws_managed, role_policies
-from permcheck.load.sam.schema import RESOURCES
 from permcheck.load.sam.function_parts import _alias, _deployment_preference, _event_invoke_config, _function_url, _s3_location
 
 
@@ -25,9 +23,7 @@ def lambda_trust() -> dict:
 
 
 def expand_function(ctx: Ctx, fn_id: str, sam: LineDict, deployments: dict) -> None:
-    props = sam.get("Properties", LineDict(line=line_of(sam)))
-    at = ctx.resource_line(fn_id) or line_of(sam)
-    check_properties(ctx, props, RESOURCES["AWS::Serverless::Function"], fn_id, "AWS::Serverless::Function", sam)
+    props, at = opening(ctx, fn_id, sam, "AWS::Serverless::Function")
     _validation_rules(ctx, fn_id, props, at)
     attrs = passthrough(sam)
     note = f"created by SAM: {fn_id} (AWS::Serverless::Function)"

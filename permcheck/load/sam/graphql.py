@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from permcheck.load.nodes import LineDict, line_of
-from permcheck.load.sam.core import Ctx, check_properties, get_att, key_line, node, ref, resource, sub
+from permcheck.load.nodes import LineDict
+from permcheck.load.sam.core import Ctx, get_att, opening, key_line, node, ref, resource, sub
 
 GRAPHQL = "AWS::Serverless::GraphQLApi"
 SCHEMA = {name: (name == "Auth", "any") for name in (
@@ -28,9 +28,7 @@ def _trust() -> dict:
 
 def expand_graphql_api(ctx: Ctx, api_id: str, sam: LineDict) -> None:
     from permcheck.load.sam.connectors import expand_connector
-    props = sam.get("Properties", LineDict(line=line_of(sam)))
-    at = ctx.resource_line(api_id) or line_of(sam)
-    check_properties(ctx, props, SCHEMA, api_id, GRAPHQL, sam)
+    props, at = opening(ctx, api_id, sam, GRAPHQL, SCHEMA)
     attrs = {k: sam[k] for k in ("Condition", "DeletionPolicy", "UpdateReplacePolicy", "Metadata") if k in sam}
     note = f"created by SAM: {api_id} (AWS::Serverless::GraphQLApi)"
     auth = props.get("Auth")

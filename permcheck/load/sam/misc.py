@@ -10,13 +10,13 @@ from typing import Any
 from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.sam import trigger_facts
 from permcheck.load.sam.core import (
-    Ctx, check_properties, get_att, key_line, passthrough, ref, resource,
+    Ctx, check_properties, get_att, key_line, opening, passthrough, ref, resource,
 )
 from permcheck.load.sam.events.base import Event, RoleBuilder, Target, _target_id, role_properties
 from permcheck.load.sam.events.push import _validate_dlq
 from permcheck.load.sam.events.scheduler import schedule_v2
 from permcheck.load.sam.policies import aws_managed, role_policies
-from permcheck.load.sam.schema import RESOURCES, STATE_MACHINE_EVENTS
+from permcheck.load.sam.schema import STATE_MACHINE_EVENTS
 
 SFN = "AWS::Serverless::StateMachine"
 
@@ -27,9 +27,7 @@ def _attrs(sam: dict) -> dict:
 
 
 def expand_state_machine(ctx: Ctx, sm_id: str, sam: LineDict) -> None:
-    props = sam.get("Properties", LineDict(line=line_of(sam)))
-    at = ctx.resource_line(sm_id) or line_of(sam)
-    check_properties(ctx, props, RESOURCES[SFN], sm_id, SFN, sam)
+    props, at = opening(ctx, sm_id, sam, SFN)
     attrs = passthrough(sam)
     note = f"created by SAM: {sm_id} (AWS::Serverless::StateMachine)"
     if props.get("Definition") is not None and props.get("DefinitionUri") is not None:
@@ -162,10 +160,7 @@ def _state_machine_event(ctx: Ctx, sm_id: str, name: str, event: Any, at: int | 
 
 
 def expand_simple_table(ctx: Ctx, table_id: str, sam: LineDict) -> None:
-    props = sam.get("Properties", LineDict(line=line_of(sam)))
-    at = ctx.resource_line(table_id) or line_of(sam)
-    check_properties(ctx, props, RESOURCES["AWS::Serverless::SimpleTable"], table_id,
-                     "AWS::Serverless::SimpleTable", sam)
+    props, at = opening(ctx, table_id, sam, "AWS::Serverless::SimpleTable")
     key = props.get("PrimaryKey")
     if key:
         if key.get("Name") is None:
@@ -183,10 +178,7 @@ def expand_simple_table(ctx: Ctx, table_id: str, sam: LineDict) -> None:
 
 def expand_layer(ctx: Ctx, layer_id: str, sam: LineDict) -> None:
     """A layer version; SAM grants no access to it (no LayerVersionPermission)."""
-    props = sam.get("Properties", LineDict(line=line_of(sam)))
-    at = ctx.resource_line(layer_id) or line_of(sam)
-    check_properties(ctx, props, RESOURCES["AWS::Serverless::LayerVersion"], layer_id,
-                     "AWS::Serverless::LayerVersion", sam)
+    props, at = opening(ctx, layer_id, sam, "AWS::Serverless::LayerVersion")
     from permcheck.load.sam.function import _s3_location
     _s3_location(ctx, layer_id, props.get("ContentUri"), "ContentUri", at)
     retention = props.get("RetentionPolicy")
@@ -198,10 +190,7 @@ def expand_layer(ctx: Ctx, layer_id: str, sam: LineDict) -> None:
 
 def expand_application(ctx: Ctx, app_id: str, sam: LineDict) -> None:
     """A nested stack: what it grants is in a template permcheck cannot see (left unknown)."""
-    props = sam.get("Properties", LineDict(line=line_of(sam)))
-    at = ctx.resource_line(app_id) or line_of(sam)
-    check_properties(ctx, props, RESOURCES["AWS::Serverless::Application"], app_id,
-                     "AWS::Serverless::Application", sam)
+    props, at = opening(ctx, app_id, sam, "AWS::Serverless::Application")
     from permcheck.load.sam.core import resolve_mappings
     location = resolve_mappings(ctx, props.get("Location"), key_line(props, "Location", at))
     if isinstance(location, dict) and not _intrinsic(location):
@@ -230,10 +219,7 @@ def _intrinsic(value: Any) -> bool:
 
 def expand_capacity_provider(ctx: Ctx, cp_id: str, sam: LineDict) -> None:
     """The capacity provider and, unless OperatorRole is given, the operator role Lambda assumes."""
-    props = sam.get("Properties", LineDict(line=line_of(sam)))
-    at = ctx.resource_line(cp_id) or line_of(sam)
-    check_properties(ctx, props, RESOURCES["AWS::Serverless::CapacityProvider"], cp_id,
-                     "AWS::Serverless::CapacityProvider", sam)
+    props, at = opening(ctx, cp_id, sam, "AWS::Serverless::CapacityProvider")
     vpc = props.get("VpcConfig")
     if isinstance(vpc, dict) and vpc.get("SubnetIds") is None:
         raise ctx.fail(at, cp_id, "Property 'VpcConfig.SubnetIds' is required.")
