@@ -16,6 +16,7 @@ from permcheck.graph.accounts import ask_open_account, outside_side
 from permcheck.graph.index import Index
 from permcheck.graph.invokers import IdentityInvokers
 from permcheck.iam.patterns import PatternIndex
+from permcheck.iam.answer import RANK
 from permcheck.iam.decide import Answer, Decision
 from permcheck.iam.match import any_match, negate
 from permcheck.iam.request import Caller, CallerKind, Request, Target
@@ -279,4 +280,4 @@ def _may_allow(statement: Statement, action: str) -> bool:
 
 
 def _rank(answer: Answer) -> int:
-    return {Decision.DENIED: 0, Decision.CONDITIONAL: 1, Decision.ALLOWED: 2}[answer.decision]
+    return RANK[answer.decision]

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Optional
 
 from permcheck.graph.edges import Edges
-from permcheck.iam.answer import Answer, ConditionEntry, Decision
+from permcheck.iam.answer import RANK, Answer, ConditionEntry, Decision
 from permcheck.iam.request import Caller
 from permcheck.model.location import InputError, Location
 from permcheck.model.policy import Effect, Statement
 
-RANK = {Decision.DENIED: 0, Decision.CONDITIONAL: 1, Decision.ALLOWED: 2}
 Key = tuple[str, str, str]  # principal, action lower-cased (actions are case-insensitive), resource text
 Route = tuple[tuple[str, frozenset[ConditionEntry]], ...]  # hops that must all hold: (request, its conditions)
 

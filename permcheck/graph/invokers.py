@@ -126,7 +126,8 @@ class IdentityInvokers:
         asks who may write to), but those in `skip`, with its answer."""
         index = self._index(action)
         names, accounts, anyone = _named(policy, action)
-        if not isinstance(resource, str) or index.org.candidates(resource) or (anyone and not _adds_only(policy, action)):
+        if not isinstance(resource, str) or index.org.candidates(resource) or \
+                (anyone and not _adds_only(policy, action)):
             return Invokers(None, set(), self._asked(action, resource, skip))
         target = self.edges.index.target(resource, action)
         matched: dict[int, list] = {}

@@ -56,13 +56,13 @@ class TriggerPaths:
         for it (a question about that principal: `through_triggers`)."""
         start = str(function.arn)
         out: list[TriggerPath] = []
-        by_route: dict[tuple, list[TriggerPath]] = {}
+        by_way: dict[tuple, list[TriggerPath]] = {}
         for path in self.ways_into(function):
-            by_route.setdefault(way_of(path), []).append(path)
+            by_way.setdefault(way_of(path), []).append(path)
         unlisted: dict[tuple, list[TriggerPath]] = {}  # roles `*` stands for: followed, not listed
         for path in self.ways.opened(function):
             unlisted.setdefault(way_of(path), []).append(path)
-        for way, paths in by_route.items():
+        for way, paths in by_way.items():
             out += paths
             others = unlisted.get(way, [])
             out += [path for path in others if path.principal == reveal]

@@ -30,7 +30,7 @@ from permcheck.graph.query import combine, who_can_invoke
 from permcheck.graph.role_answers import RoleAnswers
 from permcheck.graph.rows import AskHop, Invokers, SourceHop, TriggerPath
 from permcheck.graph.writers import Writers
-from permcheck.iam.answer import Answer, Decision, OnUnknown
+from permcheck.iam.answer import RANK, Answer, Decision, OnUnknown
 from permcheck.iam.request import Caller, CallerKind, Request
 from permcheck.model.arn import account_field
 from permcheck.model.entities import Function
@@ -88,10 +88,10 @@ class WaysIn:
         key = str(function.arn)
         if key not in self._open:
             inventory, out = self.edges.index.inventory, []
-            by_route: dict[tuple, list[TriggerPath]] = {}
+            by_way: dict[tuple, list[TriggerPath]] = {}
             for path in self.ways_into(function):
-                by_route.setdefault(way_of(path), []).append(path)
-            for paths in by_route.values():
+                by_way.setdefault(way_of(path), []).append(path)
+            for paths in by_way.values():
                 anyone = [path for path in paths if path.principal == "*" and _asked_of_policies(path)]
                 if not anyone or any(path.answer.decision is Decision.ALLOWED for path in anyone):
                     continue  # nobody's way, or everybody's
@@ -99,7 +99,8 @@ class WaysIn:
                 accounts, granted = self._asked_where(anyone)
                 for arn in self._runners:
                     role = inventory.roles.get(arn)
-                    if role is not None and arn not in listed and (accounts is None or role.account in accounts or arn in granted):
+                    may_ask = accounts is None or (role is not None and role.account in accounts) or arn in granted
+                    if role is not None and arn not in listed and may_ask:
                         path = self._as_anyone(self.edges.index.caller_for_entity(role), anyone)
                         if path is not None:
                             out.append(path)
@@ -114,7 +115,7 @@ class WaysIn:
         https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html),
         so it is not asked."""
         index = self.edges.index
-        source = next((hop for hop in anyone[0].hops if isinstance(hop, SourceHop)), None)
+        source = first_source(anyone[0])
         if source is None:
             requests = [(action, path.hops[0].resource) for path in anyone
                         for action in path.hops[0].actions or (path.hops[0].action,)]
@@ -128,7 +129,7 @@ class WaysIn:
         """`caller`'s own path by the way in `anyone`'s paths take: the same request, its own
         answer (for a source, its widest way to make one of the writes); None if denied."""
         best: AskHop | None = None
-        source = next((hop for hop in anyone[0].hops if isinstance(hop, SourceHop)), None)
+        source = first_source(anyone[0])
         if source is None:  # an invoke, as who-can-invoke asks it
             for hop in (path.hops[0] for path in anyone):
                 for action in hop.actions or (hop.action,):
@@ -260,15 +261,21 @@ def _qualified(function: Function, qualifier: str | None) -> str:
     return str(concat([function.arn, f":{qualifier}"])) if qualifier else str(function.arn)
 
 
+def first_source(path: TriggerPath) -> SourceHop | None:
+    """The first source a path fires (None: it starts with an invoke)."""
+    return next((hop for hop in path.hops if isinstance(hop, SourceHop)), None)
+
+
 def way_of(path: TriggerPath) -> tuple:
     """Which way into the function a path takes: the source it fires (or a direct invoke)."""
-    return next(((id(hop.trigger),) for hop in path.hops if isinstance(hop, SourceHop)), ("invoke",))
+    source = first_source(path)
+    return (id(source.trigger),) if source is not None else ("invoke",)
 
 
 def _asked_of_policies(path: TriggerPath) -> bool:
     """Is the path's first request one the policies decide (an invoke, or a write to a source its
     wiring does not open: not a route without authorization, an authorizer or a broker)?"""
-    source = next((hop for hop in path.hops if isinstance(hop, SourceHop)), None)
+    source = first_source(path)
     if source is None:
         return True
     trigger = source.trigger
@@ -278,4 +285,4 @@ def _asked_of_policies(path: TriggerPath) -> bool:
 
 
 def rank(answer: Answer) -> int:
-    return {Decision.DENIED: 0, Decision.CONDITIONAL: 1, Decision.ALLOWED: 2}[answer.decision]
+    return RANK[answer.decision]

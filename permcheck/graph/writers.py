@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 from permcheck.graph.edges import Edges
 from permcheck.graph.query import combine
-from permcheck.iam.answer import Answer, Decision, OnUnknown
+from permcheck.iam.answer import RANK, Answer, Decision, OnUnknown
 from permcheck.iam.match import match
 from permcheck.iam.request import Caller, CallerKind
 from permcheck.model.policy import Principal
 
-RANK = {Decision.DENIED: 0, Decision.CONDITIONAL: 1, Decision.ALLOWED: 2}
 
 
 @dataclass(frozen=True, slots=True)

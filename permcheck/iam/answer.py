@@ -16,6 +16,9 @@ class Decision(str, Enum):
     CONDITIONAL = "conditional"
 
 
+RANK = {Decision.DENIED: 0, Decision.CONDITIONAL: 1, Decision.ALLOWED: 2}  # how much a decision lets through
+
+
 @dataclass(frozen=True, slots=True)
 class OnClause:
     """A condition clause a `conditional` answer depends on: it must hold (`effect` Allow) or must

@@ -14,6 +14,7 @@ from permcheck.graph.edges import Edges
 from permcheck.graph.outsiders import ACCOUNT, ANY_ACCOUNT, ANYONE, Outsiders
 from permcheck.graph.rows import AskHop, RunHop, SourceHop, TriggerPath
 from permcheck.graph.triggers import TriggerPaths
+from permcheck.graph.ways_in import first_source
 from permcheck.iam.answer import Decision
 from permcheck.iam.catalog import access_level, expand
 from permcheck.model.arn import parse_arn
@@ -47,7 +48,8 @@ def trigger_paths(edges: Edges, outsiders: Outsiders, escalating: set[str]) -> l
             principal = path.principal or ""
             kind, account = _kind(principal)
             outside = account if account and account not in zone.accounts else ""
-            first = next((hop.trigger for hop in path.hops if isinstance(hop, SourceHop)), None)
+            source = first_source(path)
+            first = source.trigger if source is not None else None
             public = False
             if principal == "*":
                 public, outside = _open_to(edges, outsiders, path)
