@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from goals import account_inputs
 from record import Bench
 
 
@@ -18,15 +19,10 @@ def bench_account(b: Bench, gen_org: Path, out: Path, preset: str, seed: int, sa
     """An account snapshot of gen_org's `preset` (auth details, list-functions, get-policy files):
     load, who-can-invoke for every function (or `sample` of them, extrapolated), `check`, and
     Cloudsplaining's scan of the same auth details when it is installed."""
-    import json as _json
     import resource
 
     print(f"account ({preset})", file=sys.stderr)
-    folder = out / "inputs" / f"account-{preset}-seed{seed}"
-    manifest = folder / "manifest.json"
-    if not manifest.exists() or _json.loads(manifest.read_text()).get("preset") != preset:
-        subprocess.run([sys.executable, str(gen_org), "--preset", preset, "--seed", str(seed), "--out", str(folder)],
-                       check=True, stdout=subprocess.DEVNULL)
+    folder = account_inputs(gen_org, out, preset, seed)
     paths = [str(folder / "auth-details.json"), str(folder / "lambda")]
     from permcheck.config import Config
     from permcheck.graph.edges import Edges

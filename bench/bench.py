@@ -40,6 +40,12 @@ What is measured (wall time, time.perf_counter):
    for one `who-can-invoke` on the merged template. The separate files are also loaded
    as they are, for reference.
 
+5. Account-scale goals (`--goals medium|large`): on gen_org's account snapshot, one
+   `who-can-invoke` as a whole process — the first question of a sitting (reads the snapshot,
+   fills the model cache) and later ones (other functions, the model from the cache) — and
+   `permcheck check` beside parliament's lint of the same auth details, in turns, with the ratio
+   (bench/goals.py). `--anchors DIR` names a virtualenv that holds the anchor tools.
+
 `--quick` uses smaller sizes and fewer runs (a smoke run). `--profile` writes cProfile
 reports of the scale queries to the output directory. Exit status: 0, or 1 when
 something crashed (or, with --strict, a target failed).
@@ -49,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -58,6 +65,7 @@ from startup import bench_startup
 from side_by_side import bench_check, bench_precommit
 from scale import bench_scale, build_scale_inputs
 from account import bench_account
+from goals import bench_goals
 
 
 def table(b: Bench) -> str:
@@ -82,10 +90,18 @@ def main(argv=None) -> int:
                     help="skip a section (repeatable)")
     ap.add_argument("--account", choices=("small", "medium", "large"),
                     help="also measure an account snapshot of this gen_org preset (minutes for large)")
+    ap.add_argument("--goals", action="append", default=[], choices=("medium", "large"),
+                    help="the account-scale goals on this gen_org preset, each beside its anchor (repeatable)")
+    ap.add_argument("--anchors", metavar="DIR",
+                    help="a virtualenv (or bin folder) holding the anchor tools: cfn-lint, parliament, checkov")
     ap.add_argument("--account-sample", type=int,
                     help="who-can-invoke for this many functions of the account, extrapolated to all")
     args = ap.parse_args(argv)
     cfg = QUICK if args.quick else FULL
+    if args.anchors:
+        anchors = Path(args.anchors).resolve()
+        os.environ["PATH"] = os.pathsep.join([str(anchors / "bin" if (anchors / "bin").is_dir() else anchors),
+                                              os.environ.get("PATH", "")])
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
 
@@ -119,6 +135,12 @@ def main(argv=None) -> int:
             bench_account(b, gen_org, out, args.account, args.seed, args.account_sample)
         except Exception:
             b.error("account", f"account snapshot ({args.account})", traceback.format_exc())
+
+    for preset in args.goals:
+        try:
+            bench_goals(b, gen_org, out, preset, args.seed)
+        except Exception:
+            b.error("goals", f"account-scale goals ({preset})", traceback.format_exc())
 
     results = {"benchmark": "permcheck bench/bench.py", "mode": "quick" if args.quick else "full",
                "machine": info_machine, "config": cfg,

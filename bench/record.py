@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,25 +68,84 @@ def summary(samples: list[float]) -> dict:
 
 def time_process(argv: list[str], runs: int, warmups: int, cwd: Path | None = None,
                  ok_codes: tuple[int, ...] | None = (0,), env: dict | None = None) -> tuple[list[float], int, str]:
-    """Wall time of whole processes; returns (samples, last exit code, last stderr).
+    """Wall time of whole processes, after `warmups` runs; returns (samples, last exit code, last stderr)."""
+    samples, run = [], None
+    for i in range(max(warmups, 1) + runs):
+        run = run_once(argv, cwd, ok_codes, env)
+        if i >= max(warmups, 1):
+            samples.append(run.wall)
+    return samples, run.code, run.stderr
 
-    The processes may write their bytecode caches (PYTHONDONTWRITEBYTECODE is dropped from their
+
+@dataclass
+class Run:
+    """One whole process: wall and CPU time (user + sys), peak memory, exit code, what it said on stderr."""
+
+    wall: float
+    cpu: float
+    peak_mb: float
+    code: int
+    stderr: str
+
+
+def run_once(argv: list[str], cwd: Path | None = None, ok_codes: tuple[int, ...] | None = (0,),
+             env: dict | None = None) -> Run:
+    """Run one whole process and measure it alone (`os.wait4` gives this child's own usage).
+
+    The process may write its bytecode caches (PYTHONDONTWRITEBYTECODE is dropped from its
     environment): an installed tool runs from its caches after the first run, which a warm-up
     gives it. Without them every run compiles every module it imports — about 0.15 s for
     `permcheck check`, a cost no installed permcheck or cfn-lint pays."""
+    import tempfile
+
     env = {k: v for k, v in (os.environ if env is None else env).items() if k != "PYTHONDONTWRITEBYTECODE"}
-    warmups = max(warmups, 1)
-    samples, code, err = [], 0, ""
-    for i in range(warmups + runs):
+    with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        elapsed = time.perf_counter() - start
-        code, err = proc.returncode, proc.stderr.decode("utf-8", "replace")
-        if ok_codes is not None and code not in ok_codes:
-            raise RuntimeError(f"{' '.join(map(str, argv))} exited {code}:\n{err}")
-        if i >= warmups:
-            samples.append(elapsed)
-    return samples, code, err
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    if ok_codes is not None and proc.returncode not in ok_codes:
+        raise RuntimeError(f"{' '.join(map(str, argv))} exited {proc.returncode}:\n{stderr}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, stderr)
+
+
+@dataclass
+class Tool:
+    """A whole process to time in turns with others: its row id, label, command line, runs wanted,
+    accepted exit codes (None: any) and environment."""
+
+    key: str
+    label: str
+    argv: list[str]
+    runs: int
+    ok_codes: tuple[int, ...] | None = (0,)
+    env: dict | None = None
+
+
+def take_turns(tools: list[Tool], cwd: Path | None, on_error) -> dict[str, list[Run]]:
+    """Run the tools in turns — one run of each per round, after a warm-up round — so a change in
+    the machine's load weighs on all of them alike and their ratio holds. A tool that fails is
+    reported through `on_error(tool, traceback)` and left out of later rounds."""
+    import traceback
+
+    runs: dict[str, list[Run]] = {tool.key: [] for tool in tools}
+    failed: set[str] = set()
+    for round_ in range(1 + max(tool.runs for tool in tools)):  # round 0 is the warm-up
+        for tool in tools:
+            if tool.key in failed or round_ > tool.runs:
+                continue
+            try:
+                run = run_once(tool.argv, cwd, tool.ok_codes, tool.env)
+            except Exception:
+                failed.add(tool.key)
+                on_error(tool, traceback.format_exc())
+                continue
+            if round_ > 0:
+                runs[tool.key].append(run)
+    return {key: got for key, got in runs.items() if key not in failed}
 
 
 # ----------------------------------------------------------------------------- machine

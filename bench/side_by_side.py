@@ -7,11 +7,10 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 import traceback
 from pathlib import Path
 
-from record import Bench, PRECOMMIT_RATIO_GOAL, console_script, fmt_time, summary, time_process
+from record import Bench, PRECOMMIT_RATIO_GOAL, Tool, console_script, fmt_time, summary, take_turns, time_process
 from startup import parse_importtime
 
 
@@ -115,55 +114,41 @@ def bench_check(b: Bench, cfg: dict, org: Path) -> None:
     import permcheck
     # (row id, label, argv, runs, accepted exit codes or None for any)
     # permcheck: exit 1 means findings at or above --fail-on, still a timing; 2 is a failure.
-    tools = [("check.permcheck", f"permcheck {permcheck.__version__}", [str(console_script()), "check", single.name],
-              cfg["check_runs"], (0, 1))]
+    tools = [Tool("check.permcheck", f"permcheck {permcheck.__version__}",
+                  [str(console_script()), "check", single.name], cfg["check_runs"], (0, 1))]
     lint = find_cfn_lint()
     if lint:
         version = subprocess.run([lint, "--version"], capture_output=True, text=True).stdout.strip()
         # cfn-lint exits non-zero when it reports something (2 error, 4 warning, 8 info); any is a timing.
-        tools.append(("check.cfn_lint", version, [lint, single.name], cfg["cfn_lint_runs"], None))
+        tools.append(Tool("check.cfn_lint", version, [lint, single.name], cfg["cfn_lint_runs"], None))
     else:
         b.notes.append("cfn-lint is not installed: the check comparison with it was skipped.")
         b.row("check.cfn_lint", "`cfn-lint single-sam.yaml`", "not installed: skipped", None)
     checkov = find_checkov()
     if checkov:
         version = subprocess.run([checkov, "--version"], capture_output=True, text=True).stdout.strip()
-        tools.append(("check.checkov", f"checkov {version}", [checkov, "-f", single.name, "--framework",
-                                                              "cloudformation", "--quiet", "--compact",
-                                                              "--skip-download"], cfg["checkov_runs"], None))
+        tools.append(Tool("check.checkov", f"checkov {version}",
+                          [checkov, "-f", single.name, "--framework", "cloudformation", "--quiet", "--compact",
+                           "--skip-download"], cfg["checkov_runs"], None))
     else:
         b.notes.append("checkov is not installed: the check comparison with it was skipped.")
         b.row("check.checkov", "`checkov -f single-sam.yaml`", "not installed: skipped", None)
 
-    samples: dict[str, list[float]] = {key: [] for key, *_ in tools}
-    cpu: dict[str, list[float]] = {key: [] for key, *_ in tools}
-    codes: dict[str, int] = {}
-    failed: set[str] = set()
-    for round_ in range(1 + max(runs for *_, runs, _ in tools)):  # round 0 is the warm-up
-        for key, label, argv, runs, ok in tools:
-            if key in failed or round_ > runs:
-                continue
-            try:
-                wall, used, codes[key] = time_once(argv, org, ok)
-            except Exception:
-                failed.add(key)
-                b.error(key, " ".join(argv), traceback.format_exc(), input=str(single))
-                continue
-            if round_ > 0:
-                samples[key].append(wall)
-                cpu[key].append(used)
+    runs = take_turns(tools, org, lambda tool, detail: b.error(tool.key, " ".join(tool.argv), detail,
+                                                               input=str(single)))
     medians: dict[str, float] = {}
     cpu_medians: dict[str, float] = {}
-    for key, label, argv, runs, ok in tools:
-        if key in failed:
+    for tool in tools:
+        if tool.key not in runs:
             continue
-        s = summary(samples[key])
-        medians[key], cpu_medians[key] = s["median"], statistics.median(cpu[key])
-        shown = " ".join([Path(argv[0]).name] + argv[1:])
-        b.row(key, f"`{shown}` ({label}, whole process)",
-              size + f"; median of {s['runs']}, taking turns; CPU (user+sys) {fmt_time(cpu_medians[key])}",
-              s["median"], stats=s, cpu_median=cpu_medians[key], cpu_samples=cpu[key], exit_code=codes.get(key),
-              executable=argv[0])
+        s = summary([run.wall for run in runs[tool.key]])
+        cpu = [run.cpu for run in runs[tool.key]]
+        medians[tool.key], cpu_medians[tool.key] = s["median"], statistics.median(cpu)
+        shown = " ".join([Path(tool.argv[0]).name] + tool.argv[1:])
+        b.row(tool.key, f"`{shown}` ({tool.label}, whole process)",
+              size + f"; median of {s['runs']}, taking turns; CPU (user+sys) {fmt_time(cpu_medians[tool.key])}",
+              s["median"], stats=s, cpu_median=cpu_medians[tool.key], cpu_samples=cpu,
+              exit_code=runs[tool.key][-1].code, executable=tool.argv[0])
     mine = medians.get("check.permcheck")
     for key, name in (("check.cfn_lint", "cfn-lint"), ("check.checkov", "checkov")):
         if mine is not None and key in medians:
@@ -176,18 +161,3 @@ def bench_check(b: Bench, cfg: dict, org: Path) -> None:
                   passed=(ratio <= PRECOMMIT_RATIO_GOAL) if goal else None, ratio=ratio, cpu_ratio=cpu_ratio,
                   result=f"{ratio:.3f}")
 
-
-def time_once(argv: list[str], cwd: Path, ok_codes: tuple[int, ...] | None) -> tuple[float, float, int]:
-    """One whole process: wall time, CPU time (user + sys of the process and its children), exit code."""
-    import resource
-
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if ok_codes is not None and proc.returncode not in ok_codes:
-        raise RuntimeError(f"{' '.join(map(str, argv))} exited {proc.returncode}:\n"
-                           f"{proc.stderr.decode('utf-8', 'replace')}")
-    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, used, proc.returncode
