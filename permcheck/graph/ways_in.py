@@ -48,6 +48,7 @@ class WaysIn:
         self.writers = Writers(edges)
         self.role_answers = RoleAnswers(edges)
         self._into: dict[str, list[TriggerPath]] = {}
+        self._sources: dict[str, list[TriggerPath]] = {}
         self._invokers: dict[str, Invokers] = {}
         self._open: dict[str, list[TriggerPath]] = {}
         index = edges.index
@@ -74,13 +75,25 @@ class WaysIn:
         """One level: who invokes the function, and who fires each source wired to it."""
         key = str(function.arn)
         if key not in self._into:
-            ways = [TriggerPath(row.principal, (AskHop(row.actions[0], _qualified(function, row.qualifier),
-                                                       row.answer, via=row.via, actions=row.actions),), row.answer)
-                    for row in self.invokers(function).principals]
+            self._into[key] = self.invoked(function) + self.sources_into(function)
+        return self._into[key]
+
+    def invoked(self, function: Function) -> list[TriggerPath]:
+        """The first part of `ways_into`: who invokes the function (who-can-invoke's rows)."""
+        return [TriggerPath(row.principal, (AskHop(row.actions[0], _qualified(function, row.qualifier),
+                                                   row.answer, via=row.via, actions=row.actions),), row.answer)
+                for row in self.invokers(function).principals]
+
+    def sources_into(self, function: Function) -> list[TriggerPath]:
+        """The rest of `ways_into`: who fires each source wired to the function (a caller that
+        needs no invoker, such as a rule on sources alone, asks for these without who-can-invoke)."""
+        key = str(function.arn)
+        if key not in self._sources:
+            ways: list[TriggerPath] = []
             for trigger in self._wired.get(key, ()):
                 ways += self._through(function, trigger)
-            self._into[key] = ways
-        return self._into[key]
+            self._sources[key] = ways
+        return self._sources[key]
 
     def opened(self, function: Function) -> list[TriggerPath]:
         """Where a policy opens a way into `function` to anyone under a condition, the path of each

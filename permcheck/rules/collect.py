@@ -34,6 +34,7 @@ class Facts:
     trusted: tuple[str, ...] = ()  # the zone of trust: the deploying and the trusted accounts …
     org_id: str = ""  # … and the configured organisation
     zone: Zone | None = None  # made from those (and the organisations the policies name) when first asked
+    wants: dict[str, list] = field(default_factory=dict)  # subject → the rules' field tests (rules/wants.py)
     _cache: dict = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -46,7 +47,7 @@ class Facts:
 
     def of(self, edges: Edges) -> "Facts":
         """The facts of a changed copy of the model (a fix being proven), in the same zone of trust."""
-        return Facts(edges, self.trusted, self.org_id, self.outsiders.zone)
+        return Facts(edges, self.trusted, self.org_id, self.outsiders.zone, self.wants)
 
     def subject(self, name: str) -> list:
         if name not in self._cache:
@@ -146,8 +147,8 @@ class Facts:
 
     def _trigger_paths(self) -> list[facts.TriggerPath]:
         from permcheck.rules.trigger_facts import trigger_paths
-        escalating = {e.principal for e in self.subject("escalations")}
-        return trigger_paths(self.edges, self.outsiders, escalating)
+        return trigger_paths(self.edges, self.outsiders, lambda: {e.principal for e in self.subject("escalations")},
+                             self.wants.get("trigger_paths", [()]))
 
     # -- grants ---------------------------------------------------------------------------
     def _grants_on(self, policy: Policy | None, arn: object, target_type: str,

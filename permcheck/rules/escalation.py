@@ -15,6 +15,7 @@ PMapper's edge checks (https://github.com/nccgroup/PMapper).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from permcheck.graph.edges import Edges
 from permcheck.iam.builtin import protected_role_pattern
@@ -69,8 +70,11 @@ OTHER_ROLE = {"lambda-update-code", "lambda-add-permission"}  # they escalate on
 
 
 def escalations(edges: Edges) -> list[facts.Escalation]:
-    """Every principal of the inputs with the escalation paths that hold for it."""
-    inv, out = edges.index.inventory, []
+    """Every principal of the inputs with the escalation paths that hold for it. A path is asked
+    only of principals whose Allows name every action it requires (`_granted`, indexed by the
+    patterns the policies write), and a path on another role's function only of the functions its
+    patterns reach (`_Functions`)."""
+    inv, out, functions = edges.index.inventory, [], _Functions(edges)
     for table, kind in ((inv.roles, "role"), (inv.users, "user")):
         for arn, entity in table.items():
             caller = edges.index.caller_for_entity(entity)
@@ -78,7 +82,7 @@ def escalations(edges: Edges) -> list[facts.Escalation]:
                 continue  # only its linked service can assume it: no one in the account acts as it
             granted = _granted(caller)
             found = [(path, *result) for path in PATHS if granted
-                     for result in [_path(edges, caller, entity, path, granted)] if result is not None]
+                     for result in [_path(edges, caller, entity, path, granted, functions)] if result is not None]
             if not found:
                 continue
             first = next((a.because[0] for _, a, _ in found if a.because), None)
@@ -107,21 +111,29 @@ def _granted(caller: Caller) -> dict[str, list[object]]:
             if s.effect is not Effect.ALLOW:
                 continue
             resources = ["*"] if s.not_resource or not s.resources else list(s.resources)
+            named = _named(tuple(a for a in s.actions if isinstance(a, str)))
             for action in ACTIONS:
-                hit = any(isinstance(a, str) and wildcard_match(a, action, ignore_case=True) for a in s.actions)
-                if hit != s.not_action:
+                if (action in named) != s.not_action:
                     out.setdefault(action, []).extend(r for r in resources if r not in out.get(action, []))
     return out
 
 
+@lru_cache(maxsize=16384)
+def _named(patterns: tuple[str, ...]) -> frozenset[str]:
+    """The escalation actions some of a statement's action patterns match (IAM wildcards, any
+    case): statements repeat their action lists across principals, so each list is matched once."""
+    return frozenset(action for action in ACTIONS
+                     if any(wildcard_match(p, action, ignore_case=True) for p in patterns))
+
+
 def _path(edges: Edges, caller: Caller, entity: Role | User, path: Path,
-          granted: dict[str, list[object]]) -> tuple[Answer, str] | None:
+          granted: dict[str, list[object]], functions: _Functions) -> tuple[Answer, str] | None:
     if any(action not in granted for action in path.actions):
         return None
     answers, target = [], "*"
     for action in path.actions:
         if path.name in OTHER_ROLE:
-            found = _other_role_function(edges, caller, entity, action, granted[action])
+            found = _other_role_function(edges, caller, entity, action, functions.matching(granted[action]))
         else:
             found = _best([(ask_or_unknown(edges, caller, action, r), str(r)) for r in _worth(action, granted)])
         if found is None:
@@ -144,21 +156,39 @@ def _worth(action: str, granted: dict[str, list[object]]) -> list[object]:
     return granted[action]
 
 
+class _Functions:
+    """The functions of the inputs another role's path can reach (a known ARN and a role), in
+    inventory order, and which of them a list of resource patterns matches: many principals'
+    policies write the same patterns, so each list is matched once."""
+
+    def __init__(self, edges: Edges) -> None:
+        self.all = [(str(f.arn), str(f.role)) for f in edges.index.inventory.functions.values()
+                    if f.role is not None and not isinstance(f.arn, (Sym, Unknown))]
+        self._matched: dict[tuple, list[tuple[str, str]]] = {}
+
+    def matching(self, patterns: list[object]) -> list[tuple[str, str]]:
+        """(ARN, role) of each function a pattern of `patterns` matches, in inventory order."""
+        key = tuple(p for p in patterns if isinstance(p, str))
+        if key not in self._matched:
+            self._matched[key] = [(arn, role) for arn, role in self.all
+                                  if any(wildcard_match(p, arn) for p in key)]
+        return self._matched[key]
+
+
 def _other_role_function(edges: Edges, caller: Caller, entity: Role | User, action: str,
-                         patterns: list[object]) -> tuple[Answer, str] | None:
-    """A function in the inputs, run by a role other than the caller, that `action` reaches:
-    the first allowed one (else the first conditional one) — one is enough for the path."""
+                         reached: list[tuple[str, str]]) -> tuple[Answer, str] | None:
+    """A function in the inputs, run by a role other than the caller, that `action` reaches (of
+    `reached`, `_Functions.matching`): the first allowed one (else the first conditional one) —
+    one is enough for the path."""
     own, conditional = str(entity.arn), None
-    for function in edges.index.inventory.functions.values():
-        if function.role is None or str(function.role) == own or isinstance(function.arn, (Sym, Unknown)):
+    for arn, role in reached:
+        if role == own:
             continue
-        arn = str(function.arn)
-        if any(isinstance(p, str) and wildcard_match(p, arn) for p in patterns):
-            answer = ask_or_unknown(edges, caller, action, arn)
-            if answer.decision is Decision.ALLOWED:
-                return answer, arn
-            if answer.decision is Decision.CONDITIONAL and conditional is None:
-                conditional = (answer, arn)
+        answer = ask_or_unknown(edges, caller, action, arn)
+        if answer.decision is Decision.ALLOWED:
+            return answer, arn
+        if answer.decision is Decision.CONDITIONAL and conditional is None:
+            conditional = (answer, arn)
     return conditional
 
 

@@ -26,14 +26,23 @@ class CheckResult:
 def run_check(edges: Edges, rules: list[Rule], config) -> CheckResult:
     """Findings of every enabled rule, sorted by severity (highest first), file and line."""
     from permcheck.rules.collect import Facts
-    from permcheck.rules.engine import run_rule
+    from permcheck.rules.engine import bind, run_rule
     from permcheck.rules.fixes import with_suggestions
+    from permcheck.rules.wants import field_tests
 
     known = {rule.id for rule in rules}
     _validate_ignores(config, known, edges.index.inventory)
     constants = {"trusted_accounts": sorted({edges.index.inventory.default_account, *config.trusted_accounts}),
                  "org_id": config.org_id or ""}
-    facts = Facts(edges, tuple(constants["trusted_accounts"]), constants["org_id"])
+    wants: dict[str, list] = {}  # each subject's field tests, one per rule in force that reads it
+    for rule in rules:
+        if rule.enabled:
+            try:
+                want = field_tests(rule.spec, bind(rule.spec, constants))
+            except Exception:  # a `let` that fails: the rule reports it when it runs; it wants every fact
+                want = ()
+            wants.setdefault(rule.spec.subject, []).append(want)
+    facts = Facts(edges, tuple(constants["trusted_accounts"]), constants["org_id"], wants=wants)
     findings, errors = [], []
     for rule in rules:
         if not rule.enabled:

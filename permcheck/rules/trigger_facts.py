@@ -8,19 +8,20 @@ So a rule on these facts names the door once, instead of once per function behin
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from permcheck.graph.edges import Edges
 from permcheck.graph.outsiders import ACCOUNT, ANY_ACCOUNT, ANYONE, Outsiders
 from permcheck.graph.rows import AskHop, RunHop, SourceHop, TriggerPath
-from permcheck.graph.triggers import TriggerPaths
-from permcheck.graph.ways_in import first_source
+from permcheck.graph.ways_in import WaysIn, first_source
 from permcheck.iam.answer import Decision
 from permcheck.iam.catalog import access_level, expand
 from permcheck.model.arn import parse_arn
 from permcheck.model.policy import ANYONE as ANYONE_PRINCIPAL, Effect, PrincipalType
 from permcheck.rules import facts
 from permcheck.rules.asking import TARGET_TYPES, holder_of
+from permcheck.rules.wants import Want, may_flag
 
 WRITE, PERMISSIONS = "Write", "Permissions management"
 TELEMETRY = frozenset({"logs:createloggroup", "logs:createlogstream", "logs:putlogevents",
@@ -28,17 +29,30 @@ TELEMETRY = frozenset({"logs:createloggroup", "logs:createlogstream", "logs:putl
 """What every function writes about itself (AWSLambdaBasicExecutionRole, tracing): not power."""
 
 
-def trigger_paths(edges: Edges, outsiders: Outsiders, escalating: set[str]) -> list[facts.TriggerPath]:
-    """The paths into every function of the inputs, each with its role's power."""
-    zone = outsiders.zone
-    paths, out, powers = TriggerPaths(edges), [], {}
+def trigger_paths(edges: Edges, outsiders: Outsiders, escalating: Callable[[], set[str]],
+                  wants: Iterable[Want] = ((),)) -> list[facts.TriggerPath]:
+    """The paths into every function of the inputs, each with its role's power — those some rule in
+    force may flag (`wants`, rules/wants.py: its tests on the fields known before a fact is built;
+    `escalating()`: the principals that can escalate, asked only when a fact is built).
+
+    Who invokes a function (who-can-invoke, the bulk of the paths: every role whose policies allow
+    the invoke) is asked only when a rule may flag such a path: one not through a source, by `*`
+    (which only a policy naming `*` lets in, or a role chain: `assumes_roles`) or by anyone else.
+    `public` is never true of a path by anyone but `*`."""
+    zone, wants = outsiders.zone, list(wants)
+    paths, out, powers, escalators = WaysIn(edges), [], {}, []
     for function in edges.index.inventory.functions.values():
         role = str(function.role) if function.role is not None else ""
-        if role not in powers:
-            powers[role] = _power(edges, role, role in escalating)
-        writes, manages, escalates, power = powers[role]
+        base = {"function": str(function.arn), "role": role}
+        direct = {**base, "through_source": False, "sources": []}
+        star = {**direct, "principal": "*", "principal_kind": "anyone", "principal_account": ""}
+        invoked = may_flag(wants, {**direct, "public": False}) \
+            or may_flag(wants, {**star, "assumes_roles": True}) \
+            or (_names_anyone(function) and may_flag(wants, {**star, "assumes_roles": False}))
+        sourced = may_flag(wants, {**base, "through_source": True})
+        ways = (paths.invoked(function) if invoked else []) + (paths.sources_into(function) if sourced else [])
         chosen: dict[tuple, TriggerPath] = {}  # one fact per principal and route: the widest path
-        for path in paths.ways_into(function):
+        for path in ways:
             key = (path.principal, _route(path))
             held = chosen.get(key)
             if held is None or (held.answer.decision is Decision.CONDITIONAL
@@ -50,19 +64,46 @@ def trigger_paths(edges: Edges, outsiders: Outsiders, escalating: set[str]) -> l
             outside = account if account and account not in zone.accounts else ""
             source = first_source(path)
             first = source.trigger if source is not None else None
+            known = {**base, "principal": principal, "principal_kind": kind, "principal_account": account,
+                     "decision": path.answer.decision.value, "through_source": first is not None,
+                     "assumes_roles": isinstance(path.hops[0], AskHop) and bool(path.hops[0].via),
+                     "sources": [hop.trigger.source for hop in path.hops if isinstance(hop, SourceHop)]}
             public = False
             if principal == "*":
+                if not may_flag(wants, known):
+                    continue
                 public, outside = _open_to(edges, outsiders, path)
+            known.update(public=public, other_account=outside)
+            if not may_flag(wants, known):
+                continue
+            if role not in powers:
+                powers[role] = _power(edges, role, role in _escalating(escalating, escalators))
+            writes, manages, escalates, power = powers[role]
             holder, location = _where(path, first, function)
             out.append(facts.TriggerPath(
-                function=str(function.arn), principal=principal, principal_kind=kind, principal_account=account,
-                other_account=outside, public=public, decision=path.answer.decision.value,
-                through_source=first is not None,
-                assumes_roles=isinstance(path.hops[0], AskHop) and bool(path.hops[0].via),
-                sources=[hop.trigger.source for hop in path.hops if isinstance(hop, SourceHop)],
-                path=describe(path, function), role=role, role_writes=writes, role_manages_permissions=manages,
-                role_escalates=escalates, role_power=power, holder=holder, location=location))
+                function=known["function"], principal=principal, principal_kind=kind, principal_account=account,
+                other_account=outside, public=public, decision=known["decision"],
+                through_source=known["through_source"], assumes_roles=known["assumes_roles"],
+                sources=known["sources"], path=describe(path, function), role=role, role_writes=writes,
+                role_manages_permissions=manages, role_escalates=escalates, role_power=power, holder=holder,
+                location=location))
     return out
+
+
+def _escalating(escalating: Callable[[], set[str]], held: list) -> set[str]:
+    """The principals that can escalate, asked once (`held` keeps the answer)."""
+    if not held:
+        held.append(escalating())
+    return held[0]
+
+
+def _names_anyone(function) -> bool:
+    """May the function's policy name anyone (`*` of any kind, or NotPrincipal)? Only then does
+    who-can-invoke list `*` as a direct invoker."""
+    policy = function.policy
+    return policy is not None and any(
+        s.not_principal or any(p.type is PrincipalType.ANYONE or str(p.value) == "*" for p in s.principals or ())
+        for s in policy.statements)
 
 
 def _open_to(edges: Edges, outsiders: Outsiders, path: TriggerPath) -> tuple[bool, str]:
