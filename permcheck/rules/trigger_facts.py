@@ -99,11 +99,11 @@ def _escalating(escalating: Callable[[], set[str]], held: list) -> set[str]:
 
 def _names_anyone(function) -> bool:
     """May the function's policy name anyone (`*` of any kind, or NotPrincipal)? Only then does
-    who-can-invoke list `*` as a direct invoker."""
+    who-can-invoke list `*` as a direct invoker. A policy whose content is unknown may."""
     policy = function.policy
-    return policy is not None and any(
+    return policy is not None and (policy.unknown is not None or any(
         s.not_principal or any(p.type is PrincipalType.ANYONE or str(p.value) == "*" for p in s.principals or ())
-        for s in policy.statements)
+        for s in policy.statements))
 
 
 def _open_to(edges: Edges, outsiders: Outsiders, path: TriggerPath) -> tuple[bool, str]:
