@@ -173,34 +173,38 @@ def pack_groups(groups: list, kind, symbols: int) -> list[str]:
 
 
 class _Writer:
+    """Gives each value its index in its table, writing the rows it refers to first."""
+
     def __init__(self) -> None:
         self.tables: dict[str, list] = {name: [] for name in TABLES}
         self._index: dict[str, dict] = {name: {} for name in TABLES}  # value (or id of an object) → index
+        self._strings = self._index["strings"]
+        self._fields = {cls: [(name, self.encoder(kind)) for name, kind in spec] for cls, spec in SPECS.items()}
 
-    def _add(self, table: str, key, row_of) -> int:
-        index = self._index[table]
-        found = index.get(key)
-        if found is None:
-            row = row_of()  # the rows it refers to first
-            found = index[key] = len(self.tables[table])
-            self.tables[table].append(row)
+    def _add(self, table: str, key, row) -> int:
+        found = self._index[table][key] = len(self.tables[table])
+        self.tables[table].append(row)
         return found
 
     def s(self, value) -> int:
         if type(value) is not str:
             raise Malformed(f"a {type(value).__name__} where a string belongs")
-        return self._add("strings", value, lambda: value)
+        found = self._strings.get(value)
+        return self._add("strings", value, value) if found is None else found
 
     def t(self, value) -> int:
         """A text: a string's index, or the complement (~) of a symbol's."""
         if type(value) is str:
             return self.s(value)
         if type(value) is Unknown:
-            return ~self._add("symbols", ("u", value.reason, value.owned),
-                              lambda: ["u", self.s(value.reason), self.b(value.owned)])
+            key = ("u", value.reason, value.owned)
+            found = self._index["symbols"].get(key)
+            return ~(self._add("symbols", key, ["u", self.s(value.reason), self.b(value.owned)])
+                     if found is None else found)
         if type(value) is Sym:
             parts = tuple(self.t(p) if type(p) in (str, Unknown) else self._refuse(p) for p in value.parts)
-            return ~self._add("symbols", ("s", parts), lambda: ["s", list(parts)])
+            found = self._index["symbols"].get(("s", parts))
+            return ~(self._add("symbols", ("s", parts), ["s", list(parts)]) if found is None else found)
         return self._refuse(value)
 
     @staticmethod
@@ -216,39 +220,55 @@ class _Writer:
     def tuple_of(self, table: str, one, values) -> int:
         if type(values) is not tuple:
             raise Malformed(f"a {type(values).__name__} where a tuple belongs")
-        codes = tuple(one(v) for v in values)
-        return self._add(table, codes, lambda: list(codes))
+        codes = tuple(map(one, values))
+        found = self._index[table].get(codes)
+        return self._add(table, codes, list(codes)) if found is None else found
 
     def loc(self, value) -> int:
         if type(value) is not Location or not (value.line is None or type(value.line) is int):
             raise Malformed(f"a {type(value).__name__} where a location belongs")
-        return self._add("locations", (value.file, value.line), lambda: [self.s(value.file), value.line])
+        key = (value.file, value.line)
+        found = self._index["locations"].get(key)
+        return self._add("locations", key, [self.s(value.file), value.line]) if found is None else found
 
     def obj(self, cls: type, value) -> int:
+        found = self._index[cls.__name__].get(id(value))
+        if found is not None:
+            return found
         if type(value) is not cls:
             raise Malformed(f"a {type(value).__name__} where a {cls.__name__} belongs")
-        return self._add(cls.__name__, id(value), lambda: [self.field(kind, getattr(value, name))
-                                                           for name, kind in SPECS[cls]])
+        fields = value.__dict__
+        row = [encode_one(fields[name]) for name, encode_one in self._fields[cls]]
+        return self._add(cls.__name__, id(value), row)  # the objects are the model's: their ids stay theirs
 
-    def field(self, kind, value):
-        if value is None and optional(kind):
-            return None
+    def encoder(self, kind):
+        """The function that gives a field's value of this kind its stored form."""
         if isinstance(kind, Ref):
-            if not kind.many:
-                return self.obj(kind.cls, value)
-            if type(value) is not tuple:
-                raise Malformed(f"a {type(value).__name__} where a tuple belongs")
-            return [self.obj(kind.cls, v) for v in value]
-        if isinstance(kind, str):
+            def one(value, cls=kind.cls):
+                return self.obj(cls, value)
+            if kind.many:
+                def one(values, single=one):
+                    if type(values) is not tuple:
+                        raise Malformed(f"a {type(values).__name__} where a tuple belongs")
+                    return list(map(single, values))
+        elif isinstance(kind, type):  # an Enum
+            def one(value, enum=kind):
+                if type(value) is not enum:
+                    raise Malformed(f"a {type(value).__name__} where a {enum.__name__} belongs")
+                return value.value
+        else:
             code = kind.lstrip("?")
-            if code == "u" and type(value) is not Unknown:
-                raise Malformed(f"a {type(value).__name__} where an Unknown belongs")
-            if code in ("ts", "ss"):
-                return self.tuple_of("texts" if code == "ts" else "names", self.t if code == "ts" else self.s, value)
-            return {"s": self.s, "t": self.t, "u": self.t, "b": self.b, "loc": self.loc}[code](value)
-        if type(value) is not kind:  # an Enum
-            raise Malformed(f"a {type(value).__name__} where a {kind.__name__} belongs")
-        return value.value
+            one = {"s": self.s, "t": self.t, "b": self.b, "loc": self.loc, "u": self.unknown,
+                   "ts": lambda v: self.tuple_of("texts", self.t, v),
+                   "ss": lambda v: self.tuple_of("names", self.s, v)}[code]
+        if optional(kind):
+            return lambda value, required=one: None if value is None else required(value)
+        return one
+
+    def unknown(self, value) -> int:
+        if type(value) is not Unknown:
+            raise Malformed(f"a {type(value).__name__} where an Unknown belongs")
+        return self.t(value)
 
     def deployment(self, d: Deployment) -> list:
         if type(d) is not Deployment or type(d.number) is not int or type(d.of) is not int:
