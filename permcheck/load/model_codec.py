@@ -273,26 +273,26 @@ class _Writer:
     def deployment(self, d: Deployment) -> list:
         if type(d) is not Deployment or type(d.number) is not int or type(d.of) is not int:
             raise Malformed("not a deployment")
-        return [d.number, [self.s(t) for t in _exactly(tuple, d.templates)], self.inventory(d.inventory),
-                [pack([self.s(k) for k in _exactly(dict, d.applications)]),
+        return [d.number, [self.s(t) for t in exactly(tuple, d.templates)], self.inventory(d.inventory),
+                [pack([self.s(k) for k in exactly(dict, d.applications)]),
                  pack([self.s(v) for v in d.applications.values()])], d.of]
 
     def inventory(self, inv: Inventory) -> dict:
         if type(inv) is not Inventory:
             raise Malformed("not an inventory")
-        tables = {name: [pack([self.s(k) for k in _exactly(dict, getattr(inv, name))]),
+        tables = {name: [pack([self.s(k) for k in exactly(dict, getattr(inv, name))]),
                          pack([self.obj(cls, v) for v in getattr(inv, name).values()])]
                   for name, cls in INVENTORY_TABLES}
-        lists = {name: pack([self.obj(cls, v) for v in _exactly(list, getattr(inv, name))])
+        lists = {name: pack([self.obj(cls, v) for v in exactly(list, getattr(inv, name))])
                  for name, cls in INVENTORY_LISTS}
-        grouped = {name: [pack([self.s(k) for k in _exactly(dict, getattr(inv, name))]),
-                          pack_groups([[one(v) for v in _exactly(list, values)]
+        grouped = {name: [pack([self.s(k) for k in exactly(dict, getattr(inv, name))]),
+                          pack_groups([[one(v) for v in exactly(list, values)]
                                        for values in getattr(inv, name).values()], kind, 0)]
                    for name, one, kind in (("logical_ids", self.s, "s"), ("creators", self.loc, "loc"))}
         return {**tables, **lists, **grouped,
-                "accounts": pack(sorted(self.s(a) for a in _exactly(set, inv.accounts))),
-                "suppressions": [[self.s(f), self.s(lid), [self.ignore(i) for i in _exactly(tuple, found)]]
-                                 for (f, lid), found in _exactly(dict, inv.suppressions).items()],
+                "accounts": pack(sorted(self.s(a) for a in exactly(set, inv.accounts))),
+                "suppressions": [[self.s(f), self.s(lid), [self.ignore(i) for i in exactly(tuple, found)]]
+                                 for (f, lid), found in exactly(dict, inv.suppressions).items()],
                 **{name: self.s(getattr(inv, name)) for name in ("partition", "region", "default_account")},
                 "management_account": None if inv.management_account is None else self.s(inv.management_account)}
 
@@ -304,7 +304,8 @@ class _Writer:
 
 
 
-def _exactly(kind: type, value):
+def exactly(kind: type, value):
+    """`value`, when it is exactly of type `kind` (no subclass); else Malformed."""
     if type(value) is not kind:
         raise Malformed(f"a {type(value).__name__} where a {kind.__name__} belongs")
     return value

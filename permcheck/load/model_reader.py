@@ -16,7 +16,7 @@ from itertools import islice, repeat
 
 from permcheck.load.deployments import Deployment
 from permcheck.load.model_codec import (INVENTORY_LISTS, INVENTORY_TABLES, MODELS, NO_LINE, SPECS, Malformed, Ref,
-                                        optional, unpack)
+                                        exactly, optional, unpack)
 from permcheck.model.entities import Ignore, Inventory
 from permcheck.model.location import Location
 from permcheck.model.values import Sym, Unknown
@@ -37,7 +37,7 @@ def decode(payload: object) -> list[Deployment]:
 
 class _Reader:
     def __init__(self, payload: object) -> None:
-        self.payload = _exactly(dict, payload)
+        self.payload = exactly(dict, payload)
         self.strings = self.table("strings")
         if not set(map(type, self.strings)) <= {str}:
             raise Malformed("a string table with a value that is not a string")
@@ -57,13 +57,13 @@ class _Reader:
                         for rule, reason, at in (_row(r, 3) for r in self.table("ignores"))]
 
     def table(self, name: str) -> list:
-        return _exactly(list, self.payload[name])
+        return exactly(list, self.payload[name])
 
     def symbol(self, row: object):
         if type(row) is list and len(row) == 3 and row[0] == "u":
             return Unknown(self.one("s", row[1]), owned=_flag(row[2]))
         if type(row) is list and len(row) == 2 and row[0] == "s":
-            parts = tuple(map(self.part, _exactly(list, row[1])))
+            parts = tuple(map(self.part, exactly(list, row[1])))
             if len(parts) < 2:
                 raise Malformed("a symbolic string of fewer than two parts")
             return Sym(parts)
@@ -90,11 +90,11 @@ class _Reader:
         if isinstance(kind, Ref) and kind.many:
             return self.groups(kind, stored)
         if kind == "b":
-            if not set(map(type, _exactly(list, stored))) <= {bool}:
+            if not set(map(type, exactly(list, stored))) <= {bool}:
                 raise Malformed("a flag that is not true or false")
             return stored
         if isinstance(kind, type):  # an Enum: its members' values only
-            return list(map({member.value: member for member in kind}.__getitem__, _exactly(list, stored)))
+            return list(map({member.value: member for member in kind}.__getitem__, exactly(list, stored)))
         found = list(map(self.lookup(kind).__getitem__, _indices(stored)))
         if kind in ("u", "?u") and not set(map(type, found)) <= {Unknown, _NONE}:
             raise Malformed("a symbol where an Unknown belongs")
@@ -164,7 +164,7 @@ class _Reader:
         return out
 
     def inventory(self, stored: object) -> Inventory:
-        stored = _exactly(dict, stored)
+        stored = exactly(dict, stored)
         if set(stored) != {f.name for f in fields(Inventory)}:
             raise Malformed("an inventory with other fields")
         tables = {}
@@ -177,7 +177,7 @@ class _Reader:
             keys, values = _pair(stored[name])
             grouped[name] = self.mapping(self.column("s", keys), list(map(list, self.groups(kind, values))))
         suppressions = {}
-        for entry in _exactly(list, stored["suppressions"]):
+        for entry in exactly(list, stored["suppressions"]):
             file, logical_id, found = _row(entry, 3)
             ignores = _indices(found)
             suppressions[(self.one("s", file), self.one("s", logical_id))] = tuple(self.ignores[i] for i in ignores)
@@ -199,7 +199,7 @@ def _indices(stored: object):
     refused): never an index Python would count from the end."""
     if type(stored) is str:
         return unpack(stored)
-    if not set(map(type, _exactly(list, stored))) <= {int} or (stored and min(stored) < 0):
+    if not set(map(type, exactly(list, stored))) <= {int} or (stored and min(stored) < 0):
         raise Malformed("an index that is not a whole number")
     return stored
 
@@ -207,12 +207,6 @@ def _indices(stored: object):
 def _shifted(value: object) -> int:
     """An optional index stored as JSON (null or the index) → as a packed optional column holds it."""
     return 0 if value is None else _int(value) + 1
-
-
-def _exactly(kind: type, value):
-    if type(value) is not kind:
-        raise Malformed(f"a {type(value).__name__} where a {kind.__name__} belongs")
-    return value
 
 
 def _flag(value: object) -> bool:
