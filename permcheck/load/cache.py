@@ -159,7 +159,7 @@ def put(found: Lookup, deployments: list, log) -> bool:
         return False
     try:
         payload = json.dumps(encode(deployments), separators=(",", ":"), ensure_ascii=False).encode()
-    except Malformed:
+    except (Malformed, TypeError, ValueError):  # a value the codec cannot write: no entry, never an error
         return False
     reads = {path: [os.path.realpath(path), digest] for path, digest in log.reads.items() if path not in found.inputs}
     header = json.dumps({"key": found.key, "reads": reads, "probes": log.probes, "tools": log.tools}).encode()

@@ -26,6 +26,8 @@ import base64
 import sys
 from array import array
 from dataclasses import dataclass
+from itertools import chain, islice
+from operator import attrgetter
 
 from permcheck.load.deployments import Deployment
 from permcheck.model.entities import Function, FunctionUrl, Group, Ignore, Inventory, Resource, Role, User
@@ -134,174 +136,228 @@ def encode(deployments: list[Deployment]) -> dict:
     not know (that model is then simply not cached)."""
     writer = _Writer()
     try:
+        writer.gather([exactly(Inventory, exactly(Deployment, d).inventory) for d in deployments])
         out = [writer.deployment(d) for d in deployments]
+        columns = {cls: writer.table(cls) for cls in MODELS}
     except (AttributeError, TypeError) as error:
         raise Malformed(f"cannot encode: {error}") from None
-    tables = dict(writer.tables)
-    symbols = len(tables["symbols"])
-    for cls in MODELS:
-        rows = tables[cls.__name__]
-        columns = [list(c) for c in zip(*rows)] if rows else [[] for _ in SPECS[cls]]
-        tables[cls.__name__] = [pack_column(kind, c, symbols) for (_, kind), c in zip(SPECS[cls], columns)]
-    files, lines = zip(*tables["locations"]) if tables["locations"] else ((), ())
-    tables["locations"] = [pack(list(files)), pack([NO_LINE if n is None else n for n in lines], "q")]
-    tables["texts"] = pack_groups(tables["texts"], "t", symbols)
-    tables["names"] = pack_groups(tables["names"], "s", symbols)
-    return {**tables, "deployments": out}
+    symbols = len(writer.tables["symbols"])  # texts are packed once every symbol is known
+    tables = {cls.__name__: [pack_column(kind, raw, symbols) for (_, kind), raw in zip(SPECS[cls], columns[cls])]
+              for cls in MODELS}
+    texts, names, locations = (writer.tables[name] for name in ("texts", "names", "locations"))
+    return {"strings": writer.tables["strings"], "symbols": writer.tables["symbols"],
+            "texts": pack_column(_GROUPS, ([len(t) for t in texts], [c for t in texts for c in t]), symbols, "t"),
+            "names": pack_column(_GROUPS, ([len(n) for n in names], [c for n in names for c in n]), symbols, "s"),
+            "locations": [pack([f for f, _ in locations]),
+                          pack([NO_LINE if n is None else n for _, n in locations], "q")],
+            "ignores": writer.tables["ignores"], **tables, "deployments": out}
 
 
-def pack_column(kind, values: list, symbols: int):
-    """One field's column as stored: a list for flags and enums; for the rest, packed indices into
-    the list the reader looks them up in (`model_reader`): for an optional field None is at 0 and
-    the table after it; a text's list is the symbols, last first, then (None and) the strings."""
+def pack_column(kind, raw, symbols: int, items=None):
+    """One field's column as stored (`model_reader.column` reads it back): a list for flags and
+    enums; for the rest, packed indices into the list the reader looks them up in: for an optional
+    field None is at 0 and the table after it; a text's list is the symbols, last first, then
+    (None and) the strings. Groups (tuples of objects, texts or strings) are [their lengths, plus
+    one when optional (0: None), their items]; `items` is the kind of a group's items when they
+    are no objects."""
     if isinstance(kind, Ref) and kind.many:
-        return pack_groups(values, kind, symbols)
+        lengths, flat = raw
+        counts = [0 if n is None else n + 1 for n in lengths] if kind.optional else lengths
+        return [pack(counts), pack_column(items or Ref(kind.cls), flat, symbols)]
     if kind == "b" or isinstance(kind, type):
-        return values
+        return raw
     shift = 1 if optional(kind) else 0
     if kind in ("t", "?t", "u", "?u"):
-        return pack([symbols + shift - 1 if v is None else v + symbols + (shift if v >= 0 else 0) for v in values])
-    return pack([0 if v is None else v + shift for v in values])
+        return pack([symbols + shift - 1 if v is None else v + symbols + (shift if v >= 0 else 0) for v in raw])
+    return pack([0 if v is None else v + shift for v in raw])
 
 
-def pack_groups(groups: list, kind, symbols: int) -> list[str]:
-    """Lists of indices (or None, when optional) → [packed lengths (plus one when optional: 0 is
-    None), the items as `pack_column` packs a column of `kind`]."""
-    lengths = [0 if g is None else len(g) + 1 for g in groups] if optional(kind) else [len(g) for g in groups]
-    item = Ref(kind.cls) if isinstance(kind, Ref) else kind
-    return [pack(lengths), pack_column(item, [i for g in groups if g for i in g], symbols)]
+_GROUPS = Ref(object, many=True)  # the texts and names tables: groups whose items are not objects
 
 
 class _Writer:
-    """Gives each value its index in its table, writing the rows it refers to first."""
+    """Writes the model a column at a time: first every object of each class is found (parents
+    before children, each once by identity), then each field's values are type-checked and given
+    their indices in bulk; only texts with unknown parts, locations and the small parts of an
+    inventory go one value at a time."""
 
     def __init__(self) -> None:
-        self.tables: dict[str, list] = {name: [] for name in TABLES}
-        self._index: dict[str, dict] = {name: {} for name in TABLES}  # value (or id of an object) → index
-        self._strings = self._index["strings"]
-        self._fields = {cls: [(name, self.encoder(kind)) for name, kind in spec] for cls, spec in SPECS.items()}
+        self.tables: dict[str, list] = {name: [] for name in ("strings", "symbols", "texts", "names", "locations",
+                                                              "ignores")}
+        self._index: dict[str, dict] = {name: {} for name in self.tables}  # a value → its index
+        self.found: dict[type, dict[int, object]] = {cls: {} for cls in MODELS}  # id → object, in table order
+        self.position: dict[type, dict[int, int]] = {}  # id → index in its table
 
-    def _add(self, table: str, key, row) -> int:
-        found = self._index[table][key] = len(self.tables[table])
-        self.tables[table].append(row)
-        return found
+    # -- objects, by class ---------------------------------------------------------------------------
+    def gather(self, inventories: list[Inventory]) -> None:
+        for inv in inventories:
+            for name, cls in INVENTORY_TABLES:
+                self._add_objects(cls, list(exactly(dict, getattr(inv, name)).values()))
+            for name, cls in INVENTORY_LISTS:
+                self._add_objects(cls, exactly(list, getattr(inv, name)))
+        for cls in reversed(MODELS):  # a class refers only to classes before it in MODELS
+            objects = _types(list(self.found[cls].values()), {cls})
+            for name, kind in SPECS[cls]:
+                if isinstance(kind, Ref):
+                    values = [v for v in map(attrgetter(name), objects) if v is not None]
+                    if kind.many:
+                        values = list(chain.from_iterable(_types(values, {tuple})))
+                    self._add_objects(kind.cls, values)
+        self.position = {cls: {key: i for i, key in enumerate(found)} for cls, found in self.found.items()}
+
+    def _add_objects(self, cls: type, objects: list) -> None:
+        self.found[cls].update(zip(map(id, objects), objects))  # the model holds them: ids stay theirs
+
+    def table(self, cls: type) -> list:
+        """Each field's values in the class's table, as `pack_column` takes them."""
+        objects = list(self.found[cls].values())
+        return [self.column(kind, list(map(attrgetter(name), objects))) for name, kind in SPECS[cls]]
+
+    def column(self, kind, values: list):
+        """One field's values, type-checked, as indices (None kept) or, for groups, (lengths, items)."""
+        present = [v for v in values if v is not None] if optional(kind) else values
+        if isinstance(kind, Ref) and kind.many:
+            items = _types(list(chain.from_iterable(_types(present, {tuple}))), {kind.cls})
+            return [None if v is None else len(v) for v in values], self.objects(kind.cls, items)
+        if kind == "b":
+            return _types(values, {bool})
+        if isinstance(kind, type):  # an Enum
+            return list(map(attrgetter("value"), _types(values, {kind})))
+        code = None if isinstance(kind, Ref) else kind.lstrip("?")
+        if code is None:
+            codes = self.objects(kind.cls, _types(present, {kind.cls}))
+        elif code == "s":
+            codes = self.strings(present)
+        elif code in ("t", "u"):
+            _types(present, {Unknown} if code == "u" else {str, Sym, Unknown})
+            codes = self.strings(present) if _only(present, str) else list(map(self.t, present))
+        elif code == "loc":
+            codes = self.locations(present)
+        else:
+            codes = self.tuples("texts" if code == "ts" else "names", _types(present, {tuple}),
+                                self.t if code == "ts" else self.s)
+        if len(present) < len(values):
+            found = iter(codes)
+            return [None if v is None else next(found) for v in values]
+        return codes
+
+    def objects(self, cls: type, values: list) -> list[int]:
+        return list(map(self.position[cls].__getitem__, map(id, values)))
+
+    # -- plain values ---------------------------------------------------------------------------------
+    def strings(self, values: list) -> list[int]:
+        """Indices of strings (checked to be exactly str); new ones are added in the order met."""
+        index, table = self._index["strings"], self.tables["strings"]
+        for value in dict.fromkeys(_types(values, {str})):
+            if value not in index:
+                index[value] = len(table)
+                table.append(value)
+        return list(map(index.__getitem__, values))
 
     def s(self, value) -> int:
-        if type(value) is not str:
-            raise Malformed(f"a {type(value).__name__} where a string belongs")
-        found = self._strings.get(value)
-        return self._add("strings", value, value) if found is None else found
+        return self.strings([value])[0]
 
     def t(self, value) -> int:
         """A text: a string's index, or the complement (~) of a symbol's."""
         if type(value) is str:
             return self.s(value)
         if type(value) is Unknown:
-            key = ("u", value.reason, value.owned)
-            found = self._index["symbols"].get(key)
-            return ~(self._add("symbols", key, ["u", self.s(value.reason), self.b(value.owned)])
-                     if found is None else found)
+            key = ("u", value.reason, value.owned)  # `owned` is not compared (model/values.py): key it
+            return ~self._add("symbols", key, lambda: ["u", self.s(value.reason), _flag(value.owned)])
         if type(value) is Sym:
-            parts = tuple(self.t(p) if type(p) in (str, Unknown) else self._refuse(p) for p in value.parts)
-            found = self._index["symbols"].get(("s", parts))
-            return ~(self._add("symbols", ("s", parts), ["s", list(parts)]) if found is None else found)
-        return self._refuse(value)
-
-    @staticmethod
-    def _refuse(value) -> int:
+            parts = tuple(self.t(_types([p], {str, Unknown})[0]) for p in value.parts)
+            return ~self._add("symbols", ("s", parts), lambda: ["s", list(parts)])
         raise Malformed(f"a {type(value).__name__} where a text belongs")
 
-    @staticmethod
-    def b(value) -> bool:
-        if type(value) is not bool:
-            raise Malformed(f"a {type(value).__name__} where a flag belongs")
-        return value
+    def tuples(self, table: str, values: list, one) -> list[int]:
+        """Indices of tuples of texts or strings. Tuples of plain strings are shared by value; one
+        holding an Unknown by its items' indices, since Unknowns equal by reason may differ in
+        `owned` (model/values.py)."""
+        index, rows = self._index[table], self.tables[table]
+        if not _only(list(chain.from_iterable(values)), str):
+            return [self._add(table, key, lambda key=key: list(key[1]))
+                    for key in (("coded", tuple(map(one, value))) for value in values)]
+        new = [value for value in dict.fromkeys(values) if value not in index]
+        codes = iter(self.strings([item for value in new for item in value]))
+        for value in new:
+            index[value] = len(rows)
+            rows.append(list(islice(codes, len(value))))
+        return list(map(index.__getitem__, values))
 
-    def tuple_of(self, table: str, one, values) -> int:
-        if type(values) is not tuple:
-            raise Malformed(f"a {type(values).__name__} where a tuple belongs")
-        codes = tuple(map(one, values))
-        found = self._index[table].get(codes)
-        return self._add(table, codes, list(codes)) if found is None else found
+    def locations(self, values: list) -> list[int]:
+        """Indices of locations, one per place (file and line)."""
+        keys = list(zip(map(attrgetter("file"), _types(values, {Location})), map(attrgetter("line"), values)))
+        _types([line for _, line in keys], {int, type(None)})
+        index, rows = self._index["locations"], self.tables["locations"]
+        new = [key for key in dict.fromkeys(keys) if key not in index]
+        for key, file in zip(new, self.strings([file for file, _ in new])):
+            index[key] = len(rows)
+            rows.append([file, key[1]])
+        return list(map(index.__getitem__, keys))
 
     def loc(self, value) -> int:
-        if type(value) is not Location or not (value.line is None or type(value.line) is int):
-            raise Malformed(f"a {type(value).__name__} where a location belongs")
-        key = (value.file, value.line)
-        found = self._index["locations"].get(key)
-        return self._add("locations", key, [self.s(value.file), value.line]) if found is None else found
+        return self.locations([value])[0]
 
-    def obj(self, cls: type, value) -> int:
-        found = self._index[cls.__name__].get(id(value))
-        if found is not None:
-            return found
-        if type(value) is not cls:
-            raise Malformed(f"a {type(value).__name__} where a {cls.__name__} belongs")
-        fields = value.__dict__
-        row = [encode_one(fields[name]) for name, encode_one in self._fields[cls]]
-        return self._add(cls.__name__, id(value), row)  # the objects are the model's: their ids stay theirs
+    def _add(self, table: str, key, row_of) -> int:
+        """The index of `key` in `table`, adding its row (made by `row_of`) when it is new."""
+        index = self._index[table]
+        found = index.get(key)
+        if found is None:
+            row = row_of()  # the values it refers to first
+            found = index[key] = len(self.tables[table])
+            self.tables[table].append(row)
+        return found
 
-    def encoder(self, kind):
-        """The function that gives a field's value of this kind its stored form."""
-        if isinstance(kind, Ref):
-            def one(value, cls=kind.cls):
-                return self.obj(cls, value)
-            if kind.many:
-                def one(values, single=one):
-                    if type(values) is not tuple:
-                        raise Malformed(f"a {type(values).__name__} where a tuple belongs")
-                    return list(map(single, values))
-        elif isinstance(kind, type):  # an Enum
-            def one(value, enum=kind):
-                if type(value) is not enum:
-                    raise Malformed(f"a {type(value).__name__} where a {enum.__name__} belongs")
-                return value.value
-        else:
-            code = kind.lstrip("?")
-            one = {"s": self.s, "t": self.t, "b": self.b, "loc": self.loc, "u": self.unknown,
-                   "ts": lambda v: self.tuple_of("texts", self.t, v),
-                   "ss": lambda v: self.tuple_of("names", self.s, v)}[code]
-        if optional(kind):
-            return lambda value, required=one: None if value is None else required(value)
-        return one
-
-    def unknown(self, value) -> int:
-        if type(value) is not Unknown:
-            raise Malformed(f"a {type(value).__name__} where an Unknown belongs")
-        return self.t(value)
-
+    # -- deployments and inventories -------------------------------------------------------------------
     def deployment(self, d: Deployment) -> list:
-        if type(d) is not Deployment or type(d.number) is not int or type(d.of) is not int:
-            raise Malformed("not a deployment")
-        return [d.number, [self.s(t) for t in exactly(tuple, d.templates)], self.inventory(d.inventory),
-                [pack([self.s(k) for k in exactly(dict, d.applications)]),
-                 pack([self.s(v) for v in d.applications.values()])], d.of]
+        if type(d.number) is not int or type(d.of) is not int:
+            raise Malformed("a deployment's number is not an integer")
+        return [d.number, self.strings(list(exactly(tuple, d.templates))), self.inventory(d.inventory),
+                [pack(self.strings(list(exactly(dict, d.applications)))),
+                 pack(self.strings(list(d.applications.values())))], d.of]
 
     def inventory(self, inv: Inventory) -> dict:
-        if type(inv) is not Inventory:
-            raise Malformed("not an inventory")
-        tables = {name: [pack([self.s(k) for k in exactly(dict, getattr(inv, name))]),
-                         pack([self.obj(cls, v) for v in getattr(inv, name).values()])]
+        tables = {name: [pack(self.strings(list(getattr(inv, name)))),
+                         pack(self.objects(cls, list(getattr(inv, name).values())))]
                   for name, cls in INVENTORY_TABLES}
-        lists = {name: pack([self.obj(cls, v) for v in exactly(list, getattr(inv, name))])
-                 for name, cls in INVENTORY_LISTS}
-        grouped = {name: [pack([self.s(k) for k in exactly(dict, getattr(inv, name))]),
-                          pack_groups([[one(v) for v in exactly(list, values)]
-                                       for values in getattr(inv, name).values()], kind, 0)]
-                   for name, one, kind in (("logical_ids", self.s, "s"), ("creators", self.loc, "loc"))}
-        return {**tables, **lists, **grouped,
-                "accounts": pack(sorted(self.s(a) for a in exactly(set, inv.accounts))),
-                "suppressions": [[self.s(f), self.s(lid), [self.ignore(i) for i in exactly(tuple, found)]]
-                                 for (f, lid), found in exactly(dict, inv.suppressions).items()],
+        lists = {name: pack(self.objects(cls, getattr(inv, name))) for name, cls in INVENTORY_LISTS}
+        grouped = {}
+        for name, kind in (("logical_ids", "s"), ("creators", "loc")):
+            held = exactly(dict, getattr(inv, name))
+            values = [exactly(list, v) for v in held.values()]
+            flat = [one for v in values for one in v]
+            grouped[name] = [pack(self.strings(list(held))),
+                             pack_column(_GROUPS, ([len(v) for v in values],
+                                                   self.strings(flat) if kind == "s" else self.locations(flat)),
+                                         0, kind)]
+        suppressions = [[self.s(file), self.s(logical_id), [self.ignore(i) for i in exactly(tuple, found)]]
+                        for (file, logical_id), found in exactly(dict, inv.suppressions).items()]
+        return {**tables, **lists, **grouped, "suppressions": suppressions,
+                "accounts": pack(sorted(self.strings(list(exactly(set, inv.accounts))))),
                 **{name: self.s(getattr(inv, name)) for name in ("partition", "region", "default_account")},
                 "management_account": None if inv.management_account is None else self.s(inv.management_account)}
 
     def ignore(self, value: Ignore) -> int:
-        if type(value) is not Ignore:
-            raise Malformed("not an ignore")
+        exactly(Ignore, value)
         return self._add("ignores", (value.rule, value.reason, value.location),
                          lambda: [self.s(value.rule), self.s(value.reason), self.loc(value.location)])
 
+
+def _types(values: list, allowed: set) -> list:
+    """`values`, when each is exactly of one of the `allowed` types; else Malformed."""
+    found = set(map(type, values))
+    if not found <= allowed:
+        raise Malformed(f"a {', '.join(sorted(t.__name__ for t in found - allowed))} where "
+                        f"{' or '.join(sorted(t.__name__ for t in allowed))} belongs")
+    return values
+
+
+def _only(values: list, kind: type) -> bool:
+    return set(map(type, values)) <= {kind}
+
+
+def _flag(value) -> bool:
+    return _types([value], {bool})[0]
 
 
 def exactly(kind: type, value):

@@ -28,6 +28,7 @@ from permcheck.load.inputs import Options
 from permcheck.load.model_codec import INVENTORY_LISTS, INVENTORY_TABLES, SPECS, Malformed, encode
 from permcheck.load.model_reader import decode
 from permcheck.model.entities import Inventory
+from permcheck.model.values import Sym, Unknown
 from tests.cli_helpers import run
 from tests.conftest import ROOT
 from tests.fuzz.strategies import template
@@ -379,6 +380,58 @@ def test_an_entry_made_by_the_official_sam_translator_is_only_good_for_its_versi
     assert not cache._still(made_by)
     monkeypatch.setattr(official, "installed_version", lambda: None)
     assert not cache._still(made_by)
+
+
+def test_a_round_trip_keeps_suppressions_unknowns_and_symbolic_names(tmp_path):
+    # an inline suppression (the contract: Metadata: {permcheck: {ignore: [...]}}), a generated name
+    # (an Unknown this deployment owns) and a parameter without a default (one it does not)
+    path = tmp_path / "template.yaml"
+    path.write_text("""Parameters:
+  Partner: {Type: String}
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Metadata: {permcheck: {ignore: [{rule: public-invoke, reason: a public webhook}]}}
+    Properties:
+      Role: !GetAtt FnRole.Arn
+  FnRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com},
+                                               Action: sts:AssumeRole}]}
+  Open:
+    Type: AWS::Lambda::Permission
+    Metadata: {permcheck: {ignore: [{rule: public-invoke, reason: reviewed}]}}
+    Properties:
+      FunctionName: !Ref Fn
+      Action: lambda:InvokeFunction
+      Principal: !Sub "arn:aws:iam::${Partner}:root"
+""")
+    loaded = deployments.load_deployments([str(path)], Options())
+    assert loaded[0].inventory.suppressions
+    back = round_trip(loaded)
+    assert back == loaded
+    pairs = sharing(loaded, back)
+    assert len(set(pairs.values())) == len(pairs)
+    owned = [unknowns(d) for d in (loaded, back)]  # Unknowns compare by reason alone: check `owned` too
+    assert owned[0] == owned[1] and {o for _, o in owned[0]} == {True, False}
+
+
+def unknowns(value: object) -> list[tuple[str, bool]]:
+    """(reason, owned) of every Unknown in a model, in the order met."""
+    if isinstance(value, Unknown):
+        return [(value.reason, value.owned)]
+    if isinstance(value, Sym):
+        return unknowns(value.parts)
+    if isinstance(value, BaseModel):
+        return unknowns([getattr(value, name) for name in type(value).model_fields])
+    if dataclasses.is_dataclass(value):
+        return unknowns([getattr(value, f.name) for f in dataclasses.fields(value)])
+    if isinstance(value, dict):
+        return unknowns(list(value.values()))
+    if isinstance(value, (list, tuple)):
+        return [found for item in value for found in unknowns(item)]
+    return []
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
