@@ -27,7 +27,7 @@ import sys
 from array import array
 from dataclasses import dataclass
 from itertools import chain, islice
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from permcheck.load.deployments import Deployment
 from permcheck.model.entities import Function, FunctionUrl, Group, Ignore, Inventory, Resource, Role, User
@@ -210,8 +210,10 @@ class _Writer:
 
     def table(self, cls: type) -> list:
         """Each field's values in the class's table, as `pack_column` takes them."""
-        objects = list(self.found[cls].values())
-        return [self.column(kind, list(map(attrgetter(name), objects))) for name, kind in SPECS[cls]]
+        names = [name for name, _ in SPECS[cls]]
+        rows = list(map(itemgetter(*names), map(vars, self.found[cls].values())))  # a model's fields: its __dict__
+        columns = [list(column) for column in zip(*rows)] if rows else [[] for _ in names]
+        return [self.column(kind, column) for (_, kind), column in zip(SPECS[cls], columns)]
 
     def column(self, kind, values: list):
         """One field's values, type-checked, as indices (None kept) or, for groups, (lengths, items)."""
