@@ -13,7 +13,7 @@ from permcheck.model.arn import ACCOUNT_ID
 from permcheck.model.location import InputError, Location
 
 KEYS = {"account", "trusted_accounts", "org_id", "management_account", "fail_on", "rules", "ignore", "region",
-        "parameters"}
+        "parameters", "cache"}
 SEVERITIES = ("low", "medium", "high", "critical")
 IGNORE_KEYS = {"rule", "resource", "file", "reason"}
 
@@ -29,6 +29,7 @@ class Config:
     rules: dict = field(default_factory=dict)
     ignore: tuple[dict, ...] = ()
     parameters: dict = field(default_factory=dict)
+    cache: bool = True  # false: never read or write the model cache (load/cache.py), as --no-cache
     source: str | None = None
 
 
@@ -74,8 +75,12 @@ def _validate(table: dict, path: str) -> Config:
     management = table.get("management_account")
     if management is not None and not (isinstance(management, str) and ACCOUNT_ID.fullmatch(management)):
         raise InputError(Location(path), "management_account must be a 12-digit account ID in quotes")
+    cache = table.get("cache", True)
+    if not isinstance(cache, bool):
+        raise InputError(Location(path), "cache must be true or false")
     return Config(account=table.get("account"), region=table.get("region"),
                   trusted_accounts=tuple(table.get("trusted_accounts", ())), org_id=table.get("org_id"),
                   management_account=management,
                   fail_on=fail_on, rules=dict(table.get("rules", {})), ignore=tuple(table.get("ignore", ())),
-                  parameters={str(k): str(v) for k, v in table.get("parameters", {}).items()}, source=path)
+                  parameters={str(k): str(v) for k, v in table.get("parameters", {}).items()}, cache=cache,
+                  source=path)

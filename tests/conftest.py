@@ -7,6 +7,7 @@ clone runs every test that reads it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,15 @@ CORPUS = ROOT / "tests" / "data" / "corpus"
 
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/* from current output")
+
+
+@pytest.fixture(autouse=True)
+def model_cache_folder(tmp_path_factory, monkeypatch, request) -> Path:
+    """A model cache folder of each test's own (load/cache.py), made only if the test writes an
+    entry: no test reads another's entries, or the user's."""
+    folder = tmp_path_factory.getbasetemp() / "model-cache" / hashlib.sha256(request.node.nodeid.encode()).hexdigest()
+    monkeypatch.setenv("PERMCHECK_CACHE_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture

@@ -21,13 +21,14 @@ from permcheck.cli.session import FORMATS, Run, SEVERITIES, _printable, analysis
 @click.option("--write-baseline", type=click.Path(), help="Write the current findings as a baseline.")
 @lambda command: analysis_options(command, ("text", "json", "sarif"))
 def check(paths, fail_on, rule_dirs, baseline, write_baseline, fmt, account, region, parameters, context, closed,
-          config_path, management_account):
+          config_path, management_account, no_cache):
     """Flag over-broad, public and cross-account grants, by the rules in force."""
     from permcheck.rules.findings import Severity, fails
     from permcheck.rules.registry import load_rules
     from permcheck.rules.run import run_checks
 
-    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account,
+              no_cache=no_cache)
     rules = load_rules(tuple(rule_dirs), run.config)
     result = run_checks(run.models(fmt), rules, run.config)
     result.errors = run.error_lines() + result.errors  # unreadable inputs: in JSON and SARIF too
@@ -91,7 +92,8 @@ def rules(rule_id, rule_dirs, fmt, config_path):
 @click.argument("old")
 @click.argument("new")
 @analysis_options
-def diff(old, new, fmt, account, region, parameters, context, closed, config_path, management_account):
+def diff(old, new, fmt, account, region, parameters, context, closed, config_path, management_account,
+         no_cache):
     """Access NEW grants that OLD did not, and what it removed: exit 1 when any is added.
 
     OLD and NEW are files, directories, or git revisions of a path (REV:PATH, e.g.
@@ -104,7 +106,8 @@ def diff(old, new, fmt, account, region, parameters, context, closed, config_pat
     from permcheck.load.deployments import groups_of, prepare, split
     from permcheck.load.revisions import Sides
 
-    run = Run([old, new], account, region, parameters, context, closed, config_path, management_account)
+    run = Run([old, new], account, region, parameters, context, closed, config_path, management_account,
+              no_cache=no_cache)
     options = run.options()
     with Sides(old, new) as sides:
         # strict: a diff of a side that could not be read entirely would understate the change.

@@ -15,11 +15,12 @@ from permcheck.cli.session import Run, analysis_options, emit
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @analysis_options
 def who_can_invoke(function, paths, fmt, account, region, parameters, context, closed, config_path,
-                   management_account):
+                   management_account, no_cache):
     """Every principal that may invoke FUNCTION, and why."""
     from permcheck.graph.query import who_can_invoke as query
 
-    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account,
+              no_cache=no_cache)
     _about_function(run, function, query, fmt, "who-can-invoke")
 
 
@@ -28,12 +29,13 @@ def who_can_invoke(function, paths, fmt, account, region, parameters, context, c
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @analysis_options
 def who_can_trigger(function, paths, fmt, account, region, parameters, context, closed, config_path,
-                    management_account):
+                    management_account, no_cache):
     """Every principal that can make FUNCTION run — directly or through its event sources,
     chained through other functions — and by which path."""
     from permcheck.graph.triggers import who_can_trigger as query
 
-    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account,
+              no_cache=no_cache)
     _about_function(run, function, query, fmt, "who-can-trigger")
 
 
@@ -53,13 +55,14 @@ def _about_function(run: Run, function: str, query, fmt: str, command: str) -> N
               help="Also what it reaches by making functions run that act as other roles.")
 @analysis_options
 def what_can_access(principal, paths, through_triggers, fmt, account, region, parameters, context, closed,
-                    config_path, management_account):
+                    config_path, management_account, no_cache):
     """Everything PRINCIPAL (or FUNCTION's execution role) may access."""
     from permcheck.graph.deployments import locate
     from permcheck.graph.query import what_can_access as query
     from permcheck.report.answers_json import merged, to_json
 
-    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account,
+              no_cache=no_cache)
     found = locate(run.models(fmt), principal, lambda edges: edges.index.caller(principal))
     answers = []
     for model, caller in found:
@@ -81,7 +84,7 @@ def what_can_access(principal, paths, through_triggers, fmt, account, region, pa
               help="Exit 1 when the decision differs (an assertion for CI).")
 @analysis_options
 def can(principal, action, resource, paths, expect, fmt, account, region, parameters, context, closed,
-        config_path, management_account):
+        config_path, management_account, no_cache):
     """Can PRINCIPAL do ACTION on RESOURCE? By AWS's evaluation logic."""
     if ":" not in action and action != "*":
         raise click.UsageError(f"ACTION must be service:action, not {action!r}")
@@ -89,7 +92,8 @@ def can(principal, action, resource, paths, expect, fmt, account, region, parame
     from permcheck.graph.query import can as query
     from permcheck.report.answers_json import merged, to_json
 
-    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account,
+              no_cache=no_cache)
     models = run.models(fmt)
     callers = locate(models, principal, lambda edges: edges.index.caller(principal))
     targets = locate(models, resource, lambda edges: edges.index.resource(resource))

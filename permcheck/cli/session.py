@@ -16,10 +16,12 @@ SEVERITIES = ("low", "medium", "high", "critical")
 class Run:
     """Options shared by every analysing command, merged with the configuration."""
 
-    def __init__(self, paths, account, region, parameters, context, closed, config_path, management_account=None):
+    def __init__(self, paths, account, region, parameters, context, closed, config_path, management_account=None,
+                 no_cache=False):
         from permcheck.config import load_config
 
         self.config = load_config(config_path)
+        self.cache = self.config.cache and not no_cache  # the model cache (load/cache.py)
         self.paths = list(paths)
         self.account = account or self.config.account
         self.management_account = management_account or self.config.management_account
@@ -42,15 +44,30 @@ class Run:
         from permcheck.model.location import InputError
 
         errors = self.errors if collect_errors else None
-        try:
-            with progress_bar(fmt) as progress:
-                deployments = load_deployments(self.paths, self.options(), progress, errors=errors)
-        except InputError:
-            if not self.errors:
-                raise
-            self.report_errors()  # every input failed: its errors say it all (no "nothing to analyse")
-            sys.exit(2)
+        stored = self._cached()
+        deployments = stored.get() if stored is not None else None
+        if deployments is None:
+            from permcheck.load.read_log import recording
+
+            try:
+                with progress_bar(fmt) as progress, recording() as log:
+                    deployments = load_deployments(self.paths, self.options(), progress, errors=errors)
+            except InputError:
+                if not self.errors:
+                    raise
+                self.report_errors()  # every input failed: its errors say it all (no "nothing to analyse")
+                sys.exit(2)
+            if stored is not None and not self.errors:  # a model missing an unreadable input is never kept
+                stored.put(deployments, log)
         return [Model(d, Edges(Index(d.inventory), context=self.context, closed=self.closed)) for d in deployments]
+
+    def _cached(self):
+        """This run's place in the model cache (load/cache.py), or None when it does not apply."""
+        if not self.cache:
+            return None
+        from permcheck.load import cache
+
+        return cache.lookup(self.paths, self.options())
 
     def options(self):
         """Where templates deploy, as the loaders take it."""
@@ -119,6 +136,11 @@ MANAGEMENT_ACCOUNT = click.option(
     help="The organisation's management account: SCPs and RCPs do not apply to it.")
 
 
+NO_CACHE = click.option(
+    "--no-cache", "no_cache", is_flag=True,
+    help="Load the inputs afresh: neither read nor write the model cache (config: cache = false).")
+
+
 def analysis_options(command, formats: tuple[str, ...] = FORMATS):
     """The options every analysing command takes (contract: inputs, decisions, config)."""
     for decorator in reversed((
@@ -135,6 +157,7 @@ def analysis_options(command, formats: tuple[str, ...] = FORMATS):
         click.option("--closed-context", "closed", is_flag=True,
                      help="Keys not given are absent from the request, not unknown."),
         click.option("--config", "config_path", type=click.Path(), help="TOML configuration file."),
+        NO_CACHE,
     )):
         command = decorator(command)
     return command

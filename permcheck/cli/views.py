@@ -8,7 +8,8 @@ import sys
 import click
 
 from permcheck.cli.group import main
-from permcheck.cli.session import MANAGEMENT_ACCOUNT, Run, SEVERITIES, _printable, _write_atomically, analysis_options
+from permcheck.cli.session import (MANAGEMENT_ACCOUNT, NO_CACHE, Run, SEVERITIES, _printable, _write_atomically,
+                                   analysis_options)
 
 
 @main.command("graph")
@@ -20,12 +21,14 @@ from permcheck.cli.session import MANAGEMENT_ACCOUNT, Run, SEVERITIES, _printabl
 @click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE")
 @click.option("--config", "config_path", type=click.Path())
 @MANAGEMENT_ACCOUNT
-def graph(paths, fmt, account, region, parameters, config_path, management_account):
+@NO_CACHE
+def graph(paths, fmt, account, region, parameters, config_path, management_account, no_cache):
     """The graph of principals, functions and resources, and its edges."""
     from permcheck.graph.build import build_graphs
     from permcheck.report.graph_formats import render
 
-    run = Run(paths, account, region, parameters, (), False, config_path, management_account)
+    run = Run(paths, account, region, parameters, (), False, config_path, management_account,
+              no_cache=no_cache)
     click.echo(render(build_graphs(run.models()), fmt), nl=False)
     run.finish()
 
@@ -38,7 +41,7 @@ def graph(paths, fmt, account, region, parameters, config_path, management_accou
               help="A directory of *.rule files to add to the built-in rules (repeatable).")
 @analysis_options
 def report(paths, output, rule_dirs, fmt, account, region, parameters, context, closed, config_path,
-           management_account):
+           management_account, no_cache):
     """Write one self-contained HTML page: findings, who can invoke each function, what each
     execution role can access, and a picture of the graph. Not a gate: exit 0 once written."""
     from importlib.metadata import version
@@ -48,7 +51,8 @@ def report(paths, output, rule_dirs, fmt, account, region, parameters, context, 
     from permcheck.rules.registry import load_rules
     from permcheck.rules.run import run_checks
 
-    run = Run(paths, account, region, parameters, context, closed, config_path, management_account)
+    run = Run(paths, account, region, parameters, context, closed, config_path, management_account,
+              no_cache=no_cache)
     rules = load_rules(tuple(rule_dirs), run.config)
     models = run.models(fmt)
     result = run_checks(models, rules, run.config)

@@ -26,6 +26,7 @@ from json.decoder import JSONDecodeError
 from permcheck.load.decode_json import _WS
 from permcheck.load.decode_json_fast import fast_json
 from permcheck.load.decode_yaml import _yaml
+from permcheck.load.read_log import note_read
 from permcheck.model.location import InputError, Location
 
 #: Largest file read: `get-account-authorization-details` of a big account is tens of MB.
@@ -52,6 +53,7 @@ def read_file(path: str, max_bytes: int | None = None) -> object:
         raise InputError(where, f"cannot read file: {e.strerror or e}") from None
     if len(data) > max_bytes:
         raise InputError(where, f"file is more than the limit of {max_bytes} bytes")
+    note_read(path, data)  # the model cache keys on what was read (load/read_log.py)
     return decode(path, data)
 
 

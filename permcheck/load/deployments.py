@@ -38,6 +38,7 @@ import os
 from dataclasses import dataclass, field
 
 from permcheck.load import inputs
+from permcheck.load.read_log import note_probe
 from permcheck.model.entities import Inventory
 from permcheck.model.location import InputError
 
@@ -70,7 +71,7 @@ def application_of(file: str, roots: list[str]) -> str:
     top = next((r for r in roots if _within(folder, r)), None)
     here = folder
     while top is not None:
-        if any(os.path.isfile(os.path.join(here, marker)) for marker in MARKERS):
+        if any(_marker(os.path.join(here, marker)) for marker in MARKERS):
             return here
         if os.path.normpath(here) == os.path.normpath(top):
             break
@@ -79,6 +80,13 @@ def application_of(file: str, roots: list[str]) -> str:
             break
         here = parent
     return file
+
+
+def _marker(path: str) -> bool:
+    """Whether a marker file is at `path`; the model cache records the look (load/read_log.py)."""
+    found = os.path.isfile(path)
+    note_probe(path, found)
+    return found
 
 
 def _within(folder: str, root: str) -> bool:

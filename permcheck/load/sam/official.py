@@ -21,14 +21,28 @@ from typing import Any
 
 from permcheck.load.source_notes import SOURCE_NOTE
 from permcheck.load.nodes import LineDict, line_of
+from permcheck.load.read_log import note_tool
 from permcheck.load.sam.core import SamError, key_line, node, plain
 from permcheck.model.location import InputError, Location
 
 PLACEHOLDER = "s3://permcheck-placeholder/local-artifact"
 
 
+TOOL = "aws-sam-translator"  # its distribution name: what `installed_version` asks for
+
+
 def available() -> bool:
     return importlib.util.find_spec("samtranslator") is not None
+
+
+def installed_version() -> str | None:
+    """The installed translator's version, without importing it (its import costs 0.7 s)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(TOOL)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 class _Session:
@@ -48,6 +62,7 @@ def translate(file: str, template: LineDict, deployment: Any, parameters: dict[s
         raise InputError(Location(file, line_of(template, 1)),
                          f"the official SAM translator could not be loaded: {error}") from None
     logging.getLogger("samtranslator").setLevel(logging.CRITICAL)  # stderr is for permcheck's one error line
+    note_tool(TOOL, installed_version() or "")  # a cached model made by this translator is only good for this version
     document = copy.deepcopy(plain(template))
     _placeholders(document)
     os.environ.setdefault("AWS_DEFAULT_REGION", deployment.region)
