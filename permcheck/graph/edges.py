@@ -42,7 +42,9 @@ class Edges:
     index: Index
     context: dict = field(default_factory=dict)
     closed: bool = False
-    _assumers: dict = field(default_factory=dict, repr=False)
+    _assumers: dict = field(default_factory=dict, repr=False)  # role → every may-assume edge into it
+    _callers_of: dict = field(default_factory=dict, repr=False)  # role → the principals that may assume it
+    _assume_asked: dict = field(default_factory=dict, repr=False)  # (principal, role) → its edge, or None
     _reverse: dict | None = field(default=None, repr=False)  # principal → the may-assume edges it has
     _chains: dict = field(default_factory=dict, repr=False)  # role → chains_to(role)
     _best: dict = field(default_factory=dict, repr=False)  # invokers → best_chains(invokers)
@@ -181,7 +183,8 @@ class Edges:
         """The principals that may assume one role, computed when first asked: a query that
         follows chains from a few invokers does not pay for every role of a large account."""
         if arn not in self._assumers:
-            self._assumers[arn] = self._assume_edges(arn)
+            self._assumers[arn] = [edge for caller in self._assume_callers(arn)
+                                   if (edge := self._assume_edge(caller, arn)) is not None]
         return self._assumers[arn]
 
     def reachable_roles(self, start: str) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
@@ -195,25 +198,40 @@ class Edges:
                     self._reverse.setdefault(edge.source, []).append(edge)
         return _walk(start, lambda role: [(edge.target, edge) for edge in self._reverse.get(role, [])])
 
-    def chains_to(self, arn: str) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
+    def chains_to(self, arn: str, avoiding: frozenset[str] = frozenset()) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
         """(principal, via, the may-assume edges taken) for every principal that reaches role
         `arn` by assuming roles: breadth-first, each principal once by a shortest chain, up to
-        any number of hops. `via` runs from the first role assumed to `arn`, as do the edges."""
-        if arn not in self._chains:
+        any number of hops. `via` runs from the first role assumed to `arn`, as do the edges.
+
+        With `avoiding`, the walk neither lists nor passes through those principals, and their
+        may-assume edges are never asked for (`best_chains` says why that changes nothing)."""
+        if avoiding:
+            walked = _walk(arn, lambda role: self._edges_into(role, avoiding))
+        elif arn in self._chains:
+            return self._chains[arn]
+        else:
             walked = _walk(arn, lambda role: [(edge.source, edge) for edge in self.assumers_of(role)])
-            self._chains[arn] = [(source, ((arn,) + path[:-1])[::-1], taken[::-1]) for source, path, taken in walked]
-        return self._chains[arn]
+        out = [(source, ((arn,) + path[:-1])[::-1], taken[::-1]) for source, path, taken in walked]
+        if not avoiding:
+            self._chains[arn] = out
+        return out
 
     def best_chains(self, invokers: frozenset[str]) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
         """(principal, via, edges taken) for every principal outside `invokers` that reaches one
         of them by assuming roles, by a shortest chain (the first `via` in order among equals).
-        Functions of one account mostly share their set of invokers: computed once per set."""
+        Functions of one account mostly share their set of invokers: computed once per set.
+
+        The walks avoid the invokers themselves: a chain that passes through an invoker X is
+        longer than the principal's own chain to X, so it is never the shortest, and every
+        principal whose shortest chain avoids the invokers is found by the same walk either way
+        (the breadth-first order of the principals on such chains does not change). So the
+        may-assume answers of the invokers — in a large account most principals that may assume
+        a role trusting `*` are administrators that invoke directly — are never asked for.
+        `tests/graph/test_best_chains.py` checks this against the walks that pass through them."""
         if invokers not in self._best:
             best: dict[str, tuple] = {}
             for role in invokers:
-                for source, via, taken in self.chains_to(role):
-                    if source in invokers:
-                        continue
+                for source, via, taken in self.chains_to(role, invokers):
                     known = best.get(source)
                     if known is None or (len(via), via) < (len(known[0]), known[0]):
                         best[source] = (via, taken)
@@ -222,29 +240,45 @@ class Edges:
             self._best[invokers] = [(source, via, taken) for source, (via, taken) in best.items()]
         return self._best[invokers]
 
-    def _assume_edges(self, arn: str) -> list[Edge]:
+    def _edges_into(self, arn: str, avoiding: frozenset[str]) -> list[tuple[str, Edge]]:
+        """The may-assume edges into role `arn` from principals outside `avoiding`, in the order
+        of `assumers_of`; only those principals are asked about."""
+        if arn in self._assumers:
+            return [(edge.source, edge) for edge in self._assumers[arn] if edge.source not in avoiding]
+        return [(caller.arn, edge) for caller in self._assume_callers(arn)
+                if caller.arn not in avoiding and (edge := self._assume_edge(caller, arn)) is not None]
+
+    def _assume_callers(self, arn: str) -> list[Caller]:
+        """Every principal that may assume role `arn`, in a fixed order, before any is asked:
+        those its trust policy names, and — where it names an account or anyone — the
+        principals there whose own policies may allow sts:AssumeRole on it."""
+        found = self._callers_of.get(arn)
+        if found is not None:
+            return found
         role = self.index.inventory.roles.get(arn)
-        if role is None or role.trust is None or role.trust.error:
-            return []
         callers: dict[str, Caller] = {}
-        for named in self.named_callers(role.trust.statements):
-            if not isinstance(named, Caller):
-                continue
-            callers[named.arn] = named
-            if named.kind in (CallerKind.ROOT, CallerKind.ANYONE):
-                # a trust naming an account (or anyone) lets in the principals there whose
-                # own policies allow sts:AssumeRole on the role
-                for entity in self.identity_candidates("sts:AssumeRole", arn):
-                    if named.kind is CallerKind.ANYONE or entity.account == named.account:
-                        callers[str(entity.arn)] = self.index.caller_for_entity(entity)
-        out = []
-        for caller in callers.values():
-            if caller.arn == arn:
-                continue
+        if role is not None and role.trust is not None and not role.trust.error:
+            for named in self.named_callers(role.trust.statements):
+                if not isinstance(named, Caller):
+                    continue
+                callers[named.arn] = named
+                if named.kind in (CallerKind.ROOT, CallerKind.ANYONE):
+                    # a trust naming an account (or anyone) lets in the principals there whose
+                    # own policies allow sts:AssumeRole on the role
+                    for entity in self.identity_candidates("sts:AssumeRole", arn):
+                        if named.kind is CallerKind.ANYONE or entity.account == named.account:
+                            callers[str(entity.arn)] = self.index.caller_for_entity(entity)
+        found = self._callers_of[arn] = [caller for caller in callers.values() if caller.arn != arn]
+        return found
+
+    def _assume_edge(self, caller: Caller, arn: str) -> Edge | None:
+        """The may-assume edge from `caller` to role `arn`, asked once; None when denied."""
+        key = (caller.arn, arn)
+        if key not in self._assume_asked:
             answer = self._assume_answer(caller, arn)
-            if answer.decision is not Decision.DENIED:
-                out.append(Edge(caller.arn, arn, "sts:AssumeRole", answer))
-        return out
+            self._assume_asked[key] = Edge(caller.arn, arn, "sts:AssumeRole", answer) \
+                if answer.decision is not Decision.DENIED else None
+        return self._assume_asked[key]
 
     def _assume_answer(self, caller: Caller, role_arn: str) -> Answer:
         best = None
@@ -255,7 +289,6 @@ class Edges:
             if best is None or _rank(answer) > _rank(best):
                 best = answer
         return best
-
 
 
 def _walk(start: str, step) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
