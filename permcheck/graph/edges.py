@@ -96,32 +96,43 @@ class Edges:
         return self.index.caller_if_any(str(principal.value))
 
     @cached_property
-    def _allow_statements(self) -> list[tuple[Role | User, Statement | None]]:
-        """Every (principal, Allow statement) pair of the inputs' identity policies; None for a
-        policy whose content is unknown or malformed (it may allow anything)."""
+    def _entity_policies(self) -> list[tuple[Role | User, tuple]]:
+        """Every role and user of the inputs with its identity policies (its groups' included)."""
         inv = self.index.inventory
-        out: list[tuple[Role | User, Statement | None]] = []
-        for entity in (*inv.roles.values(), *inv.users.values()):
-            for policy in self.index.identity_policies(entity):
-                out += [(entity, s) for s in policy.statements if s.effect is Effect.ALLOW]
-                if policy.unknown is not None or policy.error:  # the evaluator says how (or refuses)
-                    out.append((entity, None))
-        return out
+        return [(entity, self.index.identity_policies(entity)) for entity in (*inv.roles.values(), *inv.users.values())]
+
+    @cached_property
+    def _accounts_held(self) -> set[str | None]:
+        """The accounts of the inputs' roles and users."""
+        return {entity.account for entity, _ in self._entity_policies}
 
     def _allows_for(self, action: str) -> list[tuple[Role | User, Statement | None]]:
-        """The pairs whose actions may match `action`, found once per action."""
+        """Every (principal, Allow statement) pair of the inputs' identity policies whose actions
+        may match `action`, found once per action; None for a policy whose content is unknown or
+        malformed (it may allow anything: the evaluator says how, or refuses). A policy attached
+        to many principals (a managed policy) is read once."""
         if action not in self._by_action:
             matching: dict[tuple, bool] = {}  # (actions, not_action) → may it allow the action
+            read: dict[int, list] = {}  # id(policy) → its pairs' statements (the policies outlive the loop)
             found = []
-            for entity, statement in self._allow_statements:
-                if statement is None:
-                    found.append((entity, None))
-                    continue
-                key = (statement.actions, statement.not_action)
-                if key not in matching:
-                    matching[key] = _may_allow(statement, action)
-                if matching[key]:
-                    found.append((entity, statement))
+            for entity, policies in self._entity_policies:
+                for policy in policies:
+                    statements = read.get(id(policy))
+                    if statements is None:
+                        statements = read[id(policy)] = []
+                        for statement in policy.statements:
+                            if statement.effect is not Effect.ALLOW:
+                                continue
+                            key = (statement.actions, statement.not_action)
+                            if key not in matching:
+                                matching[key] = _may_allow(statement, action)
+                            if matching[key]:
+                                statements.append(statement)
+                        if policy.unknown is not None or policy.error:
+                            statements.append(None)
+                    if statements:  # most policies say nothing of the action
+                        for statement in statements:
+                            found.append((entity, statement))
             self._by_action[action] = found
         return self._by_action[action]
 
@@ -257,6 +268,7 @@ class Edges:
             return found
         role = self.index.inventory.roles.get(arn)
         callers: dict[str, Caller] = {}
+        everyone: list | None = None  # the principals whose own policies may allow it, in order
         if role is not None and role.trust is not None and not role.trust.error:
             for named in self.named_callers(role.trust.statements):
                 if not isinstance(named, Caller):
@@ -265,7 +277,11 @@ class Edges:
                 if named.kind in (CallerKind.ROOT, CallerKind.ANYONE):
                     # a trust naming an account (or anyone) lets in the principals there whose
                     # own policies allow sts:AssumeRole on the role
-                    for entity in self.identity_candidates("sts:AssumeRole", arn):
+                    if named.kind is CallerKind.ROOT and named.account not in self._accounts_held:
+                        continue  # an account none of the inputs' principals is in
+                    if everyone is None:
+                        everyone = self.identity_candidates("sts:AssumeRole", arn)
+                    for entity in everyone:
                         if named.kind is CallerKind.ANYONE or entity.account == named.account:
                             callers[str(entity.arn)] = self.index.caller_for_entity(entity)
         found = self._callers_of[arn] = [caller for caller in callers.values() if caller.arn != arn]
