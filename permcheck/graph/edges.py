@@ -102,37 +102,56 @@ class Edges:
         return [(entity, self.index.identity_policies(entity)) for entity in (*inv.roles.values(), *inv.users.values())]
 
     @cached_property
+    def _policy_table(self) -> tuple[dict[int, tuple], dict[tuple, list]]:
+        """Each identity policy of the inputs once (a managed policy is attached to many
+        principals): id → (policy, the positions in `_entity_policies` of the principals that
+        hold it); and its Allow statements by what they name as actions — (actions, NotAction?)
+        → [(id(policy), place in the policy, statement)] — with a policy whose content is
+        unknown or malformed under None (it may allow anything)."""
+        holders: dict[int, tuple] = {}
+        by_actions: dict[tuple | None, list] = {None: []}
+        for position, (_, policies) in enumerate(self._entity_policies):
+            for policy in policies:
+                found = holders.get(id(policy))
+                if found is not None:
+                    if found[1][-1] != position:
+                        found[1].append(position)
+                    continue
+                holders[id(policy)] = (policy, [position])
+                for place, statement in enumerate(policy.statements):
+                    if statement.effect is Effect.ALLOW:
+                        by_actions.setdefault((statement.actions, statement.not_action), []).append(
+                            (id(policy), place, statement))
+                if policy.unknown is not None or policy.error:
+                    by_actions[None].append((id(policy), len(policy.statements), None))
+        return holders, by_actions
+
+    @cached_property
     def _accounts_held(self) -> set[str | None]:
         """The accounts of the inputs' roles and users."""
         return {entity.account for entity, _ in self._entity_policies}
 
     def _allows_for(self, action: str) -> list[tuple[Role | User, Statement | None]]:
         """Every (principal, Allow statement) pair of the inputs' identity policies whose actions
-        may match `action`, found once per action; None for a policy whose content is unknown or
-        malformed (it may allow anything: the evaluator says how, or refuses). A policy attached
-        to many principals (a managed policy) is read once."""
+        may match `action`, by principal in the inputs' order, then in policy and statement
+        order, found once per action; None for a policy whose content is unknown or malformed
+        (it may allow anything: the evaluator says how, or refuses). Each list of actions is
+        matched once, and only the principals holding a policy that may allow it are visited."""
         if action not in self._by_action:
-            matching: dict[tuple, bool] = {}  # (actions, not_action) → may it allow the action
-            read: dict[int, list] = {}  # id(policy) → its pairs' statements (the policies outlive the loop)
+            holders, by_actions = self._policy_table
+            read: dict[int, list] = {}  # id(policy) → [(place, statement)] that may allow the action
+            for key, entries in by_actions.items():
+                if key is None or _may_allow(*key, action):
+                    for policy_id, place, statement in entries:
+                        read.setdefault(policy_id, []).append((place, statement))
+            visit: set[int] = set()
+            for policy_id, statements in read.items():
+                statements.sort(key=lambda entry: entry[0])
+                visit.update(holders[policy_id][1])
             found = []
-            for entity, policies in self._entity_policies:
-                for policy in policies:
-                    statements = read.get(id(policy))
-                    if statements is None:
-                        statements = read[id(policy)] = []
-                        for statement in policy.statements:
-                            if statement.effect is not Effect.ALLOW:
-                                continue
-                            key = (statement.actions, statement.not_action)
-                            if key not in matching:
-                                matching[key] = _may_allow(statement, action)
-                            if matching[key]:
-                                statements.append(statement)
-                        if policy.unknown is not None or policy.error:
-                            statements.append(None)
-                    if statements:  # most policies say nothing of the action
-                        for statement in statements:
-                            found.append((entity, statement))
+            for position in sorted(visit):
+                entity, policies = self._entity_policies[position]
+                found += [(entity, statement) for policy in policies for _, statement in read.get(id(policy), ())]
             self._by_action[action] = found
         return self._by_action[action]
 
@@ -323,9 +342,10 @@ def _walk(start: str, step) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]
     return out
 
 
-def _may_allow(statement: Statement, action: str) -> bool:
-    hit = any_match(statement.actions, action, ignore_case=True)
-    return (negate(hit) if statement.not_action else hit) is not False
+def _may_allow(actions: tuple, not_action: bool, action: str) -> bool:
+    """May a statement with these Action (or NotAction) patterns allow `action`?"""
+    hit = any_match(actions, action, ignore_case=True)
+    return (negate(hit) if not_action else hit) is not False
 
 
 def _rank(answer: Answer) -> int:
