@@ -47,6 +47,7 @@ class Edges:
     _assume_asked: dict = field(default_factory=dict, repr=False)  # (principal, role) → its edge, or None
     _reverse: dict | None = field(default=None, repr=False)  # principal → the may-assume edges it has
     _chains: dict = field(default_factory=dict, repr=False)  # role → chains_to(role)
+    _walks: dict = field(default_factory=dict, repr=False)  # role → (its last walk avoiding some, who it looked at)
     _best: dict = field(default_factory=dict, repr=False)  # invokers → best_chains(invokers)
     row_cache: dict = field(default_factory=dict, repr=False)  # who-can-invoke rows of shared answers (query.py)
     _by_action: dict = field(default_factory=dict, repr=False)  # action → its identity Allow pairs
@@ -234,16 +235,20 @@ class Edges:
         any number of hops. `via` runs from the first role assumed to `arn`, as do the edges.
 
         With `avoiding`, the walk neither lists nor passes through those principals, and their
-        may-assume edges are never asked for (`best_chains` says why that changes nothing)."""
-        if avoiding:
-            walked = _walk(arn, lambda role: self._edges_into(role, avoiding))
-        elif arn in self._chains:
-            return self._chains[arn]
-        else:
-            walked = _walk(arn, lambda role: [(edge.source, edge) for edge in self.assumers_of(role)])
-        out = [(source, ((arn,) + path[:-1])[::-1], taken[::-1]) for source, path, taken in walked]
+        may-assume edges are never asked for (`best_chains` says why that changes nothing). Such
+        a walk is kept with whether each principal it looked at was avoided: a later walk whose
+        set agrees on all of them takes the same steps, so it is the same walk."""
         if not avoiding:
-            self._chains[arn] = out
+            if arn not in self._chains:
+                walked = _walk(arn, lambda role: [(edge.source, edge) for edge in self.assumers_of(role)])
+                self._chains[arn] = _chains(arn, walked)
+            return self._chains[arn]
+        known = self._walks.get(arn)
+        if known is not None and all((principal in avoiding) == was for principal, was in known[1].items()):
+            return known[0]
+        looked: dict[str, bool] = {}
+        out = _chains(arn, _walk(arn, lambda role: self._edges_into(role, avoiding, looked)))
+        self._walks[arn] = (out, looked)
         return out
 
     def best_chains(self, invokers: frozenset[str]) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
@@ -257,7 +262,7 @@ class Edges:
         (the breadth-first order of the principals on such chains does not change). So the
         may-assume answers of the invokers — in a large account most principals that may assume
         a role trusting `*` are administrators that invoke directly — are never asked for.
-        `tests/graph/test_best_chains.py` checks this against the walks that pass through them."""
+        `tests/property/test_best_chains.py` checks this against the walks that pass through them."""
         if invokers not in self._best:
             best: dict[str, tuple] = {}
             for role in invokers:
@@ -270,13 +275,16 @@ class Edges:
             self._best[invokers] = [(source, via, taken) for source, (via, taken) in best.items()]
         return self._best[invokers]
 
-    def _edges_into(self, arn: str, avoiding: frozenset[str]) -> list[tuple[str, Edge]]:
+    def _edges_into(self, arn: str, avoiding: frozenset[str], looked: dict[str, bool]) -> list[tuple[str, Edge]]:
         """The may-assume edges into role `arn` from principals outside `avoiding`, in the order
-        of `assumers_of`; only those principals are asked about."""
-        if arn in self._assumers:
-            return [(edge.source, edge) for edge in self._assumers[arn] if edge.source not in avoiding]
-        return [(caller.arn, edge) for caller in self._assume_callers(arn)
-                if caller.arn not in avoiding and (edge := self._assume_edge(caller, arn)) is not None]
+        of `assumers_of`; only those principals are asked about. `looked` records each principal
+        looked at, and whether it was avoided."""
+        out = []
+        for caller in self._assume_callers(arn):
+            avoided = looked[caller.arn] = caller.arn in avoiding
+            if not avoided and (edge := self._assume_edge(caller, arn)) is not None:
+                out.append((caller.arn, edge))
+        return out
 
     def _assume_callers(self, arn: str) -> list[Caller]:
         """Every principal that may assume role `arn`, in a fixed order, before any is asked:
@@ -324,6 +332,11 @@ class Edges:
             if best is None or _rank(answer) > _rank(best):
                 best = answer
         return best
+
+
+def _chains(arn: str, walked: list) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
+    """A walk back from role `arn` as chains: (principal, via from its first role to `arn`, edges)."""
+    return [(source, ((arn,) + path[:-1])[::-1], taken[::-1]) for source, path, taken in walked]
 
 
 def _walk(start: str, step) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
