@@ -25,6 +25,7 @@ from permcheck.model.policy import Effect, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
 
 INVOKE_ACTIONS = ("lambda:InvokeFunction", "lambda:InvokeFunctionUrl")
+WALKS_KEPT = 4  # walks kept per role, for as many sets of invokers (`Edges.chains_to`)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Edges:
     _assume_asked: dict = field(default_factory=dict, repr=False)  # (principal, role) → its edge, or None
     _reverse: dict | None = field(default=None, repr=False)  # principal → the may-assume edges it has
     _chains: dict = field(default_factory=dict, repr=False)  # role → chains_to(role)
-    _walks: dict = field(default_factory=dict, repr=False)  # role → (its last walk avoiding some, who it looked at)
+    _walks: dict = field(default_factory=dict, repr=False)  # role → its last walks avoiding some: (walk, whom it avoided, whom not)
     _best: dict = field(default_factory=dict, repr=False)  # invokers → best_chains(invokers)
     row_cache: dict = field(default_factory=dict, repr=False)  # who-can-invoke rows of shared answers (query.py)
     _by_action: dict = field(default_factory=dict, repr=False)  # action → its identity Allow pairs
@@ -237,18 +238,22 @@ class Edges:
         With `avoiding`, the walk neither lists nor passes through those principals, and their
         may-assume edges are never asked for (`best_chains` says why that changes nothing). Such
         a walk is kept with whether each principal it looked at was avoided: a later walk whose
-        set agrees on all of them takes the same steps, so it is the same walk."""
+        set agrees on all of them takes the same steps, so it is the same walk. Functions differ
+        in a few invokers (a service their policy names), so a role's last few walks are kept."""
         if not avoiding:
             if arn not in self._chains:
                 walked = _walk(arn, lambda role: [(edge.source, edge) for edge in self.assumers_of(role)])
                 self._chains[arn] = _chains(arn, walked)
             return self._chains[arn]
-        known = self._walks.get(arn)
-        if known is not None and all((principal in avoiding) == was for principal, was in known[1].items()):
-            return known[0]
+        kept = self._walks.setdefault(arn, [])
+        for walk, avoided, passed in kept:
+            if avoided <= avoiding and passed.isdisjoint(avoiding):
+                return walk
         looked: dict[str, bool] = {}
         out = _chains(arn, _walk(arn, lambda role: self._edges_into(role, avoiding, looked)))
-        self._walks[arn] = (out, looked)
+        kept.insert(0, (out, frozenset(p for p, avoided in looked.items() if avoided),
+                        frozenset(p for p, avoided in looked.items() if not avoided)))
+        del kept[WALKS_KEPT:]
         return out
 
     def best_chains(self, invokers: frozenset[str]) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
@@ -265,8 +270,12 @@ class Edges:
         `tests/property/test_best_chains.py` checks this against the walks that pass through them."""
         if invokers not in self._best:
             best: dict[str, tuple] = {}
+            walks = self._walks
             for role in invokers:
-                for source, via, taken in self.chains_to(role, invokers):
+                kept = walks.get(role)  # `chains_to`'s first test, inline: most roles' last walk holds
+                chains = kept[0][0] if kept and kept[0][1] <= invokers and kept[0][2].isdisjoint(invokers) \
+                    else self.chains_to(role, invokers)
+                for source, via, taken in chains:
                     known = best.get(source)
                     if known is None or (len(via), via) < (len(known[0]), known[0]):
                         best[source] = (via, taken)
