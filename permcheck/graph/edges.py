@@ -49,6 +49,7 @@ class Edges:
     _reverse: dict | None = field(default=None, repr=False)  # principal → the may-assume edges it has
     _chains: dict = field(default_factory=dict, repr=False)  # role → chains_to(role)
     _walks: dict = field(default_factory=dict, repr=False)  # role → its last walks avoiding some: (walk, whom it avoided, whom not)
+    _into: dict = field(default_factory=dict, repr=False)  # role → (its principals never asked, the edges of those asked)
     _best: dict = field(default_factory=dict, repr=False)  # invokers → best_chains(invokers)
     row_cache: dict = field(default_factory=dict, repr=False)  # who-can-invoke rows of shared answers (query.py)
     _by_action: dict = field(default_factory=dict, repr=False)  # action → its identity Allow pairs
@@ -249,9 +250,10 @@ class Edges:
         for walk, avoided, passed in kept:
             if avoided <= avoiding and passed.isdisjoint(avoiding):
                 return walk
+        unasked: list[frozenset[str]] = []
         looked: dict[str, bool] = {}
-        out = _chains(arn, _walk(arn, lambda role: self._edges_into(role, avoiding, looked)))
-        kept.insert(0, (out, frozenset(p for p, avoided in looked.items() if avoided),
+        out = _chains(arn, _walk(arn, lambda role: self._edges_into(role, avoiding, unasked, looked)))
+        kept.insert(0, (out, frozenset().union(*unasked, (p for p, avoided in looked.items() if avoided)),
                         frozenset(p for p, avoided in looked.items() if not avoided)))
         del kept[WALKS_KEPT:]
         return out
@@ -284,15 +286,26 @@ class Edges:
             self._best[invokers] = [(source, via, taken) for source, (via, taken) in best.items()]
         return self._best[invokers]
 
-    def _edges_into(self, arn: str, avoiding: frozenset[str], looked: dict[str, bool]) -> list[tuple[str, Edge]]:
+    def _edges_into(self, arn: str, avoiding: frozenset[str], unasked: list[frozenset[str]],
+                    looked: dict[str, bool]) -> list[tuple[str, Edge]]:
         """The may-assume edges into role `arn` from principals outside `avoiding`, in the order
-        of `assumers_of`; only those principals are asked about. `looked` records each principal
-        looked at, and whether it was avoided."""
+        of `assumers_of`; a principal is asked about only when it is first outside a set. What
+        the answer depended on is recorded: in `unasked`, the principals never asked (all in
+        `avoiding`), in `looked`, those whose edge holds, and whether each was avoided (one
+        whose edge is denied counts either way)."""
+        into = self._into.get(arn)
+        if into is None:
+            into = self._into[arn] = (frozenset(caller.arn for caller in self._assume_callers(arn)), [])
+        if not into[0] <= avoiding:  # ask those outside, once each; the edges stay in callers' order
+            left = into[0] & avoiding
+            into = self._into[arn] = (left, [edge for caller in self._assume_callers(arn) if caller.arn not in left
+                                             and (edge := self._assume_edge(caller, arn)) is not None])
+        unasked.append(into[0])
         out = []
-        for caller in self._assume_callers(arn):
-            avoided = looked[caller.arn] = caller.arn in avoiding
-            if not avoided and (edge := self._assume_edge(caller, arn)) is not None:
-                out.append((caller.arn, edge))
+        for edge in into[1]:
+            avoided = looked[edge.source] = edge.source in avoiding
+            if not avoided:
+                out.append((edge.source, edge))
         return out
 
     def _assume_callers(self, arn: str) -> list[Caller]:
