@@ -32,7 +32,7 @@ class JsonText:
     """Writes documents as `json.dumps(document, indent=2)` does; remembers shared rows' texts."""
 
     def __init__(self) -> None:
-        self._texts: dict[tuple[int, int], tuple[object, str]] = {}
+        self._texts: dict[int, dict[int, tuple[object, str]]] = {}  # depth → id(row) → (row, its text there)
 
     def dumps(self, document: object) -> str:
         out: list[str] = []
@@ -76,7 +76,9 @@ class JsonText:
             put("[" + inner + ("," + inner).join(map(encode_basestring_ascii, items)) + "\n" + INDENT * depth + "]")
             return
         if all(type(item) is SharedRow for item in items):  # rows, mostly written before: one piece
-            texts = [self._shared(item, depth + 1) for item in items]
+            known = self._texts.setdefault(depth + 1, {}).get
+            found = [known(id(item)) for item in items]
+            texts = [self._shared(item, depth + 1) if entry is None else entry[1] for item, entry in zip(items, found)]
             put("[" + inner + ("," + inner).join(texts) + "\n" + INDENT * depth + "]")
             return
         put("[" + inner)
@@ -109,14 +111,14 @@ class JsonText:
         put("\n" + INDENT * depth + "}")
 
     def _shared(self, row: SharedRow, depth: int) -> str:
-        key = (id(row), depth)
-        found = self._texts.get(key)
+        at = self._texts.setdefault(depth, {})
+        found = at.get(id(row))
         if found is None:
             out: list[str] = []
             self._dict(row, depth, out.append)
-            if len(self._texts) >= TEXT_CACHE_LIMIT:
-                self._texts.clear()
-            found = self._texts[key] = (row, "".join(out))  # the row is kept, so its id stays its own
+            if len(at) >= TEXT_CACHE_LIMIT:
+                at.clear()
+            found = at[id(row)] = (row, "".join(out))  # the row is kept, so its id stays its own
         return found[1]
 
 
