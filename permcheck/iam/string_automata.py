@@ -176,13 +176,14 @@ def string_witnesses(automata: list[tuple[Token, ...]]) -> tuple[set[str], bool]
     """
     alphabet = set().union(*(_klass_chars(kl) for t in automata for _, kl in t))
     fresh = next(c for c in "x_#0~%&" + "".join(map(chr, range(0xE000, 0xE100))) if c not in alphabet)
+    letters = sorted(alphabet | {fresh})
 
     start = tuple(_close(t, {0}) for t in automata)
     seen, queue, found, complete = {start}, deque([(start, "")]), {}, True
     while queue:
         state, word = queue.popleft()
         found.setdefault(tuple(len(t) in s for t, s in zip(automata, state)), word)
-        for ch in sorted(alphabet | {fresh}):
+        for ch in _distinct_letters(automata, state, letters):
             nxt = tuple(_step(t, s, ch) for t, s in zip(automata, state))
             if nxt not in seen:
                 if len(seen) >= STATE_CAP:
@@ -191,3 +192,18 @@ def string_witnesses(automata: list[tuple[Token, ...]]) -> tuple[set[str], bool]
                 seen.add(nxt)
                 queue.append((nxt, word + ch))
     return set(found.values()), complete
+
+
+def _distinct_letters(automata: list[tuple[Token, ...]], state: tuple, letters: list[str]) -> list[str]:
+    """The letters worth reading in `state`, in `letters`' order: those some token at the current
+    positions names, and the first letter no such token names. Every letter that no current
+    token names leads where that first one does (a token tells a letter apart only by its
+    class), so the search reaches the same states by the same words, reading fewer letters."""
+    named: set[str] = set()
+    for t, s in zip(automata, state):
+        for i in s:
+            if i < len(t):
+                named |= _klass_chars(t[i][1])
+    other = next((c for c in letters if c not in named), None)
+    return [c for c in letters if c in named or c == other]
+
