@@ -25,6 +25,7 @@ from permcheck.model.policy import Effect, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
 
 INVOKE_ACTIONS = ("lambda:InvokeFunction", "lambda:InvokeFunctionUrl")
+WALKS_KEPT = 4  # walks kept per role, for as many sets of invokers (`Edges.chains_to`)
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,12 @@ class Edges:
     index: Index
     context: dict = field(default_factory=dict)
     closed: bool = False
-    _assumers: dict = field(default_factory=dict, repr=False)
+    _assumers: dict = field(default_factory=dict, repr=False)  # role → every may-assume edge into it
+    _callers_of: dict = field(default_factory=dict, repr=False)  # role → the principals that may assume it
+    _assume_asked: dict = field(default_factory=dict, repr=False)  # (principal, role) → its edge, or None
     _reverse: dict | None = field(default=None, repr=False)  # principal → the may-assume edges it has
     _chains: dict = field(default_factory=dict, repr=False)  # role → chains_to(role)
+    _walks: dict = field(default_factory=dict, repr=False)  # role → its last walks avoiding some: (walk, whom it avoided, whom not)
     _best: dict = field(default_factory=dict, repr=False)  # invokers → best_chains(invokers)
     row_cache: dict = field(default_factory=dict, repr=False)  # who-can-invoke rows of shared answers (query.py)
     _by_action: dict = field(default_factory=dict, repr=False)  # action → its identity Allow pairs
@@ -94,32 +98,62 @@ class Edges:
         return self.index.caller_if_any(str(principal.value))
 
     @cached_property
-    def _allow_statements(self) -> list[tuple[Role | User, Statement | None]]:
-        """Every (principal, Allow statement) pair of the inputs' identity policies; None for a
-        policy whose content is unknown or malformed (it may allow anything)."""
+    def _entity_policies(self) -> list[tuple[Role | User, tuple]]:
+        """Every role and user of the inputs with its identity policies (its groups' included)."""
         inv = self.index.inventory
-        out: list[tuple[Role | User, Statement | None]] = []
-        for entity in (*inv.roles.values(), *inv.users.values()):
-            for policy in self.index.identity_policies(entity):
-                out += [(entity, s) for s in policy.statements if s.effect is Effect.ALLOW]
-                if policy.unknown is not None or policy.error:  # the evaluator says how (or refuses)
-                    out.append((entity, None))
-        return out
+        return [(entity, self.index.identity_policies(entity)) for entity in (*inv.roles.values(), *inv.users.values())]
+
+    @cached_property
+    def _policy_table(self) -> tuple[dict[int, tuple], dict[tuple, list]]:
+        """Each identity policy of the inputs once (a managed policy is attached to many
+        principals): id → (policy, the positions in `_entity_policies` of the principals that
+        hold it); and its Allow statements by what they name as actions — (actions, NotAction?)
+        → [(id(policy), place in the policy, statement)] — with a policy whose content is
+        unknown or malformed under None (it may allow anything)."""
+        holders: dict[int, tuple] = {}
+        by_actions: dict[tuple | None, list] = {None: []}
+        for position, (_, policies) in enumerate(self._entity_policies):
+            for policy in policies:
+                found = holders.get(id(policy))
+                if found is not None:
+                    if found[1][-1] != position:
+                        found[1].append(position)
+                    continue
+                holders[id(policy)] = (policy, [position])
+                for place, statement in enumerate(policy.statements):
+                    if statement.effect is Effect.ALLOW:
+                        by_actions.setdefault((statement.actions, statement.not_action), []).append(
+                            (id(policy), place, statement))
+                if policy.unknown is not None or policy.error:
+                    by_actions[None].append((id(policy), len(policy.statements), None))
+        return holders, by_actions
+
+    @cached_property
+    def _accounts_held(self) -> set[str | None]:
+        """The accounts of the inputs' roles and users."""
+        return {entity.account for entity, _ in self._entity_policies}
 
     def _allows_for(self, action: str) -> list[tuple[Role | User, Statement | None]]:
-        """The pairs whose actions may match `action`, found once per action."""
+        """Every (principal, Allow statement) pair of the inputs' identity policies whose actions
+        may match `action`, by principal in the inputs' order, then in policy and statement
+        order, found once per action; None for a policy whose content is unknown or malformed
+        (it may allow anything: the evaluator says how, or refuses). Each list of actions is
+        matched once, and only the principals holding a policy that may allow it are visited."""
         if action not in self._by_action:
-            matching: dict[tuple, bool] = {}  # (actions, not_action) → may it allow the action
+            holders, by_actions = self._policy_table
+            read: dict[int, list] = {}  # id(policy) → [(place, statement)] that may allow the action
+            for key, entries in by_actions.items():
+                if key is None or _may_allow(*key, action):
+                    for policy_id, place, statement in entries:
+                        read.setdefault(policy_id, []).append((place, statement))
+            visit: set[int] = set()
+            for policy_id, statements in read.items():
+                statements.sort(key=lambda entry: entry[0])
+                visit.update(holders[policy_id][1])
             found = []
-            for entity, statement in self._allow_statements:
-                if statement is None:
-                    found.append((entity, None))
-                    continue
-                key = (statement.actions, statement.not_action)
-                if key not in matching:
-                    matching[key] = _may_allow(statement, action)
-                if matching[key]:
-                    found.append((entity, statement))
+            for position in sorted(visit):
+                entity, policies = self._entity_policies[position]
+                found += [(entity, statement) for policy in policies for _, statement in read.get(id(policy), ())]
             self._by_action[action] = found
         return self._by_action[action]
 
@@ -181,7 +215,8 @@ class Edges:
         """The principals that may assume one role, computed when first asked: a query that
         follows chains from a few invokers does not pay for every role of a large account."""
         if arn not in self._assumers:
-            self._assumers[arn] = self._assume_edges(arn)
+            self._assumers[arn] = [edge for caller in self._assume_callers(arn)
+                                   if (edge := self._assume_edge(caller, arn)) is not None]
         return self._assumers[arn]
 
     def reachable_roles(self, start: str) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
@@ -195,25 +230,52 @@ class Edges:
                     self._reverse.setdefault(edge.source, []).append(edge)
         return _walk(start, lambda role: [(edge.target, edge) for edge in self._reverse.get(role, [])])
 
-    def chains_to(self, arn: str) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
+    def chains_to(self, arn: str, avoiding: frozenset[str] = frozenset()) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
         """(principal, via, the may-assume edges taken) for every principal that reaches role
         `arn` by assuming roles: breadth-first, each principal once by a shortest chain, up to
-        any number of hops. `via` runs from the first role assumed to `arn`, as do the edges."""
-        if arn not in self._chains:
-            walked = _walk(arn, lambda role: [(edge.source, edge) for edge in self.assumers_of(role)])
-            self._chains[arn] = [(source, ((arn,) + path[:-1])[::-1], taken[::-1]) for source, path, taken in walked]
-        return self._chains[arn]
+        any number of hops. `via` runs from the first role assumed to `arn`, as do the edges.
+
+        With `avoiding`, the walk neither lists nor passes through those principals, and their
+        may-assume edges are never asked for (`best_chains` says why that changes nothing). Such
+        a walk is kept with whether each principal it looked at was avoided: a later walk whose
+        set agrees on all of them takes the same steps, so it is the same walk. Functions differ
+        in a few invokers (a service their policy names), so a role's last few walks are kept."""
+        if not avoiding:
+            if arn not in self._chains:
+                walked = _walk(arn, lambda role: [(edge.source, edge) for edge in self.assumers_of(role)])
+                self._chains[arn] = _chains(arn, walked)
+            return self._chains[arn]
+        kept = self._walks.setdefault(arn, [])
+        for walk, avoided, passed in kept:
+            if avoided <= avoiding and passed.isdisjoint(avoiding):
+                return walk
+        looked: dict[str, bool] = {}
+        out = _chains(arn, _walk(arn, lambda role: self._edges_into(role, avoiding, looked)))
+        kept.insert(0, (out, frozenset(p for p, avoided in looked.items() if avoided),
+                        frozenset(p for p, avoided in looked.items() if not avoided)))
+        del kept[WALKS_KEPT:]
+        return out
 
     def best_chains(self, invokers: frozenset[str]) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
         """(principal, via, edges taken) for every principal outside `invokers` that reaches one
         of them by assuming roles, by a shortest chain (the first `via` in order among equals).
-        Functions of one account mostly share their set of invokers: computed once per set."""
+        Functions of one account mostly share their set of invokers: computed once per set.
+
+        The walks avoid the invokers themselves: a chain that passes through an invoker X is
+        longer than the principal's own chain to X, so it is never the shortest, and every
+        principal whose shortest chain avoids the invokers is found by the same walk either way
+        (the breadth-first order of the principals on such chains does not change). So the
+        may-assume answers of the invokers — in a large account most principals that may assume
+        a role trusting `*` are administrators that invoke directly — are never asked for.
+        `tests/property/test_best_chains.py` checks this against the walks that pass through them."""
         if invokers not in self._best:
             best: dict[str, tuple] = {}
+            walks = self._walks
             for role in invokers:
-                for source, via, taken in self.chains_to(role):
-                    if source in invokers:
-                        continue
+                kept = walks.get(role)  # `chains_to`'s first test, inline: most roles' last walk holds
+                chains = kept[0][0] if kept and kept[0][1] <= invokers and kept[0][2].isdisjoint(invokers) \
+                    else self.chains_to(role, invokers)
+                for source, via, taken in chains:
                     known = best.get(source)
                     if known is None or (len(via), via) < (len(known[0]), known[0]):
                         best[source] = (via, taken)
@@ -222,29 +284,53 @@ class Edges:
             self._best[invokers] = [(source, via, taken) for source, (via, taken) in best.items()]
         return self._best[invokers]
 
-    def _assume_edges(self, arn: str) -> list[Edge]:
-        role = self.index.inventory.roles.get(arn)
-        if role is None or role.trust is None or role.trust.error:
-            return []
-        callers: dict[str, Caller] = {}
-        for named in self.named_callers(role.trust.statements):
-            if not isinstance(named, Caller):
-                continue
-            callers[named.arn] = named
-            if named.kind in (CallerKind.ROOT, CallerKind.ANYONE):
-                # a trust naming an account (or anyone) lets in the principals there whose
-                # own policies allow sts:AssumeRole on the role
-                for entity in self.identity_candidates("sts:AssumeRole", arn):
-                    if named.kind is CallerKind.ANYONE or entity.account == named.account:
-                        callers[str(entity.arn)] = self.index.caller_for_entity(entity)
+    def _edges_into(self, arn: str, avoiding: frozenset[str], looked: dict[str, bool]) -> list[tuple[str, Edge]]:
+        """The may-assume edges into role `arn` from principals outside `avoiding`, in the order
+        of `assumers_of`; only those principals are asked about. `looked` records each principal
+        looked at, and whether it was avoided."""
         out = []
-        for caller in callers.values():
-            if caller.arn == arn:
-                continue
-            answer = self._assume_answer(caller, arn)
-            if answer.decision is not Decision.DENIED:
-                out.append(Edge(caller.arn, arn, "sts:AssumeRole", answer))
+        for caller in self._assume_callers(arn):
+            avoided = looked[caller.arn] = caller.arn in avoiding
+            if not avoided and (edge := self._assume_edge(caller, arn)) is not None:
+                out.append((caller.arn, edge))
         return out
+
+    def _assume_callers(self, arn: str) -> list[Caller]:
+        """Every principal that may assume role `arn`, in a fixed order, before any is asked:
+        those its trust policy names, and — where it names an account or anyone — the
+        principals there whose own policies may allow sts:AssumeRole on it."""
+        found = self._callers_of.get(arn)
+        if found is not None:
+            return found
+        role = self.index.inventory.roles.get(arn)
+        callers: dict[str, Caller] = {}
+        everyone: list | None = None  # the principals whose own policies may allow it, in order
+        if role is not None and role.trust is not None and not role.trust.error:
+            for named in self.named_callers(role.trust.statements):
+                if not isinstance(named, Caller):
+                    continue
+                callers[named.arn] = named
+                if named.kind in (CallerKind.ROOT, CallerKind.ANYONE):
+                    # a trust naming an account (or anyone) lets in the principals there whose
+                    # own policies allow sts:AssumeRole on the role
+                    if named.kind is CallerKind.ROOT and named.account not in self._accounts_held:
+                        continue  # an account none of the inputs' principals is in
+                    if everyone is None:
+                        everyone = self.identity_candidates("sts:AssumeRole", arn)
+                    for entity in everyone:
+                        if named.kind is CallerKind.ANYONE or entity.account == named.account:
+                            callers[str(entity.arn)] = self.index.caller_for_entity(entity)
+        found = self._callers_of[arn] = [caller for caller in callers.values() if caller.arn != arn]
+        return found
+
+    def _assume_edge(self, caller: Caller, arn: str) -> Edge | None:
+        """The may-assume edge from `caller` to role `arn`, asked once; None when denied."""
+        key = (caller.arn, arn)
+        if key not in self._assume_asked:
+            answer = self._assume_answer(caller, arn)
+            self._assume_asked[key] = Edge(caller.arn, arn, "sts:AssumeRole", answer) \
+                if answer.decision is not Decision.DENIED else None
+        return self._assume_asked[key]
 
     def _assume_answer(self, caller: Caller, role_arn: str) -> Answer:
         best = None
@@ -256,6 +342,10 @@ class Edges:
                 best = answer
         return best
 
+
+def _chains(arn: str, walked: list) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
+    """A walk back from role `arn` as chains: (principal, via from its first role to `arn`, edges)."""
+    return [(source, ((arn,) + path[:-1])[::-1], taken[::-1]) for source, path, taken in walked]
 
 
 def _walk(start: str, step) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
@@ -274,9 +364,10 @@ def _walk(start: str, step) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]
     return out
 
 
-def _may_allow(statement: Statement, action: str) -> bool:
-    hit = any_match(statement.actions, action, ignore_case=True)
-    return (negate(hit) if statement.not_action else hit) is not False
+def _may_allow(actions: tuple, not_action: bool, action: str) -> bool:
+    """May a statement with these Action (or NotAction) patterns allow `action`?"""
+    hit = any_match(actions, action, ignore_case=True)
+    return (negate(hit) if not_action else hit) is not False
 
 
 def _rank(answer: Answer) -> int:

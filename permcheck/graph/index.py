@@ -54,8 +54,11 @@ class Index:
     # -- principals -------------------------------------------------------------------
     def identity_policies(self, entity: Role | User) -> tuple[Policy, ...]:
         """A role's or user's identity policies, with a user's groups' policies."""
+        groups = entity.groups if isinstance(entity, User) else ()  # (a Role has none: pydantic's getattr fallback is slow)
+        if not groups:
+            return tuple(entity.policies)
         policies = list(entity.policies)
-        for group_arn in getattr(entity, "groups", ()):
+        for group_arn in groups:
             group = self.inventory.groups.get(group_arn)
             if group is not None:
                 policies += group.policies

@@ -119,6 +119,7 @@ class IdentityInvokers:
         self._indexes: dict[str, _ActionIndex] = {}
         self._answers: dict[tuple, Answer] = {}
         self._blocks: dict[tuple, Block] = {}
+        self._read: dict[tuple, tuple] = {}  # (id(policy), action) → (policy, what `_read_policy` found)
 
     def answers(self, policy: Policy | None, action: str, resource: object, skip: set[str]) -> "Invokers":
         """Every caller in the inputs whose identity policies may allow `action` on `resource`
@@ -238,7 +239,7 @@ class IdentityInvokers:
             caller = edges.index.caller_for_entity(entity)
             slot = out.slot_of[caller.arn] = len(out.callers)
             out.callers.append(caller)
-            split = _split(caller, action)
+            split = _split(caller, action, self._read)
             if split is None:
                 out.unshared.append(slot)
                 continue
@@ -268,26 +269,48 @@ def _patterns(statement: Statement) -> tuple:
     return resources
 
 
-def _split(caller: Caller, action: str) -> tuple[bool, list[tuple[Statement, bool]]] | None:
+def _split(caller: Caller, action: str, memo: dict) -> tuple[bool, list[tuple[Statement, bool]]] | None:
     """(has a wide identity Allow, its specific statements with whether each is an identity
-    Allow) for `action`; None when it cannot be shared."""
+    Allow) for `action`; None when it cannot be shared. Each policy is read once per action
+    (`_read_policy`, remembered in `memo`): a managed policy is held by many callers."""
     wide, specific = False, []
     for policy in (*(caller.identity or ()), *((caller.boundary,) if caller.boundary else ())):
-        if policy.error:
-            return None  # the evaluator refuses it, each time it is asked
-        if policy.unknown is not None:
-            wide = wide or policy is not caller.boundary  # may allow anything, anywhere
+        found = memo.get((id(policy), action))
+        if found is None or found[0] is not policy:
+            found = memo[(id(policy), action)] = (policy, _read_policy(policy, action))
+        read = found[1]
+        if read is None:
+            return None
+        identity = policy is not caller.boundary
+        if read == "unknown":
+            wide = wide or identity  # may allow anything, anywhere
             continue
-        for statement in policy.statements:
-            if action_match(statement, action) is False:
-                continue
-            resources = statement.resources
-            if resources is None or any(isinstance(r, str) and "${" in r for r in resources):
-                return None  # the answer depends on the resource's own ARN
-            if not statement.not_resource and "*" in resources:
-                wide = wide or (statement.effect is Effect.ALLOW and policy is not caller.boundary)
-            else:
-                specific.append((statement, statement.effect is Effect.ALLOW and policy is not caller.boundary))
+        wide_allow, statements = read
+        wide = wide or (wide_allow and identity)
+        specific += [(statement, allow and identity) for statement, allow in statements]
+    return wide, specific
+
+
+def _read_policy(policy: Policy, action: str) -> tuple[bool, list[tuple[Statement, bool]]] | str | None:
+    """One policy's part in `_split`: None when no answer it takes part in can be shared (it is
+    malformed: the evaluator refuses it each time; or a Resource holds a policy variable: the
+    answer depends on the resource's own ARN), "unknown" when its content is unknown, else
+    (has a wide Allow, its specific statements with whether each is an Allow)."""
+    if policy.error:
+        return None
+    if policy.unknown is not None:
+        return "unknown"
+    wide, specific = False, []
+    for statement in policy.statements:
+        if action_match(statement, action) is False:
+            continue
+        resources = statement.resources
+        if resources is None or any(isinstance(r, str) and "${" in r for r in resources):
+            return None
+        if not statement.not_resource and "*" in resources:
+            wide = wide or statement.effect is Effect.ALLOW
+        else:
+            specific.append((statement, statement.effect is Effect.ALLOW))
     return wide, specific
 
 

@@ -84,32 +84,50 @@ def _evaluate_fully(request: Request, org: Organisation, caches: Caches) -> Answ
     for live in lives:
         if live.layer == "rcp":
             live.guards += guard
-    signature = _signature(request, org, lives, fixed, space)
+    signature = _signature(request, org, lives, fixed, space, caches)
     known = caches.answers.get(signature) if signature is not None else None
     if known is not None:
-        return known[0]
+        return _cited_here(known[0], known[1], lives)
     answer = _enumerate(request, org, lives, fixed, space)
     if signature is not None:
         caches.put(caches.answers, signature, (answer, lives))  # the lives keep the statements whose ids key it
     return answer
 
 
-def _signature(request: Request, org: Organisation, lives: list, fixed: dict, space) -> tuple | None:
+def _signature(request: Request, org: Organisation, lives: list, fixed: dict, space, caches: Caches) -> tuple | None:
     """What the rest of the evaluation depends on, once the statements that can apply are known.
 
     The same caller meets the same statements on many resources (every function a role's
-    `lambda:Invoke*` on `arn:...:function:*` covers): their answer is computed once. A Resource
-    with a policy variable depends on the resource's own ARN, so it is not shared.
+    `lambda:Invoke*` on `arn:...:function:*` covers): their answer is computed once. It also
+    meets statements of the same content in many places (ten thousand roles trusting
+    `lambda.amazonaws.com` in the same words): a statement counts by its content
+    (`Caches.shape`), and a shared answer cites the statements of the request at hand
+    (`_cited_here`). When two statements that can apply have the same content, or one holds an
+    unresolved value, they count by identity, as written. A Resource with a policy variable
+    depends on the resource's own ARN, so it is not shared.
     """
     if any(live.dynamic_resources for live in lives):
         return None
     caller = request.caller
-    return (tuple((id(live.statement), live.layer, live.grant,
-                   tuple((space.atoms[atom][0], value) for atom, value in live.guards)) for live in lives),
+    shapes = [caches.shape(live.statement) for live in lives]
+    by_content = None not in shapes and len(set(shapes)) == len(shapes)
+    marks = shapes if by_content else [id(live.statement) for live in lives]
+    return (by_content, tuple((mark, live.layer, live.grant,
+                   tuple((space.atoms[atom][0], value) for atom, value in live.guards)) for mark, live in zip(marks, lives)),
             tuple(sorted(fixed.items())), request.closed,
             caller.kind, caller.account, caller.identity is None, caller.boundary is None, caller.arn,
             target_class(request.target),
             tuple(id(p) for p in org.scps), tuple(id(p) for p in org.rcps), org.accounts, org.management_account)
+
+
+def _cited_here(answer: Answer, made_from: list, lives: list) -> Answer:
+    """A remembered answer, citing this request's statements: those at the same places among
+    the statements that can apply (the signature holds their contents in order, and they are
+    all different, so each cited statement has one place)."""
+    if all(made.statement is live.statement for made, live in zip(made_from, lives)):
+        return answer
+    here = {id(made.statement): live.statement for made, live in zip(made_from, lives)}
+    return Answer(answer.decision, answer.conditions, tuple(here[id(s)] for s in answer.because), answer.notes)
 
 
 def target_class(target: Target) -> tuple:

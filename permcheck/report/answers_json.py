@@ -10,6 +10,7 @@ from permcheck.graph.rows import Access, AskHop, Invoker, Invokers, Reach, RunHo
 from permcheck.iam.answer import Answer, ConditionEntry, OnUnknown
 from permcheck.model.location import InputError
 from permcheck.model.policy import Statement, cited
+from permcheck.report.json_text import SharedRow
 
 if TYPE_CHECKING:
     from permcheck.graph.diff import Change, Changes
@@ -115,7 +116,8 @@ def _wiring(trigger) -> list[dict]:
 class Renderer:
     """Renders answers as JSON. A row that recurs is rendered once: who-can-invoke gives the
     rows of answers shared by a class of functions as one object for all of them. The cache
-    keeps each row beside its JSON, so the id that keys it stays the row's."""
+    keeps each row beside its JSON, so the id that keys it stays the row's. Each rendered row is
+    a `SharedRow`, so `json_text.JsonText` writes its text once too."""
 
     def __init__(self) -> None:
         self._rows: dict[int, tuple[object, dict]] = {}
@@ -151,7 +153,7 @@ class Renderer:
         if found is None:
             if len(self._rows) > ROW_CACHE_LIMIT:
                 self._rows.clear()
-            found = self._rows[id(row)] = (row, render(row))
+            found = self._rows[id(row)] = (row, SharedRow(render(row)))
         return found[1]
 
 
