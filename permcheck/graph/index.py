@@ -73,6 +73,24 @@ class Index:
                                         name=str(entity.name))
         return self._callers[key]
 
+    def changed(self, inventory: Inventory, replaced: str) -> "Index":
+        """The index of a copy of this inventory in which one function, role or resource (`replaced`,
+        its key) is replaced by a changed copy with the same ARN, name and logical ID (a fix being
+        proven, rules/fixes.py). What names things is the same, so it is shared rather than rebuilt
+        from every entity: the principals' names, the logical IDs (`Names` holds keys, not objects),
+        and functions by name with the one replaced. The evaluator and everything keyed by a policy
+        or an entity are new."""
+        out = Index(inventory, by_name=self.by_name)
+        out.__dict__["names"] = self.names
+        if "_functions_by_name" in self.__dict__ or replaced in inventory.functions:
+            by_name = dict(self._functions_by_name)
+            new = inventory.functions.get(replaced)
+            if new is not None:
+                by_name[str(new.name)] = [new if str(f.arn) == str(new.arn) else f
+                                          for f in by_name.get(str(new.name), ())]
+            out.__dict__["_functions_by_name"] = by_name
+        return out
+
     @cached_property
     def names(self) -> Names:
         """Logical IDs and `FILE#LogicalId` of the inputs (`graph.names`)."""

@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 
 from permcheck.iam.match import wildcard_match
+from permcheck.model.location import InputError
 from permcheck.rules.builtins import FUNCTIONS
 from permcheck.rules.findings import Finding, Severity
 from permcheck.rules.lang import (
@@ -70,11 +71,22 @@ def run_rule(spec: RuleSpec, severity: Severity, items: list, constants: dict) -
     return out
 
 
+class RuleFailure(Exception):
+    """A rule's `let` that fails at run time: a bug in the rule or a function it calls, not bad
+    input. `check` reports it as the rule's error and runs the other rules."""
+
+
 def bind(spec: RuleSpec, constants: dict) -> dict:
-    """The scope a rule's match runs in: the constants and its `let` bindings."""
+    """The scope a rule's match runs in: the constants and its `let` bindings (RuleFailure when
+    one cannot be computed; bad input, InputError, goes on to the CLI's one-line exit 2)."""
     scope = dict(constants)
     for name, node in spec.bindings:
-        scope[name] = evaluate(node, scope)
+        try:
+            scope[name] = evaluate(node, scope)
+        except InputError:
+            raise
+        except Exception as error:  # any bug in a let: named here, once, with the binding it is in
+            raise RuleFailure(f"let {name}: {type(error).__name__}: {error}") from error
     return scope
 
 

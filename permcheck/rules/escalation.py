@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from permcheck.graph.edges import Edges
-from permcheck.iam.builtin import protected_role_pattern
-from permcheck.iam.decide import Answer, Decision
-from permcheck.iam.match import wildcard_match
+from permcheck.iam.actions import action_match
+from permcheck.iam.builtin import protected_role_pattern, protection
+from permcheck.iam.decide import Answer, Decision, target_class
+from permcheck.iam.match import any_match, negate, wildcard_match
 from permcheck.iam.org import service_linked
-from permcheck.iam.request import Caller
+from permcheck.iam.request import Caller, Request
 from permcheck.model.entities import Role, User
-from permcheck.model.policy import Effect
+from permcheck.model.policy import Effect, Statement
 from permcheck.model.values import Sym, Unknown
 from permcheck.rules import facts
 from permcheck.rules.asking import ask_or_unknown, holder_of
@@ -179,17 +180,66 @@ def _other_role_function(edges: Edges, caller: Caller, entity: Role | User, acti
                          reached: list[tuple[str, str]]) -> tuple[Answer, str] | None:
     """A function in the inputs, run by a role other than the caller, that `action` reaches (of
     `reached`, `_Functions.matching`): the first allowed one (else the first conditional one) —
-    one is enough for the path."""
-    own, conditional = str(entity.arn), None
+    one is enough for the path. Functions the caller's answer cannot tell apart (`_answer_class`)
+    are asked once: a later one of an asked class is neither the first allowed nor the first
+    conditional."""
+    own, conditional, asked = str(entity.arn), None, set()
+    statements = _statements_for(edges, caller, action)
     for arn, role in reached:
         if role == own:
             continue
+        cls = _answer_class(edges, caller, action, arn, statements)
+        if cls is not None:
+            if cls in asked:
+                continue
+            asked.add(cls)
         answer = ask_or_unknown(edges, caller, action, arn)
         if answer.decision is Decision.ALLOWED:
             return answer, arn
         if answer.decision is Decision.CONDITIONAL and conditional is None:
             conditional = (answer, arn)
     return conditional
+
+
+def _statements_for(edges: Edges, caller: Caller, action: str) -> tuple[Statement, ...] | None:
+    """The statements of the caller's identity policies, its boundary and the organisation policies
+    that may apply to `action` on some resource; None when one's Resource holds a policy variable
+    (the answer then depends on the resource's own ARN: the evaluator does not share it either)."""
+    org = edges.index.organisation
+    policies = (*(caller.identity or ()), *((caller.boundary,) if caller.boundary else ()), *org.scps, *org.rcps)
+    out = []
+    for policy in policies:
+        for s in policy.statements:
+            if action_match(s, action) is False:
+                continue
+            if s.resources is not None and any(isinstance(r, str) and "${" in r for r in s.resources):
+                return None
+            out.append(s)
+    return tuple(out)
+
+
+def _answer_class(edges: Edges, caller: Caller, action: str, arn: str,
+                  statements: tuple[Statement, ...] | None) -> tuple | None:
+    """What the caller's answer on the function depends on, beside the caller and the action: the
+    evaluator's target class (`decide.target_class`), which of the caller's and the organisation's
+    statements for the action match the function's ARN, and AWS's built-in protection. The
+    evaluator remembers an answer under the same key (`decide._signature`: the statements that can
+    apply and the target's class; graph/invokers.py shares who-can-invoke's answers by the same
+    rule), so two functions of one class get one decision. None — ask it alone — when the function's
+    own policy may speak to the action, its account is unresolved, or a Resource holds a variable."""
+    if statements is None:
+        return None
+    target = edges.index.target(arn, action)
+    if edges.index.open_account(target):
+        return None
+    policy = target.policy
+    if policy is not None and (policy.error or policy.unknown is not None
+                               or any(action_match(s, action) is not False for s in policy.statements)):
+        return None
+    request = Request(caller=caller, action=action, target=target, context=edges.context, closed=edges.closed)
+    hits = tuple(negate(h) if s.not_resource else h for s in statements if s.resources is not None
+                 for h in [any_match(s.resources, arn)])
+    return target_class(target), hits, protection(request)
 
 
 def _best(pairs: list[tuple[Answer, str]]) -> tuple[Answer, str] | None:

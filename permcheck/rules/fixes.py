@@ -14,7 +14,6 @@ import copy
 from dataclasses import dataclass
 
 from permcheck.graph.edges import Edges
-from permcheck.graph.index import Index
 from permcheck.iam.decide import Decision
 from permcheck.model.entities import Function, FunctionUrl, Role
 from permcheck.model.policy import Clause, Effect, Policy
@@ -137,7 +136,7 @@ def _changed_edges(edges: Edges, grant: facts.Grant, change: Change) -> Edges | 
         if policy is None:
             return None
         table[target] = owner.model_copy(update={field: _changed_policy(policy, grant.principal, change)})
-    return Edges(Index(inventory, by_name=edges.index.by_name), context=edges.context, closed=edges.closed)
+    return Edges(edges.index.changed(inventory, target), context=edges.context, closed=edges.closed)
 
 
 def _changed_policy(policy: Policy, principal: str, change: Change) -> Policy:

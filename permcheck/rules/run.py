@@ -26,7 +26,7 @@ class CheckResult:
 def run_check(edges: Edges, rules: list[Rule], config) -> CheckResult:
     """Findings of every enabled rule, sorted by severity (highest first), file and line."""
     from permcheck.rules.collect import Facts
-    from permcheck.rules.engine import bind, run_rule
+    from permcheck.rules.engine import RuleFailure, bind, run_rule
     from permcheck.rules.fixes import with_suggestions
     from permcheck.rules.wants import field_tests
 
@@ -35,17 +35,22 @@ def run_check(edges: Edges, rules: list[Rule], config) -> CheckResult:
     constants = {"trusted_accounts": sorted({edges.index.inventory.default_account, *config.trusted_accounts}),
                  "org_id": config.org_id or ""}
     wants: dict[str, list] = {}  # each subject's field tests, one per rule in force that reads it
+    failed: dict[str, RuleFailure] = {}  # a rule whose `let` fails flags nothing: its error is reported
     for rule in rules:
         if rule.enabled:
             try:
                 want = field_tests(rule.spec, bind(rule.spec, constants))
-            except Exception:  # a `let` that fails: the rule reports it when it runs; it wants every fact
-                want = ()
+            except RuleFailure as failure:
+                failed[rule.id] = failure
+                continue
             wants.setdefault(rule.spec.subject, []).append(want)
     facts = Facts(edges, tuple(constants["trusted_accounts"]), constants["org_id"], wants=wants)
     findings, errors = [], []
     for rule in rules:
         if not rule.enabled:
+            continue
+        if rule.id in failed:
+            errors.append(f"{rule.spec.file}: rule {rule.id} failed: {failed[rule.id]}")
             continue
         spec = rule.spec if rule.id not in config.rules or "severity" not in config.rules[rule.id] \
             else replace(rule.spec, severities=[])  # a configured severity is the rule's only one

@@ -170,3 +170,37 @@ def test_sam_grant_points_at_the_sam_line_and_its_resource_can_suppress_it(tmp_p
     assert result.code == 0
     assert [f["suppressed"] for f in result.json()["findings"] if f["rule"] == "public-invoke"] == \
         [{"reason": "a public hook", "by": "template"}]
+
+
+def test_a_let_that_fails_is_the_rules_error_and_the_others_still_report(tmp_path, monkeypatch):
+    """A `let` whose function fails at run time (a bug, not a finding) is that rule's error, naming the
+    binding; it fails closed (exit 2) and the other rules' findings are still written."""
+    from permcheck.rules import builtins
+
+    broken = builtins.Builtin(builtins.FUNCTIONS["known_action"].params, builtins.BOOL,
+                              lambda action: 1 / 0, "fails")
+    monkeypatch.setitem(builtins.FUNCTIONS, "known_action", broken)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "let-fails.rule").write_text(textwrap.dedent('''\
+        rule let-fails
+        title "A let that fails"
+        severity low
+        what "w"
+        why "y"
+        fix "f"
+        match
+          let known = known_action("s3:GetObject")
+          for g in grants
+          where known and g.principal_kind == "anyone"
+          report "{g.target}"
+        '''))
+    template = tmp_path / "t.yaml"
+    template.write_text(PUBLIC)
+    result = run("check", str(template), "--rules", str(rules), "--format", "json")
+    assert result.code == 2
+    document = result.json()
+    assert document["errors"] == [f"{rules / 'let-fails.rule'}: rule let-fails failed: "
+                                  "let known: ZeroDivisionError: division by zero"]
+    assert {f["rule"] for f in document["findings"]} >= {"public-invoke"}
+    assert "let-fails" not in {f["rule"] for f in document["findings"]}

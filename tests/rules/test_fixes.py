@@ -89,3 +89,30 @@ def test_cross_account_trust_external_id_is_proven_to_lower_the_severity(tmp_pat
     (after,) = [f for f in _check(tmp_path, role % ", Condition: {StringEquals: {sts:ExternalId: s3cr3t}}")
                 if f["rule"] == "cross-account-trust"]
     assert after["severity"] == "medium"
+
+
+def test_a_changed_copy_shares_names_and_sees_the_changed_function():
+    """A fix is proven on a copy of the model whose index shares what names things (`Index.changed`):
+    names, logical IDs and functions by name are those of the copy — the changed function, not the
+    one it replaces — and the evaluator is new (it must not serve the old policy's answers)."""
+    import copy
+
+    from permcheck.graph.index import Index
+    from tests.property.test_graph_bruteforce import A, build, make_spec
+
+    for seed in range(30):
+        inventory = build(make_spec(seed))
+        if not inventory.functions:
+            continue
+        index = Index(inventory)
+        key, function = next(iter(inventory.functions.items()))
+        index.function(str(function.name))  # the original builds its tables first
+        changed = copy.copy(inventory)
+        changed.functions = dict(inventory.functions)
+        changed.functions[key] = function.model_copy(update={"policy": None})
+        shared, fresh = index.changed(changed, key), Index(changed)
+        assert shared.names is index.names and shared.by_name is index.by_name
+        assert shared.function(str(function.name)) is changed.functions[key]
+        assert shared.function(str(function.name)) is fresh.function(str(function.name))
+        assert shared.evaluator is not index.evaluator
+        assert shared.caller(f"arn:aws:iam::{A}:root") == fresh.caller(f"arn:aws:iam::{A}:root")
