@@ -124,19 +124,30 @@ def _ok(kl: tuple[str, ...], ch: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def matcher(tokens: tuple[Token, ...]):
-    """A matcher for one token automaton: a regex when it has at most two repeated tokens
-    (backtracking stays polynomial and small), else a state-set simulation that is linear in
-    the value — a hostile `StringLike` pattern (`*?*?*?…b`) cannot stall the run."""
-    if sum(1 for r, _ in tokens if r == "*") > 2:
+    """A matcher for one token automaton: a regex when it has at most two repeated tokens that
+    can backtrack (backtracking stays polynomial and small), else a state-set simulation that is
+    linear in the value — a hostile `StringLike` pattern (`*?*?*?…b`) cannot stall the run. An
+    ARN field's `*` (no colon) right before the colon that ends the field cannot backtrack: it
+    must reach that colon, so it is matched possessively and does not count."""
+    if sum(1 for i, (r, _) in enumerate(tokens) if r == "*" and not _field_run(tokens, i)) > 2:
         return _Automaton(tokens)
     return _regex(tokens)
 
 
+def _field_run(tokens: tuple[Token, ...], i: int) -> bool:
+    """Is token i a repeated no-colon class followed by a literal colon?"""
+    return tokens[i] == ("*", ("nc",)) and i + 1 < len(tokens) and tokens[i + 1] == ("1", ("=", ":"))
+
+
 def _regex(tokens: tuple[Token, ...]) -> re.Pattern[str]:
+    """Each class as one regex atom (a literal character, a bracket of its characters, `.`, `[^:]`)."""
     def one(kl: tuple[str, ...]) -> str:
-        chars = "|".join(re.escape(c) for c in sorted(_klass_chars(kl)))
-        return {"any": ".", "nc": "[^:]"}.get(kl[0], f"(?:{chars})")
-    return re.compile("".join(one(kl) + ("*" if r == "*" else "") for r, kl in tokens), re.DOTALL)
+        if kl[0] in ("any", "nc"):
+            return {"any": ".", "nc": "[^:]"}[kl[0]]
+        chars = sorted(_klass_chars(kl))
+        return re.escape(chars[0]) if len(chars) == 1 else "[" + "".join(map(re.escape, chars)) + "]"
+    return re.compile("".join(one(kl) + ("" if r != "*" else "*+" if _field_run(tokens, i) else "*")
+                              for i, (r, kl) in enumerate(tokens)), re.DOTALL)
 
 
 class _Automaton:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from permcheck.iam.conditions import Operator, candidate_contexts, clause_holds, like_matches, parse_operator
@@ -364,3 +364,42 @@ def test_state_set_matcher_equals_the_regex(pattern, value, kind):
     for tokens in string_automata.atoms(kind, pattern):
         expected = string_automata._regex(tokens).fullmatch(value) is not None
         assert (string_automata._Automaton(tokens).fullmatch(value) is not None) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text("aAkK\u212a\u00df:*?[]-^\\", max_size=9), st.text("aAkK\u212a\u00df:[]-^\\", max_size=8),
+       st.sampled_from(["eq", "ic", "like", "arn"]))
+def test_the_regex_matcher_equals_the_state_set_matcher(pattern, value, kind):
+    """The regex `matcher` builds (bracketed case classes, characters a regex would read as syntax,
+    an ARN field's `*` matched possessively before its colon) agrees with the state-set matcher,
+    on the policy value's automata and on the ARN a value must be for Arn* operators."""
+    from permcheck.iam import string_automata
+
+    _same_verdicts(string_automata.atoms(kind, pattern) + string_automata.validity_atoms(kind), value)
+
+
+_FIELD = st.text("ab*?-", max_size=4)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_FIELD, min_size=6, max_size=7).map(":".join), st.data())
+@example("a*-:b:c:d:e:f", None)
+def test_arn_patterns_match_alike_by_regex_and_by_state_sets(pattern, data):
+    """ARN patterns field by field: a field's `*` is possessive only right before its colon. The
+    value is mostly the pattern with its wildcards filled in, so that it often matches."""
+    from permcheck.iam import string_automata
+
+    fill = st.text("ab-:", max_size=3)
+    value = "ab-:b:c:d:e:f" if data is None else "".join(
+        data.draw(fill) if c == "*" else data.draw(st.sampled_from("ab:")) if c == "?" else c for c in pattern)
+    _same_verdicts(string_automata.atoms("arn", pattern) + string_automata.validity_atoms("arn"), value)
+
+
+def _same_verdicts(automata, value):
+    from permcheck.iam import string_automata
+
+    for tokens in automata:
+        expected = string_automata._Automaton(tokens).fullmatch(value) is not None
+        assert (string_automata._regex(tokens).fullmatch(value) is not None) == expected
+        assert (string_automata.matcher(tokens).fullmatch(value) is not None) == expected
+
