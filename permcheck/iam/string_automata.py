@@ -129,9 +129,22 @@ def matcher(tokens: tuple[Token, ...]):
     linear in the value — a hostile `StringLike` pattern (`*?*?*?…b`) cannot stall the run. An
     ARN field's `*` (no colon) right before the colon that ends the field cannot backtrack: it
     must reach that colon, so it is matched possessively and does not count."""
+    if all(r == "1" and kl[0] == "=" for r, kl in tokens):
+        return _Literal("".join(kl[1] for _, kl in tokens))
     if sum(1 for i, (r, _) in enumerate(tokens) if r == "*" and not _field_run(tokens, i)) > 2:
         return _Automaton(tokens)
     return _regex(tokens)
+
+
+class _Literal:
+    """`fullmatch` of a pattern that is one exact text: string equality, no regex to compile."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def fullmatch(self, value: str) -> bool | None:
+        """True, or None for no match (as `re.Pattern.fullmatch` answers)."""
+        return True if value == self.text else None
 
 
 def _field_run(tokens: tuple[Token, ...], i: int) -> bool:
