@@ -94,6 +94,8 @@ def main(argv=None) -> int:
                     help="the account-scale goals on this gen_org preset, each beside its anchor (repeatable)")
     ap.add_argument("--anchors", metavar="DIR",
                     help="a virtualenv (or bin folder) holding the anchor tools: cfn-lint, parliament, checkov")
+    ap.add_argument("--account-answers-only", action="store_true",
+                    help="for --account: load and who-can-invoke for every function only (no trigger, check)")
     ap.add_argument("--account-sample", type=int,
                     help="who-can-invoke for this many functions of the account, extrapolated to all")
     args = ap.parse_args(argv)
@@ -132,7 +134,8 @@ def main(argv=None) -> int:
             bench_scale(b, cfg, scale)
     if args.account:
         try:
-            bench_account(b, gen_org, out, args.account, args.seed, args.account_sample)
+            bench_account(b, gen_org, out, args.account, args.seed, args.account_sample,
+                          args.account_answers_only)
         except Exception:
             b.error("account", f"account snapshot ({args.account})", traceback.format_exc())
 

@@ -125,15 +125,15 @@ class Tool:
     env: dict | None = None
 
 
-def take_turns(tools: list[Tool], cwd: Path | None, on_error) -> dict[str, list[Run]]:
-    """Run the tools in turns — one run of each per round, after a warm-up round — so a change in
-    the machine's load weighs on all of them alike and their ratio holds. A tool that fails is
-    reported through `on_error(tool, traceback)` and left out of later rounds."""
+def take_turns(tools: list[Tool], cwd: Path | None, on_error, warmup: bool = True) -> dict[str, list[Run]]:
+    """Run the tools in turns — one run of each per round, after a warm-up round unless told
+    not to — so a change in the machine's load weighs on all of them alike and their ratio holds.
+    A tool that fails is reported through `on_error(tool, traceback)` and left out of later rounds."""
     import traceback
 
     runs: dict[str, list[Run]] = {tool.key: [] for tool in tools}
     failed: set[str] = set()
-    for round_ in range(1 + max(tool.runs for tool in tools)):  # round 0 is the warm-up
+    for round_ in range(0 if warmup else 1, 1 + max(tool.runs for tool in tools)):  # round 0: the warm-up
         for tool in tools:
             if tool.key in failed or round_ > tool.runs:
                 continue
