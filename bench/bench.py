@@ -132,18 +132,18 @@ def main(argv=None) -> int:
             b.error("scale.inputs", "building the scale inputs", traceback.format_exc())
         if scale is not None:
             bench_scale(b, cfg, scale)
+    for preset in args.goals:
+        try:
+            bench_goals(b, gen_org, out, preset, args.seed)
+        except Exception:
+            b.error("goals", f"account-scale goals ({preset})", traceback.format_exc())
+
     if args.account:
         try:
             bench_account(b, gen_org, out, args.account, args.seed, args.account_sample,
                           args.account_answers_only)
         except Exception:
             b.error("account", f"account snapshot ({args.account})", traceback.format_exc())
-
-    for preset in args.goals:
-        try:
-            bench_goals(b, gen_org, out, preset, args.seed)
-        except Exception:
-            b.error("goals", f"account-scale goals ({preset})", traceback.format_exc())
 
     results = {"benchmark": "permcheck bench/bench.py", "mode": "quick" if args.quick else "full",
                "machine": info_machine, "config": cfg,

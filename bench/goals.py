@@ -1,5 +1,8 @@
 """The account-scale goals, each row against its anchor in the same run: whole processes taking turns.
 
+They run before the in-process account rows: a child's peak memory (os.wait4) counts what it
+inherited at fork, so the bench process must still be small when it starts them.
+
 A reviewer asks a dozen questions about one account in a sitting; a CI gate runs `check` on the
 snapshot. Each row here is the command a user runs, as a whole process with its bytecode caches,
 measured in turns with the tool a team would otherwise run on the same file (parliament lints the
