@@ -162,11 +162,27 @@ PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 """`{expression}` in a report's text: any expression of the language, type-checked."""
 
 
+_FIELD_PATH = re.compile(r"([ \t\f\r]*)([a-z_][a-z0-9_]*)((?:\.[a-z_][a-z0-9_]*)*)[ \t\f\r]*")  # NAME(.NAME)*, WS
+
+
 @lru_cache(maxsize=1024)
 def parse_placeholder(text: str, file: str = "", line: int = 1) -> Node:
-    """The expression inside a report's `{...}`; a mistake is a RuleError at the report's line."""
+    """The expression inside a report's `{...}`; a mistake is a RuleError at the report's line.
+
+    Most are a name and its fields (`{g.target}`): those are read here as the parser would read
+    them, columns included, so a pre-commit run does not build the parser to word its findings."""
     from lark.exceptions import UnexpectedInput
 
+    path = _FIELD_PATH.fullmatch(text)
+    fields = path.group(3).split(".")[1:] if path is not None else []
+    if path is not None and not {path.group(2), *fields} & _keywords():
+        column = len(path.group(1)) + 1
+        node: Node = Name(1, column, path.group(2))
+        column += len(path.group(2))
+        for field in fields:
+            node = Attribute(1, column + 1, node, field)
+            column += 1 + len(field)
+        return node
     try:
         return _build(file).transform(_parser().parse(text, start="expr"))
     except UnexpectedInput:
@@ -182,15 +198,25 @@ def _expected(names) -> str:
 
 
 @lru_cache(maxsize=1)
-def _parser():
-    from lark import Lark
+def _keywords() -> frozenset[str]:
+    """The grammar's quoted words: a name in a placeholder that is one of them goes to the parser."""
+    return frozenset(re.findall(r'"([a-z_]+)"', _grammar_path().read_text()))
 
+
+def _grammar_path() -> Path:
     for directory in GRAMMAR_DIRS:
         path = directory / "rules.lark"
         if path.is_file():
-            return Lark(path.read_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True,
-                        start=["start", "expr"])
+            return path
     raise FileNotFoundError("rules.lark not found in " + ", ".join(map(str, GRAMMAR_DIRS)))
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    from lark import Lark
+
+    return Lark(_grammar_path().read_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True,
+                start=["start", "expr"])
 
 
 def _string(token) -> str:

@@ -1,13 +1,17 @@
 """The rule language: what parses, and mistakes reported at their line and column."""
 
 import textwrap
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from permcheck.model.location import InputError
 from permcheck.rules.check_types import check_rule
 from permcheck.rules.engine import evaluate
 from permcheck.rules.lang import parse_rule
+
+ROOT = Path(__file__).resolve().parents[2]
 
 HEAD = '''rule my-rule
 title "t"
@@ -101,3 +105,41 @@ def test_report_placeholders_are_type_checked_expressions():
     assert spec.reports[0].value.endswith("{unknown_actions(s.actions)}")
     assert "unknown function 'nosuch'" in error_of('match for s in statements report "{nosuch(s.sid)}"')
     assert "not an expression" in error_of('match for s in statements report "{s.}"')
+
+
+def _parsed_by_the_grammar(text: str):
+    from lark.exceptions import UnexpectedInput
+
+    from permcheck.rules import lang
+
+    try:
+        return lang._build("").transform(lang._parser().parse(text, start="expr"))
+    except UnexpectedInput:
+        return "not an expression"
+
+
+def _read_by_placeholder(text: str):
+    from permcheck.rules import lang
+
+    lang.parse_placeholder.cache_clear()
+    try:
+        return lang.parse_placeholder(text)
+    except lang.RuleError:
+        return "not an expression"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("ab_1.( )\t\ntrueandwhen,\u00a0A", max_size=14))
+def test_a_placeholder_read_without_the_parser_is_what_the_parser_reads(text):
+    """`{x.field}` placeholders are read by a shortcut (the pre-commit path does not build the
+    parser to word its findings): every text means what the grammar makes of it, columns included."""
+    assert _read_by_placeholder(text) == _parsed_by_the_grammar(text)
+
+
+def test_every_built_in_report_placeholder_reads_as_the_grammar_reads_it():
+    from permcheck.rules.lang import PLACEHOLDER
+
+    texts = {m.group(1) for path in (ROOT / "rules").glob("*.rule") for m in PLACEHOLDER.finditer(path.read_text())}
+    assert {"g.target", "s.policy", "t.role_power"} <= texts
+    for text in texts:
+        assert _read_by_placeholder(text) == _parsed_by_the_grammar(text), text
