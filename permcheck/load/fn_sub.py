@@ -1,13 +1,15 @@
 """`Fn::Sub` template strings → literal text and `${...}` placeholders.
 
-The syntax lives in `grammars/sub.lark`. The lark parser is built on the first
-`Fn::Sub` only and then cached: importing lark and building a parser costs tens of
-milliseconds, and a pre-commit hook on a template without `Fn::Sub` should not pay it.
-Parsed strings are cached too, since templates repeat the same `Fn::Sub` many times.
+The syntax lives in `grammars/sub.lark`. It is regular, so a well-formed string is read with
+the grammar's own token patterns (`_read`); the lark parser is built only for a string that is
+not (a placeholder left open or empty), to word the error: importing lark and building a parser
+costs tens of milliseconds, which a pre-commit hook should not pay. `tests/load/test_fn_sub.py`
+holds both readings equal. Parsed strings are cached, since templates repeat the same `Fn::Sub`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -99,6 +101,9 @@ def parse(text: str) -> tuple[Part, ...]:
     """Split a Sub string into text and `Var`s; a syntax error is a `SubSyntaxError`."""
     if "${" not in text:
         return (text,) if text else ()  # the common case needs no parser at all
+    read = _read(text)
+    if read is not None:
+        return read
     from lark.exceptions import UnexpectedInput
 
     parser = _parser()
@@ -113,6 +118,35 @@ def parse(text: str) -> tuple[Part, ...]:
         if isinstance(part, Var) and not part.name:
             raise SubSyntaxError("empty placeholder '${}'", part.line, part.column)
     return parts
+
+
+_TOKEN = re.compile(r"(\$\{!)|\$\{([^}]+)\}|(?:[^$]|\$(?!\{))+", re.DOTALL)  # sub.lark's ESCAPE, var, TEXT
+
+
+def _read(text: str) -> tuple[Part, ...] | None:
+    """What the parser makes of a well-formed Sub string, read with the grammar's own token
+    patterns (the language is regular) so a template's first `Fn::Sub` does not build the parser;
+    None for anything else (a placeholder left open or empty), which the parser words."""
+    out: list[Part] = []
+    position = 0
+    while position < len(text):
+        token = _TOKEN.match(text, position)
+        if token is None:
+            return None
+        if token.group(2) is not None:
+            name = token.group(2).strip()
+            if not name:
+                return None
+            before = text[:position]
+            out.append(Var(name, before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1))
+        else:
+            piece = "${" if token.group(1) is not None else token.group(0)
+            if out and isinstance(out[-1], str):
+                out[-1] += piece
+            else:
+                out.append(piece)
+        position = token.end()
+    return tuple(out)
 
 
 def _position(text: str, error) -> tuple[int, int]:
