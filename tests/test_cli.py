@@ -153,6 +153,20 @@ def test_help_starts_without_heavy_imports():
     assert out.strip() == "[]"
 
 
+def test_a_pre_commit_check_of_a_sam_template_builds_no_parser():
+    """The pre-commit hook's job: rules come compiled, report placeholders and Fn::Sub strings are
+    read without lark (tests/rules/test_language.py, tests/load/test_fn_sub.py keep the readings
+    equal), so lark is not even imported."""
+    from pathlib import Path
+
+    template = Path(__file__).resolve().parents[1] / "fixtures" / "example-app" / "template.yaml"
+    code = ("import sys\nsys.argv = ['permcheck', 'check', sys.argv[1]]\nfrom permcheck.cli import run\n"
+            "try:\n    run()\nexcept SystemExit:\n    pass\nprint('lark' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, str(template)], capture_output=True, text=True)
+    assert "Fn::Sub" in template.read_text() or "!Sub" in template.read_text()
+    assert done.stderr.strip().splitlines()[-1] == "False"
+
+
 def test_no_command_is_a_one_line_usage_error():
     result = run()
     assert result.code == 2 and result.err == "permcheck: error: no command given (see permcheck --help)\n"

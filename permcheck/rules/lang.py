@@ -162,27 +162,22 @@ PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 """`{expression}` in a report's text: any expression of the language, type-checked."""
 
 
-_FIELD_PATH = re.compile(r"([ \t\f\r]*)([a-z_][a-z0-9_]*)((?:\.[a-z_][a-z0-9_]*)*)[ \t\f\r]*")  # NAME(.NAME)*, WS
+_WORD = re.compile(r"[ \t\f\r]*(?:([a-z_][a-z0-9_]*)|([.,()]))")  # NAME or punctuation, after the grammar's WS
+_BLANK = re.compile(r"[ \t\f\r]*")
 
 
 @lru_cache(maxsize=1024)
 def parse_placeholder(text: str, file: str = "", line: int = 1) -> Node:
     """The expression inside a report's `{...}`; a mistake is a RuleError at the report's line.
 
-    Most are a name and its fields (`{g.target}`): those are read here as the parser would read
-    them, columns included, so a pre-commit run does not build the parser to word its findings."""
+    Most are a name and its fields, or a function of them (`{g.target}`,
+    `{join(problems(s.conditions))}`): those are read here as the parser would read them,
+    columns included, so a pre-commit run does not build the parser to word its findings."""
+    read = _read_simple(text)
+    if read is not None:
+        return read
     from lark.exceptions import UnexpectedInput
 
-    path = _FIELD_PATH.fullmatch(text)
-    fields = path.group(3).split(".")[1:] if path is not None else []
-    if path is not None and not {path.group(2), *fields} & _keywords():
-        column = len(path.group(1)) + 1
-        node: Node = Name(1, column, path.group(2))
-        column += len(path.group(2))
-        for field in fields:
-            node = Attribute(1, column + 1, node, field)
-            column += 1 + len(field)
-        return node
     try:
         return _build(file).transform(_parser().parse(text, start="expr"))
     except UnexpectedInput:
@@ -195,6 +190,48 @@ def _expected(names) -> str:
     literal = {t.name: t.pattern.value for t in _parser().terminals if isinstance(t.pattern, PatternStr)}
     words = sorted({_FRIENDLY.get(n) or repr(literal.get(n, n.lower())) for n in names})
     return ", ".join(words[:8]) + (" …" if len(words) > 8 else "")
+
+
+def _read_simple(text: str) -> Node | None:
+    """`term := NAME ("." NAME)* | NAME "(" [term ("," term)*] ")"` on one line; None for anything
+    else (the parser reads it). A grammar keyword may name a field (after a `.` the parser expects
+    a NAME alone) but nothing else."""
+    words = []
+    position = 0
+    while _BLANK.match(text, position).end() < len(text):
+        word = _WORD.match(text, position)
+        if word is None or (word.group(1) in _keywords() and not (words and words[-1][0] == ".")):
+            return None
+        words.append((word.group(1) or word.group(2), word.group(1) is not None, word.start(1 if word.group(1) else 2) + 1))
+        position = word.end()
+    node, at = _term(words, 0)
+    return node if node is not None and at == len(words) else None
+
+
+def _term(words: list, at: int) -> tuple[Node | None, int]:
+    if at >= len(words) or not words[at][1]:
+        return None, at
+    name, _, column = words[at]
+    if at + 1 < len(words) and words[at + 1][0] == "(":
+        args, at = [], at + 2
+        if at < len(words) and words[at][0] == ")":
+            return Call(1, column, name, ()), at + 1
+        while True:
+            arg, at = _term(words, at)
+            if arg is None or at >= len(words):
+                return None, at
+            args.append(arg)
+            if words[at][0] == ")":
+                return Call(1, column, name, tuple(args)), at + 1
+            if words[at][0] != ",":
+                return None, at
+            at += 1
+    node: Node = Name(1, column, name)
+    at += 1
+    while at + 1 < len(words) and words[at][0] == "." and words[at + 1][1]:
+        node = Attribute(1, words[at + 1][2], node, words[at + 1][0])
+        at += 2
+    return node, at
 
 
 @lru_cache(maxsize=1)

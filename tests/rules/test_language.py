@@ -4,7 +4,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from permcheck.model.location import InputError
 from permcheck.rules.check_types import check_rule
@@ -130,6 +130,9 @@ def _read_by_placeholder(text: str):
 
 @settings(max_examples=300, deadline=None)
 @given(st.text("ab_1.( )\t\ntrueandwhen,\u00a0A", max_size=14))
+@example("g.anyone")
+@example("x.true.and")
+@example("true")
 def test_a_placeholder_read_without_the_parser_is_what_the_parser_reads(text):
     """`{x.field}` placeholders are read by a shortcut (the pre-commit path does not build the
     parser to word its findings): every text means what the grammar makes of it, columns included."""

@@ -2,7 +2,6 @@
 findings must be exactly those over every fact, for the built-in rules and for rules a user might
 write, on inputs with trigger paths of every kind (invokes, sources, role chains, `*`)."""
 
-import textwrap
 
 import pytest
 
