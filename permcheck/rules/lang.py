@@ -196,13 +196,14 @@ def _read_simple(text: str) -> Node | None:
     """`term := NAME ("." NAME)* | NAME "(" [term ("," term)*] ")"` on one line; None for anything
     else (the parser reads it). A grammar keyword may name a field (after a `.` the parser expects
     a NAME alone) but nothing else."""
-    words = []
+    words = []  # (text, is a NAME, 1-based column)
     position = 0
     while _BLANK.match(text, position).end() < len(text):
         word = _WORD.match(text, position)
         if word is None or (word.group(1) in _keywords() and not (words and words[-1][0] == ".")):
             return None
-        words.append((word.group(1) or word.group(2), word.group(1) is not None, word.start(1 if word.group(1) else 2) + 1))
+        group = 1 if word.group(1) is not None else 2
+        words.append((word.group(group), group == 1, word.start(group) + 1))
         position = word.end()
     node, at = _term(words, 0)
     return node if node is not None and at == len(words) else None
