@@ -77,9 +77,11 @@ class JsonText:
             return
         if all(type(item) is SharedRow for item in items):  # rows, mostly written before: one piece
             known = self._texts.setdefault(depth + 1, {}).get
-            found = [known(id(item)) for item in items]
+            found = list(map(known, map(id, items)))
             texts = [self._shared(item, depth + 1) if entry is None else entry[1] for item, entry in zip(items, found)]
-            put("[" + inner + ("," + inner).join(texts) + "\n" + INDENT * depth + "]")
+            put("[" + inner)  # three pieces: the rows' text (a megabyte for an account's admins) is not copied again
+            put(("," + inner).join(texts))
+            put("\n" + INDENT * depth + "]")
             return
         put("[" + inner)
         first = True
