@@ -134,7 +134,7 @@ def _path(edges: Edges, caller: Caller, entity: Role | User, path: Path,
     answers, target = [], "*"
     for action in path.actions:
         if path.name in OTHER_ROLE:
-            found = _other_role_function(edges, caller, entity, action, functions.matching(granted[action]))
+            found = _other_role_function(edges, caller, entity, action, functions.matching(granted[action]), functions)
         else:
             found = _best([(ask_or_unknown(edges, caller, action, r), str(r)) for r in _worth(action, granted)])
         if found is None:
@@ -163,9 +163,38 @@ class _Functions:
     policies write the same patterns, so each list is matched once."""
 
     def __init__(self, edges: Edges) -> None:
+        self.edges = edges
         self.all = [(str(f.arn), str(f.role)) for f in edges.index.inventory.functions.values()
                     if f.role is not None and not isinstance(f.arn, (Sym, Unknown))]
         self._matched: dict[tuple, list[tuple[str, str]]] = {}
+        self._targets: dict[tuple[str, str], tuple | None] = {}
+        self._protections: dict[tuple, object] = {}
+
+    def target(self, arn: str, action: str) -> tuple | None:
+        """(the request's target, its class `decide.target_class`) for `action` on the function —
+        the part of `_answer_class` no caller changes, made once per function and action; None
+        when the function is asked alone (its account is unresolved, or its own policy may speak
+        to the action)."""
+        key = (arn, action)
+        if key not in self._targets:
+            index = self.edges.index
+            target = index.target(arn, action)
+            policy = target.policy
+            alone = index.open_account(target) or (policy is not None and (
+                policy.error or policy.unknown is not None
+                or any(action_match(s, action) is not False for s in policy.statements)))
+            self._targets[key] = None if alone else (target, target_class(target))
+        return self._targets[key]
+
+    def protection(self, caller: Caller, action: str, target) -> object:
+        """AWS's built-in protection of the request (`iam/builtin.protection`), which reads of the
+        caller only its kind and whether it is service-linked: made once per such caller."""
+        key = (action, target.arn, caller.kind, service_linked(caller))
+        if key not in self._protections:
+            edges = self.edges
+            self._protections[key] = protection(Request(caller=caller, action=action, target=target,
+                                                        context=edges.context, closed=edges.closed))
+        return self._protections[key]
 
     def matching(self, patterns: list[object]) -> list[tuple[str, str]]:
         """(ARN, role) of each function a pattern of `patterns` matches, in inventory order."""
@@ -177,7 +206,7 @@ class _Functions:
 
 
 def _other_role_function(edges: Edges, caller: Caller, entity: Role | User, action: str,
-                         reached: list[tuple[str, str]]) -> tuple[Answer, str] | None:
+                         reached: list[tuple[str, str]], functions: _Functions) -> tuple[Answer, str] | None:
     """A function in the inputs, run by a role other than the caller, that `action` reaches (of
     `reached`, `_Functions.matching`): the first allowed one (else the first conditional one) —
     one is enough for the path. Functions the caller's answer cannot tell apart (`_answer_class`)
@@ -188,7 +217,7 @@ def _other_role_function(edges: Edges, caller: Caller, entity: Role | User, acti
     for arn, role in reached:
         if role == own:
             continue
-        cls = _answer_class(edges, caller, action, arn, statements)
+        cls = _answer_class(functions, caller, action, arn, statements)
         if cls is not None:
             if cls in asked:
                 continue
@@ -218,7 +247,7 @@ def _statements_for(edges: Edges, caller: Caller, action: str) -> tuple[Statemen
     return tuple(out)
 
 
-def _answer_class(edges: Edges, caller: Caller, action: str, arn: str,
+def _answer_class(functions: _Functions, caller: Caller, action: str, arn: str,
                   statements: tuple[Statement, ...] | None) -> tuple | None:
     """What the caller's answer on the function depends on, beside the caller and the action: the
     evaluator's target class (`decide.target_class`), which of the caller's and the organisation's
@@ -229,17 +258,13 @@ def _answer_class(edges: Edges, caller: Caller, action: str, arn: str,
     own policy may speak to the action, its account is unresolved, or a Resource holds a variable."""
     if statements is None:
         return None
-    target = edges.index.target(arn, action)
-    if edges.index.open_account(target):
+    found = functions.target(arn, action)
+    if found is None:
         return None
-    policy = target.policy
-    if policy is not None and (policy.error or policy.unknown is not None
-                               or any(action_match(s, action) is not False for s in policy.statements)):
-        return None
-    request = Request(caller=caller, action=action, target=target, context=edges.context, closed=edges.closed)
+    target, cls = found
     hits = tuple(negate(h) if s.not_resource else h for s in statements if s.resources is not None
                  for h in [any_match(s.resources, arn)])
-    return target_class(target), hits, protection(request)
+    return cls, hits, functions.protection(caller, action, target)
 
 
 def _best(pairs: list[tuple[Answer, str]]) -> tuple[Answer, str] | None:

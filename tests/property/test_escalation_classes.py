@@ -99,11 +99,12 @@ def test_one_ask_per_class_finds_the_function_asking_each_finds(seed):
     for arn, role in runs_as.items():
         inventory.functions[arn] = inventory.functions[arn].model_copy(update={"role": role})
     shared = Edges(Index(inventory))
-    reached = _Functions(shared).all
+    functions = _Functions(shared)
+    reached = functions.all
     for entity in inventory.roles.values():
         for action in ACTIONS:
             caller = shared.index.caller_for_entity(entity)
-            grouped = _other_role_function(shared, caller, entity, action, reached)
+            grouped = _other_role_function(shared, caller, entity, action, reached, functions)
             fresh = Edges(Index(inventory))
             alone = _linear(fresh, fresh.index.caller_for_entity(entity), str(entity.arn), action, reached)
             assert _seen(grouped) == _seen(alone), (entity.arn, action, spec, runs_as)
