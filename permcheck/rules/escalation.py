@@ -169,6 +169,7 @@ class _Functions:
         self._matched: dict[tuple, list[tuple[str, str]]] = {}
         self._targets: dict[tuple[str, str], tuple | None] = {}
         self._protections: dict[tuple, object] = {}
+        self._hits: dict[tuple, dict] = {}
 
     def target(self, arn: str, action: str) -> tuple | None:
         """(the request's target, its class `decide.target_class`) for `action` on the function —
@@ -185,6 +186,13 @@ class _Functions:
                 or any(action_match(s, action) is not False for s in policy.statements)))
             self._targets[key] = None if alone else (target, target_class(target))
         return self._targets[key]
+
+    def hits(self, statements: tuple[Statement, ...]) -> dict:
+        """Function ARN → which of these statements' Resource elements match it: a table per list of
+        resource patterns, shared by every caller whose statements write the same ones (a managed
+        policy attached to many roles)."""
+        key = tuple((s.resources, s.not_resource) for s in statements if s.resources is not None)
+        return self._hits.setdefault(key, {})
 
     def protection(self, caller: Caller, action: str, target) -> object:
         """AWS's built-in protection of the request (`iam/builtin.protection`), which reads of the
@@ -214,10 +222,11 @@ def _other_role_function(edges: Edges, caller: Caller, entity: Role | User, acti
     conditional."""
     own, conditional, asked = str(entity.arn), None, set()
     statements = _statements_for(edges, caller, action)
+    hits = functions.hits(statements) if statements is not None else None
     for arn, role in reached:
         if role == own:
             continue
-        cls = _answer_class(functions, caller, action, arn, statements)
+        cls = _answer_class(functions, caller, action, arn, statements, hits)
         if cls is not None:
             if cls in asked:
                 continue
@@ -248,7 +257,7 @@ def _statements_for(edges: Edges, caller: Caller, action: str) -> tuple[Statemen
 
 
 def _answer_class(functions: _Functions, caller: Caller, action: str, arn: str,
-                  statements: tuple[Statement, ...] | None) -> tuple | None:
+                  statements: tuple[Statement, ...] | None, hits: dict | None) -> tuple | None:
     """What the caller's answer on the function depends on, beside the caller and the action: the
     evaluator's target class (`decide.target_class`), which of the caller's and the organisation's
     statements for the action match the function's ARN, and AWS's built-in protection. The
@@ -262,9 +271,11 @@ def _answer_class(functions: _Functions, caller: Caller, action: str, arn: str,
     if found is None:
         return None
     target, cls = found
-    hits = tuple(negate(h) if s.not_resource else h for s in statements if s.resources is not None
-                 for h in [any_match(s.resources, arn)])
-    return cls, hits, functions.protection(caller, action, target)
+    matched = hits.get(arn)
+    if matched is None:
+        matched = hits[arn] = tuple(negate(h) if s.not_resource else h for s in statements
+                                    if s.resources is not None for h in [any_match(s.resources, arn)])
+    return cls, matched, functions.protection(caller, action, target)
 
 
 def _best(pairs: list[tuple[Answer, str]]) -> tuple[Answer, str] | None:
