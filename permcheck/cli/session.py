@@ -49,8 +49,9 @@ class Run:
         if deployments is None:
             from permcheck.load.read_log import recording
 
-            try:
-                with progress_bar(fmt) as progress, recording() as log:
+            try:  # what the load reads is recorded (each file hashed) only for an entry to be kept
+                with progress_bar(fmt) as progress, (recording() if stored is not None else
+                                                     contextlib.nullcontext()) as log:
                     deployments = load_deployments(self.paths, self.options(), progress, errors=errors)
             except InputError:
                 if not self.errors:
