@@ -264,7 +264,7 @@ def test_an_unusable_cache_folder_is_not_an_error(tmp_path, monkeypatch):
     blocker.write_text("")
     monkeypatch.setenv("PERMCHECK_CACHE_DIR", str(blocker / "cache"))  # cannot be made
     assert ask(*QUERY) == fresh
-    open_to_all = tmp_path / "shared"
+    open_to_all = tmp_path / "open-to-all"
     open_to_all.mkdir(mode=0o777)
     open_to_all.chmod(0o777)
     monkeypatch.setenv("PERMCHECK_CACHE_DIR", str(open_to_all))  # others could write entries: not used

@@ -329,8 +329,8 @@ def test_known_paths_and_ids_of_resources_already_deployed(tmp_path):
 
 def test_rule_not_in_the_plan_fires_on_the_default_bus(tmp_path):
     [target] = plan_triggers(tmp_path, resource(
-        "aws_cloudwatch_event_target.t", {"rule": "shared-rule", "arn": FN + "outside:prod"}))
-    assert (target.resource, target.function) == (f"arn:aws:events:us-east-1:{ACCOUNT}:rule/shared-rule",
+        "aws_cloudwatch_event_target.t", {"rule": "partner-rule", "arn": FN + "outside:prod"}))
+    assert (target.resource, target.function) == (f"arn:aws:events:us-east-1:{ACCOUNT}:rule/partner-rule",
                                                   FN + "outside:prod")
     assert target.writes == (Write(action="events:PutEvents",
                                    resource=f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/default"),)
@@ -352,14 +352,14 @@ def test_targets_that_are_not_functions_are_not_triggers(tmp_path):
 
 def test_looked_up_function_and_universal_scheduler_target(tmp_path):
     # https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html
-    lookup = resource("data.aws_lambda_function.shared", {"function_name": "shared", "arn": FN + "shared"},
+    lookup = resource("data.aws_lambda_function.looked_up", {"function_name": "looked-up", "arn": FN + "looked-up"},
                       mode="data")
     found = plan_triggers(tmp_path, function(), lookup, resource(
         "aws_cloudwatch_event_target.t", {"rule": "r"}, {"arn": True},
-        {"arn": refs("data.aws_lambda_function.shared.arn", "data.aws_lambda_function.shared")}),
+        {"arn": refs("data.aws_lambda_function.looked_up.arn", "data.aws_lambda_function.looked_up")}),
         resource("aws_scheduler_schedule.s", {"name": "s", "schedule_expression": "rate(1 hour)", "target": [{
             "arn": "arn:aws:scheduler:::aws-sdk:lambda:invoke", "input": json.dumps({"FunctionName": "f"})}]}))
-    assert [t.function for t in found] == [FN + "shared", FN + "f"]
+    assert [t.function for t in found] == [FN + "looked-up", FN + "f"]
 
 
 def test_quick_create_http_api_is_a_public_catch_all_route(tmp_path):
