@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from typing import Callable
 
 from permcheck.iam.match import wildcard_match
 from permcheck.model.location import InputError
@@ -20,48 +21,116 @@ from permcheck.rules.lang import (
 
 def evaluate(node: Node, scope: dict) -> object:
     """The value of an expression; `scope` maps names to values."""
+    return compiled(node)(scope)
+
+
+def compiled(node: Node) -> Callable[[dict], object]:
+    """`node` as a Python function of the scope, made once per node and kept on it: a rule's test
+    runs for every fact of its subject (a hundred thousand on a large account), and walking its
+    tree again for each one cost more than the test itself."""
+    made = node.__dict__.get("_compiled")
+    if made is None:
+        made = _compile(node)
+        object.__setattr__(node, "_compiled", made)  # not a field: equality, hashing and the codec ignore it
+    return made
+
+
+def _compile(node: Node) -> Callable[[dict], object]:
     kind = type(node)
     if kind is Name:
-        return scope[node.name]
+        name = node.name
+        return lambda scope: scope[name]
     if kind is Literal:
-        return node.value
+        value = node.value
+        return lambda scope: value
     if kind is Attribute:
-        return getattr(evaluate(node.subject, scope), node.name)
+        attribute = node.name
+        if type(node.subject) is Name:  # `g.field`, the commonest test: one lookup, one getattr
+            name = node.subject.name
+            return lambda scope: getattr(scope[name], attribute)
+        subject = compiled(node.subject)
+        return lambda scope: getattr(subject(scope), attribute)
     if kind is Logic:
-        if node.operator == "and":
-            return all(evaluate(o, scope) for o in node.operands)
-        return any(evaluate(o, scope) for o in node.operands)
+        return _logic(node.operator, [compiled(o) for o in node.operands])
     if kind is Not:
-        return not evaluate(node.operand, scope)
+        operand = compiled(node.operand)
+        return lambda scope: not operand(scope)
     if kind is Compare:
-        return _compare(node.operator, evaluate(node.left, scope), evaluate(node.right, scope))
+        return _compared(node)
     if kind is Quantified:
-        items = evaluate(node.source, scope)
-        test = (evaluate(node.body, {**scope, node.variable: item}) for item in items)
-        return any(test) if node.quantifier == "any" else all(test)
+        return _quantified(node)
     if kind is Call:
-        return FUNCTIONS[node.function].run(*(evaluate(a, scope) for a in node.args))
+        run, args = FUNCTIONS[node.function].run, tuple(compiled(a) for a in node.args)
+        if len(args) == 1:
+            only, = args
+            return lambda scope: run(only(scope))
+        if len(args) == 2:
+            first, second = args
+            return lambda scope: run(first(scope), second(scope))
+        return lambda scope: run(*[a(scope) for a in args])
     if kind is ListOf:
-        return [evaluate(item, scope) for item in node.items]
+        items = tuple(compiled(item) for item in node.items)
+        return lambda scope: [item(scope) for item in items]
     raise TypeError(f"not an expression: {node!r}")
 
 
-def _compare(operator: str, left: object, right: object) -> bool:
-    if operator == "==":
-        return left == right
-    if operator == "!=":
-        return left != right
+def _logic(operator: str, operands: list[Callable[[dict], object]]) -> Callable[[dict], object]:
+    """`and`/`or` of the operands, left to right, stopping at the first that decides: a bool, as
+    `all`/`any` give."""
+    first, *rest = operands
+    if not rest:
+        return lambda scope: bool(first(scope))
+    then = _logic(operator, rest)
+    if operator == "and":
+        return lambda scope: bool(first(scope)) and then(scope)
+    return lambda scope: bool(first(scope)) or then(scope)
+
+
+def _compared(node: Compare) -> Callable[[dict], object]:
+    left, right, operator = compiled(node.left), compiled(node.right), node.operator
     if operator == "matches":
-        return wildcard_match(right, left, ignore_case=True)
-    return left in right
+        return lambda scope: _matches(left(scope), right(scope))
+    if type(node.right) is Literal:  # a field against a constant: the constant read once
+        value = node.right.value
+        if operator == "==":
+            return lambda scope: left(scope) == value
+        if operator == "!=":
+            return lambda scope: left(scope) != value
+        return lambda scope: left(scope) in value
+    if operator == "==":
+        return lambda scope: left(scope) == right(scope)
+    if operator == "!=":
+        return lambda scope: left(scope) != right(scope)
+    return lambda scope: left(scope) in right(scope)
+
+
+def _matches(value: str, pattern: str) -> bool:
+    return wildcard_match(pattern, value, ignore_case=True)
+
+
+def _quantified(node: Quantified) -> Callable[[dict], object]:
+    """`any`/`all` over a list: the body sees the item under the variable's name in a scope of
+    its own, so the item never leaks out to the rest of the rule."""
+    source, body, variable = compiled(node.source), compiled(node.body), node.variable
+    every = node.quantifier == "all"
+
+    def test(scope: dict) -> bool:
+        inner = dict(scope)
+        for item in source(scope):
+            inner[variable] = item
+            if bool(body(inner)) is not every:
+                return not every
+        return every
+    return test
 
 
 def run_rule(spec: RuleSpec, severity: Severity, items: list, constants: dict) -> list[tuple[Finding, object]]:
     """The findings of one rule over its subject's items, each with the item it is about."""
     scope = bind(spec, constants)
+    verdict = judging(spec, severity, scope)
     out = []
     for item in items:
-        chosen = judge(spec, severity, item, scope)
+        chosen = verdict(item)
         if chosen is None:
             continue
         template = next(o.value for o in spec.reports if o.when is None or evaluate(o.when, scope))
@@ -92,10 +161,21 @@ def bind(spec: RuleSpec, constants: dict) -> dict:
 
 def judge(spec: RuleSpec, severity: Severity, item: object, scope: dict) -> Severity | None:
     """The severity the rule gives `item`, or None when it does not flag it."""
-    scope[spec.variable] = item
-    if spec.where is not None and not evaluate(spec.where, scope):
-        return None
-    return next((Severity(o.value) for o in spec.severities if evaluate(o.when, scope)), severity)
+    return judging(spec, severity, scope)(item)
+
+
+def judging(spec: RuleSpec, severity: Severity, scope: dict) -> Callable[[object], Severity | None]:
+    """`judge` for one rule and scope, its tests compiled once for all the items it will see."""
+    variable = spec.variable
+    where = None if spec.where is None else compiled(spec.where)
+    levels = [(compiled(o.when), Severity(o.value)) for o in spec.severities]
+
+    def verdict(item: object) -> Severity | None:
+        scope[variable] = item
+        if where is not None and not where(scope):
+            return None
+        return next((level for when, level in levels if when(scope)), severity)
+    return verdict
 
 
 def render(template: str, scope: dict) -> str:
