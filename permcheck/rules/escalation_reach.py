@@ -55,6 +55,7 @@ class FunctionIndex:
         self._patterns: dict[object, tuple[int, int]] = {}
         self._reach: dict[tuple, int] = {}
         self._fixed: dict[tuple, tuple[dict, int]] = {}
+        self._by_action: dict[str, tuple[list, int]] = {}
         self._classes: dict[tuple, tuple[list[int], int]] = {}
         self._entries: dict[tuple, list[tuple[int, int | None]]] = {}
 
@@ -111,21 +112,33 @@ class FunctionIndex:
         (`iam/builtin.protection`)."""
         key = (action, caller.kind, service_linked(caller))
         if key not in self._fixed:
-            index, edges, groups, alone = self.edges.index, self.edges, {}, 0
-            for position, (arn, _) in enumerate(self.all):
-                target = index.target(arn, action)
-                policy = target.policy
-                if index.open_account(target) or (policy is not None and (
-                        policy.error or policy.unknown is not None
-                        or any(action_match(s, action) is not False for s in policy.statements))):
-                    alone |= 1 << position  # its account is unresolved, or its own policy may speak
-                    continue
+            edges, groups = self.edges, {}
+            targets, alone = self._targets(action)
+            for position, target in targets:
                 guarded = protection(Request(caller=caller, action=action, target=target,
                                              context=edges.context, closed=edges.closed))
                 cls = (target_class(target), guarded)
                 groups[cls] = groups.get(cls, 0) | 1 << position
             self._fixed[key] = (groups, alone)
         return self._fixed[key]
+
+    def _targets(self, action: str) -> tuple[list, int]:
+        """(each function's position and the request's target for the action, but those asked alone;
+        the functions asked alone: its account is unresolved, or its own policy may speak to the
+        action), once per action."""
+        if action not in self._by_action:
+            index, targets, alone = self.edges.index, [], 0
+            for position, (arn, _) in enumerate(self.all):
+                target = index.target(arn, action)
+                policy = target.policy
+                if index.open_account(target) or (policy is not None and (
+                        policy.error or policy.unknown is not None
+                        or any(action_match(s, action) is not False for s in policy.statements))):
+                    alone |= 1 << position
+                else:
+                    targets.append((position, target))
+            self._by_action[action] = (targets, alone)
+        return self._by_action[action]
 
     def _split(self, caller: Caller, action: str, statements: tuple[Statement, ...]) -> tuple[list[int], int]:
         """(the classes, as sets of functions; the functions asked alone) for a caller whose
