@@ -6,17 +6,18 @@ beside the caller and the action, on the evaluator's target class (`decide.targe
 which of the caller's and the organisation's statements for the action match the function's ARN,
 and on AWS's built-in protection of the request; the evaluator remembers an answer under the same
 key (`decide._signature`), so two functions that agree on these get one decision, and one of them
-is asked for both. A function whose own policy may speak to the action, whose account is
-unresolved, or that a Resource with a policy variable may name, is asked alone.
+is asked for both. A function whose own policy may speak to the action, or whose account is
+unresolved, is asked alone; so is every function for a caller one of whose statements for the
+action has a policy variable in its Resource (the answer then depends on the ARN itself).
 
-Ten thousand functions and twenty thousand callers make that a class search over classes, not
-pairs: the functions are numbered in inventory order and a set of them is an integer's bits.
+With ten thousand functions and twenty thousand callers, the search runs over classes, not pairs:
+the functions are numbered in inventory order and a set of them is an integer's bits.
 - Each Resource pattern is matched once against the functions (`pattern`: the functions whose ARN
   starts with its literal start, found by bisection, tried one by one), as sets: matched, and
   matched or not depending on an unknown value.
-- The part of the class no caller changes is made once per action and kind of caller
-  (`_fixed`), as sets of functions; a list of statements splits each set by which of the
-  statements match (`_classes`, once per list of Resource elements: the callers of one managed
+- The part of the class no caller changes is made once per action (`_targets`) and kind of caller
+  (`_fixed_part`), as sets of functions; a list of statements splits each set by which of the
+  statements match (`_split`, once per list of Resource elements: the callers of one managed
   policy share it).
 - For the functions a caller's Allows reach (`reach`), each class keeps its first function and its
   first function run by a role other than the first's (`entries`): a caller that runs the first
@@ -170,7 +171,7 @@ class FunctionIndex:
         `statements`: the caller's and the organisation's statements for the action
         (`escalation._statements_for`), None when each function is asked alone."""
         if statements is None:
-            classes, alone = [], self.everything
+            classes, alone = _EACH_ALONE, self.everything
         else:
             classes, alone = self._split(caller, action, statements)
         key = (id(classes), reached)
@@ -191,6 +192,9 @@ class FunctionIndex:
             out.sort()
             found = self._entries[key] = (classes, out)  # the classes kept, so their id stays theirs
         return found[1]
+
+
+_EACH_ALONE: list[int] = []  # the classes of a caller whose functions are each asked alone (one list, one id)
 
 
 def _lowest(bits: int) -> int:
