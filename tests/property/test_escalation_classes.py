@@ -16,9 +16,10 @@ Allows reach (`FunctionIndex.reach`) are checked against a reference wildcard ma
 function's ARN, and each Resource pattern's sets (`FunctionIndex.pattern`) against
 `iam.match.match` of each ARN, three-valued for patterns with an unknown part.
 
-Inventories: roles with identity statements naming the functions by exact ARN, prefix, `?`,
-`*` or NotResource, Allow or Deny, with conditions and boundaries; functions of two accounts run
-by the roles, some with a resource policy that speaks to `lambda:*`; sometimes an SCP.
+Inventories: roles with identity statements naming the functions by exact ARN, prefix, `?`, `*`,
+a policy variable (each function is then asked alone) or NotResource, Allow or Deny, with
+conditions and boundaries; functions of two accounts run by the roles, some with a resource
+policy that speaks to `lambda:*`; sometimes an SCP.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def _identity(p: Picker, account: str) -> dict:
            "Action": p.pick(["lambda:UpdateFunctionCode", "lambda:*", "*", "lambda:Update*", "lambda:AddPermission"]),
            "Resource": _one(p.some(["*", "*", f"arn:aws:lambda:us-east-1:{A}:function:f1",
                                     f"arn:aws:lambda:*:{account}:function:f1*", f"arn:aws:lambda:*:{account}:function:*",
-                                    f"arn:aws:lambda:us-east-1:{A}:function:f?", f"arn:aws:lambda:*:{A}:function:g*"]))}
+                                    f"arn:aws:lambda:us-east-1:{A}:function:f?", f"arn:aws:lambda:*:{A}:function:g*",
+                                    f"arn:aws:lambda:*:{A}:function:${{aws:PrincipalTag/team}}*"]))}
     if p.rng.randrange(8) == 0:
         out["NotResource"] = out.pop("Resource")
     if (condition := _condition(p)) is not None:
