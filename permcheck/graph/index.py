@@ -6,6 +6,7 @@ principals and resources.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -78,17 +79,23 @@ class Index:
         its key) is replaced by a changed copy with the same ARN, name and logical ID (a fix being
         proven, rules/fixes.py). What names things is the same, so it is shared rather than rebuilt
         from every entity: the principals' names, the logical IDs (`Names` holds keys, not objects),
-        and functions by name with the one replaced. The evaluator and everything keyed by a policy
-        or an entity are new."""
+        and functions by name, seen through the one replaced (`ChainMap`: nothing is copied).
+
+        The evaluator is shared too, with what it remembers: an answer is remembered by the content
+        (or the identity) of the statements that can apply, the caller and the target's class, never
+        by the model it was asked in (`decide._signature`, `caches.py`), so a changed statement is a
+        new key and every statement the change leaves alone is decided once for both models
+        (tests/property/test_shared_shapes.py). The organisation layer is the same objects. Targets
+        and callers, which hold the policies, are made anew."""
         out = Index(inventory, by_name=self.by_name)
         out.__dict__["names"] = self.names
-        if "_functions_by_name" in self.__dict__ or replaced in inventory.functions:
-            by_name = dict(self._functions_by_name)
-            new = inventory.functions.get(replaced)
-            if new is not None:
-                by_name[str(new.name)] = [new if str(f.arn) == str(new.arn) else f
-                                          for f in by_name.get(str(new.name), ())]
-            out.__dict__["_functions_by_name"] = by_name
+        out.__dict__["evaluator"] = self.evaluator
+        by_name = self._functions_by_name
+        new = inventory.functions.get(replaced)
+        if new is not None:
+            kept = [new if str(f.arn) == str(new.arn) else f for f in by_name.get(str(new.name), ())]
+            by_name = ChainMap({str(new.name): kept}, by_name)
+        out.__dict__["_functions_by_name"] = by_name
         return out
 
     @cached_property

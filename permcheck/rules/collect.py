@@ -130,15 +130,16 @@ class Facts:
             out += self._grants_on(resource.policy, resource.arn, TARGET_TYPES.get(resource.type, "other"), resource)
         return out
 
-    def grants_on(self, target: str, target_type: str) -> list[facts.Grant]:
-        """The grants of one function, role or resource (a fix suggestion re-checks only that)."""
+    def grants_on(self, target: str, target_type: str, only: str | None = None) -> list[facts.Grant]:
+        """The grants of one function, role or resource (a fix suggestion re-checks only that), or
+        of those the one principal `only` gets (each principal's grant is decided on its own)."""
         inv = self.inventory
         if target_type == "function" and target in inv.functions:
-            return self._grants_on(inv.functions[target].policy, target, target_type, inv.functions[target])
+            return self._grants_on(inv.functions[target].policy, target, target_type, inv.functions[target], only)
         if target_type == "role" and target in inv.roles:
-            return self._grants_on(inv.roles[target].trust, target, target_type, inv.roles[target])
+            return self._grants_on(inv.roles[target].trust, target, target_type, inv.roles[target], only)
         if target in inv.resources:
-            return self._grants_on(inv.resources[target].policy, target, target_type, inv.resources[target])
+            return self._grants_on(inv.resources[target].policy, target, target_type, inv.resources[target], only)
         return []
 
     def _escalations(self) -> list[facts.Escalation]:
@@ -152,7 +153,7 @@ class Facts:
 
     # -- grants ---------------------------------------------------------------------------
     def _grants_on(self, policy: Policy | None, arn: object, target_type: str,
-                   owner: Function | Role | Resource) -> list[facts.Grant]:
+                   owner: Function | Role | Resource, only: str | None = None) -> list[facts.Grant]:
         if policy is None or policy.error or policy.unknown is not None:
             return []
         named: dict[str, tuple[Principal, list[Statement]]] = {}
@@ -165,6 +166,8 @@ class Facts:
         url_public = isinstance(owner, Function) and any(str(u.auth_type) == "NONE" for u in owner.urls)
         out, ids = [], statement_ids(policy)
         for key, (principal, statements) in named.items():
+            if only is not None and key != only:
+                continue
             answer, actions, resources = self._decide(principal, statements, target, target_type)
             if answer is None:
                 continue

@@ -19,16 +19,16 @@ from functools import lru_cache
 
 from permcheck.graph.edges import Edges
 from permcheck.iam.actions import action_match
-from permcheck.iam.builtin import protected_role_pattern, protection
-from permcheck.iam.decide import Answer, Decision, target_class
-from permcheck.iam.match import any_match, negate, wildcard_match
+from permcheck.iam.builtin import protected_role_pattern
+from permcheck.iam.decide import Answer, Decision
+from permcheck.iam.match import wildcard_match
 from permcheck.iam.org import service_linked
-from permcheck.iam.request import Caller, Request
+from permcheck.iam.request import Caller
 from permcheck.model.entities import Role, User
-from permcheck.model.policy import Effect, Statement
-from permcheck.model.values import Sym, Unknown
+from permcheck.model.policy import Effect, Policy, Statement
 from permcheck.rules import facts
 from permcheck.rules.asking import ask_or_unknown, holder_of
+from permcheck.rules.escalation_reach import FunctionIndex
 
 
 @dataclass(frozen=True)
@@ -74,16 +74,17 @@ def escalations(edges: Edges) -> list[facts.Escalation]:
     """Every principal of the inputs with the escalation paths that hold for it. A path is asked
     only of principals whose Allows name every action it requires (`_granted`, indexed by the
     patterns the policies write), and a path on another role's function only of the functions its
-    patterns reach (`_Functions`)."""
-    inv, out, functions = edges.index.inventory, [], _Functions(edges)
+    patterns reach, one per class of them (`escalation_reach.FunctionIndex`)."""
+    inv, out, functions, by_policy = edges.index.inventory, [], FunctionIndex(edges), {}
     for table, kind in ((inv.roles, "role"), (inv.users, "user")):
         for arn, entity in table.items():
             caller = edges.index.caller_for_entity(entity)
             if service_linked(caller):
                 continue  # only its linked service can assume it: no one in the account acts as it
-            granted = _granted(caller)
+            granted = _granted(caller, by_policy)
+            best: dict = {}
             found = [(path, *result) for path in PATHS if granted
-                     for result in [_path(edges, caller, entity, path, granted, functions)] if result is not None]
+                     for result in [_path(edges, caller, entity, path, granted, functions, best)] if result is not None]
             if not found:
                 continue
             first = next((a.because[0] for _, a, _ in found if a.because), None)
@@ -102,41 +103,58 @@ def _describe(path: Path, target: str) -> str:
     return f"{path.description}{where} with {' + '.join(path.actions)}"
 
 
-def _granted(caller: Caller) -> dict[str, list[object]]:
-    """Escalation action → resource patterns the caller's Allows grant it on (a quick filter)."""
+def _granted(caller: Caller, by_policy: dict) -> dict[str, list[object]]:
+    """Escalation action → resource patterns the caller's Allows grant it on (a quick filter), in
+    the order its policies write them: each policy's share is found once (`by_policy`: id → (the
+    policy, kept so its id stays its own; its share)), as a managed policy is held by many."""
     out: dict[str, list[object]] = {}
     for policy in caller.identity or ():
-        if policy.unknown is not None:
-            continue  # an unknown policy may grant anything: the evaluator says so elsewhere
-        for s in policy.statements:
-            if s.effect is not Effect.ALLOW:
-                continue
-            resources = ["*"] if s.not_resource or not s.resources else list(s.resources)
-            named = _named(tuple(a for a in s.actions if isinstance(a, str)))
-            for action in ACTIONS:
-                if (action in named) != s.not_action:
-                    out.setdefault(action, []).extend(r for r in resources if r not in out.get(action, []))
+        found = by_policy.get(id(policy))
+        if found is None or found[0] is not policy:
+            found = by_policy[id(policy)] = (policy, _granted_by(policy))
+        for action, resources in found[1].items():
+            have = out.setdefault(action, [])
+            have.extend(r for r in resources if r not in have)
+    return out
+
+
+def _granted_by(policy: Policy) -> dict[str, list[object]]:
+    """One policy's share of `_granted`."""
+    out: dict[str, list[object]] = {}
+    if policy.unknown is not None:
+        return out  # an unknown policy may grant anything: the evaluator says so elsewhere
+    for s in policy.statements:
+        if s.effect is not Effect.ALLOW:
+            continue
+        resources = ["*"] if s.not_resource or not s.resources else list(s.resources)
+        for action in _named(tuple(a for a in s.actions if isinstance(a, str)), s.not_action):
+            have = out.setdefault(action, [])
+            have.extend(r for r in resources if r not in have)
     return out
 
 
 @lru_cache(maxsize=16384)
-def _named(patterns: tuple[str, ...]) -> frozenset[str]:
+def _named(patterns: tuple[str, ...], excluded: bool) -> tuple[str, ...]:
     """The escalation actions some of a statement's action patterns match (IAM wildcards, any
-    case): statements repeat their action lists across principals, so each list is matched once."""
-    return frozenset(action for action in ACTIONS
-                     if any(wildcard_match(p, action, ignore_case=True) for p in patterns))
+    case), or with `excluded` (NotAction) those none matches, in the order of `ACTIONS`:
+    statements repeat their action lists across principals, so each list is matched once."""
+    return tuple(action for action in ACTIONS
+                 if any(wildcard_match(p, action, ignore_case=True) for p in patterns) != excluded)
 
 
-def _path(edges: Edges, caller: Caller, entity: Role | User, path: Path,
-          granted: dict[str, list[object]], functions: _Functions) -> tuple[Answer, str] | None:
+def _path(edges: Edges, caller: Caller, entity: Role | User, path: Path, granted: dict[str, list[object]],
+          functions: FunctionIndex, best: dict) -> tuple[Answer, str] | None:
+    """The path's answer for the caller, or None when it does not hold. `best`: the caller's
+    answer per action, found once for every path that needs it (iam:PassRole serves four)."""
     if any(action not in granted for action in path.actions):
         return None
     answers, target = [], "*"
     for action in path.actions:
-        if path.name in OTHER_ROLE:
-            found = _other_role_function(edges, caller, entity, action, functions.matching(granted[action]), functions)
-        else:
-            found = _best([(ask_or_unknown(edges, caller, action, r), str(r)) for r in _worth(action, granted)])
+        key = (action, path.name in OTHER_ROLE)
+        if key not in best:
+            best[key] = _other_role_function(edges, caller, entity, action, functions.reach(granted[action]),
+                                             functions) if key[1] else _best(edges, caller, action, _worth(action, granted))
+        found = best[key]
         if found is None:
             return None
         answers.append(found[0])
@@ -157,80 +175,22 @@ def _worth(action: str, granted: dict[str, list[object]]) -> list[object]:
     return granted[action]
 
 
-class _Functions:
-    """The functions of the inputs another role's path can reach (a known ARN and a role), in
-    inventory order, and which of them a list of resource patterns matches: many principals'
-    policies write the same patterns, so each list is matched once."""
-
-    def __init__(self, edges: Edges) -> None:
-        self.edges = edges
-        self.all = [(str(f.arn), str(f.role)) for f in edges.index.inventory.functions.values()
-                    if f.role is not None and not isinstance(f.arn, (Sym, Unknown))]
-        self._matched: dict[tuple, list[tuple[str, str]]] = {}
-        self._targets: dict[tuple[str, str], tuple | None] = {}
-        self._protections: dict[tuple, object] = {}
-        self._hits: dict[tuple, dict] = {}
-
-    def target(self, arn: str, action: str) -> tuple | None:
-        """(the request's target, its class `decide.target_class`) for `action` on the function —
-        the part of `_answer_class` no caller changes, made once per function and action; None
-        when the function is asked alone (its account is unresolved, or its own policy may speak
-        to the action)."""
-        key = (arn, action)
-        if key not in self._targets:
-            index = self.edges.index
-            target = index.target(arn, action)
-            policy = target.policy
-            alone = index.open_account(target) or (policy is not None and (
-                policy.error or policy.unknown is not None
-                or any(action_match(s, action) is not False for s in policy.statements)))
-            self._targets[key] = None if alone else (target, target_class(target))
-        return self._targets[key]
-
-    def hits(self, statements: tuple[Statement, ...]) -> dict:
-        """Function ARN → which of these statements' Resource elements match it: a table per list of
-        resource patterns, shared by every caller whose statements write the same ones (a managed
-        policy attached to many roles)."""
-        key = tuple((s.resources, s.not_resource) for s in statements if s.resources is not None)
-        return self._hits.setdefault(key, {})
-
-    def protection(self, caller: Caller, action: str, target) -> object:
-        """AWS's built-in protection of the request (`iam/builtin.protection`), which reads of the
-        caller only its kind and whether it is service-linked: made once per such caller."""
-        key = (action, target.arn, caller.kind, service_linked(caller))
-        if key not in self._protections:
-            edges = self.edges
-            self._protections[key] = protection(Request(caller=caller, action=action, target=target,
-                                                        context=edges.context, closed=edges.closed))
-        return self._protections[key]
-
-    def matching(self, patterns: list[object]) -> list[tuple[str, str]]:
-        """(ARN, role) of each function a pattern of `patterns` matches, in inventory order."""
-        key = tuple(p for p in patterns if isinstance(p, str))
-        if key not in self._matched:
-            self._matched[key] = [(arn, role) for arn, role in self.all
-                                  if any(wildcard_match(p, arn) for p in key)]
-        return self._matched[key]
-
-
-def _other_role_function(edges: Edges, caller: Caller, entity: Role | User, action: str,
-                         reached: list[tuple[str, str]], functions: _Functions) -> tuple[Answer, str] | None:
+def _other_role_function(edges: Edges, caller: Caller, entity: Role | User, action: str, reached: int,
+                         functions: FunctionIndex) -> tuple[Answer, str] | None:
     """A function in the inputs, run by a role other than the caller, that `action` reaches (of
-    `reached`, `_Functions.matching`): the first allowed one (else the first conditional one) —
-    one is enough for the path. Functions the caller's answer cannot tell apart (`_answer_class`)
-    are asked once: a later one of an asked class is neither the first allowed nor the first
-    conditional."""
-    own, conditional, asked = str(entity.arn), None, set()
-    statements = _statements_for(edges, caller, action)
-    hits = functions.hits(statements) if statements is not None else None
-    for arn, role in reached:
-        if role == own:
-            continue
-        cls = _answer_class(functions, caller, action, arn, statements, hits)
-        if cls is not None:
-            if cls in asked:
-                continue
-            asked.add(cls)
+    `reached`, `FunctionIndex.reach`): the first allowed one (else the first conditional one) —
+    one is enough for the path. Functions the caller's answer cannot tell apart are asked once
+    (`FunctionIndex.entries`): a later one of an asked class is neither the first allowed nor the
+    first conditional."""
+    own, conditional, asked = str(entity.arn), None, []
+    for first, second in functions.entries(caller, action, _statements_for(edges, caller, action), reached):
+        if functions.role_of(first) != own:
+            asked.append(first)
+        elif second is not None:
+            asked.append(second)
+    asked.sort()
+    for position in asked:
+        arn = functions.all[position][0]
         answer = ask_or_unknown(edges, caller, action, arn)
         if answer.decision is Decision.ALLOWED:
             return answer, arn
@@ -256,29 +216,15 @@ def _statements_for(edges: Edges, caller: Caller, action: str) -> tuple[Statemen
     return tuple(out)
 
 
-def _answer_class(functions: _Functions, caller: Caller, action: str, arn: str,
-                  statements: tuple[Statement, ...] | None, hits: dict | None) -> tuple | None:
-    """What the caller's answer on the function depends on, beside the caller and the action: the
-    evaluator's target class (`decide.target_class`), which of the caller's and the organisation's
-    statements for the action match the function's ARN, and AWS's built-in protection. The
-    evaluator remembers an answer under the same key (`decide._signature`: the statements that can
-    apply and the target's class; graph/invokers.py shares who-can-invoke's answers by the same
-    rule), so two functions of one class get one decision. None — ask it alone — when the function's
-    own policy may speak to the action, its account is unresolved, or a Resource holds a variable."""
-    if statements is None:
-        return None
-    found = functions.target(arn, action)
-    if found is None:
-        return None
-    target, cls = found
-    matched = hits.get(arn)
-    if matched is None:
-        matched = hits[arn] = tuple(negate(h) if s.not_resource else h for s in statements
-                                    if s.resources is not None for h in [any_match(s.resources, arn)])
-    return cls, matched, functions.protection(caller, action, target)
-
-
-def _best(pairs: list[tuple[Answer, str]]) -> tuple[Answer, str] | None:
-    allowed = [p for p in pairs if p[0].decision is Decision.ALLOWED]
-    conditional = [p for p in pairs if p[0].decision is Decision.CONDITIONAL]
-    return (allowed or conditional or [None])[0]
+def _best(edges: Edges, caller: Caller, action: str, resources: list[object]) -> tuple[Answer, str] | None:
+    """The first resource the caller is allowed `action` on, else the first it is conditionally
+    allowed it on, with the answer; None when it is denied on each. The resources are asked in
+    order, up to the first allowed one."""
+    conditional = None
+    for resource in resources:
+        answer = ask_or_unknown(edges, caller, action, resource)
+        if answer.decision is Decision.ALLOWED:
+            return answer, str(resource)
+        if answer.decision is Decision.CONDITIONAL and conditional is None:
+            conditional = (answer, str(resource))
+    return conditional

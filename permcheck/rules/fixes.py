@@ -11,6 +11,7 @@ suggestion is shown only when, on a copy of the model with the change made,
 from __future__ import annotations
 
 import copy
+from collections import ChainMap
 from dataclasses import dataclass
 
 from permcheck.graph.edges import Edges
@@ -83,8 +84,7 @@ def suggest(edges: Edges, rule, grant: facts.Grant, org_id: str, current, flagge
         changed = _changed_edges(edges, grant, change)
         if changed is None:
             continue
-        after = [g for g in current.of(changed).grants_on(grant.target, grant.target_type)
-                 if g.principal == grant.principal]
+        after = current.of(changed).grants_on(grant.target, grant.target_type, only=grant.principal)
         severities = [flagged(g) for g in after]
         if any(s is not None and s.rank >= before.rank for s in severities):
             continue  # the change does not narrow what the rule flags
@@ -112,16 +112,13 @@ def _legitimate_caller_kept(edges: Edges, grant: facts.Grant, clause: Clause) ->
 
 
 def _changed_edges(edges: Edges, grant: facts.Grant, change: Change) -> Edges | None:
-    """A copy of the model with the change made to the grant's target."""
+    """A copy of the model with the change made to the grant's target: the inventory's table of
+    the target seen through the one entry replaced (`ChainMap`: the other entries are the model's
+    own, never copied), and an index that shares what does not change (`Index.changed`)."""
     inventory = copy.copy(edges.index.inventory)
     target = grant.target
-    if grant.target_type == "function":
-        table = inventory.functions = dict(inventory.functions)
-    elif grant.target_type == "role":
-        table = inventory.roles = dict(inventory.roles)
-    else:
-        table = inventory.resources = dict(inventory.resources)
-    owner = table.get(target)
+    name = {"function": "functions", "role": "roles"}.get(grant.target_type, "resources")
+    owner = getattr(inventory, name).get(target)
     if owner is None:
         return None
     if change.url_auth_type is not None:
@@ -129,13 +126,14 @@ def _changed_edges(edges: Edges, grant: facts.Grant, change: Change) -> Edges | 
             return None
         urls = tuple(FunctionUrl(auth_type=change.url_auth_type, qualifier=u.qualifier, location=u.location)
                      for u in owner.urls)
-        table[target] = owner.model_copy(update={"urls": urls})
+        changed = owner.model_copy(update={"urls": urls})
     else:
         field = "trust" if isinstance(owner, Role) else "policy"
         policy = getattr(owner, field)
         if policy is None:
             return None
-        table[target] = owner.model_copy(update={field: _changed_policy(policy, grant.principal, change)})
+        changed = owner.model_copy(update={field: _changed_policy(policy, grant.principal, change)})
+    setattr(inventory, name, ChainMap({target: changed}, getattr(inventory, name)))
     return Edges(edges.index.changed(inventory, target), context=edges.context, closed=edges.closed)
 
 

@@ -3,16 +3,23 @@
 `rules/escalation.py: _other_role_function` looks for the first function run by another role that a
 caller may change (`lambda:UpdateFunctionCode`, `lambda:AddPermission`,
 https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/). It asks one
-function per answer class (`_answer_class`: the evaluator's target class, the caller's and the
-organisation's statements that match the ARN, no resource-policy statement for the action), as
-the evaluator decides a same-account request from the statements that apply to it
-(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+function per answer class (`rules/escalation_reach.py`: the evaluator's target class and AWS's
+built-in protection, the caller's and the organisation's statements that match the ARN, no
+resource-policy statement for the action), as the evaluator decides a same-account request from
+the statements that apply to it
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html); the
+classes are sets of functions (an integer's bits), and each keeps its first function and its first
+run by another role than the first's, for the caller that runs the first.
 The oracle asks every function in order on a fresh `Edges` (its own `Evaluator`: nothing
-remembered) and keeps the first allowed, else the first conditional.
+remembered) and keeps the first allowed, else the first conditional. The functions a caller's
+Allows reach (`FunctionIndex.reach`) are checked against a reference wildcard match of each
+function's ARN, and each Resource pattern's sets (`FunctionIndex.pattern`) against
+`iam.match.match` of each ARN, three-valued for patterns with an unknown part.
 
-Inventories: roles with identity statements naming the functions by exact ARN, prefix, `?`,
-`*` or NotResource, Allow or Deny, with conditions and boundaries; functions of two accounts run
-by the roles, some with a resource policy that speaks to `lambda:*`; sometimes an SCP.
+Inventories: roles with identity statements naming the functions by exact ARN, prefix, `?`, `*`,
+a policy variable (each function is then asked alone) or NotResource, Allow or Deny, with
+conditions and boundaries; functions of two accounts run by the roles, some with a resource
+policy that speaks to `lambda:*`; sometimes an SCP.
 """
 
 from __future__ import annotations
@@ -26,9 +33,12 @@ from permcheck.graph.edges import Edges
 from permcheck.graph.index import Index
 from permcheck.iam.decide import Decision
 from permcheck.rules.asking import ask_or_unknown
-from permcheck.rules.escalation import _Functions, _other_role_function
+from permcheck.iam.match import match
+from permcheck.model.values import Sym, Unknown
+from permcheck.rules.escalation import _granted, _other_role_function
+from permcheck.rules.escalation_reach import FunctionIndex
 from tests.property.test_graph_bruteforce import (
-    A, B, BOUNDARIES, SCPS, Picker, Spec, _condition, _one, build, function_statement, role_arn,
+    A, B, BOUNDARIES, SCPS, Picker, Spec, _condition, _one, build, function_statement, glob, role_arn,
 )
 
 ACTIONS = ("lambda:UpdateFunctionCode", "lambda:AddPermission")
@@ -40,7 +50,8 @@ def _identity(p: Picker, account: str) -> dict:
            "Action": p.pick(["lambda:UpdateFunctionCode", "lambda:*", "*", "lambda:Update*", "lambda:AddPermission"]),
            "Resource": _one(p.some(["*", "*", f"arn:aws:lambda:us-east-1:{A}:function:f1",
                                     f"arn:aws:lambda:*:{account}:function:f1*", f"arn:aws:lambda:*:{account}:function:*",
-                                    f"arn:aws:lambda:us-east-1:{A}:function:f?", f"arn:aws:lambda:*:{A}:function:g*"]))}
+                                    f"arn:aws:lambda:us-east-1:{A}:function:f?", f"arn:aws:lambda:*:{A}:function:g*",
+                                    f"arn:aws:lambda:*:{A}:function:${{aws:PrincipalTag/team}}*"]))}
     if p.rng.randrange(8) == 0:
         out["NotResource"] = out.pop("Resource")
     if (condition := _condition(p)) is not None:
@@ -90,6 +101,10 @@ def _seen(found):
     return arn, answer.decision, answer.conditions, tuple(id(s) for s in answer.because), answer.notes
 
 
+def _bits(positions) -> int:
+    return sum(1 << i for i in positions)
+
+
 @settings(max_examples=int(os.environ.get("PERMCHECK_PROPERTY_EXAMPLES", "200")), deadline=None)
 @given(st.integers(0, 2**64 - 1))
 @example(0)
@@ -99,12 +114,39 @@ def test_one_ask_per_class_finds_the_function_asking_each_finds(seed):
     for arn, role in runs_as.items():
         inventory.functions[arn] = inventory.functions[arn].model_copy(update={"role": role})
     shared = Edges(Index(inventory))
-    functions = _Functions(shared)
-    reached = functions.all
+    functions = FunctionIndex(shared)
     for entity in inventory.roles.values():
+        caller = shared.index.caller_for_entity(entity)
+        granted = _granted(caller, {})
         for action in ACTIONS:
-            caller = shared.index.caller_for_entity(entity)
-            grouped = _other_role_function(shared, caller, entity, action, reached, functions)
-            fresh = Edges(Index(inventory))
-            alone = _linear(fresh, fresh.index.caller_for_entity(entity), str(entity.arn), action, reached)
-            assert _seen(grouped) == _seen(alone), (entity.arn, action, spec, runs_as)
+            patterns = granted.get(action, [])
+            reached = [(arn, role) for arn, role in functions.all if any(glob(p, arn) for p in patterns)]
+            assert functions.reach(patterns) == _bits(i for i, f in enumerate(functions.all) if f in reached)
+            for within, listed in ((functions.everything, functions.all), (functions.reach(patterns), reached)):
+                grouped = _other_role_function(shared, caller, entity, action, within, functions)
+                fresh = Edges(Index(inventory))
+                alone = _linear(fresh, fresh.index.caller_for_entity(entity), str(entity.arn), action, listed)
+                assert _seen(grouped) == _seen(alone), (entity.arn, action, spec, runs_as)
+
+
+@settings(max_examples=int(os.environ.get("PERMCHECK_PROPERTY_EXAMPLES", "200")), deadline=None)
+@given(st.integers(0, 2**64 - 1), st.sampled_from(["*", "arn:aws:lambda:*", "arn:aws:lambda:us-east-1:", "f1",
+                                                   "function:f?", "function:", "x"]),
+       st.booleans())
+def test_a_pattern_matches_the_functions_match_finds(seed, text, unknown_tail):
+    """`FunctionIndex.pattern` (bisection on the literal start, then each ARN tried) equals
+    `iam.match.match` on each function's ARN, three-valued: a pattern with an unknown part matches
+    some ARNs, may match others (the unknown decides), and misses the rest."""
+    spec, runs_as = make_spec(seed)
+    inventory = build(spec)
+    for arn, role in runs_as.items():
+        inventory.functions[arn] = inventory.functions[arn].model_copy(update={"role": role})
+    functions = FunctionIndex(Edges(Index(inventory)))
+    written = {r for role in spec.roles for policy in role["identity"] for s in policy
+               for key in ("Resource", "NotResource") for r in ([s[key]] if isinstance(s.get(key), str) else s.get(key, []))}
+    patterns = [*sorted(written), text, Unknown("a parameter"),
+                Sym((text, Unknown("a name"))) if unknown_tail else Sym((Unknown("a partition"), text))]
+    for pattern in patterns:
+        hits = [match(pattern, arn) for arn, _ in functions.all]
+        assert functions.pattern(pattern) == (_bits(i for i, h in enumerate(hits) if h),
+                                              _bits(i for i, h in enumerate(hits) if h is None)), pattern

@@ -1,6 +1,10 @@
 """Fix suggestions: shown only when the evaluator confirms them; applying one removes the finding."""
 
+import os
 import textwrap
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests import templates
 from tests.cli_helpers import run
@@ -94,8 +98,9 @@ def test_cross_account_trust_external_id_is_proven_to_lower_the_severity(tmp_pat
 def test_a_changed_copy_shares_names_and_sees_the_changed_function():
     """A fix is proven on a copy of the model whose index shares what names things (`Index.changed`):
     names, logical IDs and functions by name are those of the copy — the changed function, not the
-    one it replaces — and the evaluator is new (it must not serve the old policy's answers)."""
+    one it replaces — and so is the evaluator, whose answers the next test checks."""
     import copy
+    from collections import ChainMap
 
     from permcheck.graph.index import Index
     from tests.property.test_graph_bruteforce import A, build, make_spec
@@ -108,11 +113,73 @@ def test_a_changed_copy_shares_names_and_sees_the_changed_function():
         key, function = next(iter(inventory.functions.items()))
         index.function(str(function.name))  # the original builds its tables first
         changed = copy.copy(inventory)
-        changed.functions = dict(inventory.functions)
-        changed.functions[key] = function.model_copy(update={"policy": None})
+        changed.functions = ChainMap({key: function.model_copy(update={"policy": None})}, inventory.functions)
         shared, fresh = index.changed(changed, key), Index(changed)
         assert shared.names is index.names and shared.by_name is index.by_name
         assert shared.function(str(function.name)) is changed.functions[key]
         assert shared.function(str(function.name)) is fresh.function(str(function.name))
-        assert shared.evaluator is not index.evaluator
+        assert list(shared.inventory.functions) == list(inventory.functions)  # the model's order, one entry changed
+        assert shared.evaluator is index.evaluator
         assert shared.caller(f"arn:aws:iam::{A}:root") == fresh.caller(f"arn:aws:iam::{A}:root")
+
+
+@settings(max_examples=int(os.environ.get("PERMCHECK_PROPERTY_EXAMPLES", "100")), deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1))
+def test_a_changed_copy_decides_as_a_fresh_model(seed, pick):
+    """The evaluator a changed copy shares with the model (`Index.changed`) answers every request on
+    the copy as a fresh evaluator of the copy does — same decision, conditions and notes, citing
+    the copy's own statements — although it first decided every request on the unchanged model.
+    The change is one a fix proposes (`fixes._changed_policy`): a condition added to, or another
+    principal named in, the Allows of a function's resource policy or a role's trust policy that
+    name one principal. AWS decides each request on the policies as they are
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html): an
+    answer remembered for the statements before the change must never serve the changed ones."""
+    import copy
+    import random
+    from collections import ChainMap
+
+    from permcheck.graph.edges import Edges
+    from permcheck.graph.index import Index
+    from permcheck.model.entities import Role
+    from permcheck.model.policy import Clause
+    from permcheck.rules.fixes import Change, _changed_policy
+    from tests.property.test_graph_bruteforce import A, B, C, OUTSIDER, SERVICE, build, make_spec
+
+    inventory, rng = build(make_spec(seed)), random.Random(pick)
+    owners = [("functions", k, o.policy) for k, o in inventory.functions.items() if o.policy is not None] + \
+        [("roles", k, o.trust) for k, o in inventory.roles.items() if o.trust is not None]
+    named = [(table, key, policy, str(p.value)) for table, key, policy in owners
+             for st_ in policy.statements for p in st_.principals or ()]
+    if not named:
+        return
+    table, key, policy, principal = rng.choice(named)
+    change = rng.choice([
+        Change("org", Clause(operator="StringEquals", key="aws:PrincipalOrgID", values=("o-a1b2c3d4e5",))),
+        Change("account", Clause(operator="StringEquals", key="aws:PrincipalAccount", values=(A,))),
+        Change("external id", Clause(operator="StringEquals", key="sts:ExternalId", values=("s3cr3t",))),
+        Change("name the account", principal=A)])
+    owner = getattr(inventory, table)[key]
+    field = "trust" if isinstance(owner, Role) else "policy"
+    changed = copy.copy(inventory)
+    setattr(changed, table, ChainMap({key: owner.model_copy(update={field: _changed_policy(policy, principal, change)})},
+                                     getattr(inventory, table)))
+    index = Index(inventory)
+    shared, fresh = index.changed(changed, key), Index(changed)
+
+    def requests(ix):
+        callers = [ix.caller_for_entity(r) for r in ix.inventory.roles.values()]
+        callers += [ix.caller(p) for p in (f"arn:aws:iam::{A}:root", f"arn:aws:iam::{B}:root", OUTSIDER, SERVICE, "*")]
+        targets = [*ix.inventory.functions, *ix.inventory.roles]
+        return [(c, a, t) for c in callers for a in ("lambda:InvokeFunction", "sts:AssumeRole") for t in targets]
+
+    for caller, action, target in requests(index):  # the model first: the shared evaluator remembers it all
+        Edges(index).ask(caller, action, target)
+    for (caller, action, target), (fresh_caller, _, _) in zip(requests(shared), requests(fresh)):
+        got, want = Edges(shared).ask(caller, action, target), Edges(fresh).ask(fresh_caller, action, target)
+        assert (got.decision, got.conditions, got.notes) == (want.decision, want.conditions, want.notes)
+        assert [(s.policy, s.location, s.conditions, s.principals) for s in got.because] == \
+            [(s.policy, s.location, s.conditions, s.principals) for s in want.because]
+        here = {id(s) for p in (getattr(shared.inventory, table)[key].trust if table == "roles" else
+                                 getattr(shared.inventory, table)[key].policy,) for s in p.statements}
+        old = {id(s) for s in policy.statements} - here
+        assert not any(id(s) in old for s in got.because)  # never a statement the change replaced
