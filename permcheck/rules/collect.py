@@ -7,7 +7,7 @@ raw statement: a condition that restricts a grant is seen as one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from permcheck.graph.edges import Edges
@@ -17,7 +17,7 @@ from permcheck.model.arn import account_of, parse_arn
 from permcheck.model.entities import Function, Resource, Role
 from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
-from permcheck.rules import facts
+from permcheck.rules import facts, grant_shapes
 from permcheck.rules.asking import TARGET_TYPES, ask_or_unknown, holder_of
 from permcheck.rules.identity import statement_ids
 
@@ -35,7 +35,9 @@ class Facts:
     org_id: str = ""  # … and the configured organisation
     zone: Zone | None = None  # made from those (and the organisations the policies name) when first asked
     wants: dict[str, list] = field(default_factory=dict)  # subject → the rules' field tests (rules/wants.py)
+    share_shapes: bool = True  # grants decided once per shape of policy (grant_shapes.py); False: each alone
     _cache: dict = field(default_factory=dict, repr=False)
+    _shared: dict = field(default_factory=dict, repr=False)  # grant_shapes.shape → the grants decided for it
 
     @cached_property
     def outsiders(self) -> Outsiders:
@@ -44,6 +46,11 @@ class Facts:
             trusted = (*self.trusted, self.inventory.default_account)
             self.zone = zone_of(list(trusted), self.org_id, (p for p, _, _ in self.placed))
         return Outsiders(self.edges, self.zone)
+
+    @cached_property
+    def _sharing(self) -> bool:
+        """Are grants shared by shape here (not turned off, and no SCP or RCP reads a resource's ARN)?"""
+        return self.share_shapes and grant_shapes.org_free(self.edges.index.organisation)
 
     def of(self, edges: Edges) -> "Facts":
         """The facts of a changed copy of the model (a fix being proven), in the same zone of trust."""
@@ -153,37 +160,59 @@ class Facts:
     # -- grants ---------------------------------------------------------------------------
     def _grants_on(self, policy: Policy | None, arn: object, target_type: str,
                    owner: Function | Role | Resource) -> list[facts.Grant]:
+        """The grants of `policy` on `owner`: decided once per shape of policy and holder
+        (`grant_shapes.py`), each placed on this holder's own statements."""
         if policy is None or policy.error or policy.unknown is not None:
             return []
+        target = str(arn)
+        account = getattr(owner, "account", None) or account_of(target) or self.inventory.default_account
+        key = grant_shapes.shape(self, policy, arn, target_type, owner, account) if self._sharing else None
+        decided = self._shared.get(key) if key is not None else None
+        if decided is None:
+            decided = self._decided(policy, arn, target_type, owner, account)
+            if key is not None:
+                self._shared[key] = decided
+        ids, fallback = statement_ids(policy), owner.logical_id or target
+        out = []
+        for grant, deciding in decided:
+            here = [policy.statements[i] for i in deciding]
+            # the grant is reported where it is made: of the statements that let an outsider in (else
+            # that decided it), the one whose holder sorts first — whatever order the template lists them in
+            first = min(here, key=lambda s: (holder_of(s, fallback), s.sid or "", s.location.line or 0))
+            out.append(replace(grant, service=_service(target), target=target, target_account=account,
+                               holder=holder_of(first, fallback), location=first.location,
+                               resources=[target] if key is not None else grant.resources,
+                               statement="+".join(sorted(ids[id(s)] for s in here))))
+        return out
+
+    def _decided(self, policy: Policy, arn: object, target_type: str, owner: Function | Role | Resource,
+                 account: str) -> list[tuple[facts.Grant, list[int]]]:
+        """Each grant of `policy` with the places in it of the statements that decide it (its holder,
+        location and statement ids are `_grants_on`'s to fill in)."""
         named: dict[str, tuple[Principal, list[Statement]]] = {}
         for s in policy.statements:
             if s.effect is Effect.ALLOW and s.principals is not None:
                 for p in (s.principals if not s.not_principal else (Principal(type=PrincipalType.ANYONE, value="*"),)):
                     named.setdefault(str(p.value), (p, []))[1].append(s)
         target = str(arn)
-        account = getattr(owner, "account", None) or account_of(target) or self.inventory.default_account
         url_public = isinstance(owner, Function) and any(str(u.auth_type) == "NONE" for u in owner.urls)
-        out, ids = [], statement_ids(policy)
+        place = {id(s): i for i, s in enumerate(policy.statements)}
+        out = []
         for key, (principal, statements) in named.items():
             answer, actions, resources = self._decide(principal, statements, target, target_type)
             if answer is None:
                 continue
             outside, door = self._outsiders(principal, statements, target_type, actions, resources)
-            # the grant is reported where it is made: of the statements that let an outsider in (else
-            # that decided it), the one whose holder sorts first — whatever order the template lists them in
             decided = [s for s in statements if s in answer.because]
             deciding = [s for s in door if s in decided] or door or decided or statements
-            fallback = owner.logical_id or target
-            first = min(deciding, key=lambda s: (holder_of(s, fallback), s.sid or "", s.location.line or 0))
             conditions = [_condition(c) for c in answer.conditions]
             detail = answer.decision.value + (f" on {'; '.join(map(str, conditions))}" if conditions else "")
-            out.append(facts.Grant(
-                service=_service(target), target=target, target_type=target_type, target_account=account,
+            out.append((facts.Grant(
+                service="", target=target, target_type=target_type, target_account=account,
                 principal=key, principal_kind=_principal_kind(principal), principal_account=_account(principal),
                 actions=sorted(actions), decision=answer.decision.value, conditions=conditions,
-                decision_detail=detail, function_url_public=url_public, **outside, holder=holder_of(first, fallback),
-                location=first.location, resources=resources,
-                statement="+".join(sorted(ids[id(s)] for s in deciding))))
+                decision_detail=detail, function_url_public=url_public, **outside, holder="",
+                location=deciding[0].location, resources=resources), [place[id(s)] for s in deciding]))
         return out
 
     def _outsiders(self, principal: Principal, statements: list[Statement], target_type: str,
