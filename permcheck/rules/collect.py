@@ -22,6 +22,7 @@ from permcheck.rules.asking import TARGET_TYPES, ask_or_unknown, holder_of
 from permcheck.rules.identity import statement_ids
 
 _PRIORITY = {ANYONE: 0, ANY_ACCOUNT: 0, ACCOUNT: 1, SERVICE: 2}
+_OUTSIDER_FIELDS = ("anyone", "other_account", "other_account_detail", "other_source")
 OUTSIDER_TARGETS = frozenset({"function", "role", "bucket", "queue", "topic", "key", "secret"})
 """The resources whose grants rules judge by who outside the zone of trust they let in."""
 
@@ -38,6 +39,7 @@ class Facts:
     share_shapes: bool = True  # grants decided once per shape of policy (grant_shapes.py); False: each alone
     _cache: dict = field(default_factory=dict, repr=False)
     _shared: dict = field(default_factory=dict, repr=False)  # grant_shapes.shape → the grants decided for it
+    _nobody_in: set = field(default_factory=set, repr=False)  # grants (by outsider shape) that let no outsider in
 
     @cached_property
     def outsiders(self) -> Outsiders:
@@ -202,7 +204,17 @@ class Facts:
             answer, actions, resources = self._decide(principal, statements, target, target_type)
             if answer is None:
                 continue
-            outside, door = self._outsiders(principal, statements, target_type, actions, resources)
+            # nobody let in through a policy that differs from one asked before only in its own sources
+            # (`grant_shapes.own_sources`) lets nobody in either
+            closed = None if not self._sharing or resources != [target] else grant_shapes.outsider_shape(
+                self, policy, statements, arn, target_type, owner, account, actions)
+            closed = None if closed is None else (closed, principal.type, key)
+            if closed in self._nobody_in:
+                outside, door = dict.fromkeys(_OUTSIDER_FIELDS, ""), []
+            else:
+                outside, door = self._outsiders(principal, statements, target_type, actions, resources)
+                if closed is not None and not any(outside.values()):
+                    self._nobody_in.add(closed)
             decided = [s for s in statements if s in answer.because]
             deciding = [s for s in door if s in decided] or door or decided or statements
             conditions = [_condition(c) for c in answer.conditions]
@@ -219,7 +231,7 @@ class Facts:
                    actions: list[str], resources: list[str]) -> tuple[dict[str, str], list[Statement]]:
         """The grant's outsider fields — who outside the zone of trust it lets in (none for grants no rule
         judges that way) — and the statements that open the door to the first of them."""
-        found = {"anyone": "", "other_account": "", "other_account_detail": "", "other_source": ""}
+        found = dict.fromkeys(_OUTSIDER_FIELDS, "")
         if target_type not in OUTSIDER_TARGETS:
             return found, []
         requests = [(action, resource) for action in actions for resource in resources]

@@ -29,6 +29,7 @@ objects, a Resource list of their own).
 
 from __future__ import annotations
 
+from permcheck.graph.outsider_keys import ACCOUNT_IN_TEXT
 from permcheck.iam.builtin import PROTECTIONS
 from permcheck.iam.decide import target_class
 from permcheck.model.entities import Function
@@ -41,15 +42,10 @@ _WILD = ("*", "?", "$")
 
 def shape(facts, policy: Policy, arn: object, target_type: str, owner, account: str) -> tuple | None:
     """The key of `policy`'s grants on `owner` (at `arn`, in `account`); None: decide it alone."""
-    if target_type not in SHARED_TYPES or not isinstance(arn, str) or any(w in arn for w in _WILD):
+    statements = _contents(policy.statements, arn, target_type)
+    if statements is None:
         return None
     edges = facts.edges
-    statements = []
-    for s in policy.statements:
-        content = _relative(s, arn)
-        if content is None:
-            return None
-        statements.append(content)
     actions, principals = set(), set()
     for s in policy.statements:
         if s.effect is Effect.ALLOW and s.principals is not None:
@@ -57,10 +53,42 @@ def shape(facts, policy: Policy, arn: object, target_type: str, owner, account: 
             principals.update(s.principals if not s.not_principal else ())
     if _callers_read_holder(edges, principals):
         return None
-    targets = tuple(target_class(edges.index.target(arn, a)) for a in sorted(actions))
-    protected = tuple(p.match(arn) is not None for p, _, _ in PROTECTIONS)
+    return (target_type, account, *_holder(edges, arn, owner, actions), policy.kind, statements)
+
+
+def outsider_shape(facts, policy: Policy, statements: list[Statement], arn: object, target_type: str, owner,
+                   account: str, actions: list[str]) -> tuple | None:
+    """The key of which outsiders a grant lets in: what the probes read (`Outsiders.let_in`) — the
+    grant's statements and the policy's Denies, on the holder, for `actions` — with its own source
+    ARNs written as `own_sources` says; None: probe it alone."""
+    ours = {id(s) for s in statements}
+    inside = facts.outsiders.zone.accounts | {account}
+    read = [s for s in policy.statements if s.effect is not Effect.ALLOW or id(s) in ours]
+    contents = _contents(read, arn, target_type, inside)
+    if contents is None:
+        return None
+    return (target_type, account, *_holder(facts.edges, arn, owner, actions), contents, tuple(sorted(actions)))
+
+
+def _contents(statements, arn: object, target_type: str, inside: frozenset[str] | None = None) -> tuple | None:
+    """The statements' contents relative to the holder at `arn` (`_relative`); None: not shared."""
+    if target_type not in SHARED_TYPES or not isinstance(arn, str) or any(w in arn for w in _WILD):
+        return None
+    out = []
+    for s in statements:
+        content = _relative(s, arn, inside)
+        if content is None:
+            return None
+        out.append(content)
+    return tuple(out)
+
+
+def _holder(edges, arn: str, owner, actions) -> tuple:
+    """What the evaluation reads of the holder beside its account: its URLs' auth types, what the
+    index holds of it as a target of each action, and whether AWS protects it."""
     urls = tuple(sorted(str(u.auth_type) for u in owner.urls)) if isinstance(owner, Function) else ()
-    return (target_type, account, urls, policy.kind, tuple(statements), targets, protected)
+    targets = tuple(target_class(edges.index.target(arn, a)) for a in sorted(set(actions)))
+    return urls, targets, tuple(p.match(arn) is not None for p, _, _ in PROTECTIONS)
 
 
 def _callers_read_holder(edges, principals) -> bool:
@@ -76,10 +104,10 @@ def _callers_read_holder(edges, principals) -> bool:
     return False
 
 
-def _relative(s: Statement, holder: str) -> tuple | None:
-    """A statement's content as the evaluation reads it, its Resources relative to `holder`; None
-    when a value is not a plain string, a Resource holds a policy variable, or one may match holders
-    apart."""
+def _relative(s: Statement, holder: str, inside: frozenset[str] | None = None) -> tuple | None:
+    """A statement's content as the evaluation reads it, its Resources relative to `holder` (and with
+    `inside`, its own source ARNs as `own_source` writes them); None when a value is not a plain
+    string, a Resource holds a policy variable, or one may match holders apart."""
     texts = [*s.actions, *(p.value for p in s.principals or ()), *(v for c in s.conditions for v in c.values)]
     if not all(isinstance(t, str) for t in texts):
         return None
@@ -97,8 +125,45 @@ def _relative(s: Statement, holder: str) -> tuple | None:
                 return None
         resources = tuple(resources)
     principals = None if s.principals is None else tuple((p.type, p.value) for p in s.principals)
+    conditions = tuple((c.operator, c.key, c.values if inside is None else own_sources(c.operator, c.key, c.values, inside))
+                       for c in s.conditions)
     return (s.effect, s.actions, s.not_action, resources, s.not_resource, principals, s.not_principal,
-            tuple((c.operator, c.key, c.values) for c in s.conditions), s.version)
+            conditions, s.version)
+
+
+_ARN_OPERATORS = frozenset({"ArnLike", "ArnEquals", "ArnNotLike", "ArnNotEquals"})
+
+
+def own_sources(operator: str, key: str, values: tuple, inside: frozenset[str]) -> tuple:
+    """`values` with each own source ARN written as what an outsider's probe reads of it.
+
+    The probes (graph/outsiders.py) try a service acting for an outsider with a source ARN of the
+    outsider's own account, or of no account under a name the policy does not hold. An `Arn*` clause
+    on `aws:SourceArn` compares field by field ("ArnLike", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN),
+    so a value naming an account inside the zone of trust (`…:events:us-east-1:<own account>:rule/x`),
+    or exactly one S3 bucket (`arn:aws:s3:::b`, taken as the author's) matches no such source, whatever
+    its resource part: the clause holds alike for every outsider, and which rule, API or bucket it names
+    does not change who gets in. Such a value is kept as its first five fields, its resource part replaced
+    by whether it holds a wildcard. Nothing else is: a wildcard before the resource part, an account
+    outside the zone, a 12-digit number or a policy variable in the resource part (the probes read those)."""
+    if key.lower() != "aws:sourcearn" or operator.removesuffix("IfExists") not in _ARN_OPERATORS:
+        return values
+    return tuple(_own_source(v, inside) for v in values)
+
+
+def _own_source(value: str, inside: frozenset[str]) -> object:
+    parts = value.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or "${" in value or any(w in "".join(parts[:5]) for w in "*?"):
+        return value
+    resource = parts[5]
+    if ACCOUNT_IN_TEXT.search(resource):
+        return value
+    own_account = parts[4] in inside
+    own_bucket = not parts[4] and not parts[3] and parts[2] == "s3" and "*" not in resource and "?" not in resource \
+        and resource and not resource.startswith(("permcheck", "/"))
+    if not (own_account or own_bucket):
+        return value
+    return ("own source", *parts[:5], "*" in resource or "?" in resource)
 
 
 def org_free(org) -> bool:

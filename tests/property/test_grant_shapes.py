@@ -9,7 +9,9 @@ each copy at its own file, line and sid, and now and then mutated in a way that 
 of its own — a condition or principal naming the holder's own ARN, a Resource other than the holder
 (a wildcard over some holders' names, another function, a qualifier, `*`), a principal whose identity
 policy denies some holders, a public function URL, a service-linked role's path, an RCP whose
-Resource names some holders.
+Resource names some holders. Each holder's source ARNs (a topic, a bucket) are its own, renamed per
+holder, and now and then another account's or any bucket: which outsiders a grant lets in is shared
+between policies that differ only in their own sources (`grant_shapes.own_sources`).
 
 AWS behaviours the sharing leans on, each pinned here by a copy that differs in it:
 - a Resource matches the resource asked about by wildcard, case-sensitively
@@ -17,7 +19,10 @@ AWS behaviours the sharing leans on, each pinned here by a copy that differs in 
 - within one account either side allows, across accounts both sides must, so the holder's account
   matters (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html);
 - RCPs restrict the resources their Resource names
-  (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html).
+  (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html);
+- `ArnLike` compares an ARN field by field, so a source ARN naming another account's resource never
+  matches one naming the holder's account
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import json
 import random
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from permcheck.graph.edges import Edges
@@ -37,7 +42,7 @@ from permcheck.model.location import Location
 from permcheck.model.policy import PolicyKind
 from permcheck.rules import grant_shapes
 from permcheck.rules.collect import Facts
-from tests.property.test_evaluation_properties import SETTINGS
+from tests.property.test_evaluation_properties import EXAMPLES
 from tests.property.test_outsiders_bruteforce import OTHER, OWN, random_policy
 
 NAMES = ("app-0", "app-1", "app-10", "svc-2")
@@ -59,6 +64,7 @@ def _copy(statements: list[dict], rng: random.Random, holder: str, kind: str, ac
         s["Sid"] = f"{rng.choice(('Copy', 'Moved', 'Grant'))}{i}"
         if kind == "function":
             s["Resource"] = holder
+    _own_sources(out, rng, holder.rsplit(":", 1)[-1].rsplit("/", 1)[-1])
     roll = rng.random()
     s = rng.choice(out)
     if roll < 0.1:
@@ -75,13 +81,34 @@ def _copy(statements: list[dict], rng: random.Random, holder: str, kind: str, ac
     return out
 
 
+def _own_sources(statements: list[dict], rng: random.Random, name: str) -> None:
+    """The source ARNs of each holder's own (its topic, its bucket), now and then another account's
+    or any bucket instead."""
+    renames = [(f"{OWN}:topic", f"{OWN}:topic-{name}"), (f"{OTHER}:topic", f"{OTHER}:topic-{name}"),
+               ("s3:::own-bucket", f"s3:::bucket-{name}")] if rng.random() < 0.7 else []
+    if rng.random() < 0.3:
+        renames.insert(0, (f"{OWN}:topic", f"{OTHER}:topic"))
+    if rng.random() < 0.3:
+        renames.insert(0, ("s3:::own-bucket", "s3:::*"))
+    for s in statements:
+        if "Condition" in s:
+            text = json.dumps(s["Condition"])
+            for old, new in renames:
+                text = text.replace(old, new)
+            s["Condition"] = json.loads(text)
+
+
 def make_inventory(seed: int) -> Inventory:
     """Holders of two accounts with copies of one random policy (see the module's docstring)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed + 1)  # a stream of its own (random_policy draws from `seed`)
     kind, statements = random_policy(seed)
     kind = "role" if kind == "role" else "function"
     if rng.random() < 0.2:  # every copy names a principal whose identity policy denies some holders
         statements[0]["Principal"] = {"AWS": DEPLOYER}
+    if rng.random() < 0.6:  # a service's source of the holder's own (`_own_sources` renames it)
+        service, source = rng.choice((("sns", f"arn:aws:sns:us-east-1:{OWN}:topic"), ("s3", "arn:aws:s3:::own-bucket")))
+        statements[0]["Principal"] = rng.choice(({"Service": f"{service}.amazonaws.com"}, "*"))
+        statements[0].setdefault("Condition", {}).setdefault("ArnLike", {})["aws:SourceArn"] = source
     inventory = Inventory(default_account=OWN, accounts={OWN, OTHER})
     deployer_policy = parse_policy({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["sts:AssumeRole", "lambda:InvokeFunction"], "Resource": "*"},
@@ -123,14 +150,14 @@ def grants(seed: int, share: bool) -> list:
     return Facts(edges, (OWN,), "", share_shapes=share).subject("grants")
 
 
-@SETTINGS
+@settings(max_examples=max(EXAMPLES // 4, 10), deadline=None)  # each example: two models of eight holders
 @given(st.integers(0, 2**64 - 1))
 def test_grants_shared_by_shape_are_the_grants_asked_alone(seed):
     assert grants(seed, share=True) == grants(seed, share=False)
 
 
 def _dropping(*places):
-    """`shape` without the parts at `places` (1: the account, 2: URL auth types, 5: target classes,
+    """`shape` without the parts at `places` (1: the account, 2: URL auth types, 3: target classes,
     which hold the account too)."""
     def patch(shape):
         def key(facts, policy, arn, target_type, owner, account):
@@ -141,25 +168,27 @@ def _dropping(*places):
 
 
 def _any_resource(relative):
-    def content(statement, holder):
-        found = relative(statement.model_copy(update={"resources": None}), holder)
+    def content(statement, *args):
+        found = relative(statement.model_copy(update={"resources": None}), *args)
         return None if found is None or statement.resources is None else found
     return content
 
 
 def _without_conditions(relative):
-    def content(statement, holder):
-        return relative(statement.model_copy(update={"conditions": ()}), holder)
+    def content(statement, *args):
+        return relative(statement.model_copy(update={"conditions": ()}), *args)
     return content
 
 
-@pytest.mark.parametrize("name,patch", [("shape", _dropping(1, 5)), ("shape", _dropping(2)),
+@pytest.mark.parametrize("name,patch", [("shape", _dropping(1, 3)), ("shape", _dropping(2)),
                                         ("_relative", _any_resource), ("_relative", _without_conditions),
                                         ("_callers_read_holder", lambda _: lambda *a: False),
-                                        ("org_free", lambda _: lambda org: True)])
+                                        ("org_free", lambda _: lambda org: True),
+                                        ("_own_source", lambda _: lambda value, inside: "own source")])
 def test_a_key_without_a_field_that_matters_fails_the_property(monkeypatch, name, patch):
     """The property is no tautology: with the holder's account, its URLs, its Resources or the
-    statements' conditions left out of the key, or callers' identity policies and RCPs taken as
-    reading no holder's ARN, some model of the first seeds gets another holder's grants."""
+    statements' conditions left out of the key, callers' identity policies and RCPs taken as reading
+    no holder's ARN, or every source ARN taken as the holder's own, some model of the first seeds gets
+    another holder's grants."""
     monkeypatch.setattr(grant_shapes, name, patch(getattr(grant_shapes, name)))
     assert any(grants(seed, share=True) != grants(seed, share=False) for seed in range(60))
