@@ -40,6 +40,7 @@ class Facts:
     _cache: dict = field(default_factory=dict, repr=False)
     _shared: dict = field(default_factory=dict, repr=False)  # grant_shapes.shape → the grants decided for it
     _nobody_in: set = field(default_factory=set, repr=False)  # grants (by outsider shape) that let no outsider in
+    _ids: dict = field(default_factory=dict, repr=False)  # id(policy) → (policy, its statement ids)
 
     @cached_property
     def outsiders(self) -> Outsiders:
@@ -95,11 +96,19 @@ class Facts:
             add(policy, policy.name, policy.kind.value)
         return out
 
+    def statement_ids(self, policy: Policy) -> dict[int, str]:
+        """`identity.statement_ids`, hashed once per policy whatever facts ask for it (the statements
+        and the grants of one trust policy cite the same ids)."""
+        found = self._ids.get(id(policy))
+        if found is None or found[0] is not policy:
+            found = self._ids[id(policy)] = (policy, statement_ids(policy))  # the policy keeps its id its own
+        return found[1]
+
     def _statements(self) -> list[facts.Statement]:
         out = []
         for policy, holder, holder_type in self.placed:
             managed = _aws_managed(policy)
-            ids = statement_ids(policy)
+            ids = self.statement_ids(policy)
             for s in policy.statements:
                 out.append(facts.Statement(
                     effect=s.effect.value, kind=policy.kind.value, actions=[str(a) for a in s.actions],
@@ -174,7 +183,7 @@ class Facts:
             decided = self._decided(policy, arn, target_type, owner, account)
             if key is not None:
                 self._shared[key] = decided
-        ids, fallback = statement_ids(policy), owner.logical_id or target
+        ids, fallback = self.statement_ids(policy), owner.logical_id or target
         out = []
         for grant, deciding in decided:
             here = [policy.statements[i] for i in deciding]
