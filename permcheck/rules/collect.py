@@ -41,6 +41,7 @@ class Facts:
     _shared: dict = field(default_factory=dict, repr=False)  # grant_shapes.shape → the grants decided for it
     _nobody_in: set = field(default_factory=set, repr=False)  # grants (by outsider shape) that let no outsider in
     _ids: dict = field(default_factory=dict, repr=False)  # id(policy) → (policy, its statement ids)
+    _decisions: dict = field(default_factory=dict, repr=False)  # decision shape → a decision kept (grant_shapes)
 
     @cached_property
     def outsiders(self) -> Outsiders:
@@ -208,9 +209,10 @@ class Facts:
         target = str(arn)
         url_public = isinstance(owner, Function) and any(str(u.auth_type) == "NONE" for u in owner.urls)
         place = {id(s): i for i, s in enumerate(policy.statements)}
+        shared = grant_shapes.decision_shape(self, policy, arn, target_type, owner, account) if self._sharing else None
         out = []
         for key, (principal, statements) in named.items():
-            answer, actions, resources = self._decide(principal, statements, target, target_type)
+            answer, actions, resources = self._decide_once(shared, policy, principal, statements, target, target_type)
             if answer is None:
                 continue
             # nobody let in through a policy that differs from one asked before only in its own sources
@@ -235,6 +237,25 @@ class Facts:
                 decision_detail=detail, function_url_public=url_public, **outside, holder="",
                 location=deciding[0].location, resources=resources), [place[id(s)] for s in deciding]))
         return out
+
+    def _decide_once(self, shared: tuple[tuple, str] | None, policy: Policy, principal: Principal,
+                     statements: list[Statement], target: str,
+                     target_type: str) -> tuple[Answer | None, list[str], list[str]]:
+        """`_decide`, once per decision shape (`grant_shapes.decision_shape`: policies that differ only in
+        which of their own rules, APIs or buckets they name), read back for this policy."""
+        if shared is None:
+            return self._decide(principal, statements, target, target_type)
+        key, source = (shared[0], principal.type, str(principal.value)), shared[1]
+        kept = self._decisions.get(key)
+        if kept is not None:
+            answer, actions, resources = kept
+            return (None if answer is None else grant_shapes.recalled(answer, source, policy)), actions, \
+                [target] * len(resources)
+        answer, actions, resources = self._decide(principal, statements, target, target_type)
+        kept = None if answer is None else grant_shapes.remembered(answer, source, policy, self.edges.index.organisation)
+        if (answer is None or kept is not None) and resources in ([], [target]):
+            self._decisions[key] = (kept, actions, resources)
+        return answer, actions, resources
 
     def _outsiders(self, principal: Principal, statements: list[Statement], target_type: str,
                    actions: list[str], resources: list[str]) -> tuple[dict[str, str], list[Statement]]:

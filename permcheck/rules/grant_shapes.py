@@ -29,7 +29,10 @@ objects, a Resource list of their own).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from permcheck.graph.outsider_keys import ACCOUNT_IN_TEXT
+from permcheck.iam.answer import Answer, OnClause
 from permcheck.iam.builtin import PROTECTIONS
 from permcheck.iam.decide import target_class
 from permcheck.model.entities import Function
@@ -40,9 +43,11 @@ SHARED_TYPES = frozenset({"function", "role"})
 _WILD = ("*", "?", "$")
 
 
-def shape(facts, policy: Policy, arn: object, target_type: str, owner, account: str) -> tuple | None:
-    """The key of `policy`'s grants on `owner` (at `arn`, in `account`); None: decide it alone."""
-    statements = _contents(policy.statements, arn, target_type)
+def shape(facts, policy: Policy, arn: object, target_type: str, owner, account: str,
+          inside: frozenset[str] | None = None) -> tuple | None:
+    """The key of `policy`'s grants on `owner` (at `arn`, in `account`); None: decide it alone. With
+    `inside`, its own source ARNs are written as `own_sources` writes them (`decision_shape`)."""
+    statements = _contents(policy.statements, arn, target_type, inside)
     if statements is None:
         return None
     edges = facts.edges
@@ -68,6 +73,71 @@ def outsider_shape(facts, policy: Policy, statements: list[Statement], arn: obje
     if contents is None:
         return None
     return (target_type, account, *_holder(facts.edges, arn, owner, actions), contents, tuple(sorted(actions)))
+
+
+def decision_shape(facts, policy: Policy, arn: object, target_type: str, owner,
+                   account: str) -> tuple[tuple, str] | None:
+    """The key of the decisions of `policy`'s principals (`Facts._decide`) with its one own source ARN
+    written as `own_sources` writes it, and that ARN; None: decide them alone.
+
+    A decision is conditional on the clause naming the source, which the answer lists with its value
+    (re-expressed by `recalled`). Its truth for a request's source ARN falls in the same three cases
+    whatever rule, API or bucket the value names, as its first five fields hold no wildcard: an ARN
+    that matches it, a well-formed ARN that does not (another service), and a value that is no ARN,
+    which matches no `Arn*` clause ("ArnLike", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN).
+    That holds for one value alone: the key is read nowhere else (no other value of it, in the policy,
+    the SCPs and RCPs or a `--context`, no policy variable), and the text is no other value too."""
+    edges = facts.edges
+    org = edges.index.organisation
+    if "aws:sourcearn" in edges.context or any(
+            c.key.lower() == "aws:sourcearn" for p in (*org.scps, *org.rcps) for st in p.statements for c in st.conditions):
+        return None
+    clauses = [c for st in policy.statements for c in st.conditions]
+    sources = [(c.operator, v) for c in clauses if c.key.lower() == "aws:sourcearn" for v in c.values]
+    texts = [v for c in clauses for v in c.values]
+    if len(sources) != 1 or any(not isinstance(t, str) or "${" in t for t in texts):
+        return None
+    operator, source = sources[0]
+    inside = facts.outsiders.zone.accounts | {account}
+    if not isinstance(own_sources(operator, "aws:sourcearn", (source,), inside)[0], tuple) or texts.count(source) != 1:
+        return None
+    key = shape(facts, policy, arn, target_type, owner, account, inside)
+    return None if key is None else (key, source)
+
+
+_SOURCE = ("the own source",)  # stands for it in a decision kept by `remembered`
+
+
+def remembered(answer: Answer, source: str, policy: Policy, org) -> tuple | None:
+    """A decision in terms any policy of its shape can read back (`recalled`): its own source ARN and
+    the policy's statements by their places (an SCP's or RCP's as they are); None when it holds the
+    source otherwise than as one value of a clause, or cites another statement."""
+    place = {id(st): i for i, st in enumerate(policy.statements)}
+    shared = {id(st) for p in (*org.scps, *org.rcps) for st in p.statements}
+    conditions = []
+    for entry in answer.conditions:
+        if isinstance(entry, OnClause):
+            if any(source in v and v != source for v in entry.values):
+                return None
+            conditions.append((entry, tuple(_SOURCE if v == source else v for v in entry.values)))
+        elif source in entry.reason:
+            return None
+        else:
+            conditions.append((entry, None))
+    if any(source in note for note in answer.notes) or \
+            any(id(st) not in place and id(st) not in shared for st in answer.because):
+        return None
+    because = tuple(place.get(id(st), st) for st in answer.because)
+    return answer.decision, tuple(conditions), because, answer.notes
+
+
+def recalled(kept: tuple, source: str, policy: Policy) -> Answer:
+    """A decision `remembered` for another policy of the shape, read back for `policy` and its source."""
+    decision, conditions, because, notes = kept
+    entries = tuple(entry if values is None else replace(entry, values=tuple(source if v is _SOURCE else v
+                                                                             for v in values))
+                    for entry, values in conditions)
+    return Answer(decision, entries, tuple(policy.statements[b] if isinstance(b, int) else b for b in because), notes)
 
 
 def _contents(statements, arn: object, target_type: str, inside: frozenset[str] | None = None) -> tuple | None:

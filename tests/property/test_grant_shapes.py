@@ -10,8 +10,9 @@ of its own — a condition or principal naming the holder's own ARN, a Resource 
 (a wildcard over some holders' names, another function, a qualifier, `*`), a principal whose identity
 policy denies some holders, a public function URL, a service-linked role's path, an RCP whose
 Resource names some holders. Each holder's source ARNs (a topic, a bucket) are its own, renamed per
-holder, and now and then another account's or any bucket: which outsiders a grant lets in is shared
-between policies that differ only in their own sources (`grant_shapes.own_sources`).
+holder, and now and then another account's or any bucket: which outsiders a grant lets in, and a
+principal's decision when the source is the policy's one own source, are shared between policies
+that differ only in their own sources (`grant_shapes.own_sources`, `decision_shape`).
 
 AWS behaviours the sharing leans on, each pinned here by a copy that differs in it:
 - a Resource matches the resource asked about by wildcard, case-sensitively
@@ -106,7 +107,8 @@ def make_inventory(seed: int) -> Inventory:
     if rng.random() < 0.2:  # every copy names a principal whose identity policy denies some holders
         statements[0]["Principal"] = {"AWS": DEPLOYER}
     if rng.random() < 0.6:  # a service's source of the holder's own (`_own_sources` renames it)
-        service, source = rng.choice((("sns", f"arn:aws:sns:us-east-1:{OWN}:topic"), ("s3", "arn:aws:s3:::own-bucket")))
+        service, source = rng.choice((("sns", f"arn:aws:sns:us-east-1:{OWN}:topic"), ("s3", "arn:aws:s3:::own-bucket"),
+                                      ("apigateway", f"arn:aws:execute-api:us-east-1:{OWN}:topic/*/GET/items")))
         statements[0]["Principal"] = rng.choice(({"Service": f"{service}.amazonaws.com"}, "*"))
         statements[0].setdefault("Condition", {}).setdefault("ArnLike", {})["aws:SourceArn"] = source
     inventory = Inventory(default_account=OWN, accounts={OWN, OTHER})
@@ -184,11 +186,13 @@ def _without_conditions(relative):
                                         ("_relative", _any_resource), ("_relative", _without_conditions),
                                         ("_callers_read_holder", lambda _: lambda *a: False),
                                         ("org_free", lambda _: lambda org: True),
-                                        ("_own_source", lambda _: lambda value, inside: "own source")])
+                                        ("_own_source", lambda _: lambda value, inside: "own source"),
+                                        ("recalled", lambda recalled: lambda kept, source, policy: recalled(
+                                            kept, f"arn:aws:sns:us-east-1:{OWN}:topic", policy))])
 def test_a_key_without_a_field_that_matters_fails_the_property(monkeypatch, name, patch):
     """The property is no tautology: with the holder's account, its URLs, its Resources or the
     statements' conditions left out of the key, callers' identity policies and RCPs taken as reading
-    no holder's ARN, or every source ARN taken as the holder's own, some model of the first seeds gets
-    another holder's grants."""
+    no holder's ARN, every source ARN taken as the holder's own, or a decision read back without its
+    own source, some model of the first seeds gets another holder's grants."""
     monkeypatch.setattr(grant_shapes, name, patch(getattr(grant_shapes, name)))
     assert any(grants(seed, share=True) != grants(seed, share=False) for seed in range(60))
