@@ -238,21 +238,22 @@ class Facts:
                 location=deciding[0].location, resources=resources), [place[id(s)] for s in deciding]))
         return out
 
-    def _decide_once(self, shared: tuple[tuple, str] | None, policy: Policy, principal: Principal,
+    def _decide_once(self, shared: tuple | None, policy: Policy, principal: Principal,
                      statements: list[Statement], target: str,
                      target_type: str) -> tuple[Answer | None, list[str], list[str]]:
         """`_decide`, once per decision shape (`grant_shapes.decision_shape`: policies that differ only in
         which of their own rules, APIs or buckets they name), read back for this policy."""
-        if shared is None:
+        read = None if shared is None else grant_shapes.source_read(shared, policy, principal)
+        if read is None:
             return self._decide(principal, statements, target, target_type)
-        key, source = (shared[0], principal.type, str(principal.value)), shared[1]
+        key, source, applying = read
         kept = self._decisions.get(key)
         if kept is not None:
             answer, actions, resources = kept
-            return (None if answer is None else grant_shapes.recalled(answer, source, policy)), actions, \
+            return (None if answer is None else grant_shapes.recalled(answer, source, applying)), actions, \
                 [target] * len(resources)
         answer, actions, resources = self._decide(principal, statements, target, target_type)
-        kept = None if answer is None else grant_shapes.remembered(answer, source, policy, self.edges.index.organisation)
+        kept = None if answer is None else grant_shapes.remembered(answer, source, applying, self.edges.index.organisation)
         if (answer is None or kept is not None) and resources in ([], [target]):
             self._decisions[key] = (kept, actions, resources)
         return answer, actions, resources

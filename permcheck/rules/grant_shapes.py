@@ -37,7 +37,7 @@ from permcheck.iam.builtin import PROTECTIONS
 from permcheck.iam.decide import target_class
 from permcheck.model.entities import Function
 from permcheck.model.location import InputError
-from permcheck.model.policy import Effect, Policy, Statement
+from permcheck.model.policy import Effect, Policy, PrincipalType, Principal, Statement
 
 SHARED_TYPES = frozenset({"function", "role"})
 _WILD = ("*", "?", "$")
@@ -75,44 +75,66 @@ def outsider_shape(facts, policy: Policy, statements: list[Statement], arn: obje
     return (target_type, account, *_holder(facts.edges, arn, owner, actions), contents, tuple(sorted(actions)))
 
 
-def decision_shape(facts, policy: Policy, arn: object, target_type: str, owner,
-                   account: str) -> tuple[tuple, str] | None:
-    """The key of the decisions of `policy`'s principals (`Facts._decide`) with its one own source ARN
-    written as `own_sources` writes it, and that ARN; None: decide them alone.
+def decision_shape(facts, policy: Policy, arn: object, target_type: str, owner, account: str) -> tuple | None:
+    """The key of the decisions of `policy`'s principals (`Facts._decide`), its own source ARNs written
+    as `own_sources` writes them; None: decide them alone (a source that is not its own, a policy
+    variable, a source text written twice, a source key the SCPs, RCPs or `--context` read).
 
     A decision is conditional on the clause naming the source, which the answer lists with its value
     (re-expressed by `recalled`). Its truth for a request's source ARN falls in the same three cases
     whatever rule, API or bucket the value names, as its first five fields hold no wildcard: an ARN
     that matches it, a well-formed ARN that does not (another service), and a value that is no ARN,
     which matches no `Arn*` clause ("ArnLike", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN).
-    That holds for one value alone: the key is read nowhere else (no other value of it, in the policy,
-    the SCPs and RCPs or a `--context`, no policy variable), and the text is no other value too."""
+    That holds for one value alone: `source_read` finds the one a principal's decision reads."""
     edges = facts.edges
     org = edges.index.organisation
     if "aws:sourcearn" in edges.context or any(
             c.key.lower() == "aws:sourcearn" for p in (*org.scps, *org.rcps) for st in p.statements for c in st.conditions):
         return None
     clauses = [c for st in policy.statements for c in st.conditions]
-    sources = [(c.operator, v) for c in clauses if c.key.lower() == "aws:sourcearn" for v in c.values]
     texts = [v for c in clauses for v in c.values]
-    if len(sources) != 1 or any(not isinstance(t, str) or "${" in t for t in texts):
+    if any(not isinstance(t, str) or "${" in t for t in texts):
         return None
-    operator, source = sources[0]
     inside = facts.outsiders.zone.accounts | {account}
-    if not isinstance(own_sources(operator, "aws:sourcearn", (source,), inside)[0], tuple) or texts.count(source) != 1:
+    for c in clauses:
+        if c.key.lower() == "aws:sourcearn" and any(
+                not isinstance(v, tuple) for v in own_sources(c.operator, c.key, c.values, inside)):
+            return None
+    if any(texts.count(v) != 1 for c in clauses if c.key.lower() == "aws:sourcearn" for v in c.values):
         return None
     key = shape(facts, policy, arn, target_type, owner, account, inside)
-    return None if key is None else (key, source)
+    return None if key is None else (key[:-1], arn, target_type, inside)  # the holder's part, and how to read
+
+
+def source_read(shared: tuple, policy: Policy, principal: Principal) -> tuple[tuple, str, list[Statement]] | None:
+    """For the decision of `principal` on a policy of a `decision_shape`: its key, the one source ARN it
+    reads and the statements that may apply to it — for a service, those naming it (case aside) or `*`
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html), as
+    the evaluator matches no other; for any other principal, the whole policy. None: it reads no source,
+    or more than one."""
+    head, arn, target_type, inside = shared
+
+    def applies(st: Statement) -> bool:
+        if principal.type is not PrincipalType.SERVICE or st.not_principal or st.principals is None:
+            return True
+        return any(p.type is PrincipalType.ANYONE or p.type is PrincipalType.SERVICE and
+                   str(p.value).lower() == str(principal.value).lower() for p in st.principals)
+    applying = [st for st in policy.statements if applies(st)]
+    found = [v for st in applying for c in st.conditions if c.key.lower() == "aws:sourcearn" for v in c.values]
+    if len(found) != 1:
+        return None
+    key = (head, principal.type, str(principal.value), _contents(applying, arn, target_type, inside))
+    return key, found[0], applying
 
 
 _SOURCE = ("the own source",)  # stands for it in a decision kept by `remembered`
 
 
-def remembered(answer: Answer, source: str, policy: Policy, org) -> tuple | None:
+def remembered(answer: Answer, source: str, statements: list[Statement], org) -> tuple | None:
     """A decision in terms any policy of its shape can read back (`recalled`): its own source ARN and
-    the policy's statements by their places (an SCP's or RCP's as they are); None when it holds the
-    source otherwise than as one value of a clause, or cites another statement."""
-    place = {id(st): i for i, st in enumerate(policy.statements)}
+    the statements that may apply by their places (an SCP's or RCP's as they are); None when it holds
+    the source otherwise than as one value of a clause, or cites another statement."""
+    place = {id(st): i for i, st in enumerate(statements)}
     shared = {id(st) for p in (*org.scps, *org.rcps) for st in p.statements}
     conditions = []
     for entry in answer.conditions:
@@ -131,13 +153,14 @@ def remembered(answer: Answer, source: str, policy: Policy, org) -> tuple | None
     return answer.decision, tuple(conditions), because, answer.notes
 
 
-def recalled(kept: tuple, source: str, policy: Policy) -> Answer:
-    """A decision `remembered` for another policy of the shape, read back for `policy` and its source."""
+def recalled(kept: tuple, source: str, statements: list[Statement]) -> Answer:
+    """A decision `remembered` for another policy of the shape, read back with its source and the
+    statements of it that may apply."""
     decision, conditions, because, notes = kept
     entries = tuple(entry if values is None else replace(entry, values=tuple(source if v is _SOURCE else v
                                                                              for v in values))
                     for entry, values in conditions)
-    return Answer(decision, entries, tuple(policy.statements[b] if isinstance(b, int) else b for b in because), notes)
+    return Answer(decision, entries, tuple(statements[b] if isinstance(b, int) else b for b in because), notes)
 
 
 def _contents(statements, arn: object, target_type: str, inside: frozenset[str] | None = None) -> tuple | None:

@@ -162,8 +162,8 @@ def _dropping(*places):
     """`shape` without the parts at `places` (1: the account, 2: URL auth types, 3: target classes,
     which hold the account too)."""
     def patch(shape):
-        def key(facts, policy, arn, target_type, owner, account):
-            found = shape(facts, policy, arn, target_type, owner, account)
+        def key(*args):
+            found = shape(*args)
             return None if found is None else tuple(part for i, part in enumerate(found) if i not in places)
         return key
     return patch
