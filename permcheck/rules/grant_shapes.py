@@ -23,8 +23,14 @@ What the facts read of a holder, and how the key holds it:
 - the callers its principals are: a caller with identity policies or a boundary matches their
   Resources against the holder's ARN too, and an SCP or RCP with a Resource other than `*` does
   the same, so those policies are decided alone.
-Only functions and roles share: their grants are asked on the holder alone (a bucket's reach its
-objects, a Resource list of their own).
+Only functions and roles share: their grants are asked on the holder alone (a bucket's grants reach
+its objects too, and name Resources of their own).
+
+Two finer keys share the parts of a grant that read less of its policy, between policies that differ
+only in which of their own rules, APIs or buckets their `aws:SourceArn` conditions name (`own_sources`):
+`outsider_shape`, for a grant that lets no outsider in (the probes read only the grant's statements and
+the Denies), and `decision_shape` with `source_read`, for a principal's decision, read back with the
+policy's own source (`remembered`, `recalled`).
 """
 
 from __future__ import annotations
@@ -108,17 +114,22 @@ def decision_shape(facts, policy: Policy, arn: object, target_type: str, owner, 
 
 def source_read(shared: tuple, policy: Policy, principal: Principal) -> tuple[tuple, str, list[Statement]] | None:
     """For the decision of `principal` on a policy of a `decision_shape`: its key, the one source ARN it
-    reads and the statements that may apply to it — for a service, those naming it (case aside) or `*`
-    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html), as
-    the evaluator matches no other; for any other principal, the whole policy. None: it reads no source,
-    or more than one."""
+    reads and the statements that may apply to it — for a service, all but those naming only other
+    services (case aside), IAM principals or other names, which the evaluator never matches to it
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html);
+    for any other principal, the whole policy. None: it reads no source, or more than one."""
     head, arn, target_type, inside = shared
+    name = str(principal.value)
+
+    def other(p: Principal) -> bool:  # a principal no request of the service matches (`principals._names`)
+        if p.type is PrincipalType.SERVICE:
+            return str(p.value).lower() != name.lower()
+        return p.type is PrincipalType.AWS or p.type is not PrincipalType.ANYONE and p.value != name
 
     def applies(st: Statement) -> bool:
         if principal.type is not PrincipalType.SERVICE or st.not_principal or st.principals is None:
             return True
-        return any(p.type is PrincipalType.ANYONE or p.type is PrincipalType.SERVICE and
-                   str(p.value).lower() == str(principal.value).lower() for p in st.principals)
+        return not all(other(p) for p in st.principals)
     applying = [st for st in policy.statements if applies(st)]
     found = [v for st in applying for c in st.conditions if c.key.lower() == "aws:sourcearn" for v in c.values]
     if len(found) != 1:
