@@ -18,7 +18,8 @@ from permcheck.iam.request import Caller, CallerKind, Target
 from permcheck.model.arn import parse_arn
 from permcheck.model.policy import Policy
 
-_ACCOUNT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+ACCOUNT_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+"""A 12-digit account id inside a value: an account the conditions name (`accounts_named`)."""
 _ORG = re.compile(r"\bo-[a-z0-9]{10,32}\b")
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 KIND_KEYS = frozenset({"aws:principaltype", "aws:principalarn", "aws:username", "aws:userid"})
@@ -65,7 +66,7 @@ def accounts_named(clauses: Clauses) -> tuple[set[str], set[str]]:
     for key, clause_list in clauses.items():
         for _, values in clause_list:
             for value in values:
-                named.update(_ACCOUNT.findall(value))
+                named.update(ACCOUNT_IN_TEXT.findall(value))
                 arn = parse_arn(value)
                 pattern = value if key in ACCOUNT_KEYS else arn.account if arn is not None else ""
                 if "*" in pattern or "?" in pattern:

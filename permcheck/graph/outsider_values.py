@@ -132,22 +132,29 @@ class OutsiderValues:
                 self.lost.append(f"{key}: {lost}")
             texts = [c[0] for c in found if c] + ["permcheck" if i < 5 else "permcheck-outsider"] + [""] * (i in (3, 4))
             fields.append(list(dict.fromkeys(t for t in texts if (t or i in (3, 4)) and (i == 5 or ":" not in t))))
-        # a value's case: per clause, whether some pattern matches every field (negated for Arn*Not*)
-        field_hits = [{(v, p[i]): _field_matches(p[i], v) for v in fields[i] for p in patterns}
-                      for i in range(6)]
+        # a value's case: per clause, whether some pattern matches every field (negated for Arn*Not*); a
+        # field's value as the set of patterns whose field it matches (bit j: pattern j), so a value's
+        # patterns are those its six fields all match, and each case keeps its first value kept
+        pairs = [[(v, sum(1 << j for j, p in enumerate(patterns) if _field_matches(p[i], v))) for v in fields[i]]
+                 for i in range(6)]
         negated = [operator.removesuffix("IfExists") in ("ArnNotLike", "ArnNotEquals") for operator, _ in clauses]
-        sizes = [len(vals) for _, vals in clauses]
+        spans, start = [], 0
+        for (_, vals), negate in zip(clauses, negated):
+            spans.append((((1 << len(vals)) - 1) << start, negate))
+            start += len(vals)
+        truths: dict[int, tuple[bool, ...]] = {}
         cases: dict[tuple[bool, ...], tuple[str, ...]] = {}
-        for combination in itertools.product(*fields):
-            value = ":".join(combination)
-            if not keep(value):
+        for combination in itertools.product(*pairs):
+            hits = combination[0][1] & combination[1][1] & combination[2][1] & combination[3][1] & \
+                combination[4][1] & combination[5][1]
+            truth = truths.get(hits)
+            if truth is None:
+                truth = truths[hits] = tuple(bool(hits & span) != negate for span, negate in spans)
+            if truth in cases:
                 continue
-            hits = [all(field_hits[i][(combination[i], p[i])] for i in range(6)) for p in patterns]
-            truth, start = [], 0
-            for size, negate in zip(sizes, negated):
-                truth.append(any(hits[start:start + size]) != negate)
-                start += size
-            cases.setdefault(tuple(truth), (value,))
+            value = ":".join(v for v, _ in combination)
+            if keep(value):
+                cases[truth] = (value,)
         return list(cases.values())
 
     def orgs(self, key: str) -> list[tuple[str, ...]]:

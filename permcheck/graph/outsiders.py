@@ -225,6 +225,9 @@ class Outsiders:
         cached = self._concrete.get(key)
         if cached is not None and cached[0] is policy:
             return cached[1:]
+        if all(s.effect is not Effect.ALLOW or id(s) in ours for s in policy.statements) and \
+                all(_plain(s) for s in policy.statements):
+            return policy, {}, ()  # the grant is the whole policy, with nothing to make literal
         names = self._names
         statements, back, unknowns = [], {}, []
         for s in policy.statements:
@@ -249,6 +252,13 @@ class Outsiders:
         found = (made_policy, back, tuple(dict.fromkeys(unknowns)))
         self._concrete[key] = (policy, *found)
         return found
+
+
+def _plain(s: Statement) -> bool:
+    """Is every value of the statement a plain string (no unresolved part to make literal)?"""
+    return all(isinstance(r, str) for r in s.resources or ()) and \
+        all(isinstance(p.value, str) for p in s.principals or ()) and \
+        all(isinstance(v, str) for c in s.conditions for v in c.values)
 
 
 def _concrete_value(value: object, names: dict, every: bool = False) -> object:

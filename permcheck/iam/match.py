@@ -44,7 +44,7 @@ def wildcard_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
     if "?" not in pattern:
         if "*" not in pattern:
             return pattern.lower() == value.lower() if ignore_case else pattern == value
-        return _star_match(_star_parts(pattern, ignore_case), value.lower() if ignore_case else value)
+        return star_match(_star_parts(pattern, ignore_case), value.lower() if ignore_case else value)
     return compile_wildcard(pattern, ignore_case).fullmatch(value) is not None
 
 
@@ -53,7 +53,7 @@ def _star_parts(pattern: str, ignore_case: bool) -> tuple[str, ...]:
     return tuple((pattern.lower() if ignore_case else pattern).split("*"))
 
 
-def _star_match(parts: tuple[str, ...], value: str) -> bool:
+def star_match(parts: tuple[str, ...], value: str) -> bool:
     """A pattern whose only wildcard is `*`, without a regex: its literal pieces must appear in
     order, the first at the start and the last at the end (the leftmost choice of each middle
     piece is always as good as any other)."""

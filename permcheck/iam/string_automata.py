@@ -16,6 +16,8 @@ from collections import deque
 from functools import lru_cache
 from typing import Optional, Union
 
+from permcheck.iam.match import star_match
+
 Glob = tuple[tuple[str, str], ...]  # ("lit", text) | ("*", "") | ("?", "") segments
 Token = tuple[str, tuple[str, ...]]  # ("1" | "*" = repeated 0..n times, character class)
 STATE_CAP = 50_000  # product-automaton states explored per key; beyond it exactness is lost
@@ -131,6 +133,8 @@ def matcher(tokens: tuple[Token, ...]):
     must reach that colon, so it is matched possessively and does not count."""
     if all(r == "1" and kl[0] == "=" for r, kl in tokens):
         return _Literal("".join(kl[1] for _, kl in tokens))
+    if all(r == "1" and kl[0] == "=" or r == "*" and kl == ("any",) for r, kl in tokens):
+        return _Stars(tokens)
     if sum(1 for i, (r, _) in enumerate(tokens) if r == "*" and not _field_run(tokens, i)) > 2:
         return _Automaton(tokens)
     return _regex(tokens)
@@ -145,6 +149,26 @@ class _Literal:
     def fullmatch(self, value: str) -> bool | None:
         """True, or None for no match (as `re.Pattern.fullmatch` answers)."""
         return True if value == self.text else None
+
+
+class _Stars:
+    """`fullmatch` of a pattern of exact characters and `*` (any run of characters), the common
+    `arn:aws:execute-api:…:a1b2/*/GET/orders`, without compiling a regex for each pattern: its
+    literal pieces in order, the first at the start and the last at the end (`match.star_match`)."""
+
+    def __init__(self, tokens: tuple[Token, ...]) -> None:
+        pieces, piece = [], []
+        for repeat, klass in tokens:
+            if repeat == "*":
+                pieces.append("".join(piece))
+                piece = []
+            else:
+                piece.append(klass[1])
+        self.pieces = tuple(pieces + ["".join(piece)])
+
+    def fullmatch(self, value: str) -> bool | None:
+        """True, or None for no match (as `re.Pattern.fullmatch` answers)."""
+        return True if star_match(self.pieces, value) else None
 
 
 def _field_run(tokens: tuple[Token, ...], i: int) -> bool:

@@ -7,7 +7,7 @@ raw statement: a condition that restricts a grant is seen as one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from permcheck.graph.edges import Edges
@@ -17,11 +17,12 @@ from permcheck.model.arn import account_of, parse_arn
 from permcheck.model.entities import Function, Resource, Role
 from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
-from permcheck.rules import facts
+from permcheck.rules import facts, grant_shapes
 from permcheck.rules.asking import TARGET_TYPES, ask_or_unknown, holder_of
 from permcheck.rules.identity import statement_ids
 
 _PRIORITY = {ANYONE: 0, ANY_ACCOUNT: 0, ACCOUNT: 1, SERVICE: 2}
+_OUTSIDER_FIELDS = ("anyone", "other_account", "other_account_detail", "other_source")
 OUTSIDER_TARGETS = frozenset({"function", "role", "bucket", "queue", "topic", "key", "secret"})
 """The resources whose grants rules judge by who outside the zone of trust they let in."""
 
@@ -35,7 +36,12 @@ class Facts:
     org_id: str = ""  # … and the configured organisation
     zone: Zone | None = None  # made from those (and the organisations the policies name) when first asked
     wants: dict[str, list] = field(default_factory=dict)  # subject → the rules' field tests (rules/wants.py)
+    share_shapes: bool = True  # grants decided once per shape of policy (grant_shapes.py); False: each alone
     _cache: dict = field(default_factory=dict, repr=False)
+    _shared: dict = field(default_factory=dict, repr=False)  # grant_shapes.shape → the grants decided for it
+    _nobody_in: set = field(default_factory=set, repr=False)  # grants (by outsider shape) that let no outsider in
+    _ids: dict = field(default_factory=dict, repr=False)  # id(policy) → (policy, its statement ids)
+    _decisions: dict = field(default_factory=dict, repr=False)  # decision shape → a decision kept (grant_shapes)
 
     @cached_property
     def outsiders(self) -> Outsiders:
@@ -44,6 +50,11 @@ class Facts:
             trusted = (*self.trusted, self.inventory.default_account)
             self.zone = zone_of(list(trusted), self.org_id, (p for p, _, _ in self.placed))
         return Outsiders(self.edges, self.zone)
+
+    @cached_property
+    def _sharing(self) -> bool:
+        """Are grants shared by shape here (not turned off, and no SCP or RCP reads a resource's ARN)?"""
+        return self.share_shapes and grant_shapes.org_free(self.edges.index.organisation)
 
     def of(self, edges: Edges) -> "Facts":
         """The facts of a changed copy of the model (a fix being proven), in the same zone of trust."""
@@ -86,11 +97,19 @@ class Facts:
             add(policy, policy.name, policy.kind.value)
         return out
 
+    def statement_ids(self, policy: Policy) -> dict[int, str]:
+        """`identity.statement_ids`, hashed once per policy whatever facts ask for it (the statements
+        and the grants of one trust policy cite the same ids)."""
+        found = self._ids.get(id(policy))
+        if found is None or found[0] is not policy:
+            found = self._ids[id(policy)] = (policy, statement_ids(policy))  # the policy keeps its id its own
+        return found[1]
+
     def _statements(self) -> list[facts.Statement]:
         out = []
         for policy, holder, holder_type in self.placed:
             managed = _aws_managed(policy)
-            ids = statement_ids(policy)
+            ids = self.statement_ids(policy)
             for s in policy.statements:
                 out.append(facts.Statement(
                     effect=s.effect.value, kind=policy.kind.value, actions=[str(a) for a in s.actions],
@@ -154,46 +173,101 @@ class Facts:
     # -- grants ---------------------------------------------------------------------------
     def _grants_on(self, policy: Policy | None, arn: object, target_type: str,
                    owner: Function | Role | Resource, only: str | None = None) -> list[facts.Grant]:
+        """The grants of `policy` on `owner`: decided once per shape of policy and holder
+        (`grant_shapes.py`), each placed on this holder's own statements. With `only` (a fix proof's
+        re-check), the one principal's grant, decided alone: a part of a policy's grants is never shared."""
         if policy is None or policy.error or policy.unknown is not None:
             return []
+        target = str(arn)
+        account = getattr(owner, "account", None) or account_of(target) or self.inventory.default_account
+        key = grant_shapes.shape(self, policy, arn, target_type, owner, account) \
+            if self._sharing and only is None else None
+        decided = self._shared.get(key) if key is not None else None
+        if decided is None:
+            decided = self._decided(policy, arn, target_type, owner, account, only)
+            if key is not None:
+                self._shared[key] = decided
+        ids, fallback = self.statement_ids(policy), owner.logical_id or target
+        out = []
+        for grant, deciding in decided:
+            here = [policy.statements[i] for i in deciding]
+            # the grant is reported where it is made: of the statements that let an outsider in (else
+            # that decided it), the one whose holder sorts first — whatever order the template lists them in
+            first = min(here, key=lambda s: (holder_of(s, fallback), s.sid or "", s.location.line or 0))
+            out.append(replace(grant, service=_service(target), target=target, target_account=account,
+                               holder=holder_of(first, fallback), location=first.location,
+                               resources=[target] if key is not None else grant.resources,
+                               statement="+".join(sorted(ids[id(s)] for s in here))))
+        return out
+
+    def _decided(self, policy: Policy, arn: object, target_type: str, owner: Function | Role | Resource,
+                 account: str, only: str | None = None) -> list[tuple[facts.Grant, list[int]]]:
+        """Each grant of `policy` (of the principal `only`, when given) with the places in it of the
+        statements that decide it (its holder, location and statement ids are `_grants_on`'s to fill in)."""
         named: dict[str, tuple[Principal, list[Statement]]] = {}
         for s in policy.statements:
             if s.effect is Effect.ALLOW and s.principals is not None:
                 for p in (s.principals if not s.not_principal else (Principal(type=PrincipalType.ANYONE, value="*"),)):
                     named.setdefault(str(p.value), (p, []))[1].append(s)
         target = str(arn)
-        account = getattr(owner, "account", None) or account_of(target) or self.inventory.default_account
         url_public = isinstance(owner, Function) and any(str(u.auth_type) == "NONE" for u in owner.urls)
-        out, ids = [], statement_ids(policy)
+        place = {id(s): i for i, s in enumerate(policy.statements)}
+        shared = grant_shapes.decision_shape(self, policy, arn, target_type, owner, account) if self._sharing else None
+        out = []
         for key, (principal, statements) in named.items():
             if only is not None and key != only:
                 continue
-            answer, actions, resources = self._decide(principal, statements, target, target_type)
+            answer, actions, resources = self._decide_once(shared, policy, principal, statements, target, target_type)
             if answer is None:
                 continue
-            outside, door = self._outsiders(principal, statements, target_type, actions, resources)
-            # the grant is reported where it is made: of the statements that let an outsider in (else
-            # that decided it), the one whose holder sorts first — whatever order the template lists them in
+            # nobody let in through a policy that differs from one asked before only in its own sources
+            # (`grant_shapes.own_sources`) lets nobody in either
+            closed = None if not self._sharing or resources != [target] else grant_shapes.outsider_shape(
+                self, policy, statements, arn, target_type, owner, account, actions)
+            closed = None if closed is None else (closed, principal.type, key)
+            if closed in self._nobody_in:
+                outside, door = dict.fromkeys(_OUTSIDER_FIELDS, ""), []
+            else:
+                outside, door = self._outsiders(principal, statements, target_type, actions, resources)
+                if closed is not None and not any(outside.values()):
+                    self._nobody_in.add(closed)
             decided = [s for s in statements if s in answer.because]
             deciding = [s for s in door if s in decided] or door or decided or statements
-            fallback = owner.logical_id or target
-            first = min(deciding, key=lambda s: (holder_of(s, fallback), s.sid or "", s.location.line or 0))
             conditions = [_condition(c) for c in answer.conditions]
             detail = answer.decision.value + (f" on {'; '.join(map(str, conditions))}" if conditions else "")
-            out.append(facts.Grant(
-                service=_service(target), target=target, target_type=target_type, target_account=account,
+            out.append((facts.Grant(
+                service="", target=target, target_type=target_type, target_account=account,
                 principal=key, principal_kind=_principal_kind(principal), principal_account=_account(principal),
                 actions=sorted(actions), decision=answer.decision.value, conditions=conditions,
-                decision_detail=detail, function_url_public=url_public, **outside, holder=holder_of(first, fallback),
-                location=first.location, resources=resources,
-                statement="+".join(sorted(ids[id(s)] for s in deciding))))
+                decision_detail=detail, function_url_public=url_public, **outside, holder="",
+                location=deciding[0].location, resources=resources), [place[id(s)] for s in deciding]))
         return out
+
+    def _decide_once(self, shared: tuple | None, policy: Policy, principal: Principal,
+                     statements: list[Statement], target: str,
+                     target_type: str) -> tuple[Answer | None, list[str], list[str]]:
+        """`_decide`, once per decision shape (`grant_shapes.decision_shape`: policies that differ only in
+        which of their own rules, APIs or buckets they name), read back for this policy."""
+        read = None if shared is None else grant_shapes.source_read(shared, policy, principal)
+        if read is None:
+            return self._decide(principal, statements, target, target_type)
+        key, source, applying = read
+        kept = self._decisions.get(key)
+        if kept is not None:
+            answer, actions, resources = kept
+            return (None if answer is None else grant_shapes.recalled(answer, source, applying)), actions, \
+                [target] * len(resources)
+        answer, actions, resources = self._decide(principal, statements, target, target_type)
+        kept = None if answer is None else grant_shapes.remembered(answer, source, applying, self.edges.index.organisation)
+        if (answer is None or kept is not None) and resources in ([], [target]):
+            self._decisions[key] = (kept, actions, resources)
+        return answer, actions, resources
 
     def _outsiders(self, principal: Principal, statements: list[Statement], target_type: str,
                    actions: list[str], resources: list[str]) -> tuple[dict[str, str], list[Statement]]:
         """The grant's outsider fields — who outside the zone of trust it lets in (none for grants no rule
         judges that way) — and the statements that open the door to the first of them."""
-        found = {"anyone": "", "other_account": "", "other_account_detail": "", "other_source": ""}
+        found = dict.fromkeys(_OUTSIDER_FIELDS, "")
         if target_type not in OUTSIDER_TARGETS:
             return found, []
         requests = [(action, resource) for action in actions for resource in resources]

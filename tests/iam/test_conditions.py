@@ -403,3 +403,18 @@ def _same_verdicts(automata, value):
         assert (string_automata._regex(tokens).fullmatch(value) is not None) == expected
         assert (string_automata.matcher(tokens).fullmatch(value) is not None) == expected
 
+
+
+@pytest.mark.parametrize("value", ["arn:aws:execute-api:us-east-1:123456789012:a1b2/prod/GET/orders",
+                                   "arn:aws:execute-api:us-east-1:123456789012:a1b2//GET/orders",
+                                   "arn:aws:execute-api:us-east-1:123456789012:a1b2/prod/POST/orders",
+                                   "arn:aws:execute-api:us-east-1:123456789012:a1b2/GET/orders", "x"])
+def test_a_pattern_of_characters_and_stars_is_matched_without_a_regex(value):
+    """API Gateway's source ARN pattern (`…:api-id/*/GET/orders`, as in
+    https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html): its `*` reaches across
+    `/` within the resource field (ArnLike, [OPS]); matched by literal pieces, as the regex would."""
+    from permcheck.iam import string_automata
+
+    tokens = string_automata.atoms("arn", "arn:aws:execute-api:us-east-1:123456789012:a1b2/*/GET/orders")[0]
+    assert isinstance(string_automata.matcher(tokens), string_automata._Stars)
+    _same_verdicts([tokens], value)
