@@ -38,21 +38,9 @@ def combine(answers: list[Answer]) -> Answer:
 def who_can_invoke(edges: Edges, function: Function) -> Invokers:
     """Every principal allowed or conditional to invoke `function`, with role chains."""
     arn = str(function.arn)
-    targets = [(function.arn, None)] + [(concat([function.arn, f":{q}"]), q) for q in function.qualifiers]
-    actions = INVOKE_ACTIONS if function.urls else INVOKE_ACTIONS[:1]
-    statements = function.policy.statements if function.policy else ()
-    entries: list[Invoker] = []
-    callers: dict[str, Caller] = {}
-    for named in edges.named_callers(statements):
-        if isinstance(named, Principal):
-            entries.append(_unknown_principal_entry(named, statements))
-        else:
-            callers[named.session_arn or named.arn] = named
-    asked: dict[str, tuple[Caller, list]] = {}  # principal → (caller, [(qualifier, action, answer, shared)])
-    for key, caller in callers.items():
-        asked[key] = (caller, [(q, action, edges.ask(caller, action, resource), False)
-                               for resource, q in targets for action in actions])
-    skip = set(callers)
+    targets, actions = _targets(function)
+    entries, asked = _named(edges, function, targets, actions)
+    skip = set(asked)
     found = [(qualifier, action, edges.invokers.answers(function.policy, action, resource, skip))
              for resource, qualifier in targets for action in actions]
     direct: dict[str, list[tuple[str | None, Answer, bool]]] = {}
@@ -77,6 +65,70 @@ def who_can_invoke(edges: Edges, function: Function) -> Invokers:
     for entry in entries:  # few: those of this function alone
         bisect.insort(ordered, entry, key=Invoker.order)
     return Invokers(arn, ordered + sorted(_chains(edges, direct), key=Invoker.order))
+
+
+def anyone_invokers(edges: Edges, function: Function, widest: bool = False) -> list[Invoker] | None:
+    """who-can-invoke's rows of `*` (anyone) alone, in its order, asking nobody else — for a caller
+    that can use no other row (rules/trigger_facts.py: a rule on public ways in).
+
+    The rows are the same: `*` is asked only as the function's policy names it (it is no role's
+    or user's identity invoker), and a chain from `*` (a role trusting anyone) is walked only
+    where `*` does not invoke that qualifier itself (`Edges.best_chains` leaves the invokers out)
+    and ends at one of the qualifier's invokers, which is a role `*` reaches
+    (`Edges.anyone_reaches`). So where `*` invokes every qualifier, or none, or no role it
+    reaches may invoke the qualifiers it does not, its direct rows are all its rows (none: only
+    chain rows, which a caller that wants no role chain drops). Otherwise, None: ask
+    `who_can_invoke`. With `widest`, the direct rows are enough where one is allowed: a caller
+    that keeps only `*`'s widest row (allowed over conditional, the first among equals:
+    rules/trigger_facts.py) keeps the same one, since chain rows come after the direct ones."""
+    targets, actions = _targets(function)
+    entries, asked = _named(edges, function, targets, actions)
+    entries = [row for row in entries if row.principal == "*"]
+    if "*" in asked:
+        entries += _direct_entries(edges, {"*": asked["*"]}, {})
+    qualifiers = {row.qualifier for row in entries}
+    if widest and any(row.answer.decision is Decision.ALLOWED for row in entries):
+        return sorted(entries, key=Invoker.order)
+    if entries and any(q not in qualifiers and _may_invoke(edges, edges.anyone_reaches, asked, action, resource)
+                       for resource, q in targets for action in actions):
+        return None
+    return sorted(entries, key=Invoker.order)
+
+
+def _may_invoke(edges: Edges, roles: frozenset[str], asked: dict, action: str, resource: object) -> bool:
+    """May one of `roles` be a direct invoker (who-can-invoke's rows without `via`): one the
+    function's policy names, or whose identity policies may allow the action, and the evaluator
+    does not deny? (Any other role is no invoker: only `*`'s row stands for it.)"""
+    if not roles:
+        return False
+    candidates = {str(entity.arn) for entity, _ in edges.identity_allows(action)} | set(asked)
+    return any(edges.ask(edges.index.caller_if_any(role), action, resource).decision is not Decision.DENIED
+               for role in sorted(roles & candidates))
+
+
+def _targets(function: Function) -> tuple[list[tuple[object, str | None]], tuple[str, ...]]:
+    """What who-can-invoke asks about: (ARN, qualifier) of the function and each qualifier, and
+    the invoke actions (the URL's too when it has one)."""
+    targets = [(function.arn, None)] + [(concat([function.arn, f":{q}"]), q) for q in function.qualifiers]
+    return targets, INVOKE_ACTIONS if function.urls else INVOKE_ACTIONS[:1]
+
+
+def _named(edges: Edges, function: Function, targets: list, actions: tuple[str, ...]) \
+        -> tuple[list[Invoker], dict[str, tuple[Caller, list]]]:
+    """The principals the function's policy names: a row for each that cannot be resolved, and
+    each other one's answers — principal → (caller, [(qualifier, action, answer, shared)])."""
+    statements = function.policy.statements if function.policy else ()
+    entries: list[Invoker] = []
+    callers: dict[str, Caller] = {}
+    for named in edges.named_callers(statements):
+        if isinstance(named, Principal):
+            entries.append(_unknown_principal_entry(named, statements))
+        else:
+            callers[named.session_arn or named.arn] = named
+    asked = {key: (caller, [(q, action, edges.ask(caller, action, resource), False)
+                            for resource, q in targets for action in actions])
+             for key, caller in callers.items()}
+    return entries, asked
 
 
 def _direct_entries(edges: Edges, asked: dict[str, tuple[Caller, list]],
