@@ -67,43 +67,54 @@ def who_can_invoke(edges: Edges, function: Function) -> Invokers:
     return Invokers(arn, ordered + sorted(_chains(edges, direct), key=Invoker.order))
 
 
-def anyone_invokers(edges: Edges, function: Function, widest: bool = False) -> list[Invoker] | None:
-    """who-can-invoke's rows of `*` (anyone) alone, in its order, asking nobody else — for a caller
-    that can use no other row (rules/trigger_facts.py: a rule on public ways in).
+def anyone_invokers(edges: Edges, function: Function) -> list[Invoker]:
+    """who-can-invoke's rows of `*` (anyone), in its order, without asking about every other
+    invoker — for a caller that can use no other row (rules/trigger_facts.py: a rule on public
+    ways in, on a function whose policy names anyone).
 
-    The rows are the same: `*` is asked only as the function's policy names it (it is no role's
-    or user's identity invoker), and a chain from `*` (a role trusting anyone) is walked only
-    where `*` does not invoke that qualifier itself (`Edges.best_chains` leaves the invokers out)
-    and ends at one of the qualifier's invokers, which is a role `*` reaches
-    (`Edges.anyone_reaches`). So where `*` invokes every qualifier, or none, or no role it
-    reaches may invoke the qualifiers it does not, its direct rows are all its rows (none: only
-    chain rows, which a caller that wants no role chain drops). Otherwise, None: ask
-    `who_can_invoke`. With `widest`, the direct rows are enough where one is allowed: a caller
-    that keeps only `*`'s widest row (allowed over conditional, the first among equals:
-    rules/trigger_facts.py) keeps the same one, since chain rows come after the direct ones."""
+    `*` is asked only as the function's policy names it (it is no role's or user's identity
+    invoker). A chain from `*` (a role whose trust names anyone, then the roles it may assume) is
+    walked only for a qualifier `*` does not invoke itself (`Edges.best_chains` leaves the
+    invokers out), and it runs through roles `*` reaches (`Edges.anyone_reaches`) to an invoker
+    among them: every role on it is one `*` reaches. So the chains are those to the invokers among
+    the roles `*` reaches (`_reached_invokers`), each asked as who-can-invoke asks it;
+    `tests/property/test_anyone_rows.py` checks the rows against the whole answer's."""
     targets, actions = _targets(function)
     entries, asked = _named(edges, function, targets, actions)
     entries = [row for row in entries if row.principal == "*"]
+    direct: dict[str, list[tuple[str | None, Answer, bool]]] = {}
     if "*" in asked:
-        entries += _direct_entries(edges, {"*": asked["*"]}, {})
-    qualifiers = {row.qualifier for row in entries}
-    if widest and any(row.answer.decision is Decision.ALLOWED for row in entries):
-        return sorted(entries, key=Invoker.order)
-    if entries and any(q not in qualifiers and _may_invoke(edges, edges.anyone_reaches, asked, action, resource)
-                       for resource, q in targets for action in actions):
-        return None
+        entries += _direct_entries(edges, {"*": asked["*"]}, direct)
+    invoked = {qualifier for qualifier, _, _ in direct.get("*", ())}
+    rest = [(resource, q) for resource, q in targets if q not in invoked]
+    if rest and edges.anyone_reaches:
+        _direct_entries(edges, _reached_invokers(edges, edges.anyone_reaches, asked, rest, actions), direct)
+        entries += [row for row in _chains(edges, direct) if row.principal == "*"]
     return sorted(entries, key=Invoker.order)
 
 
-def _may_invoke(edges: Edges, roles: frozenset[str], asked: dict, action: str, resource: object) -> bool:
-    """May one of `roles` be a direct invoker (who-can-invoke's rows without `via`): one the
-    function's policy names, or whose identity policies may allow the action, and the evaluator
-    does not deny? (Any other role is no invoker: only `*`'s row stands for it.)"""
-    if not roles:
-        return False
-    candidates = {str(entity.arn) for entity, _ in edges.identity_allows(action)} | set(asked)
-    return any(edges.ask(edges.index.caller_if_any(role), action, resource).decision is not Decision.DENIED
-               for role in sorted(roles & candidates))
+def _reached_invokers(edges: Edges, roles: frozenset[str], asked: dict, targets: list,
+                      actions: tuple[str, ...]) -> dict[str, tuple[Caller, list]]:
+    """The answers of `roles` as who-can-invoke's direct invokers on `targets`: a role the
+    function's policy names is asked as such (`asked`); another is listed only where its identity
+    policies may allow the invoke there (`Edges.identity_candidates`: graph/invokers.py answers
+    no other), with the evaluator's answer (the shared ones are the same)."""
+    out: dict[str, tuple[Caller, list]] = {}
+    inventory = edges.index.inventory
+    for resource, q in targets:
+        for action in actions:
+            candidates = {str(entity.arn) for entity in edges.identity_candidates(action, resource)}
+            for role in sorted(roles):
+                if role in asked:
+                    caller, answers = asked[role]
+                    answer = next(a for other, act, a, _ in answers if other == q and act == action)
+                elif role in candidates and role in inventory.roles:
+                    caller = edges.index.caller_for_entity(inventory.roles[role])
+                    answer = edges.ask(caller, action, resource)
+                else:
+                    continue
+                out.setdefault(role, (caller, []))[1].append((q, action, answer, False))
+    return out
 
 
 def _targets(function: Function) -> tuple[list[tuple[object, str | None]], tuple[str, ...]]:

@@ -80,16 +80,14 @@ class WaysIn:
 
     def invoked(self, function: Function, anyone_only: bool = False) -> list[TriggerPath]:
         """The first part of `ways_into`: who invokes the function (who-can-invoke's rows). With
-        `anyone_only`, the paths of `*` alone that decide its widest way in (`anyone_invokers`):
-        a function whose policy names anyone is asked about nobody else."""
+        `anyone_only`, the paths of `*` alone (`anyone_invokers`): a function whose policy names
+        anyone is not asked about every other invoker."""
         if not anyone_only:
             rows = self.invokers(function).principals
         elif str(function.arn) in self._invokers:
             rows = [row for row in self._invokers[str(function.arn)].principals if row.principal == "*"]
         else:
-            rows = anyone_invokers(self.edges, function, widest=True)
-            if rows is None:
-                rows = [row for row in self.invokers(function).principals if row.principal == "*"]
+            rows = anyone_invokers(self.edges, function)
         return [TriggerPath(row.principal, (AskHop(row.actions[0], _qualified(function, row.qualifier),
                                                    row.answer, via=row.via, actions=row.actions),), row.answer)
                 for row in rows]
