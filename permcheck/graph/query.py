@@ -89,7 +89,7 @@ def anyone_invokers(edges: Edges, function: Function) -> list[Invoker]:
     rest = [(resource, q) for resource, q in targets if q not in invoked]
     if rest and edges.anyone_reaches:
         _direct_entries(edges, _reached_invokers(edges, edges.anyone_reaches, asked, rest, actions), direct)
-        entries += [row for row in _chains(edges, direct) if row.principal == "*"]
+        entries += _chains(edges, direct, source_only="*")
     return sorted(entries, key=Invoker.order)
 
 
@@ -215,9 +215,11 @@ def _unknown_principal_entry(principal: Principal, statements: tuple[Statement, 
     return Invoker(str(principal.value), actions, answer)
 
 
-def _chains(edges: Edges, direct: dict[str, list[tuple[str | None, Answer, bool]]]) -> list[Invoker]:
+def _chains(edges: Edges, direct: dict[str, list[tuple[str | None, Answer, bool]]],
+            source_only: str | None = None) -> list[Invoker]:
     """Principals that reach a direct invoker by assuming roles, each by a shortest chain
-    (`Edges.best_chains`); a principal that invokes directly is not repeated."""
+    (`Edges.best_chains`); a principal that invokes directly is not repeated. With `source_only`,
+    that principal's chains alone."""
     by_qualifier: dict[str | None, dict[str, tuple[Answer, bool]]] = {}
     for role, answers in direct.items():
         for qualifier, answer, shared in answers:
@@ -225,6 +227,8 @@ def _chains(edges: Edges, direct: dict[str, list[tuple[str | None, Answer, bool]
     out = []
     for qualifier, invokers in by_qualifier.items():
         for source, via, taken in edges.best_chains(frozenset(invokers)):
+            if source_only is not None and source != source_only:
+                continue
             answer, shared = invokers[via[-1]]
 
             def build(source=source, via=via, taken=taken, answer=answer) -> Invoker | None:
