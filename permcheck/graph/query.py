@@ -5,10 +5,8 @@ Each returns typed rows (graph/rows.py); report/ renders them.
 
 from __future__ import annotations
 
-import bisect
-
 from permcheck.graph.edges import INVOKE_ACTIONS, Edges
-from permcheck.graph.invokers import Block
+from permcheck.graph.block_rows import BlockRows, block_rows
 from permcheck.graph.rows import Access, Invoker, Invokers, Reach, Verdict
 from permcheck.iam.answer import Answer, Decision, OnUnknown
 from permcheck.iam.match import match
@@ -44,27 +42,23 @@ def who_can_invoke(edges: Edges, function: Function) -> Invokers:
     found = [(qualifier, action, edges.invokers.answers(function.policy, action, resource, skip))
              for resource, qualifier in targets for action in actions]
     direct: dict[str, list[tuple[str | None, Answer, bool]]] = {}
-    ordered: list[Invoker] = []  # entries already in output order
     if len(found) == 1 and found[0][2].block is not None:
-        # One target, one action (most functions): the block's entries are built (and sorted)
-        # once for every function of its class; only the principals this function treats apart
-        # are left out.
+        # One target, one action (most functions): the block's rows are built (and sorted) once
+        # for every function of its class; this function leaves out the principals it treats
+        # apart and adds its own (graph/block_rows.py).
         _, action, invokers = found[0]
-        shared_entries, shared_direct = _block_entries(invokers.block, action)
-        excluded = invokers.excluded
-        ordered = [entry for principal, entry in shared_entries if principal not in excluded]
-        direct.update((principal, answers) for principal, answers in shared_direct.items() if principal not in excluded)
-        rest = [(None, action, invokers.extra)]
-    else:
-        rest = [(qualifier, action, invokers.all()) for qualifier, action, invokers in found]
-    for qualifier, action, pairs in rest:
-        for caller, answer, shared in pairs:
-            asked.setdefault(caller.arn, (caller, []))[1].append((qualifier, action, answer, shared))
+        shared = block_rows(invokers.block, action)
+        for caller, answer, shared_answer in invokers.extra:
+            asked.setdefault(caller.arn, (caller, []))[1].append((None, action, answer, shared_answer))
+        entries += _direct_entries(edges, asked, direct)
+        entries.sort(key=Invoker.order)
+        chains = _chains(edges, direct, block=(shared, invokers.excluded))
+        return Invokers(arn, shared.taken(invokers.excluded, entries) + sorted(chains, key=Invoker.order))
+    for qualifier, action, invokers in found:
+        for caller, answer, shared_answer in invokers.all():
+            asked.setdefault(caller.arn, (caller, []))[1].append((qualifier, action, answer, shared_answer))
     entries += _direct_entries(edges, asked, direct)
-    entries.sort(key=Invoker.order)
-    for entry in entries:  # few: those of this function alone
-        bisect.insort(ordered, entry, key=Invoker.order)
-    return Invokers(arn, ordered + sorted(_chains(edges, direct), key=Invoker.order))
+    return Invokers(arn, sorted(entries, key=Invoker.order) + sorted(_chains(edges, direct), key=Invoker.order))
 
 
 def anyone_invokers(edges: Edges, function: Function) -> list[Invoker]:
@@ -163,19 +157,6 @@ def _direct_entries(edges: Edges, asked: dict[str, tuple[Caller, list]],
     return out
 
 
-def _block_entries(block: Block, action: str) -> tuple[list[tuple[str, Invoker]], dict[str, list]]:
-    """The who-can-invoke entries of a block's answers (allowed or conditional), and its direct
-    invokers for the chains: built on the first function of the block's class."""
-    if action not in block.derived:
-        entries, direct = [], {}
-        for caller, answer in block.answers:
-            if answer.decision is not Decision.DENIED:
-                entries.append((caller.arn, Invoker(caller.arn, (action,), answer)))
-                direct[caller.arn] = [(None, answer, True)]
-        block.derived[action] = (sorted(entries, key=lambda pair: pair[1].order()), direct)
-    return block.derived[action]
-
-
 def _by_answer(pairs: list[tuple[str, Answer, bool]]) -> list[tuple[list[str], Answer, bool]]:
     """Group actions with the same decision and conditions (their reasons joined); drop denied ones."""
     if len(pairs) == 1:  # the common case: one action, its answer as it is (shared or not)
@@ -216,20 +197,26 @@ def _unknown_principal_entry(principal: Principal, statements: tuple[Statement, 
 
 
 def _chains(edges: Edges, direct: dict[str, list[tuple[str | None, Answer, bool]]],
-            source_only: str | None = None) -> list[Invoker]:
+            source_only: str | None = None, block: tuple[BlockRows, set[str]] | None = None) -> list[Invoker]:
     """Principals that reach a direct invoker by assuming roles, each by a shortest chain
     (`Edges.best_chains`); a principal that invokes directly is not repeated. With `source_only`,
-    that principal's chains alone."""
+    that principal's chains alone. With `block` (its rows, the principals left out of them), the
+    block's invokers come before those of `direct` (one target: no qualifier)."""
     by_qualifier: dict[str | None, dict[str, tuple[Answer, bool]]] = {}
     for role, answers in direct.items():
         for qualifier, answer, shared in answers:
             by_qualifier.setdefault(qualifier, {}).setdefault(role, (answer, shared))
+    groups = [(qualifier, frozenset(invokers), invokers.__getitem__) for qualifier, invokers in by_qualifier.items()]
+    if block is not None:
+        rows, excluded = block
+        kept, own = rows.invokers - excluded, by_qualifier.get(None, {})
+        groups = [(None, kept | frozenset(own), lambda role: rows.answers[role] if role in kept else own[role])]
     out = []
-    for qualifier, invokers in by_qualifier.items():
-        for source, via, taken in edges.best_chains(frozenset(invokers)):
+    for qualifier, invokers, answer_of in groups:
+        for source, via, taken in edges.best_chains(invokers):
             if source_only is not None and source != source_only:
                 continue
-            answer, shared = invokers[via[-1]]
+            answer, shared = answer_of(via[-1])
 
             def build(source=source, via=via, taken=taken, answer=answer) -> Invoker | None:
                 combined = combine([edge.answer for edge in taken] + [answer])
