@@ -8,10 +8,10 @@ at one of a function's invokers; it asks these few roles instead of listing ever
 The walk goes forward from `*`, the way `Edges.reachable_roles` goes from a principal, but asks
 only the roles a trust policy could let the next one in: each trust is read once for whom it names
 (a role or user, an account, anyone), and a role is asked about a role whose trust names it, its
-account or anyone — the only principals `Edges` lets assume a role
-(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html: a role's trust
-policy names who may assume it; within the trusted account, that principal's own policies must
-allow sts:AssumeRole too). The may-assume answers are `Edges`' own, asked and kept there."""
+account or anyone — the only principals `Edges` lets assume a role (a role's trust policy names in
+its Principal who may assume it, `*` for everyone:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
+The may-assume answers are `Edges`' own, asked and kept there."""
 
 from __future__ import annotations
 
