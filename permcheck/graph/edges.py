@@ -220,6 +220,12 @@ class Edges:
                                    if (edge := self._assume_edge(caller, arn)) is not None]
         return self._assumers[arn]
 
+    @cached_property
+    def anyone_reaches(self) -> frozenset[str]:
+        """The roles anyone (`*`) reaches by assuming roles (graph/anyone_chains.py)."""
+        from permcheck.graph.anyone_chains import roles_anyone_reaches
+        return roles_anyone_reaches(self)
+
     def reachable_roles(self, start: str) -> list[tuple[str, tuple[str, ...], tuple[Edge, ...]]]:
         """(role ARN, via, the may-assume edges taken) for every role `start` reaches by assuming
         roles, breadth-first, each role once, however long the chain (AWS sets no limit on role

@@ -5,10 +5,8 @@ Each returns typed rows (graph/rows.py); report/ renders them.
 
 from __future__ import annotations
 
-import bisect
-
 from permcheck.graph.edges import INVOKE_ACTIONS, Edges
-from permcheck.graph.invokers import Block
+from permcheck.graph.block_rows import BlockRows, block_rows
 from permcheck.graph.rows import Access, Invoker, Invokers, Reach, Verdict
 from permcheck.iam.answer import Answer, Decision, OnUnknown
 from permcheck.iam.match import match
@@ -38,8 +36,92 @@ def combine(answers: list[Answer]) -> Answer:
 def who_can_invoke(edges: Edges, function: Function) -> Invokers:
     """Every principal allowed or conditional to invoke `function`, with role chains."""
     arn = str(function.arn)
+    targets, actions = _targets(function)
+    entries, asked = _named(edges, function, targets, actions)
+    skip = set(asked)
+    found = [(qualifier, action, edges.invokers.answers(function.policy, action, resource, skip))
+             for resource, qualifier in targets for action in actions]
+    direct: dict[str, list[tuple[str | None, Answer, bool]]] = {}
+    if len(found) == 1 and found[0][2].block is not None:
+        # One target, one action (most functions): the block's rows are built (and sorted) once
+        # for every function of its class; this function leaves out the principals it treats
+        # apart and adds its own (graph/block_rows.py).
+        _, action, invokers = found[0]
+        shared = block_rows(invokers.block, action)
+        for caller, answer, shared_answer in invokers.extra:
+            asked.setdefault(caller.arn, (caller, []))[1].append((None, action, answer, shared_answer))
+        entries += _direct_entries(edges, asked, direct)
+        entries.sort(key=Invoker.order)
+        chains = _chains(edges, direct, block=(shared, invokers.excluded))
+        return Invokers(arn, shared.taken(invokers.excluded, entries) + sorted(chains, key=Invoker.order))
+    for qualifier, action, invokers in found:
+        for caller, answer, shared_answer in invokers.all():
+            asked.setdefault(caller.arn, (caller, []))[1].append((qualifier, action, answer, shared_answer))
+    entries += _direct_entries(edges, asked, direct)
+    return Invokers(arn, sorted(entries, key=Invoker.order) + sorted(_chains(edges, direct), key=Invoker.order))
+
+
+def anyone_invokers(edges: Edges, function: Function) -> list[Invoker]:
+    """who-can-invoke's rows of `*` (anyone), in its order, without asking about every other
+    invoker — for a caller that can use no other row (rules/trigger_facts.py: a rule on public
+    ways in, on a function whose policy names anyone).
+
+    `*` is asked only as the function's policy names it (it is no role's or user's identity
+    invoker). A chain from `*` (a role whose trust names anyone, then the roles it may assume) is
+    walked only for a qualifier `*` does not invoke itself (`Edges.best_chains` leaves the
+    invokers out), and it runs through roles `*` reaches (`Edges.anyone_reaches`) to an invoker
+    among them: every role on it is one `*` reaches. So the chains are those to the invokers among
+    the roles `*` reaches (`_reached_invokers`), each asked as who-can-invoke asks it;
+    `tests/property/test_anyone_rows.py` checks the rows against the whole answer's."""
+    targets, actions = _targets(function)
+    entries, asked = _named(edges, function, targets, actions)
+    entries = [row for row in entries if row.principal == "*"]
+    direct: dict[str, list[tuple[str | None, Answer, bool]]] = {}
+    if "*" in asked:
+        entries += _direct_entries(edges, {"*": asked["*"]}, direct)
+    invoked = {qualifier for qualifier, _, _ in direct.get("*", ())}
+    rest = [(resource, q) for resource, q in targets if q not in invoked]
+    if rest and edges.anyone_reaches:
+        _direct_entries(edges, _reached_invokers(edges, edges.anyone_reaches, asked, rest, actions), direct)
+        entries += _chains(edges, direct, source_only="*")
+    return sorted(entries, key=Invoker.order)
+
+
+def _reached_invokers(edges: Edges, roles: frozenset[str], asked: dict, targets: list,
+                      actions: tuple[str, ...]) -> dict[str, tuple[Caller, list]]:
+    """The answers of `roles` as who-can-invoke's direct invokers on `targets`: a role the
+    function's policy names is asked as such (`asked`); another is listed only where its identity
+    policies may allow the invoke there (`Edges.identity_candidates`: graph/invokers.py answers
+    no other), with the evaluator's answer (the shared ones are the same)."""
+    out: dict[str, tuple[Caller, list]] = {}
+    inventory = edges.index.inventory
+    for resource, q in targets:
+        for action in actions:
+            candidates = {str(entity.arn) for entity in edges.identity_candidates(action, resource)}
+            for role in sorted(roles):
+                if role in asked:
+                    caller, answers = asked[role]
+                    answer = next(a for other, act, a, _ in answers if other == q and act == action)
+                elif role in candidates and role in inventory.roles:
+                    caller = edges.index.caller_for_entity(inventory.roles[role])
+                    answer = edges.ask(caller, action, resource)
+                else:
+                    continue
+                out.setdefault(role, (caller, []))[1].append((q, action, answer, False))
+    return out
+
+
+def _targets(function: Function) -> tuple[list[tuple[object, str | None]], tuple[str, ...]]:
+    """What who-can-invoke asks about: (ARN, qualifier) of the function and each qualifier, and
+    the invoke actions (the URL's too when it has one)."""
     targets = [(function.arn, None)] + [(concat([function.arn, f":{q}"]), q) for q in function.qualifiers]
-    actions = INVOKE_ACTIONS if function.urls else INVOKE_ACTIONS[:1]
+    return targets, INVOKE_ACTIONS if function.urls else INVOKE_ACTIONS[:1]
+
+
+def _named(edges: Edges, function: Function, targets: list, actions: tuple[str, ...]) \
+        -> tuple[list[Invoker], dict[str, tuple[Caller, list]]]:
+    """The principals the function's policy names: a row for each that cannot be resolved, and
+    each other one's answers — principal → (caller, [(qualifier, action, answer, shared)])."""
     statements = function.policy.statements if function.policy else ()
     entries: list[Invoker] = []
     callers: dict[str, Caller] = {}
@@ -48,35 +130,10 @@ def who_can_invoke(edges: Edges, function: Function) -> Invokers:
             entries.append(_unknown_principal_entry(named, statements))
         else:
             callers[named.session_arn or named.arn] = named
-    asked: dict[str, tuple[Caller, list]] = {}  # principal → (caller, [(qualifier, action, answer, shared)])
-    for key, caller in callers.items():
-        asked[key] = (caller, [(q, action, edges.ask(caller, action, resource), False)
-                               for resource, q in targets for action in actions])
-    skip = set(callers)
-    found = [(qualifier, action, edges.invokers.answers(function.policy, action, resource, skip))
-             for resource, qualifier in targets for action in actions]
-    direct: dict[str, list[tuple[str | None, Answer, bool]]] = {}
-    ordered: list[Invoker] = []  # entries already in output order
-    if len(found) == 1 and found[0][2].block is not None:
-        # One target, one action (most functions): the block's entries are built (and sorted)
-        # once for every function of its class; only the principals this function treats apart
-        # are left out.
-        _, action, invokers = found[0]
-        shared_entries, shared_direct = _block_entries(invokers.block, action)
-        excluded = invokers.excluded
-        ordered = [entry for principal, entry in shared_entries if principal not in excluded]
-        direct.update((principal, answers) for principal, answers in shared_direct.items() if principal not in excluded)
-        rest = [(None, action, invokers.extra)]
-    else:
-        rest = [(qualifier, action, invokers.all()) for qualifier, action, invokers in found]
-    for qualifier, action, pairs in rest:
-        for caller, answer, shared in pairs:
-            asked.setdefault(caller.arn, (caller, []))[1].append((qualifier, action, answer, shared))
-    entries += _direct_entries(edges, asked, direct)
-    entries.sort(key=Invoker.order)
-    for entry in entries:  # few: those of this function alone
-        bisect.insort(ordered, entry, key=Invoker.order)
-    return Invokers(arn, ordered + sorted(_chains(edges, direct), key=Invoker.order))
+    asked = {key: (caller, [(q, action, edges.ask(caller, action, resource), False)
+                            for resource, q in targets for action in actions])
+             for key, caller in callers.items()}
+    return entries, asked
 
 
 def _direct_entries(edges: Edges, asked: dict[str, tuple[Caller, list]],
@@ -98,19 +155,6 @@ def _direct_entries(edges: Edges, asked: dict[str, tuple[Caller, list]],
                        else Invoker(key, tuple(acts), answer, qualifier))
             direct.setdefault(caller.arn, []).append((qualifier, answer, shared))
     return out
-
-
-def _block_entries(block: Block, action: str) -> tuple[list[tuple[str, Invoker]], dict[str, list]]:
-    """The who-can-invoke entries of a block's answers (allowed or conditional), and its direct
-    invokers for the chains: built on the first function of the block's class."""
-    if action not in block.derived:
-        entries, direct = [], {}
-        for caller, answer in block.answers:
-            if answer.decision is not Decision.DENIED:
-                entries.append((caller.arn, Invoker(caller.arn, (action,), answer)))
-                direct[caller.arn] = [(None, answer, True)]
-        block.derived[action] = (sorted(entries, key=lambda pair: pair[1].order()), direct)
-    return block.derived[action]
 
 
 def _by_answer(pairs: list[tuple[str, Answer, bool]]) -> list[tuple[list[str], Answer, bool]]:
@@ -152,17 +196,27 @@ def _unknown_principal_entry(principal: Principal, statements: tuple[Statement, 
     return Invoker(str(principal.value), actions, answer)
 
 
-def _chains(edges: Edges, direct: dict[str, list[tuple[str | None, Answer, bool]]]) -> list[Invoker]:
+def _chains(edges: Edges, direct: dict[str, list[tuple[str | None, Answer, bool]]],
+            source_only: str | None = None, block: tuple[BlockRows, set[str]] | None = None) -> list[Invoker]:
     """Principals that reach a direct invoker by assuming roles, each by a shortest chain
-    (`Edges.best_chains`); a principal that invokes directly is not repeated."""
+    (`Edges.best_chains`); a principal that invokes directly is not repeated. With `source_only`,
+    that principal's chains alone. With `block` (its rows, the principals left out of them), the
+    block's invokers come before those of `direct` (one target: no qualifier)."""
     by_qualifier: dict[str | None, dict[str, tuple[Answer, bool]]] = {}
     for role, answers in direct.items():
         for qualifier, answer, shared in answers:
             by_qualifier.setdefault(qualifier, {}).setdefault(role, (answer, shared))
+    groups = [(qualifier, frozenset(invokers), invokers.__getitem__) for qualifier, invokers in by_qualifier.items()]
+    if block is not None:
+        rows, excluded = block
+        kept, own = rows.invokers - excluded, by_qualifier.get(None, {})
+        groups = [(None, kept | frozenset(own), lambda role: rows.answers[role] if role in kept else own[role])]
     out = []
-    for qualifier, invokers in by_qualifier.items():
-        for source, via, taken in edges.best_chains(frozenset(invokers)):
-            answer, shared = invokers[via[-1]]
+    for qualifier, invokers, answer_of in groups:
+        for source, via, taken in edges.best_chains(invokers):
+            if source_only is not None and source != source_only:
+                continue
+            answer, shared = answer_of(via[-1])
 
             def build(source=source, via=via, taken=taken, answer=answer) -> Invoker | None:
                 combined = combine([edge.answer for edge in taken] + [answer])

@@ -26,7 +26,7 @@ through another function would add nobody.
 from __future__ import annotations
 
 from permcheck.graph.edges import Edges
-from permcheck.graph.query import combine, who_can_invoke
+from permcheck.graph.query import anyone_invokers, combine, who_can_invoke
 from permcheck.graph.role_answers import RoleAnswers
 from permcheck.graph.rows import AskHop, Invokers, SourceHop, TriggerPath
 from permcheck.graph.writers import Writers
@@ -78,11 +78,19 @@ class WaysIn:
             self._into[key] = self.invoked(function) + self.sources_into(function)
         return self._into[key]
 
-    def invoked(self, function: Function) -> list[TriggerPath]:
-        """The first part of `ways_into`: who invokes the function (who-can-invoke's rows)."""
+    def invoked(self, function: Function, anyone_only: bool = False) -> list[TriggerPath]:
+        """The first part of `ways_into`: who invokes the function (who-can-invoke's rows). With
+        `anyone_only`, the paths of `*` alone (`anyone_invokers`): a function whose policy names
+        anyone is not asked about every other invoker."""
+        if not anyone_only:
+            rows = self.invokers(function).principals
+        elif str(function.arn) in self._invokers:
+            rows = [row for row in self._invokers[str(function.arn)].principals if row.principal == "*"]
+        else:
+            rows = anyone_invokers(self.edges, function)
         return [TriggerPath(row.principal, (AskHop(row.actions[0], _qualified(function, row.qualifier),
                                                    row.answer, via=row.via, actions=row.actions),), row.answer)
-                for row in self.invokers(function).principals]
+                for row in rows]
 
     def sources_into(self, function: Function) -> list[TriggerPath]:
         """The rest of `ways_into`: who fires each source wired to the function (a caller that

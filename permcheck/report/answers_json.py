@@ -120,10 +120,19 @@ class Renderer:
     a `SharedRow`, so `json_text.JsonText` writes its text once too."""
 
     def __init__(self) -> None:
-        self._rows: dict[int, tuple[object, dict]] = {}
+        self._json: dict[int, SharedRow] = {}  # id(row) → its JSON
+        self._kept: dict[int, object] = {}  # id(row) → the row, kept so that its id stays its own
 
     def invokers(self, result: Invokers) -> dict:
-        return {"function": result.function, "principals": [self._row(row, invoker_json) for row in result.principals]}
+        return {"function": result.function, "principals": self._rows_of(result.principals, invoker_json)}
+
+    def _rows_of(self, rows: list, render: Callable[[object], dict]) -> list[dict]:
+        """Each row's JSON (`_row`), looked up in one pass: most rows of a large account's answer
+        (its administrators, shared by every function) were rendered for a function before."""
+        found = list(map(self._json.get, map(id, rows)))
+        if None in found:
+            found = [self._row(row, render) if held is None else held for row, held in zip(rows, found)]
+        return found
 
     def reach(self, result: Reach) -> dict:
         return {"principal": result.principal, "access": [self._row(row, access_json) for row in result.access]}
@@ -149,12 +158,14 @@ class Renderer:
         return verdict_json(result)
 
     def _row(self, row: object, render: Callable[[object], dict]) -> dict:
-        found = self._rows.get(id(row))
+        found = self._json.get(id(row))
         if found is None:
-            if len(self._rows) > ROW_CACHE_LIMIT:
-                self._rows.clear()
-            found = self._rows[id(row)] = (row, SharedRow(render(row)))
-        return found[1]
+            if len(self._json) > ROW_CACHE_LIMIT:
+                self._json.clear()
+                self._kept.clear()
+            self._kept[id(row)] = row
+            found = self._json[id(row)] = SharedRow(render(row))
+        return found
 
 
 def to_json(result: Invokers | Reach | Verdict | Triggered) -> dict:

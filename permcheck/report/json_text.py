@@ -32,7 +32,8 @@ class JsonText:
     """Writes documents as `json.dumps(document, indent=2)` does; remembers shared rows' texts."""
 
     def __init__(self) -> None:
-        self._texts: dict[int, dict[int, tuple[object, str]]] = {}  # depth → id(row) → (row, its text there)
+        self._texts: dict[int, dict[int, str]] = {}  # depth → id(row) → its text there
+        self._kept: dict[int, dict[int, object]] = {}  # depth → id(row) → the row (its id stays its own)
 
     def dumps(self, document: object) -> str:
         out: list[str] = []
@@ -75,10 +76,10 @@ class JsonText:
         if all(type(item) is str for item in items):  # a list of names: one piece
             put("[" + inner + ("," + inner).join(map(encode_basestring_ascii, items)) + "\n" + INDENT * depth + "]")
             return
-        if all(type(item) is SharedRow for item in items):  # rows, mostly written before: one piece
-            known = self._texts.setdefault(depth + 1, {}).get
-            found = list(map(known, map(id, items)))
-            texts = [self._shared(item, depth + 1) if entry is None else entry[1] for item, entry in zip(items, found)]
+        if type(items[0]) is SharedRow and set(map(type, items)) == {SharedRow}:  # rows, mostly written before
+            texts = list(map(self._texts.setdefault(depth + 1, {}).get, map(id, items)))
+            if None in texts:
+                texts = [self._shared(item, depth + 1) if text is None else text for item, text in zip(items, texts)]
             put("[" + inner)  # three pieces: the rows' text (a megabyte for an account's admins) is not copied again
             put(("," + inner).join(texts))
             put("\n" + INDENT * depth + "]")
@@ -118,10 +119,13 @@ class JsonText:
         if found is None:
             out: list[str] = []
             self._dict(row, depth, out.append)
+            kept = self._kept.setdefault(depth, {})
             if len(at) >= TEXT_CACHE_LIMIT:
                 at.clear()
-            found = at[id(row)] = (row, "".join(out))  # the row is kept, so its id stays its own
-        return found[1]
+                kept.clear()
+            kept[id(row)] = row  # the row is kept, so its id stays its own
+            found = at[id(row)] = "".join(out)
+        return found
 
 
 def _float(value: float) -> str:

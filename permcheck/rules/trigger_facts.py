@@ -38,7 +38,9 @@ def trigger_paths(edges: Edges, outsiders: Outsiders, escalating: Callable[[], s
     Who invokes a function (who-can-invoke, the bulk of the paths: every role whose policies allow
     the invoke) is asked only when a rule may flag such a path: one not through a source, by `*`
     (which only a policy naming `*` lets in, or a role chain: `assumes_roles`) or by anyone else.
-    `public` is never true of a path by anyone but `*`."""
+    `public` is never true of a path by anyone but `*`. When only `*`'s direct invoke may be
+    flagged (the built-in rules), only `*`'s rows are asked for (`WaysIn.invoked`): the other
+    principals' paths would each be dropped, and `*`'s rows are the same without them."""
     zone, wants = outsiders.zone, list(wants)
     paths, out, powers, escalators = WaysIn(edges), [], {}, []
     for function in edges.index.inventory.functions.values():
@@ -46,11 +48,12 @@ def trigger_paths(edges: Edges, outsiders: Outsiders, escalating: Callable[[], s
         base = {"function": str(function.arn), "role": role}
         direct = {**base, "through_source": False, "sources": []}
         star = {**direct, "principal": "*", "principal_kind": "anyone", "principal_account": ""}
-        invoked = may_flag(wants, {**direct, "public": False}) \
-            or may_flag(wants, {**star, "assumes_roles": True}) \
-            or (_names_anyone(function) and may_flag(wants, {**star, "assumes_roles": False}))
+        anyone_only = not may_flag(wants, {**direct, "public": False}) \
+            and not may_flag(wants, {**star, "assumes_roles": True})
+        invoked = not anyone_only or (_names_anyone(function) and may_flag(wants, {**star, "assumes_roles": False}))
         sourced = may_flag(wants, {**base, "through_source": True})
-        ways = (paths.invoked(function) if invoked else []) + (paths.sources_into(function) if sourced else [])
+        ways = (paths.invoked(function, anyone_only) if invoked else []) \
+            + (paths.sources_into(function) if sourced else [])
         chosen: dict[tuple, TriggerPath] = {}  # one fact per principal and route: the widest path
         for path in ways:
             key = (path.principal, _route(path))
