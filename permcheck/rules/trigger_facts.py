@@ -54,9 +54,9 @@ def trigger_paths(edges: Edges, outsiders: Outsiders, escalating: Callable[[], s
         sourced = may_flag(wants, {**base, "through_source": True})
         ways = (paths.invoked(function, anyone_only) if invoked else []) \
             + (paths.sources_into(function) if sourced else [])
-        chosen: dict[tuple, TriggerPath] = {}  # one fact per principal and route: the widest path
+        chosen: dict[tuple, TriggerPath] = {}  # one fact per principal, route and kind: the widest path
         for path in ways:
-            key = (path.principal, _route(path))
+            key = (path.principal, _route(path), _assumes_roles(path))
             held = chosen.get(key)
             if held is None or (held.answer.decision is Decision.CONDITIONAL
                                 and path.answer.decision is Decision.ALLOWED):
@@ -69,7 +69,7 @@ def trigger_paths(edges: Edges, outsiders: Outsiders, escalating: Callable[[], s
             first = source.trigger if source is not None else None
             known = {**base, "principal": principal, "principal_kind": kind, "principal_account": account,
                      "decision": path.answer.decision.value, "through_source": first is not None,
-                     "assumes_roles": isinstance(path.hops[0], AskHop) and bool(path.hops[0].via),
+                     "assumes_roles": _assumes_roles(path),
                      "sources": [hop.trigger.source for hop in path.hops if isinstance(hop, SourceHop)]}
             public = False
             if principal == "*":
@@ -136,6 +136,12 @@ def _target_type(edges: Edges, resource: str) -> str:
         return "function"
     held = index.inventory.resources.get(resource) or index.inventory.resources.get(resource.split("/", 1)[0])
     return TARGET_TYPES.get(held.type, "other") if held is not None else "other"
+
+
+def _assumes_roles(path: TriggerPath) -> bool:
+    """Does the path begin by assuming roles? A direct invoke and a chain are different doors even on
+    one route: an allowed chain must not hide a conditional direct invoke that a rule flags."""
+    return isinstance(path.hops[0], AskHop) and bool(path.hops[0].via)
 
 
 def _route(path: TriggerPath) -> tuple:
