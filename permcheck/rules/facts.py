@@ -124,7 +124,8 @@ class Escalation:
 @dataclass(frozen=True)
 class TriggerPath:
     """A way to make a function run (graph/triggers.py): who, through which sources, and what the
-    function's role can then do."""
+    function's role can then do. One per principal, route and kind (directly or through assumed
+    roles), the widest of its paths: a chain never hides a direct way in."""
 
     function: str
     principal: str  # "*" (anyone on the internet), an ARN or service, "" when AWS fires it
