@@ -64,6 +64,37 @@ def _constant(name: str) -> object:
 _DECODER = JSONDecoder(object_pairs_hook=_pairs, parse_int=_int, parse_float=_float, parse_constant=_constant)
 
 
+def _plain_pairs(pairs: list[tuple[str, object]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _Unsure
+    return obj
+
+
+_PLAIN_DECODER = JSONDecoder(object_pairs_hook=_plain_pairs, parse_int=_int, parse_float=_float,
+                             parse_constant=_constant)
+
+
+def plain_json(text: str) -> object | None:
+    """The value of a small JSON text as plain dicts and lists (no lines), as `nodes.plain` makes of
+    what `decode` returns for it; None whenever that is not certain, and the caller decodes it the
+    long way (which raises the exact error). For a policy document held in a string (`get-policy`,
+    the IAM API's documents): their lines are the string's, so a line pass would be thrown away.
+
+    Certain means no limit can be reached and nothing `decode` refuses is there: ASCII only (no lone
+    surrogate, no BOM), no NUL, no `\\u` escape (surrogates), fewer brackets than the depth limit,
+    fewer commas than the statement limit, shorter than the node limit; a duplicate key, NaN, an
+    infinite number or too many digits hand it back too."""
+    if not (len(text) < limits.MAX_NODES and text.isascii() and "\x00" not in text and "\\u" not in text
+            and text.count("{") + text.count("[") < limits.MAX_DEPTH and text.count(",") < limits.MAX_STATEMENTS):
+        return None
+    try:
+        value = _PLAIN_DECODER.decode(text)
+    except (_Unsure, ValueError, RecursionError, StopIteration):
+        return None
+    return value if isinstance(value, (dict, list)) else None
+
+
 def fast_json(path: str, text: str) -> object:
     """The value `_json(path, text)` returns, or the error it raises; at C speed for the texts
     AWS CLI and templates hold."""

@@ -154,13 +154,19 @@ def _statement(raw: object, version: str, name: str, kind: PolicyKind, location:
         actions=tuple(actions), not_action=not_action,
         resources=None if resources is None else tuple(resources), not_resource=not_resource,
         principals=principals, not_principal=not_principal,
-        conditions=_conditions(raw.get("Condition"), _key_line(raw, "Condition", line)),
+        conditions=_conditions(raw.get("Condition"), (raw, "Condition", line)),
         version=version, policy=name, location=location, source_note=note,
     )
 
 
-def _texts(value: object, line: int | None, element: str) -> list:
+def _texts(value: object, element: str, at: tuple) -> list:
+    """The strings (or symbolic texts) of an element: one, or a list of them. `at` is (mapping,
+    key, default line) of the element, its line looked up only for an error message."""
+    if type(value) is str:  # the common case first: one plain string
+        return [value]
     items = value if isinstance(value, list) else [value]
+    if items and set(map(type, items)) == _PLAIN:  # a list of plain strings
+        return list(items)
     out = []
     for item in items:
         if isinstance(item, (str, Sym, Unknown)):
@@ -170,19 +176,28 @@ def _texts(value: object, line: int | None, element: str) -> list:
         elif isinstance(item, (bool, int, float)) and element == "Condition":
             out.append(json.dumps(item) if isinstance(item, bool) else str(item))
         else:
-            raise Malformed(line_of(item, line), f"{element} values must be strings, not {type(item).__name__}")
+            raise Malformed(line_of(item, _line(at)), f"{element} values must be strings, not {type(item).__name__}")
     if not out and element != "Condition":
-        raise Malformed(line, f"{element} is empty")
+        raise Malformed(_line(at), f"{element} is empty")
     return out
+
+
+_PLAIN = {str}
+
+
+def _line(at: tuple) -> int | None:
+    """The line of `key` in `mapping`, else `default` (a line, or another such triple): an `at` triple."""
+    mapping, key, default = at
+    return _key_line(mapping, key, _line(default) if isinstance(default, tuple) else default)
 
 
 def _exclusive(raw: dict, key: str, not_key: str, line: int | None, *, required: bool):
     if key in raw and not_key in raw:
         raise Malformed(_key_line(raw, not_key, line), f"a statement cannot have both {key} and {not_key}")
     if key in raw:
-        return _texts(raw[key], _key_line(raw, key, line), key), False
+        return _texts(raw[key], key, (raw, key, line)), False
     if not_key in raw:
-        return _texts(raw[not_key], _key_line(raw, not_key, line), not_key), True
+        return _texts(raw[not_key], not_key, (raw, not_key, line)), True
     if required:
         raise Malformed(line, f"statement has neither {key} nor {not_key}")
     return None, False
@@ -194,18 +209,19 @@ def _principals(raw: dict, line: int | None, kind: PolicyKind):
     key = "Principal" if "Principal" in raw else "NotPrincipal"
     if key not in raw:
         raise Malformed(line, f"a {kind.value} policy statement needs a Principal")
-    value, where = raw[key], _key_line(raw, key, line)
+    value = raw[key]
     if isinstance(value, Unknown):
         return (normalise_principal("AWS", value),), key == "NotPrincipal"
     if value == "*":
         return (ANYONE,), key == "NotPrincipal"
+    where = _key_line(raw, key, line)
     if not isinstance(value, dict) or not value:
         raise Malformed(where, f"{key} must be \"*\" or an object of AWS/Service/Federated/CanonicalUser")
     out = []
     for ptype, entries in value.items():
         if ptype not in PRINCIPAL_KEYS:
             raise Malformed(_key_line(value, ptype, where), f"unknown principal type {ptype!r}")
-        for entry in _texts(entries, _key_line(value, ptype, where), key):
+        for entry in _texts(entries, key, (value, ptype, where)):
             if isinstance(entry, str) and ptype == "AWS" and "*" in entry and entry != "*":
                 raise Malformed(_key_line(value, ptype, where),
                                 f"wildcards are not allowed inside a principal ARN: {entry!r}")
@@ -223,24 +239,24 @@ def _bad_account(entry: str) -> bool:
     return account.isdigit() and len(account) != 12
 
 
-def _conditions(raw: object, line: int | None) -> tuple[Clause, ...]:
+def _conditions(raw: object, at: tuple) -> tuple[Clause, ...]:
+    """The clauses of a Condition element; `at` is where it is (see `_line`)."""
     if raw is None:
         return ()
     if isinstance(raw, Unknown):
         raise _UnknownContent(raw)
     if not isinstance(raw, dict):
-        raise Malformed(line, "Condition must be an object of operator → {key: values}")
+        raise Malformed(_line(at), "Condition must be an object of operator → {key: values}")
     from permcheck.model.operators import parse_operator
     out = []
     for operator, block in raw.items():
-        where = _key_line(raw, operator, line)
         try:
             parse_operator(operator)
         except ValueError as error:
-            raise Malformed(where, f"unknown condition operator {operator!r}: {error}") from None
+            raise Malformed(_line((raw, operator, at)), f"unknown condition operator {operator!r}: {error}") from None
         if not isinstance(block, dict) or not block:
-            raise Malformed(where, f"condition operator {operator} must map keys to values")
+            raise Malformed(_line((raw, operator, at)), f"condition operator {operator} must map keys to values")
         for key, values in block.items():
-            out.append(Clause(operator=operator, key=str(key),
-                              values=tuple(_texts(values, _key_line(block, key, where), "Condition"))))
+            values = _texts(values, "Condition", (block, key, (raw, operator, at)))
+            out.append(Clause(operator=operator, key=str(key), values=tuple(values)))
     return tuple(out)
