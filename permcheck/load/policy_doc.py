@@ -15,7 +15,7 @@ from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.source_notes import sam_origin
 from permcheck.model.location import Location
 from permcheck.model.policy import (
-    ANYONE, VERSIONS, Clause, Effect, Policy, PolicyKind, Statement, normalise_principal,
+    ANYONE, TEXT_TYPES, VERSIONS, Clause, Effect, Policy, PolicyKind, Statement, built, normalise_principal,
 )
 from permcheck.model.values import Sym, Unknown
 
@@ -23,8 +23,10 @@ STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResour
                   "Principal", "NotPrincipal", "Condition"}
 PRINCIPAL_KEYS = {"AWS", "Service", "Federated", "CanonicalUser"}
 ACTION = re.compile(r"^(\*|[A-Za-z0-9\-]+:[A-Za-z0-9*?\-_]*)$")
-NEEDS_RESOURCE = {PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SCP, PolicyKind.RCP}
-NEEDS_PRINCIPAL = {PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.RCP}
+# tuples, not sets: a member is found by identity, where a set would hash it in Python (Enum.__hash__)
+NEEDS_RESOURCE = (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SCP, PolicyKind.RCP)
+NEEDS_PRINCIPAL = (PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.RCP)
+EFFECTS = {"Allow": Effect.ALLOW, "Deny": Effect.DENY}
 
 
 class Malformed(Exception):
@@ -53,7 +55,12 @@ def parse_policy(document: object, *, name: str, kind: PolicyKind, location: Loc
                       holder=holder)
     except _UnknownContent as unknown:
         return Policy(name=name, kind=kind, location=location, unknown=unknown.value)
+    if type(name) is str and type(kind) is PolicyKind and type(location) is Location:  # as validation keeps them
+        return built(Policy, _POLICY_FIELDS, name=name, kind=kind, location=location, statements=statements)
     return Policy(name=name, kind=kind, location=location, statements=statements)
+
+
+_POLICY_FIELDS = {"name", "kind", "location", "statements"}
 
 
 class _UnknownContent(Exception):
@@ -149,14 +156,31 @@ def _statement(raw: object, version: str, name: str, kind: PolicyKind, location:
         else:
             principals, not_principal = _principals(raw, line, kind)
     sid = raw.get("Sid")
-    return Statement(
-        effect=Effect(effect), sid=None if sid is None else str(sid),
+    fields = dict(
+        effect=EFFECTS[effect], sid=None if sid is None else str(sid),
         actions=tuple(actions), not_action=not_action,
         resources=None if resources is None else tuple(resources), not_resource=not_resource,
         principals=principals, not_principal=not_principal,
         conditions=_conditions(raw.get("Condition"), (raw, "Condition", line)),
         version=version, policy=name, location=location, source_note=note,
     )
+    if _checked(actions, resources or (), name, version, location, note):
+        return built(Statement, _STATEMENT_FIELDS, **fields)
+    return Statement(**fields)
+
+
+_STATEMENT_FIELDS = {"effect", "sid", "actions", "not_action", "resources", "not_resource", "principals",
+                     "not_principal", "conditions", "version", "policy", "location", "source_note"}
+
+
+def _checked(actions: list, resources: list | tuple, name: object, version: object, location: object,
+             note: object) -> bool:
+    """Whether a statement's values are each exactly of its field's type, so that validation would
+    return them unchanged and may be skipped (`model.policy.built`); the rest of its fields this
+    module makes itself (an Effect, a str, booleans, Principals, Clauses). Else it validates."""
+    return (type(name) is str and type(version) is str and type(location) is Location
+            and (note is None or type(note) is str) and set(map(type, actions)) <= TEXT_TYPES
+            and set(map(type, resources)) <= TEXT_TYPES)
 
 
 def _texts(value: object, element: str, at: tuple) -> list:
@@ -258,5 +282,11 @@ def _conditions(raw: object, at: tuple) -> tuple[Clause, ...]:
             raise Malformed(_line((raw, operator, at)), f"condition operator {operator} must map keys to values")
         for key, values in block.items():
             values = _texts(values, "Condition", (block, key, (raw, operator, at)))
-            out.append(Clause(operator=operator, key=str(key), values=tuple(values)))
+            if type(operator) is str and set(map(type, values)) <= TEXT_TYPES:  # as validation would keep them
+                out.append(built(Clause, _CLAUSE_FIELDS, operator=operator, key=str(key), values=tuple(values)))
+            else:
+                out.append(Clause(operator=operator, key=str(key), values=tuple(values)))
     return tuple(out)
+
+
+_CLAUSE_FIELDS = {"operator", "key", "values"}
