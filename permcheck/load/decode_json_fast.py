@@ -31,6 +31,7 @@ _NODE = rf"{_PAIR}|[\[{{]|{_SCALAR}"
 _NODES = re.compile(rf"{_JUNK}*(?:{_NODE})|{_JUNK}+")
 _ONLY_JUNK = re.compile(rf"{_JUNK}+").fullmatch
 _CONTAINERS = repeat((dict, list))
+_new_list, _extend = list.__new__, list.extend
 
 
 class _Unsure(Exception):
@@ -135,36 +136,40 @@ def _walk(root: object, lines) -> object:
             raise _Unsure
         obj.line = line
         if not any(map(isinstance, obj.values(), _CONTAINERS)):  # only scalars: a line a key
-            obj.key_lines = dict(zip(obj, islice(lines, len(obj))))
-            if len(obj.key_lines) != len(obj):
+            obj.key_lines = key_lines = dict(zip(obj, islice(lines, len(obj))))
+            if len(key_lines) != len(obj):
                 raise _Unsure
             return
         obj.key_lines = key_lines = {}
+        depth += 1
         for key, value in obj.items():
             key_lines[key] = take()
             kind = type(value)
             if kind is LineDict:
-                mapping(value, take(), depth + 1)
+                mapping(value, take(), depth)
             elif kind is list:
-                obj[key] = sequence(value, take(), depth + 1, key == "Statement")
+                obj[key] = sequence(value, take(), depth, key == "Statement")
 
     def sequence(items: list, line: int, depth: int, statements: bool) -> LineList:
         if depth > max_depth or (statements and len(items) > max_statements):
             raise _Unsure
+        out = _new_list(LineList)  # as LineList(items, line=…, item_lines=…) makes it, without its __init__
+        _extend(out, items)
+        out.line = line
         if not any(map(isinstance, items, _CONTAINERS)):  # only scalars: a line an item
-            out = LineList(items, line=line, item_lines=list(islice(lines, len(items))))
-            if len(out.item_lines) != len(items):
+            out.item_lines = item_lines = list(islice(lines, len(items)))
+            if len(item_lines) != len(items):
                 raise _Unsure
             return out
-        out = LineList(items, line=line)
-        item_lines = out.item_lines
+        out.item_lines = item_lines = []
+        depth += 1
         for index, value in enumerate(items):
             item_lines.append(item_line := take())
             kind = type(value)
             if kind is LineDict:
-                mapping(value, item_line, depth + 1)
+                mapping(value, item_line, depth)
             elif kind is list:
-                out[index] = sequence(value, item_line, depth + 1, False)
+                out[index] = sequence(value, item_line, depth, False)
         return out
 
     if type(root) is LineDict:
