@@ -232,3 +232,26 @@ def test_random_documents_plain_json_is_the_reference_without_lines(value: objec
     if as_object and not (isinstance(value, list) and all(isinstance(item, tuple) for item in value)):
         value = [("k", value)]
     same_plain(rnd.choice(_SPACE) + render(value, rnd, pairs=as_object) + rnd.choice(_SPACE))
+
+
+# -- the node pattern's possessive quantifiers ------------------------------------------------------
+
+def _greedy(pattern: str) -> "re.Pattern":
+    """The node pattern with each possessive quantifier made greedy again (`*+` → `*`, ...)."""
+    import re
+    return re.compile(re.sub(r"([*+?])\+", r"\1", pattern))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES, st.randoms(use_true_random=False), st.booleans(), st.text(alphabet='{}[]:,"a1\\ \nu\u00e9-', max_size=30))
+def test_the_possessive_node_pattern_matches_as_the_greedy_one(value: object, rnd: random.Random, as_object: bool,
+                                                               junk: str) -> None:
+    """Possessive quantifiers only skip keeping backtracking points: on documents and on any text the
+    matches are the greedy pattern's, node for node."""
+    from permcheck.load.decode_json_fast import _NODES
+    if as_object and not (isinstance(value, list) and all(isinstance(item, tuple) for item in value)):
+        value = [("k", value)]
+    greedy = _greedy(_NODES.pattern)
+    assert greedy.pattern != _NODES.pattern and "*+" not in greedy.pattern
+    for text in (render(value, rnd, pairs=as_object), junk):
+        assert _NODES.findall(text) == greedy.findall(text)
