@@ -25,7 +25,6 @@ from json.decoder import JSONDecodeError
 
 from permcheck.load.decode_json import _WS
 from permcheck.load.decode_json_fast import fast_json
-from permcheck.load.decode_yaml import _yaml
 from permcheck.load.read_log import note_read
 from permcheck.model.location import InputError, Location
 
@@ -60,11 +59,14 @@ def read_file(path: str, max_bytes: int | None = None) -> object:
 def decode(path: str, data: bytes) -> object:
     """Decode one file's bytes. The name matters only for text that starts like JSON but
     is not: a `.json` file reports its JSON error; others are retried as YAML, and if
-    that fails too show the YAML error when named `.yaml`/`.yml`, else the JSON one."""
+    that fails too show the YAML error when named `.yaml`/`.yml`, else the JSON one.
+    The YAML reader (and PyYAML) is imported only when a text needs it: a run over account
+    snapshots reads JSON alone."""
     text = _text(path, data)
     start = _WS(text).end()
     try:
         if text[start:start + 1] not in ("{", "["):
+            from permcheck.load.decode_yaml import _yaml
             return _yaml(path, text)
         try:
             return fast_json(path, text)
@@ -72,6 +74,7 @@ def decode(path: str, data: bytes) -> object:
             json_error = InputError(Location(path, e.lineno), f"invalid JSON: {e.msg}")
             if path.lower().endswith(".json"):  # meant as JSON: YAML's plain scalars would
                 raise json_error from None       # read `[1 2]` as ["1 2"]
+        from permcheck.load.decode_yaml import _yaml
         try:
             return _yaml(path, text)  # a YAML flow mapping, a trailing comma ...
         except InputError:

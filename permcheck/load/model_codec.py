@@ -26,7 +26,7 @@ import base64
 import sys
 from array import array
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain, filterfalse, islice, repeat
 from operator import attrgetter, itemgetter
 
 from permcheck.load.deployments import Deployment
@@ -199,11 +199,11 @@ class _Writer:
             objects = _types(list(self.found[cls].values()), {cls})
             for name, kind in SPECS[cls]:
                 if isinstance(kind, Ref):
-                    values = [v for v in map(attrgetter(name), objects) if v is not None]
+                    values = list(filter(None, map(attrgetter(name), objects)))  # no None (nor empty tuple)
                     if kind.many:
                         values = list(chain.from_iterable(_types(values, {tuple})))
                     self._add_objects(kind.cls, values)
-        self.position = {cls: {key: i for i, key in enumerate(found)} for cls, found in self.found.items()}
+        self.position = {cls: dict(zip(found, range(len(found)))) for cls, found in self.found.items()}
 
     def _add_objects(self, cls: type, objects: list) -> None:
         self.found[cls].update(zip(map(id, objects), objects))  # the model holds them: ids stay theirs
@@ -250,10 +250,9 @@ class _Writer:
     def strings(self, values: list) -> list[int]:
         """Indices of strings (checked to be exactly str); new ones are added in the order met."""
         index, table = self._index["strings"], self.tables["strings"]
-        for value in dict.fromkeys(_types(values, {str})):
-            if value not in index:
-                index[value] = len(table)
-                table.append(value)
+        new = list(filterfalse(index.__contains__, dict.fromkeys(_types(values, {str}))))
+        index.update(zip(new, range(len(table), len(table) + len(new))))
+        table += new
         return list(map(index.__getitem__, values))
 
     def s(self, value) -> int:
@@ -279,11 +278,10 @@ class _Writer:
         if not _only(list(chain.from_iterable(values)), str):
             return [self._add(table, key, lambda key=key: list(key[1]))
                     for key in (("coded", tuple(map(one, value))) for value in values)]
-        new = [value for value in dict.fromkeys(values) if value not in index]
-        codes = iter(self.strings([item for value in new for item in value]))
-        for value in new:
-            index[value] = len(rows)
-            rows.append(list(islice(codes, len(value))))
+        new = list(filterfalse(index.__contains__, dict.fromkeys(values)))
+        codes = iter(self.strings(list(chain.from_iterable(new))))
+        index.update(zip(new, range(len(rows), len(rows) + len(new))))
+        rows += map(list, map(islice, repeat(codes), map(len, new)))
         return list(map(index.__getitem__, values))
 
     def locations(self, values: list) -> list[int]:
@@ -291,10 +289,10 @@ class _Writer:
         keys = list(zip(map(attrgetter("file"), _types(values, {Location})), map(attrgetter("line"), values)))
         _types([line for _, line in keys], {int, type(None)})
         index, rows = self._index["locations"], self.tables["locations"]
-        new = [key for key in dict.fromkeys(keys) if key not in index]
-        for key, file in zip(new, self.strings([file for file, _ in new])):
-            index[key] = len(rows)
-            rows.append([file, key[1]])
+        new = list(filterfalse(index.__contains__, dict.fromkeys(keys)))
+        files = self.strings(list(map(itemgetter(0), new)))
+        index.update(zip(new, range(len(rows), len(rows) + len(new))))
+        rows += map(list, zip(files, map(itemgetter(1), new)))
         return list(map(index.__getitem__, keys))
 
     def loc(self, value) -> int:

@@ -15,7 +15,7 @@ from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.source_notes import sam_origin
 from permcheck.model.location import Location
 from permcheck.model.policy import (
-    ANYONE, VERSIONS, Clause, Effect, Policy, PolicyKind, Statement, normalise_principal,
+    ANYONE, TEXT_TYPES, VERSIONS, Clause, Effect, Policy, PolicyKind, Statement, built, normalise_principal,
 )
 from permcheck.model.values import Sym, Unknown
 
@@ -23,8 +23,10 @@ STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResour
                   "Principal", "NotPrincipal", "Condition"}
 PRINCIPAL_KEYS = {"AWS", "Service", "Federated", "CanonicalUser"}
 ACTION = re.compile(r"^(\*|[A-Za-z0-9\-]+:[A-Za-z0-9*?\-_]*)$")
-NEEDS_RESOURCE = {PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SCP, PolicyKind.RCP}
-NEEDS_PRINCIPAL = {PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.RCP}
+# tuples, not sets: a member is found by identity, where a set would hash it in Python (Enum.__hash__)
+NEEDS_RESOURCE = (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SCP, PolicyKind.RCP)
+NEEDS_PRINCIPAL = (PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.RCP)
+EFFECTS = {"Allow": Effect.ALLOW, "Deny": Effect.DENY}
 
 
 class Malformed(Exception):
@@ -53,7 +55,39 @@ def parse_policy(document: object, *, name: str, kind: PolicyKind, location: Loc
                       holder=holder)
     except _UnknownContent as unknown:
         return Policy(name=name, kind=kind, location=location, unknown=unknown.value)
+    if type(name) is str and type(kind) is PolicyKind and type(location) is Location:  # as validation keeps them
+        return built(Policy, _POLICY_FIELDS, name=name, kind=kind, location=location, statements=statements)
     return Policy(name=name, kind=kind, location=location, statements=statements)
+
+
+_POLICY_FIELDS = {"name", "kind", "location", "statements"}
+
+
+def parse_alike(document: LineDict, *, name: str, kind: PolicyKind, location: Location, seen: dict) -> Policy:
+    """`parse_policy` of a document of plain JSON values (a snapshot's), where many are written alike:
+    a role's trust policy is most often one of a few (2,000 roles of gen_org's medium account trust
+    in 258 ways). The first document of a content is parsed; one written alike takes its statements,
+    each at its own line and with this policy's name, as parsing it would make them (`seen`: the
+    contents met, held by the caller for one file). Content is the document's repr, which tells
+    JSON values apart exactly (`1`, `1.0`, `true`, `"1"` each read differently). A document that
+    does not parse cleanly is parsed again each time: its error names its own line."""
+    key = (kind, repr(document))
+    first = seen.get(key)
+    if first is None or first.error is not None or first.unknown is not None or type(name) is not str \
+            or type(kind) is not PolicyKind or type(location) is not Location \
+            or not isinstance(document.get("Statement"), (LineDict, LineList)):
+        policy = parse_policy(document, name=name, kind=kind, location=location)
+        seen.setdefault(key, policy)
+        return policy
+    raw = document["Statement"]
+    items = raw if isinstance(raw, list) else [raw]
+    lines = raw.item_lines if isinstance(raw, LineList) else []
+    here = line_of(document, location.line)
+    statements = tuple(
+        built(Statement, s.__pydantic_fields_set__, **{**s.__dict__, "policy": name, "location": Location(
+            location.file, line_of(item, lines[index] if index < len(lines) else here))})
+        for index, (item, s) in enumerate(zip(items, first.statements)))
+    return built(Policy, _POLICY_FIELDS, name=name, kind=kind, location=location, statements=statements)
 
 
 class _UnknownContent(Exception):
@@ -149,18 +183,41 @@ def _statement(raw: object, version: str, name: str, kind: PolicyKind, location:
         else:
             principals, not_principal = _principals(raw, line, kind)
     sid = raw.get("Sid")
-    return Statement(
-        effect=Effect(effect), sid=None if sid is None else str(sid),
+    fields = dict(
+        effect=EFFECTS[effect], sid=None if sid is None else str(sid),
         actions=tuple(actions), not_action=not_action,
         resources=None if resources is None else tuple(resources), not_resource=not_resource,
         principals=principals, not_principal=not_principal,
-        conditions=_conditions(raw.get("Condition"), _key_line(raw, "Condition", line)),
+        conditions=_conditions(raw.get("Condition"), (raw, "Condition", line)),
         version=version, policy=name, location=location, source_note=note,
     )
+    if _checked(actions, resources or (), name, version, location, note):
+        return built(Statement, _STATEMENT_FIELDS, **fields)
+    return Statement(**fields)
 
 
-def _texts(value: object, line: int | None, element: str) -> list:
+_STATEMENT_FIELDS = {"effect", "sid", "actions", "not_action", "resources", "not_resource", "principals",
+                     "not_principal", "conditions", "version", "policy", "location", "source_note"}
+
+
+def _checked(actions: list, resources: list | tuple, name: object, version: object, location: object,
+             note: object) -> bool:
+    """Whether a statement's values are each exactly of its field's type, so that validation would
+    return them unchanged and may be skipped (`model.policy.built`); the rest of its fields this
+    module makes itself (an Effect, a str, booleans, Principals, Clauses). Else it validates."""
+    return (type(name) is str and type(version) is str and type(location) is Location
+            and (note is None or type(note) is str) and set(map(type, actions)) <= TEXT_TYPES
+            and set(map(type, resources)) <= TEXT_TYPES)
+
+
+def _texts(value: object, element: str, at: tuple) -> list:
+    """The strings (or symbolic texts) of an element: one, or a list of them. `at` is (mapping,
+    key, default line) of the element, its line looked up only for an error message."""
+    if type(value) is str:  # the common case first: one plain string
+        return [value]
     items = value if isinstance(value, list) else [value]
+    if items and set(map(type, items)) == _PLAIN:  # a list of plain strings
+        return list(items)
     out = []
     for item in items:
         if isinstance(item, (str, Sym, Unknown)):
@@ -170,19 +227,28 @@ def _texts(value: object, line: int | None, element: str) -> list:
         elif isinstance(item, (bool, int, float)) and element == "Condition":
             out.append(json.dumps(item) if isinstance(item, bool) else str(item))
         else:
-            raise Malformed(line_of(item, line), f"{element} values must be strings, not {type(item).__name__}")
+            raise Malformed(line_of(item, _line(at)), f"{element} values must be strings, not {type(item).__name__}")
     if not out and element != "Condition":
-        raise Malformed(line, f"{element} is empty")
+        raise Malformed(_line(at), f"{element} is empty")
     return out
+
+
+_PLAIN = {str}
+
+
+def _line(at: tuple) -> int | None:
+    """The line of `key` in `mapping`, else `default` (a line, or another such triple): an `at` triple."""
+    mapping, key, default = at
+    return _key_line(mapping, key, _line(default) if isinstance(default, tuple) else default)
 
 
 def _exclusive(raw: dict, key: str, not_key: str, line: int | None, *, required: bool):
     if key in raw and not_key in raw:
         raise Malformed(_key_line(raw, not_key, line), f"a statement cannot have both {key} and {not_key}")
     if key in raw:
-        return _texts(raw[key], _key_line(raw, key, line), key), False
+        return _texts(raw[key], key, (raw, key, line)), False
     if not_key in raw:
-        return _texts(raw[not_key], _key_line(raw, not_key, line), not_key), True
+        return _texts(raw[not_key], not_key, (raw, not_key, line)), True
     if required:
         raise Malformed(line, f"statement has neither {key} nor {not_key}")
     return None, False
@@ -194,18 +260,19 @@ def _principals(raw: dict, line: int | None, kind: PolicyKind):
     key = "Principal" if "Principal" in raw else "NotPrincipal"
     if key not in raw:
         raise Malformed(line, f"a {kind.value} policy statement needs a Principal")
-    value, where = raw[key], _key_line(raw, key, line)
+    value = raw[key]
     if isinstance(value, Unknown):
         return (normalise_principal("AWS", value),), key == "NotPrincipal"
     if value == "*":
         return (ANYONE,), key == "NotPrincipal"
+    where = _key_line(raw, key, line)
     if not isinstance(value, dict) or not value:
         raise Malformed(where, f"{key} must be \"*\" or an object of AWS/Service/Federated/CanonicalUser")
     out = []
     for ptype, entries in value.items():
         if ptype not in PRINCIPAL_KEYS:
             raise Malformed(_key_line(value, ptype, where), f"unknown principal type {ptype!r}")
-        for entry in _texts(entries, _key_line(value, ptype, where), key):
+        for entry in _texts(entries, key, (value, ptype, where)):
             if isinstance(entry, str) and ptype == "AWS" and "*" in entry and entry != "*":
                 raise Malformed(_key_line(value, ptype, where),
                                 f"wildcards are not allowed inside a principal ARN: {entry!r}")
@@ -223,24 +290,30 @@ def _bad_account(entry: str) -> bool:
     return account.isdigit() and len(account) != 12
 
 
-def _conditions(raw: object, line: int | None) -> tuple[Clause, ...]:
+def _conditions(raw: object, at: tuple) -> tuple[Clause, ...]:
+    """The clauses of a Condition element; `at` is where it is (see `_line`)."""
     if raw is None:
         return ()
     if isinstance(raw, Unknown):
         raise _UnknownContent(raw)
     if not isinstance(raw, dict):
-        raise Malformed(line, "Condition must be an object of operator → {key: values}")
+        raise Malformed(_line(at), "Condition must be an object of operator → {key: values}")
     from permcheck.model.operators import parse_operator
     out = []
     for operator, block in raw.items():
-        where = _key_line(raw, operator, line)
         try:
             parse_operator(operator)
         except ValueError as error:
-            raise Malformed(where, f"unknown condition operator {operator!r}: {error}") from None
+            raise Malformed(_line((raw, operator, at)), f"unknown condition operator {operator!r}: {error}") from None
         if not isinstance(block, dict) or not block:
-            raise Malformed(where, f"condition operator {operator} must map keys to values")
+            raise Malformed(_line((raw, operator, at)), f"condition operator {operator} must map keys to values")
         for key, values in block.items():
-            out.append(Clause(operator=operator, key=str(key),
-                              values=tuple(_texts(values, _key_line(block, key, where), "Condition"))))
+            values = _texts(values, "Condition", (block, key, (raw, operator, at)))
+            if type(operator) is str and set(map(type, values)) <= TEXT_TYPES:  # as validation would keep them
+                out.append(built(Clause, _CLAUSE_FIELDS, operator=operator, key=str(key), values=tuple(values)))
+            else:
+                out.append(Clause(operator=operator, key=str(key), values=tuple(values)))
     return tuple(out)
+
+
+_CLAUSE_FIELDS = {"operator", "key", "values"}

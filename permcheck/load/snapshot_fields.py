@@ -47,6 +47,7 @@ def json_document(value: object) -> object:
     lines inside the string are dropped: errors point at the string.
     """
     from permcheck.load.decode import decode
+    from permcheck.load.decode_json_fast import plain_json
     from permcheck.load.nodes import plain
 
     if not isinstance(value, str):
@@ -56,6 +57,9 @@ def json_document(value: object) -> object:
         text = unquote(text).strip()
     if not text.startswith(("{", "[")):
         raise ValueError("Expecting value: a JSON policy document starts with '{'")
+    quick = plain_json(text)
+    if quick is not None:
+        return quick
     try:
         return plain(decode("policy.json", text.encode("utf-8", "surrogatepass")))
     except InputError as error:

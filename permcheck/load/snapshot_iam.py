@@ -10,12 +10,15 @@ A managed policy is read from `Policies` once, in its default version (`IsDefaul
 the others are history and grant nothing), and that one `Policy` is shared by every
 principal that attaches it. An AWS managed policy the file does not hold comes from
 permcheck's catalog; a customer managed policy it does not hold is unknown, never empty.
+A role's trust policy is most often written like many others: one content is parsed once, and
+each role gets its own statements at their own lines (`policy_doc.parse_alike`).
 """
 
 from __future__ import annotations
 
 from permcheck.load.managed import aws_managed_policy, is_aws_managed, unknown_policy
 from permcheck.load.nodes import LineDict
+from permcheck.load.policy_doc import parse_alike
 from permcheck.load.snapshot_fields import document_policy, entries, text_field
 from permcheck.model.arn import ACCOUNT_ID, parse_arn
 from permcheck.model.entities import Group, Inventory, Role, User
@@ -97,10 +100,11 @@ def load(file: str, document: LineDict, inventory: Inventory) -> None:
         inventory.users[arn] = User(arn=arn, name=name, account=account, policies=policies, groups=groups,
                                     boundary=_boundary(file, entry, managed), location=Location(file, line))
         inventory.accounts.add(account)
+    trusts: dict = {}  # trust policies by content (policy_doc.parse_alike)
     for entry, line in entries(file, document, "RoleDetailList"):
         arn, account, name = _identity(file, entry, "role", "RoleName")
         policies = _inline(file, entry, "RolePolicyList", name) + _attached(file, entry, managed)
-        inventory.roles[arn] = Role(arn=arn, name=name, account=account, trust=_trust(file, entry, arn, name),
+        inventory.roles[arn] = Role(arn=arn, name=name, account=account, trust=_trust(file, entry, arn, name, trusts),
                                     policies=policies, boundary=_boundary(file, entry, managed),
                                     location=Location(file, line))
         inventory.accounts.add(account)
@@ -144,10 +148,16 @@ def _boundary(file: str, entry: LineDict, managed: ManagedPolicies) -> Policy | 
                        boundary.line_of("PermissionsBoundaryArn"))
 
 
-def _trust(file: str, entry: LineDict, arn: str, name: str) -> Policy:
-    if entry.get("AssumeRolePolicyDocument") is None:  # a trimmed snapshot: who may assume it is unknown
+def _trust(file: str, entry: LineDict, arn: str, name: str, seen: dict) -> Policy:
+    """A role's trust policy; most roles trust in one of a few ways, so a content met before is
+    not parsed again (`policy_doc.parse_alike`: `seen` holds those of this file)."""
+    document = entry.get("AssumeRolePolicyDocument")
+    if document is None:  # a trimmed snapshot: who may assume it is unknown
         return Policy(name=f"{name} trust policy", kind=TRUST, location=Location(file, entry.line),
                       unknown=Unknown(f"the trust policy of {arn} is not in the snapshot"))
+    if type(document) is LineDict and document.line is not None:
+        return parse_alike(document, name=f"{name} trust policy", kind=TRUST, location=Location(file, document.line),
+                           seen=seen)
     return document_policy(file, entry, "AssumeRolePolicyDocument", f"{name} trust policy", TRUST)
 
 

@@ -607,3 +607,17 @@ def test_a_lone_utf16_surrogate_in_json_is_an_error_with_its_line() -> None:
     assert fails("p.json", '{"a": 1,\n"\\udfffkey": 1}').location.line == 2  # in a key too
     assert decode("p.json", b'["\\ud83d\\ude00", "\\\\ud800"]') == ["\U0001F600", "\\ud800"]  # a pair; an escaped `\`
     assert "escape" in fails("t.yaml", 'a: "\\ud800"').message  # YAML refuses every surrogate escape
+
+
+def test_json_inputs_do_not_import_the_yaml_reader(tmp_path):
+    """A run over account snapshots reads JSON alone: PyYAML is imported when a text needs it."""
+    snapshot = tmp_path / "auth.json"
+    snapshot.write_text(json.dumps({"RoleDetailList": [], "Policies": []}))
+    template = tmp_path / "t.yaml"
+    template.write_text("Resources: {}\n")
+    code = ("import sys; from permcheck.load.decode import read_file; "
+            f"read_file({str(snapshot)!r}); a = 'yaml' in sys.modules; "
+            f"read_file({str(template)!r}); print(a, 'yaml' in sys.modules)")
+    import subprocess
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True"]

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from permcheck.load import decode_limits
 from permcheck.load.decode import _text
 from permcheck.load.decode_json import _json
-from permcheck.load.decode_json_fast import _decode, _Unsure, fast_json
-from permcheck.load.nodes import LineDict, LineList
+from permcheck.load.decode_json_fast import _decode, _Unsure, fast_json, plain_json
+from permcheck.load.nodes import LineDict, LineList, plain
 from permcheck.model.location import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,3 +181,77 @@ def test_random_documents_decode_the_same_with_both_readers(value: object, rnd: 
 def test_random_text_fails_or_decodes_the_same_with_both_readers(text: str) -> None:
     if text.lstrip(" \t\n\r")[:1] in ("{", "["):
         same_outcome(text)
+
+
+# -- plain values of policy strings (`plain_json`) ------------------------------------------------
+
+
+def same_plain(text: str) -> None:
+    """`plain_json` gives what the lined reader gives without its lines, or None (never another
+    value, never an error): None sends the text the long way, which raises the exact error."""
+    quick = plain_json(text)
+    if quick is None:
+        return
+    assert outcome(_json, text)[0] == "value"
+    slow = plain(_json("t.json", text))
+    assert quick == slow and json.dumps(quick) == json.dumps(slow)
+    assert set(map(type, _containers(quick))) <= {dict, list}
+
+
+def _containers(value: object) -> list:
+    if isinstance(value, dict):
+        return [value, *(c for v in value.values() for c in _containers(v))]
+    if isinstance(value, list):
+        return [value, *(c for v in value for c in _containers(v))]
+    return []
+
+
+def test_a_get_policy_string_takes_the_plain_path() -> None:
+    text = json.dumps({"Version": "2012-10-17", "Id": "default", "Statement": [{
+        "Sid": "s", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+        "Action": "lambda:InvokeFunction", "Resource": "arn:aws:lambda:us-east-1:111122223333:function:f",
+        "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:sns:us-east-1:111122223333:t"}}}]})
+    assert plain_json(text) == json.loads(text)
+    same_plain(text)
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": 1,\n "a": 2}', '{"a": NaN}', '[1, Infinity]', '[1e999]', '{"a": "\\ud800"}', '{"a": 1,}',
+    '[' + "9" * 5000 + ']', '[' * 300 + ']' * 300, '{"Statement": [' + ",".join(["{}"] * 1001) + ']}',
+    '{"a": "\u00e9"}', '{"a": "\\u0041"}', '{"a": "x\u0000"}', '{"a": [1, 2',
+])
+def test_what_plain_json_cannot_vouch_for_goes_the_long_way(text: str) -> None:
+    assert plain_json(text) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES, st.randoms(use_true_random=False), st.booleans())
+@example([("a", 1), ("a", 2)], random.Random(2), True)
+def test_random_documents_plain_json_is_the_reference_without_lines(value: object, rnd: random.Random,
+                                                                    as_object: bool) -> None:
+    if as_object and not (isinstance(value, list) and all(isinstance(item, tuple) for item in value)):
+        value = [("k", value)]
+    same_plain(rnd.choice(_SPACE) + render(value, rnd, pairs=as_object) + rnd.choice(_SPACE))
+
+
+# -- the node pattern's possessive quantifiers ------------------------------------------------------
+
+def _greedy(pattern: str) -> "re.Pattern":
+    """The node pattern with each possessive quantifier made greedy again (`*+` → `*`, ...)."""
+    import re
+    return re.compile(re.sub(r"([*+?])\+", r"\1", pattern))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES, st.randoms(use_true_random=False), st.booleans(), st.text(alphabet='{}[]:,"a1\\ \nu\u00e9-', max_size=30))
+def test_the_possessive_node_pattern_matches_as_the_greedy_one(value: object, rnd: random.Random, as_object: bool,
+                                                               junk: str) -> None:
+    """Possessive quantifiers only skip keeping backtracking points: on documents and on any text the
+    matches are the greedy pattern's, node for node."""
+    from permcheck.load.decode_json_fast import _NODES
+    if as_object and not (isinstance(value, list) and all(isinstance(item, tuple) for item in value)):
+        value = [("k", value)]
+    greedy = _greedy(_NODES.pattern)
+    assert greedy.pattern != _NODES.pattern and "*+" not in greedy.pattern
+    for text in (render(value, rnd, pairs=as_object), junk):
+        assert _NODES.findall(text) == greedy.findall(text)

@@ -91,3 +91,58 @@ def test_condition_values_of_json_types_become_strings():
     p = parse("Version: '2012-10-17'\nStatement: [{Effect: Deny, Action: s3:*, Resource: '*', "
               "Condition: {Bool: {aws:SecureTransport: false}, NumericLessThan: {s3:max-keys: 10}}}]")
     assert [c.values for c in p.statements[0].conditions] == [("false",), ("10",)]
+
+
+# -- built without validation (model/policy.py `built`) -------------------------------------------
+
+
+def _deep_types(value: object) -> object:
+    if isinstance(value, tuple):
+        return (tuple, tuple(_deep_types(v) for v in value))
+    return type(value)
+
+
+def _validated_again(obj) -> None:
+    """`obj` is what pydantic's validation makes of its own fields: the same values, of the same
+    exact types, in the same order, equal and hashing alike."""
+    again = type(obj)(**obj.__dict__)
+    assert list(again.__dict__) == list(obj.__dict__)
+    assert again.__dict__ == obj.__dict__ and again == obj and hash(again) == hash(obj)
+    assert {k: _deep_types(v) for k, v in again.__dict__.items()} == {k: _deep_types(v) for k, v in obj.__dict__.items()}
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Version: '2012-10-17'\nStatement: {Effect: Allow, Action: s3:GetObject, Resource: '*'}", IDENTITY),
+    ('{"Version": "2012-10-17", "Statement": [{"Sid": 7, "Effect": "Deny", "NotAction": ["s3:*", "sqs:*"],'
+     ' "NotResource": "arn:aws:s3:::b/*", "Condition": {"Bool": {"aws:SecureTransport": false},'
+     ' "NumericLessThan": {"s3:max-keys": 10}, "StringLike": {"aws:PrincipalTag/team": ["a", "b"]}}}]}', IDENTITY),
+    ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": [111122223333,'
+     ' "arn:aws:iam::111122223333:role/r", "*"], "Service": "sns.amazonaws.com"}, "Action": "lambda:*",'
+     ' "Resource": "*", "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:sns:us-east-1:111122223333:t"}}}]}',
+     RESOURCE),
+    ('{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}', PolicyKind.TRUST),
+])
+def test_what_parse_policy_builds_without_validation_is_what_validation_makes(text, kind):
+    """Statements, clauses, principals and policies are built without pydantic's validation where
+    every value is already exactly of its field's type (a loader's hot path); validation of the same
+    values makes the same object. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html"""
+    policy = parse(text, kind)
+    assert policy.error is None and policy.statements
+    objects = [policy, *policy.statements]
+    objects += [p for s in policy.statements for p in s.principals or ()]
+    objects += [c for s in policy.statements for c in s.conditions]
+    for obj in objects:
+        _validated_again(obj)
+
+
+def test_a_str_subclass_is_validated_into_a_str():
+    """A value that is not exactly a str (a subclass) goes through validation, which makes it one."""
+    class Text(str):
+        pass
+
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [Text("s3:GetObject")],
+                                                   "Resource": Text("*")}]}
+    policy = parse_policy(doc, name=Text("p"), kind=IDENTITY, location=Location("p.json", 1))
+    statement = policy.statements[0]
+    assert type(statement.actions[0]) is str and type(statement.resources[0]) is str
+    assert type(statement.policy) is str and type(policy.name) is str

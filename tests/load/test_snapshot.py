@@ -510,3 +510,35 @@ def test_a_template_overlaid_on_a_snapshot_changes_the_answer(tmp_path):
     assert grant["because"][0]["file"].endswith("change.yaml") and grant["because"][0]["line"] == 4
     inv = inventory(APP_DIR, template)
     assert inv.functions[FN + "orders-worker"].role == ROLE + "service-role/orders-worker-lambda"
+
+
+# -- trust policies written alike (policy_doc.parse_alike) ---------------------------------------
+
+def test_trust_policies_written_alike_are_each_their_own_role_s_at_their_own_lines(tmp_path):
+    """Roles that trust in the same words get the statements a parse of their own document makes: the
+    same content, each at its own line and with its role's policy name; one written differently, or
+    malformed, is parsed on its own (the error at its own line).
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html"""
+    from permcheck.load.policy_doc import parse_policy
+
+    lam = policy_doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
+                      "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}}})
+    bad = policy_doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:Assume Role"})
+    roles = [{"RoleName": f"r{i}", "Arn": f"arn:aws:iam::111122223333:role/r{i}", "AssumeRolePolicyDocument": doc}
+             for i, doc in enumerate([lam, lam, policy_doc({"Effect": "Allow", "Principal": "*",
+                                                             "Action": "sts:AssumeRole"}), bad, lam, bad])]
+    path = write(tmp_path, "auth.json", {"RoleDetailList": roles})
+    inv = inventory(path)
+    document = read_file(path)
+    lines = set()
+    for entry in document["RoleDetailList"]:
+        trust = inv.roles[entry["Arn"]].trust
+        raw = entry["AssumeRolePolicyDocument"]
+        alone = parse_policy(raw, name=f"{entry['RoleName']} trust policy", kind=PolicyKind.TRUST,
+                             location=trust.location)
+        assert trust == alone and trust.location.line == raw.line
+        assert [s.location for s in trust.statements] == [s.location for s in alone.statements]
+        assert all(s.policy == f"{entry['RoleName']} trust policy" for s in trust.statements)
+        lines |= {s.location.line for s in trust.statements} | {trust.error_location and trust.error_location.line}
+    assert inv.roles["arn:aws:iam::111122223333:role/r3"].trust.error
+    assert len(lines - {None}) == len(roles)  # every role's statement (or error) at its own line
