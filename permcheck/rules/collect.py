@@ -212,7 +212,9 @@ class Facts:
         target = str(arn)
         url_public = isinstance(owner, Function) and any(str(u.auth_type) == "NONE" for u in owner.urls)
         place = {id(s): i for i, s in enumerate(policy.statements)}
-        shared = grant_shapes.decision_shape(self, policy, arn, target_type, owner, account) if self._sharing else None
+        # a fix proof's re-check (`only`) is decided alone: nothing of it is shared, so no key is made
+        sharing = self._sharing and only is None
+        shared = grant_shapes.decision_shape(self, policy, arn, target_type, owner, account) if sharing else None
         out = []
         for key, (principal, statements) in named.items():
             if only is not None and key != only:
@@ -222,7 +224,7 @@ class Facts:
                 continue
             # nobody let in through a policy that differs from one asked before only in its own sources
             # (`grant_shapes.own_sources`) lets nobody in either
-            closed = None if not self._sharing or resources != [target] else grant_shapes.outsider_shape(
+            closed = None if not sharing or resources != [target] else grant_shapes.outsider_shape(
                 self, policy, statements, arn, target_type, owner, account, actions)
             closed = None if closed is None else (closed, principal.type, key)
             if closed in self._nobody_in:
