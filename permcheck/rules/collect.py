@@ -40,6 +40,7 @@ class Facts:
     _cache: dict = field(default_factory=dict, repr=False)
     _shared: dict = field(default_factory=dict, repr=False)  # grant_shapes.shape → the grants decided for it
     _nobody_in: set = field(default_factory=set, repr=False)  # grants (by outsider shape) that let no outsider in
+    _let_in: dict = field(default_factory=dict, repr=False)  # plain outsider shape → the outsiders found (`_probed`)
     _ids: dict = field(default_factory=dict, repr=False)  # id(policy) → (policy, its statement ids)
     _decisions: dict = field(default_factory=dict, repr=False)  # decision shape → a decision kept (grant_shapes)
 
@@ -57,8 +58,11 @@ class Facts:
         return self.share_shapes and grant_shapes.org_free(self.edges.index.organisation)
 
     def of(self, edges: Edges) -> "Facts":
-        """The facts of a changed copy of the model (a fix being proven), in the same zone of trust."""
-        return Facts(edges, self.trusted, self.org_id, self.outsiders.zone, self.wants)
+        """The facts of a changed copy of the model (a fix being proven), in the same zone of trust,
+        with the outsiders found by content (`_probed`: its key holds all the probes read)."""
+        changed = Facts(edges, self.trusted, self.org_id, self.outsiders.zone, self.wants)
+        changed._let_in = self._let_in
+        return changed
 
     def subject(self, name: str) -> list:
         if name not in self._cache:
@@ -230,7 +234,8 @@ class Facts:
             if closed in self._nobody_in:
                 outside, door = dict.fromkeys(_OUTSIDER_FIELDS, ""), []
             else:
-                outside, door = self._outsiders(principal, statements, target_type, actions, resources)
+                outside, door = self._probed(policy, principal, statements, arn, target_type, owner, account,
+                                             actions, resources)
                 if closed is not None and not any(outside.values()):
                     self._nobody_in.add(closed)
             decided = [s for s in statements if s in answer.because]
@@ -264,6 +269,31 @@ class Facts:
         if (answer is None or kept is not None) and resources in ([], [target]):
             self._decisions[key] = (kept, actions, resources)
         return answer, actions, resources
+
+    def _probed(self, policy: Policy, principal: Principal, statements: list[Statement], arn: object,
+                target_type: str, owner, account: str, actions: list[str],
+                resources: list[str]) -> tuple[dict[str, str], list[Statement]]:
+        """`_outsiders`, once per plain outsider shape (`grant_shapes.outsider_shape`: the grant's statements
+        and the policy's Denies as written, on a holder of the same account, URLs and target classes),
+        principal and evaluator (which holds the SCPs and RCPs), and the request context: the same
+        partner's grant written into many policies beside other statements, and a fix proof's changed
+        grant that some other policy already holds, are probed once. The door is kept by the places of
+        its statements among the grant's, which the shape holds in order."""
+        key = None if not self._sharing or resources != [str(arn)] or target_type not in OUTSIDER_TARGETS \
+            else grant_shapes.outsider_shape(self, policy, statements, arn, target_type, owner, account, actions,
+                                             plain=True)
+        if key is not None:
+            edges = self.edges
+            key = (key, principal.type, str(principal.value), id(edges.index.evaluator),
+                   tuple(sorted(edges.context.items())), edges.closed)
+            known = self._let_in.get(key)
+            if known is not None:
+                return dict(known[0]), [statements[i] for i in known[1]]
+        outside, door = self._outsiders(principal, statements, target_type, actions, resources)
+        if key is not None:
+            place = {id(s): i for i, s in enumerate(statements)}
+            self._let_in[key] = (outside, [place[id(s)] for s in door])
+        return outside, door
 
     def _outsiders(self, principal: Principal, statements: list[Statement], target_type: str,
                    actions: list[str], resources: list[str]) -> tuple[dict[str, str], list[Statement]]:

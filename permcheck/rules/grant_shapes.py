@@ -68,12 +68,13 @@ def shape(facts, policy: Policy, arn: object, target_type: str, owner, account: 
 
 
 def outsider_shape(facts, policy: Policy, statements: list[Statement], arn: object, target_type: str, owner,
-                   account: str, actions: list[str]) -> tuple | None:
+                   account: str, actions: list[str], plain: bool = False) -> tuple | None:
     """The key of which outsiders a grant lets in: what the probes read (`Outsiders.let_in`) — the
     grant's statements and the policy's Denies, on the holder, for `actions` — with its own source
-    ARNs written as `own_sources` says; None: probe it alone."""
+    ARNs written as `own_sources` says (with `plain`, as written: the key of the outsiders themselves,
+    whose details may name a source); None: probe it alone."""
     ours = {id(s) for s in statements}
-    inside = facts.outsiders.zone.accounts | {account}
+    inside = None if plain else facts.outsiders.zone.accounts | {account}
     read = [s for s in policy.statements if s.effect is not Effect.ALLOW or id(s) in ours]
     contents = _contents(read, arn, target_type, inside)
     if contents is None:
