@@ -7,7 +7,7 @@ raw statement: a condition that restricts a grant is seen as one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from permcheck.graph.edges import Edges
@@ -41,6 +41,7 @@ class Facts:
     _shared: dict = field(default_factory=dict, repr=False)  # grant_shapes.shape → the grants decided for it
     _nobody_in: set = field(default_factory=set, repr=False)  # grants (by outsider shape) that let no outsider in
     _let_in: dict = field(default_factory=dict, repr=False)  # plain outsider shape → the outsiders found (`_probed`)
+    _callers: dict = field(default_factory=dict, repr=False)  # principal → does its caller read the holder's ARN
     _ids: dict = field(default_factory=dict, repr=False)  # id(policy) → (policy, its statement ids)
     _decisions: dict = field(default_factory=dict, repr=False)  # decision shape → a decision kept (grant_shapes)
 
@@ -198,7 +199,7 @@ class Facts:
             # the grant is reported where it is made: of the statements that let an outsider in (else
             # that decided it), the one whose holder sorts first — whatever order the template lists them in
             first = min(here, key=lambda s: (holder_of(s, fallback), s.sid or "", s.location.line or 0))
-            out.append(replace(grant, service=_service(target), target=target, target_account=account,
+            out.append(_placed(grant, service=_service(target), target=target, target_account=account,
                                holder=holder_of(first, fallback), location=first.location,
                                resources=[target] if key is not None else grant.resources,
                                statement="+".join(sorted(ids[id(s)] for s in here))))
@@ -346,6 +347,15 @@ class Facts:
         unique = [c for i, c in enumerate(conditions) if c not in conditions[:i]]
         because = tuple(s for a in chosen for s in a.because)
         return Answer(chosen[0].decision, tuple(unique), because), actions, granted
+
+
+def _placed(grant: facts.Grant, **fields) -> facts.Grant:
+    """`dataclasses.replace` for a grant placed on its holder, without running `__init__` again (a
+    grant decided once per shape is placed on every holder of it: thousands of roles). The grant is a
+    plain frozen dataclass whose fields are its `__dict__`, so the copy equals what `replace` makes."""
+    placed = object.__new__(facts.Grant)
+    placed.__dict__.update(grant.__dict__, **fields)
+    return placed
 
 
 def _on_holder(statement: Statement, target: str, target_type: str) -> list[str]:

@@ -62,7 +62,7 @@ def shape(facts, policy: Policy, arn: object, target_type: str, owner, account: 
         if s.effect is Effect.ALLOW and s.principals is not None:
             actions.update(str(a) for a in (s.actions if not s.not_action else ("*",)))
             principals.update(s.principals if not s.not_principal else ())
-    if _callers_read_holder(edges, principals):
+    if _callers_read_holder(edges, principals, facts._callers):
         return None
     return (target_type, account, *_holder(edges, arn, owner, actions), policy.kind, statements)
 
@@ -196,15 +196,20 @@ def _holder(edges, arn: str, owner, actions) -> tuple:
     return urls, targets, tuple(p.match(arn) is not None for p, _, _ in PROTECTIONS)
 
 
-def _callers_read_holder(edges, principals) -> bool:
+def _callers_read_holder(edges, principals, known: dict) -> bool:
     """Does a caller these principals name have identity policies or a boundary (whose Resources
-    are matched against the holder's ARN too), or name no caller without an error?"""
+    are matched against the holder's ARN too), or name no caller without an error? `known` keeps the
+    answer per principal for one model (`edges`): thousands of policies name the same few."""
     for principal in principals:
-        try:
-            caller = edges.caller_for_principal(principal)
-        except InputError:  # decided alone, where the error is met as it always is
-            return True
-        if caller is not None and (caller.identity or caller.boundary is not None):
+        reads = known.get(principal)
+        if reads is None:
+            try:
+                caller = edges.caller_for_principal(principal)
+                reads = caller is not None and (bool(caller.identity) or caller.boundary is not None)
+            except InputError:  # decided alone, where the error is met as it always is
+                reads = True
+            known[principal] = reads
+        if reads:
             return True
     return False
 
