@@ -276,16 +276,16 @@ class Facts:
                 resources: list[str]) -> tuple[dict[str, str], list[Statement]]:
         """`_outsiders`, once per plain outsider shape (`grant_shapes.outsider_shape`: the grant's statements
         and the policy's Denies as written, on a holder of the same account, URLs and target classes),
-        principal and evaluator (which holds the SCPs and RCPs), and the request context: the same
-        partner's grant written into many policies beside other statements, and a fix proof's changed
-        grant that some other policy already holds, are probed once. The door is kept by the places of
-        its statements among the grant's, which the shape holds in order."""
+        principal, evaluator (which holds the SCPs and RCPs) and request context, in one zone of trust
+        (`of` keeps it): the same partner's grant written into many policies beside other statements, and
+        a fix proof's changed grant that some other policy already holds, are probed once. The door is
+        kept by the places of its statements among the grant's, which the shape holds in order."""
         key = None if not self._sharing or resources != [str(arn)] or target_type not in OUTSIDER_TARGETS \
             else grant_shapes.outsider_shape(self, policy, statements, arn, target_type, owner, account, actions,
                                              plain=True)
         if key is not None:
             edges = self.edges
-            key = (key, principal.type, str(principal.value), id(edges.index.evaluator),
+            key = (key, principal.type, str(principal.value), edges.index.evaluator,  # held, so never an id reused
                    tuple(sorted(edges.context.items())), edges.closed)
             known = self._let_in.get(key)
             if known is not None:
