@@ -11,20 +11,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from permcheck.graph.edges import Edges
-from permcheck.graph.outsiders import ACCOUNT, ANY_ACCOUNT, ANYONE, SERVICE, Outsiders, Zone, zone_of
+from permcheck.graph.outsiders import Outsiders, Zone, zone_of
 from permcheck.iam.answer import Answer, ConditionEntry, Decision, OnUnknown
 from permcheck.model.arn import account_of, parse_arn
 from permcheck.model.entities import Function, Resource, Role
 from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
-from permcheck.rules import facts, grant_shapes
+from permcheck.rules import facts, grant_outsiders, grant_shapes
 from permcheck.rules.asking import TARGET_TYPES, ask_or_unknown, holder_of
 from permcheck.rules.identity import statement_ids
 
-_PRIORITY = {ANYONE: 0, ANY_ACCOUNT: 0, ACCOUNT: 1, SERVICE: 2}
-_OUTSIDER_FIELDS = ("anyone", "other_account", "other_account_detail", "other_source")
-OUTSIDER_TARGETS = frozenset({"function", "role", "bucket", "queue", "topic", "key", "secret"})
-"""The resources whose grants rules judge by who outside the zone of trust they let in."""
 
 
 @dataclass
@@ -40,7 +36,7 @@ class Facts:
     _cache: dict = field(default_factory=dict, repr=False)
     _shared: dict = field(default_factory=dict, repr=False)  # grant_shapes.shape → the grants decided for it
     _nobody_in: set = field(default_factory=set, repr=False)  # grants (by outsider shape) that let no outsider in
-    _let_in: dict = field(default_factory=dict, repr=False)  # plain outsider shape → the outsiders found (`_probed`)
+    _let_in: dict = field(default_factory=dict, repr=False)  # the outsiders found by content (grant_outsiders)
     _callers: dict = field(default_factory=dict, repr=False)  # principal → does its caller read the holder's ARN
     _ids: dict = field(default_factory=dict, repr=False)  # id(policy) → (policy, its statement ids)
     _decisions: dict = field(default_factory=dict, repr=False)  # decision shape → a decision kept (grant_shapes)
@@ -60,7 +56,7 @@ class Facts:
 
     def of(self, edges: Edges) -> "Facts":
         """The facts of a changed copy of the model (a fix being proven), in the same zone of trust,
-        with the outsiders found by content (`_probed`: its key holds all the probes read)."""
+        with the outsiders found by content (`grant_outsiders.probed`: its key holds all the probes read)."""
         changed = Facts(edges, self.trusted, self.org_id, self.outsiders.zone, self.wants)
         changed._let_in = self._let_in
         return changed
@@ -233,10 +229,10 @@ class Facts:
                 self, policy, statements, arn, target_type, owner, account, actions)
             closed = None if closed is None else (closed, principal.type, key)
             if closed in self._nobody_in:
-                outside, door = dict.fromkeys(_OUTSIDER_FIELDS, ""), []
+                outside, door = dict.fromkeys(grant_outsiders.FIELDS, ""), []
             else:
-                outside, door = self._probed(policy, principal, statements, arn, target_type, owner, account,
-                                             actions, resources)
+                outside, door = grant_outsiders.probed(self, policy, principal, statements, arn, target_type, owner,
+                                                       account, actions, resources)
                 if closed is not None and not any(outside.values()):
                     self._nobody_in.add(closed)
             decided = [s for s in statements if s in answer.because]
@@ -270,53 +266,6 @@ class Facts:
         if (answer is None or kept is not None) and resources in ([], [target]):
             self._decisions[key] = (kept, actions, resources)
         return answer, actions, resources
-
-    def _probed(self, policy: Policy, principal: Principal, statements: list[Statement], arn: object,
-                target_type: str, owner, account: str, actions: list[str],
-                resources: list[str]) -> tuple[dict[str, str], list[Statement]]:
-        """`_outsiders`, once per plain outsider shape (`grant_shapes.outsider_shape`: the grant's statements
-        and the policy's Denies as written, on a holder of the same account, URLs and target classes),
-        principal, evaluator (which holds the SCPs and RCPs) and request context, in one zone of trust
-        (`of` keeps it): the same partner's grant written into many policies beside other statements, and
-        a fix proof's changed grant that some other policy already holds, are probed once. The door is
-        kept by the places of its statements among the grant's, which the shape holds in order."""
-        key = None if not self._sharing or resources != [str(arn)] or target_type not in OUTSIDER_TARGETS \
-            else grant_shapes.outsider_shape(self, policy, statements, arn, target_type, owner, account, actions,
-                                             plain=True)
-        if key is not None:
-            edges = self.edges
-            key = (key, principal.type, str(principal.value), edges.index.evaluator,  # held, so never an id reused
-                   tuple(sorted(edges.context.items())), edges.closed)
-            known = self._let_in.get(key)
-            if known is not None:
-                return dict(known[0]), [statements[i] for i in known[1]]
-        outside, door = self._outsiders(principal, statements, target_type, actions, resources)
-        if key is not None:
-            place = {id(s): i for i, s in enumerate(statements)}
-            self._let_in[key] = (outside, [place[id(s)] for s in door])
-        return outside, door
-
-    def _outsiders(self, principal: Principal, statements: list[Statement], target_type: str,
-                   actions: list[str], resources: list[str]) -> tuple[dict[str, str], list[Statement]]:
-        """The grant's outsider fields — who outside the zone of trust it lets in (none for grants no rule
-        judges that way) — and the statements that open the door to the first of them."""
-        found = dict.fromkeys(_OUTSIDER_FIELDS, "")
-        if target_type not in OUTSIDER_TARGETS:
-            return found, []
-        requests = [(action, resource) for action in actions for resource in resources]
-        door: list[Statement] = []
-        for outsider in sorted(self.outsiders.let_in(principal, statements, target_type, requests),
-                               key=lambda o: _PRIORITY[o.kind]):
-            if outsider.kind in (ANYONE, ANY_ACCOUNT) and not found["anyone"]:
-                found["anyone"] = outsider.detail
-            elif outsider.kind == ACCOUNT and not found["other_account"]:
-                found["other_account"], found["other_account_detail"] = outsider.account, outsider.detail
-            elif outsider.kind == SERVICE and not found["other_source"]:
-                found["other_source"] = outsider.detail
-            else:
-                continue
-            door = door or [s for s in statements if s in outsider.answer.because]
-        return found, door
 
     def _decide(self, principal: Principal, statements: list[Statement], target: str,
                 target_type: str) -> tuple[Answer | None, list[str]]:

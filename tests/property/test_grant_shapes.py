@@ -14,7 +14,7 @@ holder, and now and then another account's or any bucket: which outsiders a gran
 principal's decision when the source is the policy's one own source, are shared between policies
 that differ only in their own sources (`grant_shapes.own_sources`, `decision_shape`). The outsiders
 one principal's grant lets in are found once for every policy holding that grant and the same Denies
-as written, whatever its other statements (`Facts._probed`), and a fix proof's re-check reads them too.
+as written, whatever its other statements (`grant_outsiders.probed`), and a fix proof's re-check reads them too.
 
 AWS behaviours the sharing leans on, each pinned here by a copy that differs in it:
 - a Resource matches the resource asked about by wildcard, case-sensitively
@@ -185,7 +185,7 @@ def _without_conditions(relative):
 
 
 def _plain_without_conditions(outsider_shape):
-    """The key of the outsiders found (`Facts._probed`) with the statements' conditions left out."""
+    """The key of the outsiders found (`grant_outsiders.probed`) with the statements' conditions left out."""
     def key(facts, policy, statements, *args, plain=False):
         if not plain:
             return outsider_shape(facts, policy, statements, *args)
@@ -207,7 +207,7 @@ def test_a_key_without_a_field_that_matters_fails_the_property(monkeypatch, name
     """The property is no tautology: with the holder's account, its URLs, its Resources or the
     statements' conditions left out of the key, callers' identity policies and RCPs taken as reading
     no holder's ARN, every source ARN taken as the holder's own, a decision read back without its own
-    source, or the outsiders a grant lets in kept without its conditions (`Facts._probed`), some model of
+    source, or the outsiders a grant lets in kept without its conditions (`grant_outsiders.probed`), some model of
     the first seeds gets another holder's grants."""
     monkeypatch.setattr(grant_shapes, name, patch(getattr(grant_shapes, name)))
     assert any(grants(seed, share=True) != grants(seed, share=False) for seed in range(60))
@@ -217,7 +217,7 @@ def test_a_key_without_a_field_that_matters_fails_the_property(monkeypatch, name
 @given(st.integers(0, 2**64 - 1), st.sampled_from(range(3)))
 def test_a_fix_proofs_re_check_is_the_re_check_asked_alone(seed, pick):
     """A fix proof re-checks one principal's grant on a changed copy of the model (`Facts.of`,
-    `grants_on(only=)`) with the outsiders the run found by content (`Facts._probed`), its own grants
+    `grants_on(only=)`) with the outsiders the run found by content (`grant_outsiders.probed`), its own grants
     and those of earlier proofs: it gets the grant a fresh model of the copy gets, asked alone. The
     changes are those fixes propose (`fixes.candidates`), made in turn on every holder's copy of the
     policy, so a later proof meets a grant an earlier one probed. AWS decides each request on the
