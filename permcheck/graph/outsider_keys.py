@@ -109,11 +109,31 @@ def fresh_account(used: set[str]) -> str:
 
 
 # -- the outsider's values, key by key ------------------------------------------------------------
+_MEMO: dict[tuple, tuple] = {}
+_MEMO_LIMIT = 8192  # entries kept before the memo starts afresh (a few MB at most)
+
+
 def dimensions(probe: Probe, clauses: Clauses, zone, target: Target,
-               url_auth: frozenset) -> tuple[list[list[dict]], list[str]]:
+               url_auth: frozenset) -> tuple[list[list[dict]], tuple[str, ...]]:
     """Per identifying key (or group of keys that go together), the outsider's values to try: every
     representative for a key the conditions name, one value for a key they do not; and why those
-    values may miss a case (empty when they are exact)."""
+    values may miss a case (empty when they are exact).
+
+    They depend on nothing but the probe, the clauses (in the order met), the zone of trust, the
+    target's account and its URLs' auth types, so they are found once per such content: the same
+    outsider is tried on many policies with the same conditions, and again when a fix proof re-checks
+    a changed copy of the model. The values are shared between callers, which only read them."""
+    key = (probe, tuple((name, tuple(found)) for name, found in clauses.items()), zone, target.account, url_auth)
+    found = _MEMO.get(key)
+    if found is None:
+        if len(_MEMO) >= _MEMO_LIMIT:
+            _MEMO.clear()
+        found = _MEMO[key] = _dimensions(probe, clauses, zone, target.account, url_auth)
+    return found
+
+
+def _dimensions(probe: Probe, clauses: Clauses, zone, target_account: str,
+                url_auth: frozenset) -> tuple[list[list[dict]], tuple[str, ...]]:
     dims: list[list[dict]] = []
     values = OutsiderValues(clauses, zone)
 
@@ -153,7 +173,7 @@ def dimensions(probe: Probe, clauses: Clauses, zone, target: Target,
         key("aws:securetransport", ("true",))  # a service calls another over TLS
         key("aws:principaltype", ABSENT)
         key("aws:userid", ABSENT)
-        dims.append(values.sources(probe, target))
+        dims.append(values.sources(probe))
     else:
         for name in ("aws:principalservicename", "aws:principalservicenameslist"):
             key(name, ABSENT)
@@ -172,15 +192,15 @@ def dimensions(probe: Probe, clauses: Clauses, zone, target: Target,
     key("s3:dataaccesspointarn", ABSENT, *(values.arns_of("s3:dataaccesspointarn", account) if signed else []))
     key("lambda:eventsourcetoken", ABSENT, *values.other_than_named("lambda:eventsourcetoken", None))
     # the resource's side is the resource's: its account and organisation are the owner's
-    if target.account:
-        key("aws:resourceaccount", (target.account,))
+    if target_account:
+        key("aws:resourceaccount", (target_account,))
     key("aws:resourceorgid", (values.own_org,))
     # a function URL: only a URL without IAM authentication lets an unsigned request through
     # (through a URL that requires IAM authentication, the caller needs lambda:InvokeFunctionUrl too,
     # which the function policy's own grant of it decides)
     via_url = "NONE" in url_auth
     key("lambda:invokedviafunctionurl", ABSENT, *([("true",)] if via_url else []))
-    return [d for d in dims if d], values.lost
+    return [d for d in dims if d], tuple(values.lost)
 
 
 def caller(probe: Probe, context: dict) -> Caller:

@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Callable
 
 from permcheck.iam import conditions as cond
-from permcheck.iam.request import CallerKind, Target
+from permcheck.iam.request import CallerKind
 from permcheck.model.arn import parse_arn
 
 ABSENT: tuple[str, ...] = ()
@@ -239,7 +239,7 @@ class OutsiderValues:
                                                                                        4: [""]})
         return self.reps(key, keep, (in_account, no_account), mend=_as_arn, fresh=fresh)
 
-    def sources(self, probe: Probe, target: Target) -> list[dict]:
+    def sources(self, probe: Probe) -> list[dict]:
         """What a service sends of the resource it acts for: nothing, or the outsider's account, an ARN
         of it and its organisation."""
         absent = {k: ABSENT for k in ("aws:sourceaccount", "aws:sourceowner", "aws:sourcearn",

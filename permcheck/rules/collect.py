@@ -7,24 +7,20 @@ raw statement: a condition that restricts a grant is seen as one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from permcheck.graph.edges import Edges
-from permcheck.graph.outsiders import ACCOUNT, ANY_ACCOUNT, ANYONE, SERVICE, Outsiders, Zone, zone_of
+from permcheck.graph.outsiders import Outsiders, Zone, zone_of
 from permcheck.iam.answer import Answer, ConditionEntry, Decision, OnUnknown
 from permcheck.model.arn import account_of, parse_arn
 from permcheck.model.entities import Function, Resource, Role
 from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
-from permcheck.rules import facts, grant_shapes
+from permcheck.rules import facts, grant_outsiders, grant_shapes
 from permcheck.rules.asking import TARGET_TYPES, ask_or_unknown, holder_of
 from permcheck.rules.identity import statement_ids
 
-_PRIORITY = {ANYONE: 0, ANY_ACCOUNT: 0, ACCOUNT: 1, SERVICE: 2}
-_OUTSIDER_FIELDS = ("anyone", "other_account", "other_account_detail", "other_source")
-OUTSIDER_TARGETS = frozenset({"function", "role", "bucket", "queue", "topic", "key", "secret"})
-"""The resources whose grants rules judge by who outside the zone of trust they let in."""
 
 
 @dataclass
@@ -40,6 +36,8 @@ class Facts:
     _cache: dict = field(default_factory=dict, repr=False)
     _shared: dict = field(default_factory=dict, repr=False)  # grant_shapes.shape → the grants decided for it
     _nobody_in: set = field(default_factory=set, repr=False)  # grants (by outsider shape) that let no outsider in
+    _let_in: dict = field(default_factory=dict, repr=False)  # the outsiders found by content (grant_outsiders)
+    _callers: dict = field(default_factory=dict, repr=False)  # principal → does its caller read the holder's ARN
     _ids: dict = field(default_factory=dict, repr=False)  # id(policy) → (policy, its statement ids)
     _decisions: dict = field(default_factory=dict, repr=False)  # decision shape → a decision kept (grant_shapes)
 
@@ -57,8 +55,11 @@ class Facts:
         return self.share_shapes and grant_shapes.org_free(self.edges.index.organisation)
 
     def of(self, edges: Edges) -> "Facts":
-        """The facts of a changed copy of the model (a fix being proven), in the same zone of trust."""
-        return Facts(edges, self.trusted, self.org_id, self.outsiders.zone, self.wants)
+        """The facts of a changed copy of the model (a fix being proven), in the same zone of trust,
+        with the outsiders found by content (`grant_outsiders.probed`: its key holds all the probes read)."""
+        changed = Facts(edges, self.trusted, self.org_id, self.outsiders.zone, self.wants)
+        changed._let_in = self._let_in
+        return changed
 
     def subject(self, name: str) -> list:
         if name not in self._cache:
@@ -194,7 +195,7 @@ class Facts:
             # the grant is reported where it is made: of the statements that let an outsider in (else
             # that decided it), the one whose holder sorts first — whatever order the template lists them in
             first = min(here, key=lambda s: (holder_of(s, fallback), s.sid or "", s.location.line or 0))
-            out.append(replace(grant, service=_service(target), target=target, target_account=account,
+            out.append(_placed(grant, service=_service(target), target=target, target_account=account,
                                holder=holder_of(first, fallback), location=first.location,
                                resources=[target] if key is not None else grant.resources,
                                statement="+".join(sorted(ids[id(s)] for s in here))))
@@ -212,7 +213,9 @@ class Facts:
         target = str(arn)
         url_public = isinstance(owner, Function) and any(str(u.auth_type) == "NONE" for u in owner.urls)
         place = {id(s): i for i, s in enumerate(policy.statements)}
-        shared = grant_shapes.decision_shape(self, policy, arn, target_type, owner, account) if self._sharing else None
+        # a fix proof's re-check (`only`) is decided alone: nothing of it is shared, so no key is made
+        sharing = self._sharing and only is None
+        shared = grant_shapes.decision_shape(self, policy, arn, target_type, owner, account) if sharing else None
         out = []
         for key, (principal, statements) in named.items():
             if only is not None and key != only:
@@ -222,13 +225,14 @@ class Facts:
                 continue
             # nobody let in through a policy that differs from one asked before only in its own sources
             # (`grant_shapes.own_sources`) lets nobody in either
-            closed = None if not self._sharing or resources != [target] else grant_shapes.outsider_shape(
+            closed = None if not sharing or resources != [target] else grant_shapes.outsider_shape(
                 self, policy, statements, arn, target_type, owner, account, actions)
             closed = None if closed is None else (closed, principal.type, key)
             if closed in self._nobody_in:
-                outside, door = dict.fromkeys(_OUTSIDER_FIELDS, ""), []
+                outside, door = dict.fromkeys(grant_outsiders.FIELDS, ""), []
             else:
-                outside, door = self._outsiders(principal, statements, target_type, actions, resources)
+                outside, door = grant_outsiders.probed(self, policy, principal, statements, arn, target_type, owner,
+                                                       account, actions, resources)
                 if closed is not None and not any(outside.values()):
                     self._nobody_in.add(closed)
             decided = [s for s in statements if s in answer.because]
@@ -263,28 +267,6 @@ class Facts:
             self._decisions[key] = (kept, actions, resources)
         return answer, actions, resources
 
-    def _outsiders(self, principal: Principal, statements: list[Statement], target_type: str,
-                   actions: list[str], resources: list[str]) -> tuple[dict[str, str], list[Statement]]:
-        """The grant's outsider fields — who outside the zone of trust it lets in (none for grants no rule
-        judges that way) — and the statements that open the door to the first of them."""
-        found = dict.fromkeys(_OUTSIDER_FIELDS, "")
-        if target_type not in OUTSIDER_TARGETS:
-            return found, []
-        requests = [(action, resource) for action in actions for resource in resources]
-        door: list[Statement] = []
-        for outsider in sorted(self.outsiders.let_in(principal, statements, target_type, requests),
-                               key=lambda o: _PRIORITY[o.kind]):
-            if outsider.kind in (ANYONE, ANY_ACCOUNT) and not found["anyone"]:
-                found["anyone"] = outsider.detail
-            elif outsider.kind == ACCOUNT and not found["other_account"]:
-                found["other_account"], found["other_account_detail"] = outsider.account, outsider.detail
-            elif outsider.kind == SERVICE and not found["other_source"]:
-                found["other_source"] = outsider.detail
-            else:
-                continue
-            door = door or [s for s in statements if s in outsider.answer.because]
-        return found, door
-
     def _decide(self, principal: Principal, statements: list[Statement], target: str,
                 target_type: str) -> tuple[Answer | None, list[str]]:
         """The best answer for `principal` over the actions and resources its statements grant."""
@@ -314,6 +296,15 @@ class Facts:
         unique = [c for i, c in enumerate(conditions) if c not in conditions[:i]]
         because = tuple(s for a in chosen for s in a.because)
         return Answer(chosen[0].decision, tuple(unique), because), actions, granted
+
+
+def _placed(grant: facts.Grant, **fields) -> facts.Grant:
+    """`dataclasses.replace` for a grant placed on its holder, without running `__init__` again (a
+    grant decided once per shape is placed on every holder of it: thousands of roles). The grant is a
+    plain frozen dataclass whose fields are its `__dict__`, so the copy equals what `replace` makes."""
+    placed = object.__new__(facts.Grant)
+    placed.__dict__.update(grant.__dict__, **fields)
+    return placed
 
 
 def _on_holder(statement: Statement, target: str, target_type: str) -> list[str]:

@@ -62,18 +62,19 @@ def shape(facts, policy: Policy, arn: object, target_type: str, owner, account: 
         if s.effect is Effect.ALLOW and s.principals is not None:
             actions.update(str(a) for a in (s.actions if not s.not_action else ("*",)))
             principals.update(s.principals if not s.not_principal else ())
-    if _callers_read_holder(edges, principals):
+    if _callers_read_holder(edges, principals, facts._callers):
         return None
     return (target_type, account, *_holder(edges, arn, owner, actions), policy.kind, statements)
 
 
 def outsider_shape(facts, policy: Policy, statements: list[Statement], arn: object, target_type: str, owner,
-                   account: str, actions: list[str]) -> tuple | None:
+                   account: str, actions: list[str], plain: bool = False) -> tuple | None:
     """The key of which outsiders a grant lets in: what the probes read (`Outsiders.let_in`) — the
     grant's statements and the policy's Denies, on the holder, for `actions` — with its own source
-    ARNs written as `own_sources` says; None: probe it alone."""
+    ARNs written as `own_sources` says (with `plain`, as written: the key of the outsiders themselves,
+    whose details may name a source); None: probe it alone."""
     ours = {id(s) for s in statements}
-    inside = facts.outsiders.zone.accounts | {account}
+    inside = None if plain else facts.outsiders.zone.accounts | {account}
     read = [s for s in policy.statements if s.effect is not Effect.ALLOW or id(s) in ours]
     contents = _contents(read, arn, target_type, inside)
     if contents is None:
@@ -195,15 +196,20 @@ def _holder(edges, arn: str, owner, actions) -> tuple:
     return urls, targets, tuple(p.match(arn) is not None for p, _, _ in PROTECTIONS)
 
 
-def _callers_read_holder(edges, principals) -> bool:
+def _callers_read_holder(edges, principals, known: dict) -> bool:
     """Does a caller these principals name have identity policies or a boundary (whose Resources
-    are matched against the holder's ARN too), or name no caller without an error?"""
+    are matched against the holder's ARN too), or name no caller without an error? `known` keeps the
+    answer per principal for one model (`edges`): thousands of policies name the same few."""
     for principal in principals:
-        try:
-            caller = edges.caller_for_principal(principal)
-        except InputError:  # decided alone, where the error is met as it always is
-            return True
-        if caller is not None and (caller.identity or caller.boundary is not None):
+        reads = known.get(principal)
+        if reads is None:
+            try:
+                caller = edges.caller_for_principal(principal)
+                reads = caller is not None and (bool(caller.identity) or caller.boundary is not None)
+            except InputError:  # decided alone, where the error is met as it always is
+                reads = True
+            known[principal] = reads
+        if reads:
             return True
     return False
 

@@ -12,7 +12,9 @@ policy denies some holders, a public function URL, a service-linked role's path,
 Resource names some holders. Each holder's source ARNs (a topic, a bucket) are its own, renamed per
 holder, and now and then another account's or any bucket: which outsiders a grant lets in, and a
 principal's decision when the source is the policy's one own source, are shared between policies
-that differ only in their own sources (`grant_shapes.own_sources`, `decision_shape`).
+that differ only in their own sources (`grant_shapes.own_sources`, `decision_shape`). The outsiders
+one principal's grant lets in are found once for every policy holding that grant and the same Denies
+as written, whatever its other statements (`grant_outsiders.probed`), and a fix proof's re-check reads them too.
 
 AWS behaviours the sharing leans on, each pinned here by a copy that differs in it:
 - a Resource matches the resource asked about by wildcard, case-sensitively
@@ -182,17 +184,57 @@ def _without_conditions(relative):
     return content
 
 
+def _plain_without_conditions(outsider_shape):
+    """The key of the outsiders found (`grant_outsiders.probed`) with the statements' conditions left out."""
+    def key(facts, policy, statements, *args, plain=False):
+        if not plain:
+            return outsider_shape(facts, policy, statements, *args)
+        bare = [s.model_copy(update={"conditions": ()}) for s in policy.statements]
+        ours = [bare[i] for i, s in enumerate(policy.statements) if s in statements]
+        return outsider_shape(facts, policy.model_copy(update={"statements": tuple(bare)}), ours, *args, plain=True)
+    return key
+
+
 @pytest.mark.parametrize("name,patch", [("shape", _dropping(1, 3)), ("shape", _dropping(2)),
                                         ("_relative", _any_resource), ("_relative", _without_conditions),
                                         ("_callers_read_holder", lambda _: lambda *a: False),
                                         ("org_free", lambda _: lambda org: True),
                                         ("_own_source", lambda _: lambda value, inside: "own source"),
                                         ("recalled", lambda recalled: lambda kept, source, policy: recalled(
-                                            kept, f"arn:aws:sns:us-east-1:{OWN}:topic", policy))])
+                                            kept, f"arn:aws:sns:us-east-1:{OWN}:topic", policy)),
+                                        ("outsider_shape", _plain_without_conditions)])
 def test_a_key_without_a_field_that_matters_fails_the_property(monkeypatch, name, patch):
     """The property is no tautology: with the holder's account, its URLs, its Resources or the
     statements' conditions left out of the key, callers' identity policies and RCPs taken as reading
-    no holder's ARN, every source ARN taken as the holder's own, or a decision read back without its
-    own source, some model of the first seeds gets another holder's grants."""
+    no holder's ARN, every source ARN taken as the holder's own, a decision read back without its own
+    source, or the outsiders a grant lets in kept without its conditions (`grant_outsiders.probed`), some model of
+    the first seeds gets another holder's grants."""
     monkeypatch.setattr(grant_shapes, name, patch(getattr(grant_shapes, name)))
     assert any(grants(seed, share=True) != grants(seed, share=False) for seed in range(60))
+
+
+@settings(max_examples=max(EXAMPLES // 4, 10), deadline=None)
+@given(st.integers(0, 2**64 - 1), st.sampled_from(range(3)))
+def test_a_fix_proofs_re_check_is_the_re_check_asked_alone(seed, pick):
+    """A fix proof re-checks one principal's grant on a changed copy of the model (`Facts.of`,
+    `grants_on(only=)`) with the outsiders the run found by content (`grant_outsiders.probed`), its own grants
+    and those of earlier proofs: it gets the grant a fresh model of the copy gets, asked alone. The
+    changes are those fixes propose (`fixes.candidates`), made in turn on every holder's copy of the
+    policy, so a later proof meets a grant an earlier one probed. AWS decides each request on the
+    policies as they are (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)."""
+    from permcheck.model.policy import Clause
+    from permcheck.rules.fixes import Change, _changed_edges
+
+    change = [Change("org", Clause(operator="StringEquals", key="aws:PrincipalOrgID", values=("o-a1b2c3d4e5",))),
+              Change("external id", Clause(operator="StringEquals", key="sts:ExternalId", values=("s3cr3t",))),
+              Change("name the account", principal=OWN)][pick]
+    edges = Edges(Index(make_inventory(seed)))
+    facts = Facts(edges, (OWN,), "")
+    for grant in facts.subject("grants"):
+        changed = _changed_edges(edges, grant, change)
+        if changed is None:
+            continue
+        shared = facts.of(changed).grants_on(grant.target, grant.target_type, only=grant.principal)
+        alone = Facts(Edges(Index(changed.index.inventory)), (OWN,), "", facts.outsiders.zone,
+                      share_shapes=False).grants_on(grant.target, grant.target_type, only=grant.principal)
+        assert shared == alone
