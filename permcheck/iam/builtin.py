@@ -97,9 +97,11 @@ def protection(request: Request) -> Optional[tuple[bool, str]]:
     if not isinstance(resource, str):
         return None
     for pattern, actions, why in PROTECTIONS:
+        if action not in actions:
+            continue
         if pattern in _ROLE_PATTERNS and service_linked(request.caller):
             continue  # AWS itself, acting through a service-linked role (see _ROLE_PATTERNS)
-        if action in actions and _literal_prefix(pattern, resource):
+        if _literal_prefix(pattern, resource):
             return False, f"AWS's built-in protection: {why}"
     return None
 
