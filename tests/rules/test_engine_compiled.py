@@ -1,6 +1,7 @@
 """The rule engine compiles each expression to Python functions once (rules/engine.py): the
 compiled form must give exactly what walking the syntax tree gives, for every kind of node,
-including `any`/`all` whose variable shadows an outer name and a report's `when`."""
+including `any`/`all` whose variable shadows an outer name and a report's `when`, and `and`/`or`
+of one to six operands (up to four are one closure, more a chain)."""
 
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ def _test(depth: int):
                         st.sampled_from(["==", "!=", "matches"]), _text(depth - 1), _text(depth - 1))
     member = st.builds(lambda left, right: Compare(1, 1, "in", left, right), _text(depth - 1), _texts(depth - 1))
     logic = st.builds(lambda op, operands: Logic(1, 1, op, tuple(operands)),
-                      st.sampled_from(["and", "or"]), st.lists(inner, min_size=1, max_size=4))
+                      st.sampled_from(["and", "or"]), st.lists(inner, min_size=1, max_size=6))
     quantified = st.builds(lambda q, source, body: Quantified(1, 1, q, "t", source, body),
                            st.sampled_from(["any", "all"]), _texts(depth - 1),
                            st.one_of(inner, st.builds(lambda w: Compare(1, 1, "==", Name(1, 1, "t"), Literal(1, 1, w)),
