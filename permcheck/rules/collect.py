@@ -106,18 +106,19 @@ class Facts:
         return found[1]
 
     def _statements(self) -> list[facts.Statement]:
-        out, effects, make = [], {effect: effect.value for effect in Effect}, facts.Statement
+        out, effects, make, ids_of = [], {effect: effect.value for effect in Effect}, facts.Statement, self.statement_ids
         for policy, holder, holder_type in self.placed:
             managed, kind = _aws_managed(policy), policy.kind.value
-            ids = self.statement_ids(policy)
             for s in policy.statements:
-                out.append(make(
+                fact = make(
                     effect=effects[s.effect], kind=kind, actions=list(map(str, s.actions)),
                     not_action=s.not_action, resources=list(map(str, s.resources or ())),
                     not_resource=s.not_resource, principals=list(map(str, s.principals or ())),
                     not_principal=s.not_principal, conditions=[_clause(c) for c in s.conditions],
                     sid=s.sid or "", policy=s.policy, aws_managed=managed, holder=holder_of(s, holder),
-                    holder_type=holder_type, location=s.location, statement=ids[id(s)]))
+                    holder_type=holder_type, location=s.location)
+                object.__setattr__(fact, "_identity", (ids_of, policy, s))  # `facts.Statement.statement`, when asked
+                out.append(fact)
         return out
 
     def _policies(self) -> list[facts.Policy]:
