@@ -106,6 +106,14 @@ def protection(request: Request) -> Optional[tuple[bool, str]]:
     return None
 
 
+def may_protect(action: str) -> bool:
+    """Can `protection` decide any request for `action`? Only for the actions it names: for any
+    other it is None whatever the caller and the resource, so a caller asking about many resources
+    (every function of an account) need not ask it for each."""
+    action = action.lower()
+    return action == GET_CALLER_IDENTITY or any(action in actions for _, actions, _ in PROTECTIONS)
+
+
 def _literal_prefix(pattern: re.Pattern, resource: str) -> bool:
     """The protected prefix of `pattern` is literal in `resource`. The regexes fix the service
     and the resource part literally; a wildcard left in the partition, region or account
