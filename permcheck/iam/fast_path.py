@@ -14,17 +14,16 @@ from typing import Optional
 
 from permcheck.iam.actions import action_match
 from permcheck.iam.answer import Answer, Decision, answer_notes
+from permcheck.iam.builtin import protection
 from permcheck.iam.caches import Caches
 from permcheck.iam.match import any_match, negate
+from permcheck.iam.org import rcps_apply, scps_apply
+from permcheck.iam.principals import principal_match
 from permcheck.iam.request import CallerKind, Request
 from permcheck.model.policy import Effect, Statement
 
 def answer(request: Request, org, caches: Caches) -> "Optional[object]":
     """The Answer when the shortcut applies, else None."""
-    from permcheck.iam.builtin import protection
-    from permcheck.iam.org import rcps_apply, scps_apply
-    from permcheck.iam.principals import principal_match
-
     caller, target, action = request.caller, request.target, request.action
     if caller.kind not in (CallerKind.ROLE, CallerKind.USER) or caller.identity is None or caller.boundary is not None:
         return None

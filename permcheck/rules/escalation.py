@@ -133,22 +133,27 @@ def _granted_by(policy: Policy) -> dict[str, list[object]]:
     for s in policy.statements:
         if s.effect is not Effect.ALLOW:
             continue
+        named = _named(s.actions, s.not_action)
+        if not named:
+            continue  # most statements: no escalation action
         resources = ["*"] if s.not_resource or not s.resources else list(s.resources)
-        for action in _named(tuple(a for a in s.actions if isinstance(a, str)), s.not_action):
+        for action in named:
             have = out.setdefault(action, [])
             have.extend(r for r in resources if r not in have)
     return out
 
 
 @lru_cache(maxsize=16384)
-def _named(patterns: tuple[str, ...], excluded: bool) -> tuple[str, ...]:
+def _named(patterns: tuple[object, ...], excluded: bool) -> tuple[str, ...]:
     """The escalation actions some of a statement's action patterns match (IAM wildcards, any
-    case), or with `excluded` (NotAction) those none matches, in the order of `ACTIONS`:
-    statements repeat their action lists across principals, so each list is matched once, and
-    a pattern (`logs:PutLogEvents` is in most lists) once whatever list holds it."""
+    case; a pattern with an unresolved part is left to the evaluator), or with `excluded`
+    (NotAction) those none matches, in the order of `ACTIONS`: statements repeat their action
+    lists across principals, so each list is matched once, and a pattern (`logs:PutLogEvents`
+    is in most lists) once whatever list holds it."""
     hits = 0
     for pattern in patterns:
-        hits |= _matched_by(pattern)
+        if isinstance(pattern, str):
+            hits |= _matched_by(pattern)
     return tuple(action for bit, action in enumerate(ACTIONS) if bool(hits >> bit & 1) != excluded)
 
 

@@ -18,6 +18,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from permcheck.iam.match import wildcard_match
+from permcheck.model.values import Sym, Unknown
 from permcheck.rules.escalation import ACTIONS, _named
 
 PIECES = ["iam", "IAM", "lambda", "sts", "s3", "ec2", "cloudformation", ":", "*", "?", "Pass", "Role",
@@ -37,3 +38,6 @@ def test_named_actions_are_the_brute_force_matches(action_patterns, excluded):
     expected = tuple(action for action in ACTIONS
                      if any(wildcard_match(p, action, ignore_case=True) for p in action_patterns) != excluded)
     assert _named(tuple(action_patterns), excluded) == expected
+    # a pattern with an unresolved part (`!Sub "${Service}:*"`) is the evaluator's to decide: not named here
+    unresolved = Sym((Unknown("the Service parameter"), ":*"))
+    assert _named((unresolved, *action_patterns), excluded) == expected
