@@ -72,9 +72,28 @@ def identity_allows(caller, action: str, caches: Caches) -> Optional[tuple[State
         return cached[1]
     found: Optional[tuple[Statement, ...]] = ()
     for policy in caller.identity:
-        if policy.unknown is not None or policy.error:
+        share = policy_allows(policy, action, caches)
+        if share is None:
             found = None
             break
+        found += share
+    caches.put(caches.plain_allows, key, (caller, found))  # the caller is kept so its id stays its own
+    return found
+
+
+def policy_allows(policy, action: str, caches: Caches) -> Optional[tuple[Statement, ...]]:
+    """One policy's share of `identity_allows`: its statements for `action`, if all are plain
+    Allows (None if one is not, or the policy is unknown or malformed). It reads the policy
+    alone, so it is found once per policy and action, however many callers hold the policy (a
+    managed policy is one object for all of them)."""
+    key = (id(policy), action)
+    cached = caches.policy_allows.get(key)
+    if cached is not None and cached[0] is policy:
+        return cached[1]
+    found: Optional[tuple[Statement, ...]] = ()
+    if policy.unknown is not None or policy.error:
+        found = None
+    else:
         for statement in policy.statements:
             hit = action_match(statement, action)
             if hit is False:
@@ -84,7 +103,5 @@ def identity_allows(caller, action: str, caches: Caches) -> Optional[tuple[State
                 found = None
                 break
             found += (statement,)
-        if found is None:
-            break
-    caches.put(caches.plain_allows, key, (caller, found))  # the caller is kept so its id stays its own
+    caches.put(caches.policy_allows, key, (policy, found))  # the policy is kept so its id stays its own
     return found

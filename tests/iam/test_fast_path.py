@@ -37,3 +37,27 @@ def test_fast_path_agrees_with_full_evaluation(identity, resource, action, arn, 
     quick = fast_path.answer(request, Organisation(), Caches())
     if quick is not None:
         assert quick == evaluate_fully(request, Organisation())
+
+
+@settings(max_examples=200, deadline=None)
+@given(shared=st.lists(st.lists(statements, min_size=1, max_size=3), min_size=1, max_size=3),
+       holdings=st.lists(st.tuples(st.lists(st.integers(0, 2), max_size=3), st.lists(statements, max_size=2)),
+                         min_size=1, max_size=4),
+       action=st.sampled_from(["lambda:InvokeFunction", "s3:GetObject"]),
+       arn=st.sampled_from(RESOURCES[1:]))
+def test_callers_sharing_policies_get_their_own_answers(shared, holdings, action, arn):
+    """A policy's plain Allows are found once for every caller holding it (`fast_path.policy_allows`,
+    keyed by the policy object): callers holding managed policies in common, each with its own
+    inline one, get from one evaluator's caches what each gets alone — the full evaluation's answer
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html:
+    within one account an identity-policy Allow is enough, unless a Deny applies)."""
+    managed = [policy(*s, name=f"managed-{i}") for i, s in enumerate(shared)]
+    caches, target = Caches(), Target(arn=arn, account=ACCOUNT)
+    for number, (held, own) in enumerate(holdings):
+        policies = [managed[i % len(managed)] for i in held] + ([policy(*own, name=f"own-{number}")] if own else [])
+        caller = role(*policies, arn=f"arn:aws:iam::{ACCOUNT}:role/r{number}")
+        request = Request(caller=caller, action=action, target=target)
+        quick = fast_path.answer(request, Organisation(), caches)
+        assert quick == fast_path.answer(request, Organisation(), Caches())
+        if quick is not None:
+            assert quick == evaluate_fully(request, Organisation())
