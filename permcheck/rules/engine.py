@@ -96,10 +96,10 @@ def _logic(operator: str, operands: list[Callable[[dict], object]]) -> Callable[
         if fourth is None:
             return lambda scope: bool(first(scope) or second(scope) or third(scope))
         return lambda scope: bool(first(scope) or second(scope) or third(scope) or fourth(scope))
-    then = _logic(operator, rest)
+    second, third, then = rest[0], rest[1], _logic(operator, rest[2:])  # three here, the rest in `then`
     if operator == "and":
-        return lambda scope: bool(first(scope)) and then(scope)
-    return lambda scope: bool(first(scope)) or then(scope)
+        return lambda scope: bool(first(scope) and second(scope) and third(scope)) and then(scope)
+    return lambda scope: bool(first(scope) or second(scope) or third(scope)) or then(scope)
 
 
 def _compared(node: Compare) -> Callable[[dict], object]:
@@ -122,6 +122,9 @@ def _compared(node: Compare) -> Callable[[dict], object]:
         return lambda scope: left(scope) == right(scope)
     if operator == "!=":
         return lambda scope: left(scope) != right(scope)
+    if type(node.right) is Name:  # `s.kind in kinds`: the list a `let` bound, looked up in place
+        name = node.right.name
+        return lambda scope: left(scope) in scope[name]
     return lambda scope: left(scope) in right(scope)
 
 
