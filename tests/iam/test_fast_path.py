@@ -28,9 +28,13 @@ resource_statements = st.builds(lambda s, p: {**s, "Principal": p}, statements, 
        resource=st.lists(resource_statements, max_size=3),
        action=st.sampled_from(["lambda:InvokeFunction", "s3:GetObject"]),
        arn=st.sampled_from(RESOURCES[1:]),
-       account=st.sampled_from([ACCOUNT, OTHER, None]))
-def test_fast_path_agrees_with_full_evaluation(identity, resource, action, arn, account):
-    caller = role(policy(*identity))
+       account=st.sampled_from([ACCOUNT, OTHER, None]),
+       boundary=st.none() | st.lists(statements, max_size=3))
+def test_fast_path_agrees_with_full_evaluation(identity, resource, action, arn, account, boundary):
+    """With a permissions boundary too: "An entity's permissions boundary allows it to perform only
+    the actions that are allowed by both its identity-based policies and its permissions boundaries"
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)."""
+    caller = role(policy(*identity), boundary=None if boundary is None else policy(*boundary, name="boundary"))
     target = Target(arn=arn, account=account,
                     policy=policy(*resource, kind=PolicyKind.RESOURCE) if resource else None)
     request = Request(caller=caller, action=action, target=target)
