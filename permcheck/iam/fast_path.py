@@ -4,8 +4,8 @@ In a real account most answers of who-can-invoke are "this role's unconditional 
 (AdministratorAccess and the like), in the same account, with nothing else in the way". When
 nothing else *can* be in the way — no organisation policies, no resource-policy statement that
 could name the caller, no Deny, no condition, no unknown, no boundary but a plain one (below) —
-the answer is that Allow, and the full evaluation would find exactly the same statements. Anything else returns
-None and takes the full path. A property test checks both paths agree.
+the answer is that Allow, and the full evaluation would find exactly the same statements.
+Anything else returns None and takes the full path. A property test checks both paths agree.
 
 A permissions boundary whose statements for the action are plain Allows too (no Deny, no
 condition) is taken here as well: "An entity's permissions boundary allows it to perform only

@@ -96,7 +96,8 @@ def _condition_type_problems(conditions: list[Condition]) -> list[str]:
     """Values and operators of the wrong type for their key (iam/condition_checks.py)."""
     if not conditions:
         return []  # most statements: no conditions, nothing to check
-    return [p for c in conditions if not c.unknown for p in _type_problems(c.operator, c.written or c.key, tuple(c.values))]
+    return [p for c in conditions if not c.unknown
+            for p in _type_problems(c.operator, c.written or c.key, tuple(c.values))]
 
 
 def _set_operator_findings(conditions: list[Condition], effect: str) -> list[tuple[str, bool]]:

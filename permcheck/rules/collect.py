@@ -106,7 +106,8 @@ class Facts:
         return found[1]
 
     def _statements(self) -> list[facts.Statement]:
-        out, effects, make, ids_of = [], {effect: effect.value for effect in Effect}, facts.Statement, self.statement_ids
+        out, make, ids_of = [], facts.Statement, self.statement_ids
+        effects = {effect: effect.value for effect in Effect}
         for policy, holder, holder_type in self.placed:
             managed, kind = _aws_managed(policy), policy.kind.value
             for s in policy.statements:
