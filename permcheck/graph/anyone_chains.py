@@ -20,6 +20,7 @@ from typing import Protocol
 
 from permcheck.graph.index import Index
 from permcheck.iam.request import Caller, CallerKind
+from permcheck.model.policy import PrincipalType
 
 
 class Assumes(Protocol):
@@ -41,7 +42,7 @@ def roles_anyone_reaches(edges: Assumes) -> frozenset[str]:
     by_account: dict[str | None, list[str]] = {}  # account → roles whose trust names it
     anyone: list[str] = []
     for arn, role in edges.index.inventory.roles.items():
-        if role.trust is None or role.trust.error:
+        if role.trust is None or role.trust.error or not _names_principals(role.trust.statements):
             continue
         for named in edges.named_callers(role.trust.statements):
             if not isinstance(named, Caller):
@@ -66,3 +67,13 @@ def roles_anyone_reaches(edges: Assumes) -> frozenset[str]:
                 reached.add(target)
                 queue.append(target)
     return frozenset(reached)
+
+
+def _names_principals(statements: tuple) -> bool:
+    """Does a trust name an AWS principal (a role, a user, an account) or anyone? Only those can
+    be a step of a chain from `*`: most trusts name a service alone (`lambda.amazonaws.com`), and
+    a service or federated caller is never a role the walk stands on."""
+    return any(p.type in _CHAIN_TYPES for s in statements for p in s.principals or ())
+
+
+_CHAIN_TYPES = (PrincipalType.AWS, PrincipalType.ANYONE)

@@ -97,11 +97,21 @@ def protection(request: Request) -> Optional[tuple[bool, str]]:
     if not isinstance(resource, str):
         return None
     for pattern, actions, why in PROTECTIONS:
+        if action not in actions:
+            continue
         if pattern in _ROLE_PATTERNS and service_linked(request.caller):
             continue  # AWS itself, acting through a service-linked role (see _ROLE_PATTERNS)
-        if action in actions and _literal_prefix(pattern, resource):
+        if _literal_prefix(pattern, resource):
             return False, f"AWS's built-in protection: {why}"
     return None
+
+
+def may_protect(action: str) -> bool:
+    """Can `protection` decide any request for `action`? Only for the actions it names: for any
+    other it is None whatever the caller and the resource, so a caller asking about many resources
+    (every function of an account) need not ask it for each."""
+    action = action.lower()
+    return action == GET_CALLER_IDENTITY or any(action in actions for _, actions, _ in PROTECTIONS)
 
 
 def _literal_prefix(pattern: re.Pattern, resource: str) -> bool:

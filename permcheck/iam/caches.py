@@ -20,6 +20,7 @@ class Caches:
     answers: dict = field(default_factory=dict)  # decide's signature → (answer, the statements it keys on)
     policy_index: dict = field(default_factory=dict)  # (id(policy), action) → (policy, always, PatternIndex)
     plain_allows: dict = field(default_factory=dict)  # (id(caller), action) → (caller, plain Allows or None)
+    policy_allows: dict = field(default_factory=dict)  # (id(policy), action) → (policy, its plain Allows or None)
     shapes: dict = field(default_factory=dict)  # id(statement) → (statement, its shape's number or None)
     shape_numbers: dict = field(default_factory=dict)  # a statement's content → its number
     _numbers: itertools.count = field(default_factory=itertools.count, repr=False)  # never reused

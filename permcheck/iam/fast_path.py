@@ -2,10 +2,17 @@
 
 In a real account most answers of who-can-invoke are "this role's unconditional Allow on `*`
 (AdministratorAccess and the like), in the same account, with nothing else in the way". When
-nothing else *can* be in the way — no boundary, no organisation policies, no resource-policy
-statement that could name the caller, no Deny, no condition, no unknown — the answer is that
-Allow, and the full evaluation would find exactly the same statements. Anything else returns
-None and takes the full path. A property test checks both paths agree.
+nothing else *can* be in the way — no organisation policies, no resource-policy statement that
+could name the caller, no Deny, no condition, no unknown, no boundary but a plain one (below) —
+the answer is that Allow, and the full evaluation would find exactly the same statements.
+Anything else returns None and takes the full path. A property test checks both paths agree.
+
+A permissions boundary whose statements for the action are plain Allows too (no Deny, no
+condition) is taken here as well: "An entity's permissions boundary allows it to perform only
+the actions that are allowed by both its identity-based policies and its permissions boundaries"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html), so the
+request is allowed, citing the identity's Allows then the boundary's, when both cover the
+resource, and denied when either does not.
 """
 
 from __future__ import annotations
@@ -14,19 +21,18 @@ from typing import Optional
 
 from permcheck.iam.actions import action_match
 from permcheck.iam.answer import Answer, Decision, answer_notes
+from permcheck.iam.builtin import protection
 from permcheck.iam.caches import Caches
 from permcheck.iam.match import any_match, negate
+from permcheck.iam.org import rcps_apply, scps_apply
+from permcheck.iam.principals import principal_match
 from permcheck.iam.request import CallerKind, Request
 from permcheck.model.policy import Effect, Statement
 
 def answer(request: Request, org, caches: Caches) -> "Optional[object]":
     """The Answer when the shortcut applies, else None."""
-    from permcheck.iam.builtin import protection
-    from permcheck.iam.org import rcps_apply, scps_apply
-    from permcheck.iam.principals import principal_match
-
     caller, target, action = request.caller, request.target, request.action
-    if caller.kind not in (CallerKind.ROLE, CallerKind.USER) or caller.identity is None or caller.boundary is not None:
+    if caller.kind not in (CallerKind.ROLE, CallerKind.USER) or caller.identity is None:
         return None
     if scps_apply(request, org) or rcps_apply(request, org) or target.policy_required:
         return None
@@ -47,6 +53,14 @@ def answer(request: Request, org, caches: Caches) -> "Optional[object]":
     hits = None if allows is None else covering(allows, target.arn)
     if hits is None:
         return None
+    if caller.boundary is not None:  # the boundary's plain Allows must cover it too (see below)
+        limits = policy_allows(caller.boundary, action, caches)
+        bounded = None if limits is None else covering(limits, target.arn)
+        if bounded is None:
+            return None
+        if hits and bounded:
+            return Answer(Decision.ALLOWED, (), tuple(dict.fromkeys(hits + bounded)), answer_notes(request))
+        return Answer(Decision.DENIED, (), (), answer_notes(request))
     if hits:
         return Answer(Decision.ALLOWED, (), hits, answer_notes(request))
     return Answer(Decision.DENIED, (), (), answer_notes(request))
@@ -73,9 +87,28 @@ def identity_allows(caller, action: str, caches: Caches) -> Optional[tuple[State
         return cached[1]
     found: Optional[tuple[Statement, ...]] = ()
     for policy in caller.identity:
-        if policy.unknown is not None or policy.error:
+        share = policy_allows(policy, action, caches)
+        if share is None:
             found = None
             break
+        found += share
+    caches.put(caches.plain_allows, key, (caller, found))  # the caller is kept so its id stays its own
+    return found
+
+
+def policy_allows(policy, action: str, caches: Caches) -> Optional[tuple[Statement, ...]]:
+    """One policy's share of `identity_allows`: its statements for `action`, if all are plain
+    Allows (None if one is not, or the policy is unknown or malformed). It reads the policy
+    alone, so it is found once per policy and action, however many callers hold the policy (a
+    managed policy is one object for all of them)."""
+    key = (id(policy), action)
+    cached = caches.policy_allows.get(key)
+    if cached is not None and cached[0] is policy:
+        return cached[1]
+    found: Optional[tuple[Statement, ...]] = ()
+    if policy.unknown is not None or policy.error:
+        found = None
+    else:
         for statement in policy.statements:
             hit = action_match(statement, action)
             if hit is False:
@@ -85,7 +118,5 @@ def identity_allows(caller, action: str, caches: Caches) -> Optional[tuple[State
                 found = None
                 break
             found += (statement,)
-        if found is None:
-            break
-    caches.put(caches.plain_allows, key, (caller, found))  # the caller is kept so its id stays its own
+    caches.put(caches.policy_allows, key, (policy, found))  # the policy is kept so its id stays its own
     return found

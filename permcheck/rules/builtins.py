@@ -43,24 +43,42 @@ def _grants_action(patterns: list[str], action: str) -> bool:
 
 def _write_actions(patterns: list[str]) -> list[str]:
     """The patterns that reach a Write or Permissions management action."""
-    from permcheck.iam.catalog import access_levels
-    return [p for p in patterns if access_levels(p) & {"Write", "Permissions management"}]
+    return list(_write_of(tuple(patterns)))
 
 
 def _scoped_write_actions(patterns: list[str]) -> list[str]:
     """The patterns that reach a Write or Permissions management action that can be scoped to
     a resource: one that takes only `*` (`logs:CreateLogDelivery`) leaves nothing to name."""
-    from permcheck.iam.catalog import scoped_access_levels
-    return [p for p in patterns if scoped_access_levels(p) & {"Write", "Permissions management"}]
+    return list(_scoped_write_of(tuple(patterns)))
 
 
 def _unknown_actions(patterns: list[str]) -> list[str]:
     """Patterns no AWS service defines — except those SAM's own policy templates write
     (`sqs:DeleteMessageBatch` in SQSPollerPolicy): AWS's text, not the author's, in every app
     that uses the template."""
+    return list(_unknown_of(tuple(patterns)))
+
+
+# The three above, once per list of patterns: rules call them for each of ten thousand
+# statements, which repeat a few hundred Action lists (`logs:CreateLogStream`,
+# `logs:PutLogEvents` in most roles). Each call gets a list of its own.
+@lru_cache(maxsize=16384)
+def _write_of(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    from permcheck.iam.catalog import access_levels
+    return tuple(p for p in patterns if access_levels(p) & {"Write", "Permissions management"})
+
+
+@lru_cache(maxsize=16384)
+def _scoped_write_of(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    from permcheck.iam.catalog import scoped_access_levels
+    return tuple(p for p in patterns if scoped_access_levels(p) & {"Write", "Permissions management"})
+
+
+@lru_cache(maxsize=16384)
+def _unknown_of(patterns: tuple[str, ...]) -> tuple[str, ...]:
     from permcheck.iam.catalog import is_known
     unknown = [p for p in patterns if not is_known(p)]
-    return [p for p in unknown if p.lower() not in _sam_template_actions()] if unknown else []
+    return tuple(p for p in unknown if p.lower() not in _sam_template_actions()) if unknown else ()
 
 
 @lru_cache(maxsize=1)
@@ -76,14 +94,32 @@ def _sam_template_actions() -> frozenset[str]:
 
 def _condition_type_problems(conditions: list[Condition]) -> list[str]:
     """Values and operators of the wrong type for their key (iam/condition_checks.py)."""
-    from permcheck.iam.condition_checks import type_problems
-    return [p for c in conditions if not c.unknown for p in type_problems(c.operator, c.written or c.key, c.values)]
+    if not conditions:
+        return []  # most statements: no conditions, nothing to check
+    return [p for c in conditions if not c.unknown
+            for p in _type_problems(c.operator, c.written or c.key, tuple(c.values))]
 
 
 def _set_operator_findings(conditions: list[Condition], effect: str) -> list[tuple[str, bool]]:
-    from permcheck.iam.condition_checks import set_operator_problem
-    found = (set_operator_problem(c.operator, c.written or c.key, c.values, effect) for c in conditions if not c.unknown)
+    if not conditions:
+        return []
+    found = (_set_operator_problem(c.operator, c.written or c.key, tuple(c.values), effect)
+             for c in conditions if not c.unknown)
     return [f for f in found if f is not None]
+
+
+# Each clause's problems once: roles repeat the same clauses (`aws:SourceAccount` in every
+# trust policy of an account).
+@lru_cache(maxsize=16384)
+def _type_problems(operator: str, key: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    from permcheck.iam.condition_checks import type_problems
+    return tuple(type_problems(operator, key, list(values)))
+
+
+@lru_cache(maxsize=16384)
+def _set_operator_problem(operator: str, key: str, values: tuple[str, ...], effect: str) -> tuple[str, bool] | None:
+    from permcheck.iam.condition_checks import set_operator_problem
+    return set_operator_problem(operator, key, list(values), effect)
 
 
 def _service(action: str) -> str:

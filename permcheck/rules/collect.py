@@ -107,18 +107,20 @@ class Facts:
         return found[1]
 
     def _statements(self) -> list[facts.Statement]:
-        out = []
+        out, make, ids_of = [], facts.Statement, self.statement_ids
+        effects = {effect: effect.value for effect in Effect}
         for policy, holder, holder_type in self.placed:
-            managed = _aws_managed(policy)
-            ids = self.statement_ids(policy)
+            managed, kind = _aws_managed(policy), policy.kind.value
             for s in policy.statements:
-                out.append(facts.Statement(
-                    effect=s.effect.value, kind=policy.kind.value, actions=[str(a) for a in s.actions],
-                    not_action=s.not_action, resources=[str(r) for r in s.resources or ()],
-                    not_resource=s.not_resource, principals=[str(p) for p in s.principals or ()],
+                fact = make(
+                    effect=effects[s.effect], kind=kind, actions=list(map(str, s.actions)),
+                    not_action=s.not_action, resources=list(map(str, s.resources or ())),
+                    not_resource=s.not_resource, principals=list(map(str, s.principals or ())),
                     not_principal=s.not_principal, conditions=[_clause(c) for c in s.conditions],
                     sid=s.sid or "", policy=s.policy, aws_managed=managed, holder=holder_of(s, holder),
-                    holder_type=holder_type, location=s.location, statement=ids[id(s)]))
+                    holder_type=holder_type, location=s.location)
+                object.__setattr__(fact, "_identity", (ids_of, policy, s))  # `facts.Statement.statement`, when asked
+                out.append(fact)
         return out
 
     def _policies(self) -> list[facts.Policy]:

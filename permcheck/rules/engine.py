@@ -53,6 +53,9 @@ def _compile(node: Node) -> Callable[[dict], object]:
     if kind is Logic:
         return _logic(node.operator, [compiled(o) for o in node.operands])
     if kind is Not:
+        if type(node.operand) is Attribute and type(node.operand.subject) is Name:  # `not g.field`
+            name, attribute = node.operand.subject.name, node.operand.name
+            return lambda scope: not getattr(scope[name], attribute)
         operand = compiled(node.operand)
         return lambda scope: not operand(scope)
     if kind is Compare:
@@ -80,10 +83,23 @@ def _logic(operator: str, operands: list[Callable[[dict], object]]) -> Callable[
     first, *rest = operands
     if not rest:
         return lambda scope: bool(first(scope))
-    then = _logic(operator, rest)
+    if len(rest) <= 3:  # one closure for up to four operands: a call less per operand and fact
+        second, third, fourth = (*rest, None, None)[:3]
+        if operator == "and":
+            if third is None:
+                return lambda scope: bool(first(scope) and second(scope))
+            if fourth is None:
+                return lambda scope: bool(first(scope) and second(scope) and third(scope))
+            return lambda scope: bool(first(scope) and second(scope) and third(scope) and fourth(scope))
+        if third is None:
+            return lambda scope: bool(first(scope) or second(scope))
+        if fourth is None:
+            return lambda scope: bool(first(scope) or second(scope) or third(scope))
+        return lambda scope: bool(first(scope) or second(scope) or third(scope) or fourth(scope))
+    second, third, then = rest[0], rest[1], _logic(operator, rest[2:])  # three here, the rest in `then`
     if operator == "and":
-        return lambda scope: bool(first(scope)) and then(scope)
-    return lambda scope: bool(first(scope)) or then(scope)
+        return lambda scope: bool(first(scope) and second(scope) and third(scope)) and then(scope)
+    return lambda scope: bool(first(scope) or second(scope) or third(scope)) or then(scope)
 
 
 def _compared(node: Compare) -> Callable[[dict], object]:
@@ -92,6 +108,11 @@ def _compared(node: Compare) -> Callable[[dict], object]:
         return lambda scope: _matches(left(scope), right(scope))
     if type(node.right) is Literal:  # a field against a constant: the constant read once
         value = node.right.value
+        if type(node.left) is Attribute and type(node.left.subject) is Name and operator in ("==", "!="):
+            name, attribute = node.left.subject.name, node.left.name  # `g.field == "x"`: one closure
+            if operator == "==":
+                return lambda scope: getattr(scope[name], attribute) == value
+            return lambda scope: getattr(scope[name], attribute) != value
         if operator == "==":
             return lambda scope: left(scope) == value
         if operator == "!=":
@@ -101,6 +122,9 @@ def _compared(node: Compare) -> Callable[[dict], object]:
         return lambda scope: left(scope) == right(scope)
     if operator == "!=":
         return lambda scope: left(scope) != right(scope)
+    if type(node.right) is Name:  # `s.kind in kinds`: the list a `let` bound, looked up in place
+        name = node.right.name
+        return lambda scope: left(scope) in scope[name]
     return lambda scope: left(scope) in right(scope)
 
 

@@ -83,7 +83,7 @@ def escalations(edges: Edges) -> list[facts.Escalation]:
                 continue  # only its linked service can assume it: no one in the account acts as it
             granted = _granted(caller, by_policy)
             best: dict = {}
-            found = [(path, *result) for path in PATHS if granted
+            found = [(path, *result) for path in _possible(frozenset(granted))
                      for result in [_path(edges, caller, entity, path, granted, functions, best)] if result is not None]
             if not found:
                 continue
@@ -96,6 +96,13 @@ def escalations(edges: Edges) -> list[facts.Escalation]:
                 holder=holder_of(first, fallback) if first else fallback,
                 location=first.location if first else entity.location))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _possible(granted: frozenset[str]) -> tuple[Path, ...]:
+    """The paths whose every action is among `granted` (the rest cannot hold), in `PATHS` order:
+    most principals are granted the same few sets of escalation actions, or none."""
+    return tuple(path for path in PATHS if granted.issuperset(path.actions))
 
 
 def _describe(path: Path, target: str) -> str:
@@ -126,20 +133,46 @@ def _granted_by(policy: Policy) -> dict[str, list[object]]:
     for s in policy.statements:
         if s.effect is not Effect.ALLOW:
             continue
+        named = _named(s.actions, s.not_action)
+        if not named:
+            continue  # most statements: no escalation action
         resources = ["*"] if s.not_resource or not s.resources else list(s.resources)
-        for action in _named(tuple(a for a in s.actions if isinstance(a, str)), s.not_action):
+        for action in named:
             have = out.setdefault(action, [])
             have.extend(r for r in resources if r not in have)
     return out
 
 
 @lru_cache(maxsize=16384)
-def _named(patterns: tuple[str, ...], excluded: bool) -> tuple[str, ...]:
+def _named(patterns: tuple[object, ...], excluded: bool) -> tuple[str, ...]:
     """The escalation actions some of a statement's action patterns match (IAM wildcards, any
-    case), or with `excluded` (NotAction) those none matches, in the order of `ACTIONS`:
-    statements repeat their action lists across principals, so each list is matched once."""
-    return tuple(action for action in ACTIONS
-                 if any(wildcard_match(p, action, ignore_case=True) for p in patterns) != excluded)
+    case; a pattern with an unresolved part is left to the evaluator), or with `excluded`
+    (NotAction) those none matches, in the order of `ACTIONS`: statements repeat their action
+    lists across principals, so each list is matched once, and a pattern (`logs:PutLogEvents`
+    is in most lists) once whatever list holds it."""
+    hits = 0
+    for pattern in patterns:
+        if isinstance(pattern, str):
+            hits |= _matched_by(pattern)
+    return tuple(action for bit, action in enumerate(ACTIONS) if bool(hits >> bit & 1) != excluded)
+
+
+@lru_cache(maxsize=16384)
+def _matched_by(pattern: str) -> int:
+    """The escalation actions one action pattern matches (IAM wildcards, any case), as bits by
+    their place in `ACTIONS`. A pattern without a wildcard matches an action only if it is the
+    action's name in another case, and one whose service part is literal only that service's."""
+    lowered = pattern.lower()
+    if "*" not in lowered and "?" not in lowered:
+        return 1 << _PLACES[lowered] if lowered in _PLACES else 0
+    service, colon, _ = lowered.partition(":")
+    if colon and "*" not in service and "?" not in service and service not in _SERVICES:
+        return 0
+    return sum(1 << bit for bit, action in enumerate(ACTIONS) if wildcard_match(pattern, action, ignore_case=True))
+
+
+_PLACES = {action.lower(): bit for bit, action in enumerate(ACTIONS)}
+_SERVICES = {action.split(":", 1)[0].lower() for action in ACTIONS}
 
 
 def _path(edges: Edges, caller: Caller, entity: Role | User, path: Path, granted: dict[str, list[object]],

@@ -30,7 +30,7 @@ from bisect import bisect_left
 
 from permcheck.graph.edges import Edges
 from permcheck.iam.actions import action_match
-from permcheck.iam.builtin import protection
+from permcheck.iam.builtin import may_protect, protection
 from permcheck.iam.decide import target_class
 from permcheck.iam.match import match, wildcard_match
 from permcheck.iam.org import service_linked
@@ -113,11 +113,11 @@ class FunctionIndex:
         (`iam/builtin.protection`)."""
         key = (action, caller.kind, service_linked(caller))
         if key not in self._fixed:
-            edges, groups = self.edges, {}
+            edges, groups, guards = self.edges, {}, may_protect(action)
             targets, alone = self._targets(action)
             for position, target in targets:
-                guarded = protection(Request(caller=caller, action=action, target=target,
-                                             context=edges.context, closed=edges.closed))
+                guarded = protection(Request(caller=caller, action=action, target=target, context=edges.context,
+                                             closed=edges.closed)) if guards else None
                 cls = (target_class(target), guarded)
                 groups[cls] = groups.get(cls, 0) | 1 << position
             self._fixed[key] = (groups, alone)

@@ -13,19 +13,27 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from permcheck.model.policy import Policy, Statement
+from permcheck.model.policy import Effect, Policy, PrincipalType, Statement
 
 
 def statement_key(statement: Statement) -> str:
-    """The statement's policy and content, hashed; its values in any order."""
+    """The statement's policy and content, hashed; its values in any order. (Enum values are
+    read through a table and absent parts skip their sorting: every statement of the inputs
+    is hashed once per `check`, and the text hashed is the same either way.)"""
     s = statement
-    content = (s.policy, s.sid or "", s.effect.value,
-               s.not_principal, None if s.principals is None else sorted(f"{p.type.value} {p.value}"
-                                                                            for p in s.principals),
-               s.not_action, sorted(str(a) for a in s.actions),
-               s.not_resource, None if s.resources is None else sorted(str(r) for r in s.resources),
-               sorted((c.operator, c.key.lower(), sorted(str(v) for v in c.values)) for c in s.conditions))
+    principals, resources, conditions = s.principals, s.resources, s.conditions
+    content = (s.policy, s.sid or "", _EFFECTS[s.effect],
+               s.not_principal, None if principals is None else sorted([f"{_TYPES[p.type]} {p.value}"
+                                                                         for p in principals]),
+               s.not_action, sorted(map(str, s.actions)),
+               s.not_resource, None if resources is None else sorted(map(str, resources)),
+               sorted([(c.operator, c.key.lower(), sorted(map(str, c.values))) for c in conditions])
+               if conditions else [])
     return hashlib.sha256(repr(content).encode()).hexdigest()[:16]
+
+
+_EFFECTS = {effect: effect.value for effect in Effect}
+_TYPES = {kind: kind.value for kind in PrincipalType}
 
 
 def statement_ids(policy: Policy) -> dict[int, str]:

@@ -141,3 +141,24 @@ def test_policies_never_change_a_protected_answer(request, identity, resource):
     assert evaluate_fully(asked).decision is expected
     quick = fast_path.answer(asked, Organisation(), Caches())
     assert quick is None or quick == evaluate_fully(asked)
+
+
+ACTIONS = st.sampled_from(["iam:PutRolePolicy", "IAM:putrolepolicy", "iam:DeleteRole", "iam:CreatePolicyVersion",
+                           "kms:CreateAlias", "sts:GetCallerIdentity", "lambda:UpdateFunctionCode",
+                           "lambda:AddPermission", "s3:GetObject", "iam:PassRole"])
+ARNS = st.sampled_from([SLR, SSO, APP_ROLE, MANAGED, "*", "arn:aws:kms:us-east-1:123456789012:alias/aws/s3",
+                        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f"])
+
+
+@given(ACTIONS, ARNS, st.sampled_from([APP_ROLE, SLR]), st.booleans())
+def test_an_action_protection_never_names_is_never_protected(action, arn, caller_arn, anonymous):
+    """`builtin.may_protect` (asked once for many resources, rules/escalation_reach.py): when it
+    says no, `protection` is None for every caller and resource; the protections are those the
+    tests above pin to AWS's pages."""
+    from permcheck.iam.builtin import may_protect, protection
+    caller = Caller(kind=CallerKind.ANYONE, arn="*") if anonymous else role(ADMIN, arn=caller_arn)
+    found = protection(Request(caller=caller, action=action, target=Target(arn=arn, account=ACCOUNT)))
+    if not may_protect(action):
+        assert found is None
+    assert may_protect("iam:PutRolePolicy") and may_protect("sts:GetCallerIdentity")
+    assert not may_protect("lambda:UpdateFunctionCode")

@@ -1,6 +1,7 @@
 """The rule engine compiles each expression to Python functions once (rules/engine.py): the
 compiled form must give exactly what walking the syntax tree gives, for every kind of node,
-including `any`/`all` whose variable shadows an outer name and a report's `when`."""
+including `any`/`all` whose variable shadows an outer name and a report's `when`, and `and`/`or`
+of one to six operands (up to four are one closure, more a chain of three at a time)."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def _text(depth: int):
 
 def _texts(depth: int):
     """Expressions whose value is a list of strings."""
-    return st.one_of(st.just(Attribute(1, 1, Name(1, 1, "x"), "tags")),
+    return st.one_of(st.just(Attribute(1, 1, Name(1, 1, "x"), "tags")), st.just(Name(1, 1, "ts")),
                      st.lists(_text(depth), max_size=3).map(lambda items: ListOf(1, 1, tuple(items))))
 
 
@@ -79,7 +80,7 @@ def _test(depth: int):
                         st.sampled_from(["==", "!=", "matches"]), _text(depth - 1), _text(depth - 1))
     member = st.builds(lambda left, right: Compare(1, 1, "in", left, right), _text(depth - 1), _texts(depth - 1))
     logic = st.builds(lambda op, operands: Logic(1, 1, op, tuple(operands)),
-                      st.sampled_from(["and", "or"]), st.lists(inner, min_size=1, max_size=4))
+                      st.sampled_from(["and", "or"]), st.lists(inner, min_size=1, max_size=6))
     quantified = st.builds(lambda q, source, body: Quantified(1, 1, q, "t", source, body),
                            st.sampled_from(["any", "all"]), _texts(depth - 1),
                            st.one_of(inner, st.builds(lambda w: Compare(1, 1, "==", Name(1, 1, "t"), Literal(1, 1, w)),
@@ -93,9 +94,9 @@ ITEMS = st.builds(Item, WORDS, st.lists(WORDS, max_size=3).map(tuple), st.boolea
 
 
 @settings(max_examples=400, deadline=None)
-@given(_test(3), ITEMS, WORDS)
-def test_a_compiled_expression_gives_what_walking_its_tree_gives(node, item, outer) -> None:
-    scope = {"x": item, "t": outer}
+@given(_test(3), ITEMS, WORDS, st.lists(WORDS, max_size=3))
+def test_a_compiled_expression_gives_what_walking_its_tree_gives(node, item, outer, bound) -> None:
+    scope = {"x": item, "t": outer, "ts": bound}  # `ts`: a list a `let` bound
     assert engine.evaluate(node, dict(scope)) == walked(node, dict(scope))
 
 

@@ -118,3 +118,22 @@ def test_statement_ids_are_unique_and_survive_reordering(statements, random):
     shuffled = list(statements)
     random.shuffle(shuffled)
     assert sorted(statement_ids(policy(*shuffled)).values()) == sorted(ids)
+
+
+def test_each_statement_fact_names_its_own_statement():
+    """A statement fact's `statement`, hashed only when a finding asks for it, is its statement's
+    id in its policy (`identity.statement_ids`), copies included."""
+    from permcheck.graph.edges import Edges
+    from permcheck.graph.index import Index
+    from permcheck.model.entities import Inventory, Role
+    from permcheck.model.location import Location
+    from permcheck.rules.collect import Facts
+
+    admin = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    inline = policy(admin, admin, {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}, name="inline")
+    arn = "arn:aws:iam::123456789012:role/app"
+    role = Role(arn=arn, name="app", account="123456789012", location=Location("t.json", 1), policies=(inline,))
+    facts = Facts(Edges(Index(Inventory(roles={arn: role}, default_account="123456789012"))))
+    made = [s for s in facts.subject("statements") if s.policy == "inline"]
+    assert [s.statement for s in made] == list(statement_ids(inline).values())
+    assert len(set(s.statement for s in made)) == 3
