@@ -40,6 +40,7 @@ class Facts:
     _callers: dict = field(default_factory=dict, repr=False)  # principal → does its caller read the holder's ARN
     _ids: dict = field(default_factory=dict, repr=False)  # id(policy) → (policy, its statement ids)
     _decisions: dict = field(default_factory=dict, repr=False)  # decision shape → a decision kept (grant_shapes)
+    _parts: dict = field(default_factory=dict, repr=False)  # parts of the shape keys, kept (grant_shapes._contents)
 
     @cached_property
     def outsiders(self) -> Outsiders:
