@@ -122,14 +122,24 @@ def dimensions(probe: Probe, clauses: Clauses, zone, target: Target,
     They depend on nothing but the probe, the clauses (in the order met), the zone of trust, the
     target's account and its URLs' auth types, so they are found once per such content: the same
     outsider is tried on many policies with the same conditions, and again when a fix proof re-checks
-    a changed copy of the model. The values are shared between callers, which only read them."""
-    key = (probe, tuple((name, tuple(found)) for name, found in clauses.items()), zone, target.account, url_auth)
+    a changed copy of the model. The values are shared between callers, which only read them. Of the
+    clauses the key holds only those on keys `_dimensions` reads (`READ`): a trust's `sts:ExternalId`,
+    different on every partner's role, leaves the outsider's values alone and does not split the memo."""
+    key = (probe, tuple((name, tuple(found)) for name, found in clauses.items()
+                        if name in READ or name.startswith(TAG_KEYS)), zone, target.account, url_auth)
     found = _MEMO.get(key)
     if found is None:
         if len(_MEMO) >= _MEMO_LIMIT:
             _MEMO.clear()
         found = _MEMO[key] = _dimensions(probe, clauses, zone, target.account, url_auth)
     return found
+
+
+READ = IDENTIFYING | {"aws:securetransport", "aws:resourceaccount", "aws:resourceorgid", "lambda:invokedviafunctionurl"}
+"""The keys whose clauses `_dimensions` (and the `OutsiderValues` it asks) reads, beside the principal's
+tags (`TAG_KEYS`): the outsider's values depend on no other clause (tests/property/test_outsider_memo.py
+records every key it looks up)."""
+TAG_KEYS = "aws:principaltag/"
 
 
 def _dimensions(probe: Probe, clauses: Clauses, zone, target_account: str,
@@ -160,7 +170,7 @@ def _dimensions(probe: Probe, clauses: Clauses, zone, target_account: str,
             key(name, ABSENT)
     if not signed:  # only an IAM principal has tags of its own
         for name in clauses:
-            if name.startswith("aws:principaltag/"):
+            if name.startswith(TAG_KEYS):
                 key(name, ABSENT)
     if kind is CallerKind.ANYONE:
         key("aws:principaltype", ("Anonymous",))

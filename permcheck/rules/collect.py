@@ -40,6 +40,7 @@ class Facts:
     _callers: dict = field(default_factory=dict, repr=False)  # principal → does its caller read the holder's ARN
     _ids: dict = field(default_factory=dict, repr=False)  # id(policy) → (policy, its statement ids)
     _decisions: dict = field(default_factory=dict, repr=False)  # decision shape → a decision kept (grant_shapes)
+    _parts: dict = field(default_factory=dict, repr=False)  # parts of the shape keys, kept (grant_shapes._contents)
 
     @cached_property
     def outsiders(self) -> Outsiders:
@@ -190,7 +191,7 @@ class Facts:
             decided = self._decided(policy, arn, target_type, owner, account, only)
             if key is not None:
                 self._shared[key] = decided
-        ids, fallback = self.statement_ids(policy), owner.logical_id or target
+        fallback = owner.logical_id or target
         out = []
         for grant, deciding in decided:
             here = [policy.statements[i] for i in deciding]
@@ -200,7 +201,7 @@ class Facts:
             out.append(_placed(grant, service=_service(target), target=target, target_account=account,
                                holder=holder_of(first, fallback), location=first.location,
                                resources=[target] if key is not None else grant.resources,
-                               statement="+".join(sorted(ids[id(s)] for s in here))))
+                               _identity=(self.statement_ids, policy, here)))  # `facts.Grant.statement`
         return out
 
     def _decided(self, policy: Policy, arn: object, target_type: str, owner: Function | Role | Resource,
@@ -303,7 +304,8 @@ class Facts:
 def _placed(grant: facts.Grant, **fields) -> facts.Grant:
     """`dataclasses.replace` for a grant placed on its holder, without running `__init__` again (a
     grant decided once per shape is placed on every holder of it: thousands of roles). The grant is a
-    plain frozen dataclass whose fields are its `__dict__`, so the copy equals what `replace` makes."""
+    plain frozen dataclass whose fields are its `__dict__`, so the copy equals what `replace` makes (and
+    `_identity`, where `Grant.statement` finds its statements, rides beside them)."""
     placed = object.__new__(facts.Grant)
     placed.__dict__.update(grant.__dict__, **fields)
     return placed

@@ -53,7 +53,7 @@ def shape(facts, policy: Policy, arn: object, target_type: str, owner, account: 
           inside: frozenset[str] | None = None) -> tuple | None:
     """The key of `policy`'s grants on `owner` (at `arn`, in `account`); None: decide it alone. With
     `inside`, its own source ARNs are written as `own_sources` writes them (`decision_shape`)."""
-    statements = _contents(policy.statements, arn, target_type, inside)
+    statements = _contents(policy.statements, arn, target_type, inside, facts._parts)
     if statements is None:
         return None
     edges = facts.edges
@@ -64,7 +64,7 @@ def shape(facts, policy: Policy, arn: object, target_type: str, owner, account: 
             principals.update(s.principals if not s.not_principal else ())
     if _callers_read_holder(edges, principals, facts._callers):
         return None
-    return (target_type, account, *_holder(edges, arn, owner, actions), policy.kind, statements)
+    return (target_type, account, *_holder(edges, arn, owner, actions, facts._parts), policy.kind, statements)
 
 
 def outsider_shape(facts, policy: Policy, statements: list[Statement], arn: object, target_type: str, owner,
@@ -76,10 +76,11 @@ def outsider_shape(facts, policy: Policy, statements: list[Statement], arn: obje
     ours = {id(s) for s in statements}
     inside = None if plain else facts.outsiders.zone.accounts | {account}
     read = [s for s in policy.statements if s.effect is not Effect.ALLOW or id(s) in ours]
-    contents = _contents(read, arn, target_type, inside)
+    contents = _contents(read, arn, target_type, inside, facts._parts)
     if contents is None:
         return None
-    return (target_type, account, *_holder(facts.edges, arn, owner, actions), contents, tuple(sorted(actions)))
+    return (target_type, account, *_holder(facts.edges, arn, owner, actions, facts._parts), contents,
+            tuple(sorted(actions)))
 
 
 def decision_shape(facts, policy: Policy, arn: object, target_type: str, owner, account: str) -> tuple | None:
@@ -175,24 +176,42 @@ def recalled(kept: tuple, source: str, statements: list[Statement]) -> Answer:
     return Answer(decision, entries, tuple(statements[b] if isinstance(b, int) else b for b in because), notes)
 
 
-def _contents(statements, arn: object, target_type: str, inside: frozenset[str] | None = None) -> tuple | None:
-    """The statements' contents relative to the holder at `arn` (`_relative`); None: not shared."""
+def _contents(statements, arn: object, target_type: str, inside: frozenset[str] | None = None,
+              kept: dict | None = None) -> tuple | None:
+    """The statements' contents relative to the holder at `arn` (`_relative`); None: not shared. With
+    `kept` (`Facts._parts`), each statement's content is found once per holder and way of writing its
+    sources: a policy decided alone is keyed four times over (`shape`, `decision_shape` and each
+    principal's `outsider_shape`, plain and not), on the same statements."""
     if target_type not in SHARED_TYPES or not isinstance(arn, str) or any(w in arn for w in _WILD):
         return None
     out = []
     for s in statements:
-        content = _relative(s, arn, inside)
+        if kept is None:
+            content = _relative(s, arn, inside)
+        else:
+            key = (id(s), arn, inside)
+            found = kept.get(key)
+            if found is None or found[0] is not s:  # the statement is held, so never an id reused
+                found = kept[key] = (s, _relative(s, arn, inside))
+            content = found[1]
         if content is None:
             return None
         out.append(content)
     return tuple(out)
 
 
-def _holder(edges, arn: str, owner, actions) -> tuple:
+def _holder(edges, arn: str, owner, actions, kept: dict | None = None) -> tuple:
     """What the evaluation reads of the holder beside its account: its URLs' auth types, what the
-    index holds of it as a target of each action, and whether AWS protects it."""
+    index holds of it as a target of each action, and whether AWS protects it. With `kept`
+    (`Facts._parts`, of one model), found once per holder and actions."""
+    asked = tuple(sorted(set(actions)))
+    if kept is not None:
+        found = kept.get((arn, asked))
+        if found is None or found[0] is not owner:
+            found = kept[(arn, asked)] = (owner, _holder(edges, arn, owner, asked))
+        return found[1]
     urls = tuple(sorted(str(u.auth_type) for u in owner.urls)) if isinstance(owner, Function) else ()
-    targets = tuple(target_class(edges.index.target(arn, a)) for a in sorted(set(actions)))
+    targets = tuple(target_class(edges.index.target(arn, a)) for a in asked)
     return urls, targets, tuple(p.match(arn) is not None for p, _, _ in PROTECTIONS)
 
 
