@@ -259,14 +259,16 @@ def _special(file: str) -> bool:
 
 def _load_one(file: str, kind: str, document: LineDict, account: str, options: Options,
               inventory: Inventory, included: set[str] | None = None, decoded: dict | None = None) -> None:
-    from permcheck.load.intrinsics import Deployment
+    partition = "aws-cn" if options.region.startswith("cn-") else \
+        "aws-us-gov" if options.region.startswith("us-gov-") else "aws"
+    inventory.partition = partition
+    deployment = None  # what templates and plans resolve their intrinsics against; snapshots need none
+    if kind in TEMPLATE_KINDS:
+        from permcheck.load.intrinsics import Deployment
 
-    stack = options.parameters.get("AWS::StackName")
-    deployment = Deployment(account=account, region=options.region,
-                            partition="aws-cn" if options.region.startswith("cn-") else
-                            "aws-us-gov" if options.region.startswith("us-gov-") else "aws",
-                            stack_name=stack if stack else Unknown(f"stack name of {file}"), source=file)
-    inventory.partition = deployment.partition
+        stack = options.parameters.get("AWS::StackName")
+        deployment = Deployment(account=account, region=options.region, partition=partition,
+                                stack_name=stack if stack else Unknown(f"stack name of {file}"), source=file)
     try:
         _dispatch(file, kind, document, deployment, options, inventory, included, decoded)
     except InputError:
