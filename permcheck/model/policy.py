@@ -42,6 +42,11 @@ def built(cls: type, given: set, **values: object):
     of its cost: `given` are the fields named (`values`' keys, the set validation records; shared,
     as model_copy copies it before adding), and the fields not named take their defaults (plain
     values: no model here has a default factory)."""
+    return built_from(cls, given, values)
+
+
+def built_from(cls: type, given: set, values: dict):
+    """`built(cls, given, **values)` of a dict the caller made (and hands over): not packed again."""
     defaults = _DEFAULTS.get(cls)
     if defaults is None:
         defaults = _DEFAULTS[cls] = {name: f.default for name, f in cls.model_fields.items()}
