@@ -160,9 +160,10 @@ def _load_documents(documents: list[tuple[str, str, object]], options: Options,
 
     inventory = Inventory(region=options.region, management_account=options.management_account)
     snapshot_accounts: set[str] = set()
+    decoded: dict = {}  # get-policy strings accounts_of decoded, for snapshot.load: decoded once
     for file, kind, document in documents:
         if kind in SNAPSHOT_KINDS:
-            snapshot_accounts |= snapshot.accounts_of(file, kind, document)
+            snapshot_accounts |= snapshot.accounts_of(file, kind, document, decoded)
     account = options.account or (next(iter(snapshot_accounts)) if len(snapshot_accounts) == 1 else DEFAULT_ACCOUNT)
     inventory.default_account = account
     order = {kind: i for i, kind in enumerate(("organizations-policy", *SNAPSHOT_KINDS, *TEMPLATE_KINDS, "policy"))}
@@ -171,7 +172,7 @@ def _load_documents(documents: list[tuple[str, str, object]], options: Options,
         if kind == "policy" and os.path.realpath(file) in included:
             continue
         try:
-            _load_one(file, kind, document, account, options, inventory, included)
+            _load_one(file, kind, document, account, options, inventory, included, decoded)
         except InputError as error:
             if failed is None:
                 raise
@@ -257,17 +258,19 @@ def _special(file: str) -> bool:
 
 
 def _load_one(file: str, kind: str, document: LineDict, account: str, options: Options,
-              inventory: Inventory, included: set[str] | None = None) -> None:
-    from permcheck.load.intrinsics import Deployment
+              inventory: Inventory, included: set[str] | None = None, decoded: dict | None = None) -> None:
+    partition = "aws-cn" if options.region.startswith("cn-") else \
+        "aws-us-gov" if options.region.startswith("us-gov-") else "aws"
+    inventory.partition = partition
+    deployment = None  # what templates and plans resolve their intrinsics against; snapshots need none
+    if kind in TEMPLATE_KINDS:
+        from permcheck.load.intrinsics import Deployment
 
-    stack = options.parameters.get("AWS::StackName")
-    deployment = Deployment(account=account, region=options.region,
-                            partition="aws-cn" if options.region.startswith("cn-") else
-                            "aws-us-gov" if options.region.startswith("us-gov-") else "aws",
-                            stack_name=stack if stack else Unknown(f"stack name of {file}"), source=file)
-    inventory.partition = deployment.partition
+        stack = options.parameters.get("AWS::StackName")
+        deployment = Deployment(account=account, region=options.region, partition=partition,
+                                stack_name=stack if stack else Unknown(f"stack name of {file}"), source=file)
     try:
-        _dispatch(file, kind, document, deployment, options, inventory, included)
+        _dispatch(file, kind, document, deployment, options, inventory, included, decoded)
     except InputError:
         raise
     except RecursionError:  # a loader recursing through a structure near the depth limit
@@ -284,7 +287,7 @@ def _load_one(file: str, kind: str, document: LineDict, account: str, options: O
 
 
 def _dispatch(file: str, kind: str, document: LineDict, deployment, options: Options, inventory: Inventory,
-              included: set[str] | None = None) -> None:
+              included: set[str] | None = None, decoded: dict | None = None) -> None:
     if kind in ("cloudformation", "sam"):  # local AWS::Include files, inlined as `sam package` and CloudFormation do
         from permcheck.load.includes import read_includes
         document = read_includes(file, document, included)
@@ -301,7 +304,7 @@ def _dispatch(file: str, kind: str, document: LineDict, deployment, options: Opt
         load_plan(file, document, deployment, inventory)
     elif kind in SNAPSHOT_KINDS:
         from permcheck.load import snapshot
-        snapshot.load(file, kind, document, inventory)
+        snapshot.load(file, kind, document, inventory, decoded)
     elif kind == "policy":
         from permcheck.load.policy_doc import parse_policy
         from permcheck.model.policy import PolicyKind

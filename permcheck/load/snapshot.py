@@ -29,11 +29,13 @@ from permcheck.model.location import InputError, Location
 IAM_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 
 
-def accounts_of(file: str, kind: str, document: object) -> set[str]:
+def accounts_of(file: str, kind: str, document: object, decoded: dict | None = None) -> set[str]:
     """The accounts a snapshot file describes, from the ARNs of what it lists.
 
     Only the snapshot's own entities count (not the principals its policies name), and
-    nothing here raises: a malformed file is reported by `load` with its line.
+    nothing here raises: a malformed file is reported by `load` with its line. A get-policy
+    output's policy is a JSON string decoded here; with `decoded`, the value is kept there for
+    `load` (`decoded[file] = (document, value)`), which would otherwise decode it again.
     """
     if not isinstance(document, dict):
         return set()
@@ -52,18 +54,21 @@ def accounts_of(file: str, kind: str, document: object) -> set[str]:
             raw = json_document(document.get("Policy"))
         except ValueError:
             return set()
+        if decoded is not None:
+            decoded[file] = (document, raw)
         arns += resources_of(raw)
     return {a for a in (account_of(arn) for arn in arns if isinstance(arn, str)) if a}
 
 
-def load(file: str, kind: str, document: object, inventory: Inventory) -> None:
-    """Read one snapshot file into `inventory`; malformed content is an InputError with its line."""
+def load(file: str, kind: str, document: object, inventory: Inventory, decoded: dict | None = None) -> None:
+    """Read one snapshot file into `inventory`; malformed content is an InputError with its line.
+    `decoded`: what `accounts_of` kept of the inputs, taken only for this very document."""
     if not isinstance(document, LineDict):
         raise InputError(Location(file, line_of(document, 1)), f"{kind} output must be a JSON object")
-    _load(file, kind, document, inventory)
+    _load(file, kind, document, inventory, decoded)
 
 
-def _load(file: str, kind: str, document: LineDict, inventory: Inventory) -> None:
+def _load(file: str, kind: str, document: LineDict, inventory: Inventory, decoded: dict | None = None) -> None:
     if kind == "authorization-details":
         from permcheck.load import snapshot_iam
         snapshot_iam.load(file, document, inventory)
@@ -72,7 +77,8 @@ def _load(file: str, kind: str, document: LineDict, inventory: Inventory) -> Non
         snapshot_lambda.load_functions(file, document, inventory)
     elif kind == "get-policy":
         from permcheck.load import snapshot_lambda
-        snapshot_lambda.load_policy(file, document, inventory)
+        kept = decoded.get(file) if decoded else None
+        snapshot_lambda.load_policy(file, document, inventory, kept[1] if kept and kept[0] is document else None)
     elif kind == "list-event-source-mappings":
         from permcheck.load import snapshot_triggers
         snapshot_triggers.load_mappings(file, document, inventory)

@@ -56,12 +56,13 @@ def load_functions(file: str, document: LineDict, inventory: Inventory) -> None:
         inventory.accounts.add(account)
 
 
-def load_policy(file: str, document: LineDict, inventory: Inventory) -> None:
-    """Read one `get-policy` output: the resource policy of the function its statements name."""
+def load_policy(file: str, document: LineDict, inventory: Inventory, raw: object = None) -> None:
+    """Read one `get-policy` output: the resource policy of the function its statements name.
+    `raw`: its `Policy` string as `json_document` decodes it, when the caller has it already."""
     line = document.line_of("Policy")
     where = Location(file, line)
     try:
-        raw = json_document(document.get("Policy"))
+        raw = json_document(document.get("Policy")) if raw is None else raw
     except ValueError as error:
         raise InputError(where, f"Policy is not a JSON policy document: {error}") from None
     if not isinstance(raw, dict):

@@ -146,3 +146,18 @@ def test_a_str_subclass_is_validated_into_a_str():
     statement = policy.statements[0]
     assert type(statement.actions[0]) is str and type(statement.resources[0]) is str
     assert type(statement.policy) is str and type(policy.name) is str
+
+
+def test_an_action_is_checked_each_time_whatever_was_met_before():
+    """The grammar's action is `service:action` (reference_policies_grammar.html, above): one that
+    is not is an error at its line however many well-formed actions, alike or not, came before it
+    (load/policy_doc.py remembers the actions that matched, never one that did not)."""
+    for _ in range(2):
+        good = parse("Version: '2012-10-17'\nStatement: {Effect: Allow, Action: [s3:GetObject, sqs:*], Resource: '*'}")
+        assert good.error is None and good.statements[0].actions == ("s3:GetObject", "sqs:*")
+        bad = parse("Version: '2012-10-17'\nStatement:\n  - Effect: Allow\n    Action: [s3:GetObject, s3 GetObject]\n"
+                    "    Resource: '*'\n")
+        assert bad.statements == () and bad.error == "action 's3 GetObject' is not of the form service:action"
+        assert bad.error_location.line == 4
+        empty_service = parse("Version: '2012-10-17'\nStatement: {Effect: Allow, Action: ':GetObject', Resource: '*'}")
+        assert empty_service.error == "action ':GetObject' is not of the form service:action"

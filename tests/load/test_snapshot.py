@@ -371,6 +371,34 @@ PARTNER_INVOKE = {"Sid": "p", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:
                   "Action": "lambda:InvokeFunction", "Resource": FN + "f"}
 
 
+def test_get_policy_string_is_decoded_once_and_loads_as_decoded_twice(tmp_path, monkeypatch):
+    """A get-policy output's `Policy` is a JSON string (https://docs.aws.amazon.com/lambda/latest/api/API_GetPolicy.html):
+    the accounts pass decodes it and the load takes that value, decoding it no second time; the
+    function loaded is the one each file loaded on its own makes. A string that does not decode is
+    still the load's error at its line."""
+    from permcheck.load import snapshot_fields, snapshot_lambda
+
+    policy = write(tmp_path, "b.json", get_policy(PARTNER_INVOKE))
+    alone = Inventory()
+    snapshot.load(policy, "get-policy", read_inputs([policy])[0][2], alone)  # decodes it itself
+    calls = []
+    real = snapshot_fields.json_document
+
+    def counted(value):
+        calls.append(value)
+        return real(value)
+
+    monkeypatch.setattr(snapshot, "json_document", counted)
+    monkeypatch.setattr(snapshot_lambda, "json_document", counted)
+    shared = load_inventory([policy], Options())
+    assert len(calls) == 1
+    assert shared.functions == alone.functions and shared.functions[FN + "f"].policy.statements
+    bad = write(tmp_path, "c.json", {"Policy": "{not json", "RevisionId": "r"})
+    with pytest.raises(InputError) as raised:
+        load_inventory([bad], Options())
+    assert str(raised.value).startswith(f"{bad}:2: Policy is not a JSON policy document")
+
+
 def test_list_functions_and_get_policy_merge_in_either_order(tmp_path):
     listed = write(tmp_path, "a.json", LISTED)
     policy = write(tmp_path, "b.json", get_policy(PARTNER_INVOKE))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from permcheck.model.arn import account_field, arn_fields, parse_arn
+from permcheck.model.arn import ACCOUNT_ID, account_field, account_of, arn_fields, parse_arn
 from permcheck.model.values import Sym, Unknown, concat
 
 PLAIN = st.text(alphabet="abc-_/0123456789", min_size=0, max_size=6)
@@ -83,3 +83,20 @@ def test_an_unknown_account_is_the_account_field():
     assert account_field(value) == Unknown("parameter CrossAccountID in t.yaml")
     assert account_field("arn:aws:s3:::bucket") == "" and account_field("not an arn") is None
     assert arn_fields(Sym((Unknown("Fn::ImportValue shared-arn"), ":live"))) is None  # where the fields are is unknown
+
+
+PIECES = st.sampled_from(["arn", "aws", "", "iam", "lambda", "us-east-1", "123456789012", "12345678901", "aws",
+                          "role/r", "function:f", "x"])
+
+
+@given(st.lists(PIECES, min_size=0, max_size=8).map(":".join) | st.text(alphabet="arnaws:0123456789/", max_size=30))
+@example("arn:aws:iam::123456789012:role/r")
+@example("arn:aws:s3:::bucket")
+@example("arn::iam::123456789012:role/r")
+@example("arn:aws:iam::123456789012")
+def test_account_of_is_the_account_field_of_parse_arn(text):
+    """`account_of` reads the ARN's pieces without making an `Arn` (it is asked of every entity of a
+    snapshot): its answer is always the account field `parse_arn` finds when that is a 12-digit
+    account id, else None (an S3 bucket ARN names no account; reference-arns.html above)."""
+    arn = parse_arn(text)
+    assert account_of(text) == (arn.account if arn is not None and ACCOUNT_ID.match(arn.account) else None)
