@@ -120,7 +120,7 @@ class Facts:
                     not_principal=s.not_principal, conditions=[_clause(c) for c in s.conditions],
                     sid=s.sid or "", policy=s.policy, aws_managed=managed, holder=holder_of(s, holder),
                     holder_type=holder_type, location=s.location)
-                object.__setattr__(fact, "_identity", (ids_of, policy, s))  # `facts.Statement.statement`, when asked
+                object.__setattr__(fact, "_identity", (ids_of, policy, (s,)))  # `facts.Statement.statement`
                 out.append(fact)
         return out
 

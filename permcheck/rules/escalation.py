@@ -215,21 +215,13 @@ def _other_role_function(edges: Edges, caller: Caller, entity: Role | User, acti
     one is enough for the path. Functions the caller's answer cannot tell apart are asked once
     (`FunctionIndex.entries`): a later one of an asked class is neither the first allowed nor the
     first conditional."""
-    own, conditional, asked = str(entity.arn), None, []
+    own, asked = str(entity.arn), []
     for first, second in functions.entries(caller, action, _statements_for(edges, caller, action), reached):
         if functions.role_of(first) != own:
             asked.append(first)
         elif second is not None:
             asked.append(second)
-    asked.sort()
-    for position in asked:
-        arn = functions.all[position][0]
-        answer = ask_or_unknown(edges, caller, action, arn)
-        if answer.decision is Decision.ALLOWED:
-            return answer, arn
-        if answer.decision is Decision.CONDITIONAL and conditional is None:
-            conditional = (answer, arn)
-    return conditional
+    return _best(edges, caller, action, [functions.all[position][0] for position in sorted(asked)])
 
 
 def _statements_for(edges: Edges, caller: Caller, action: str) -> tuple[Statement, ...] | None:

@@ -30,6 +30,18 @@ class Condition:
         return f"{'not ' if self.negated else ''}{self.operator} {self.written or self.key} {' | '.join(self.values)}"
 
 
+def _identity(fact: object) -> str:
+    """The ids of the statements a fact is about (rules/identity.py), joined: `collect.Facts` leaves
+    `_identity` (the ids' table, the policy, its statements) beside the fact's fields, so they are
+    hashed only when a finding asks; "" for a fact made without it."""
+    found = fact.__dict__.get("_identity")
+    if found is None:
+        return ""
+    ids_of, policy, statements = found
+    ids = ids_of(policy)
+    return "+".join(sorted(ids[id(s)] for s in statements))
+
+
 @dataclass(frozen=True)
 class Statement:
     """A policy statement as written (resolved), wherever it sits."""
@@ -56,11 +68,7 @@ class Statement:
         fingerprint that tells two statements apart. Hashed only when a finding asks for it (a
         few hundred of ten thousand statements are flagged): `collect.Facts` leaves with each
         fact where to find it, beside its fields (not one: equality and `subject_key` ignore it)."""
-        found = self.__dict__.get("_identity")
-        if found is None:
-            return ""
-        ids_of, policy, statement = found
-        return ids_of(policy)[id(statement)]
+        return _identity(self)
 
 
 @dataclass(frozen=True)
@@ -97,12 +105,7 @@ class Grant:
         part of a finding's fingerprint that tells two grants of one resource apart. Hashed only when
         a finding asks for it (a few hundred of three thousand grants are flagged): `collect.Facts`
         leaves with each grant where to find them, beside its fields, as `Statement.statement` does."""
-        found = self.__dict__.get("_identity")
-        if found is None:
-            return ""
-        ids_of, policy, deciding = found
-        ids = ids_of(policy)
-        return "+".join(sorted(ids[id(s)] for s in deciding))
+        return _identity(self)
 
 
 @dataclass(frozen=True)
