@@ -23,7 +23,7 @@ from permcheck.load.snapshot_fields import document_policy, entries, text_field
 from permcheck.model.arn import ACCOUNT_ID, parse_arn
 from permcheck.model.entities import Group, Inventory, Role, User
 from permcheck.model.location import InputError, Location
-from permcheck.model.policy import Policy, PolicyKind
+from permcheck.model.policy import Policy, PolicyKind, built
 from permcheck.model.values import Unknown
 
 IDENTITY, BOUNDARY, TRUST = PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.TRUST
@@ -82,6 +82,13 @@ class ManagedPolicies:
         return policy.model_copy(update={"arn": arn})
 
 
+# Entities are `built` (model/policy.py), not validated: each value below is of its field's exact
+# type (strings from `text_field` and ARNs, tuples of `Policy`, a `Location`), as validation would keep it.
+_GROUP_FIELDS = {"arn", "name", "account", "policies", "location"}
+_USER_FIELDS = _GROUP_FIELDS | {"groups", "boundary"}
+_ROLE_FIELDS = _GROUP_FIELDS | {"trust", "boundary"}
+
+
 def load(file: str, document: LineDict, inventory: Inventory) -> None:
     """Read one `get-account-authorization-details` output into `inventory`."""
     managed = ManagedPolicies(file, document)
@@ -89,7 +96,7 @@ def load(file: str, document: LineDict, inventory: Inventory) -> None:
     for entry, line in entries(file, document, "GroupDetailList"):
         arn, account, name = _identity(file, entry, "group", "GroupName")
         policies = _inline(file, entry, "GroupPolicyList", name) + _attached(file, entry, managed)
-        inventory.groups[arn] = Group(arn=arn, name=name, account=account, policies=policies,
+        inventory.groups[arn] = built(Group, _GROUP_FIELDS, arn=arn, name=name, account=account, policies=policies,
                                       location=Location(file, line))
         group_arns[(account, name)] = arn
         inventory.accounts.add(account)
@@ -97,16 +104,17 @@ def load(file: str, document: LineDict, inventory: Inventory) -> None:
         arn, account, name = _identity(file, entry, "user", "UserName")
         groups, unknown = _groups(file, entry, arn, account, group_arns, inventory)
         policies = _inline(file, entry, "UserPolicyList", name) + _attached(file, entry, managed) + unknown
-        inventory.users[arn] = User(arn=arn, name=name, account=account, policies=policies, groups=groups,
-                                    boundary=_boundary(file, entry, managed), location=Location(file, line))
+        inventory.users[arn] = built(User, _USER_FIELDS, arn=arn, name=name, account=account, policies=policies,
+                                     groups=groups, boundary=_boundary(file, entry, managed),
+                                     location=Location(file, line))
         inventory.accounts.add(account)
     trusts: dict = {}  # trust policies by content (policy_doc.parse_alike)
     for entry, line in entries(file, document, "RoleDetailList"):
         arn, account, name = _identity(file, entry, "role", "RoleName")
         policies = _inline(file, entry, "RolePolicyList", name) + _attached(file, entry, managed)
-        inventory.roles[arn] = Role(arn=arn, name=name, account=account, trust=_trust(file, entry, arn, name, trusts),
-                                    policies=policies, boundary=_boundary(file, entry, managed),
-                                    location=Location(file, line))
+        inventory.roles[arn] = built(Role, _ROLE_FIELDS, arn=arn, name=name, account=account,
+                                     trust=_trust(file, entry, arn, name, trusts), policies=policies,
+                                     boundary=_boundary(file, entry, managed), location=Location(file, line))
         inventory.accounts.add(account)
 
 

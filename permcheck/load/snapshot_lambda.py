@@ -17,9 +17,11 @@ from permcheck.load.snapshot_fields import entries, json_document, resources_of,
 from permcheck.model.arn import ACCOUNT_ID, parse_arn
 from permcheck.model.entities import Function, Inventory
 from permcheck.model.location import InputError, Location
-from permcheck.model.policy import Policy, PolicyKind
+from permcheck.model.policy import Policy, PolicyKind, built
 
 LATEST = "$LATEST"
+_FUNCTION_FIELDS = {"arn", "name", "account", "region", "role", "location"}
+_POLICY_FUNCTION_FIELDS = {"arn", "name", "account", "region", "policy", "qualifiers", "location"}
 
 
 def function_arn(text: str) -> tuple[str, str, str, str, str | None] | None:
@@ -44,8 +46,8 @@ def load_functions(file: str, document: LineDict, inventory: Inventory) -> None:
             raise InputError(Location(file, entry.line_of("FunctionArn")), f"{arn_text!r} is not a Lambda function ARN")
         base, name, account, region, qualifier = parsed
         role = text_field(file, entry, "Role", f"function {name}", required=False)
-        listed = Function(arn=base, name=name, account=account, region=region, role=role,
-                          location=Location(file, line))
+        listed = built(Function, _FUNCTION_FIELDS, arn=base, name=name, account=account, region=region, role=role,
+                       location=Location(file, line))  # each value of its field's exact type: not validated
         old = inventory.functions.get(base)
         if old is None:
             inventory.functions[base] = listed
@@ -83,8 +85,9 @@ def load_policy(file: str, document: LineDict, inventory: Inventory, raw: object
     policy = parse_policy(raw, name=f"{name} resource policy", kind=PolicyKind.RESOURCE, location=where)
     old = inventory.functions.get(base)
     if old is None:
-        inventory.functions[base] = Function(arn=base, name=name, account=account, region=region, policy=policy,
-                                             qualifiers=qualifiers, location=Location(file, line_of(document, 1)))
+        inventory.functions[base] = built(Function, _POLICY_FUNCTION_FIELDS, arn=base, name=name, account=account,
+                                          region=region, policy=policy, qualifiers=qualifiers,
+                                          location=Location(file, line_of(document, 1)))
     else:
         inventory.functions[base] = old.model_copy(update={
             "policy": merged(old.policy, policy), "qualifiers": tuple(dict.fromkeys(old.qualifiers + qualifiers))})

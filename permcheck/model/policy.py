@@ -96,7 +96,7 @@ class Principal(Frozen):
         return str(self.value)
 
 
-ANYONE = Principal(type=PrincipalType.ANYONE, value="*")
+ANYONE = built(Principal, {"type", "value"}, type=PrincipalType.ANYONE, value="*")
 
 
 class Clause(Frozen):

@@ -62,10 +62,13 @@ class Facts:
         changed._let_in = self._let_in
         return changed
 
-    def subject(self, name: str) -> list:
-        if name not in self._cache:
-            self._cache[name] = getattr(self, f"_{name}")()
-        return self._cache[name]
+    def subject(self, name: str, part: tuple[int, int] | None = None) -> list:
+        """A subject's facts; with `part` (grants only), those of the holders `grant_holders[lo:hi]`,
+        which are the whole subject's facts from `grant_holders[lo]`'s first to `[hi - 1]`'s last."""
+        key = name if part is None else (name, part)
+        if key not in self._cache:
+            self._cache[key] = getattr(self, f"_{name}")() if part is None else self._grants(slice(*part))
+        return self._cache[key]
 
     @property
     def inventory(self):
@@ -143,15 +146,32 @@ class Facts:
                             location=policy.location))
         return out
 
-    def _grants(self) -> list[facts.Grant]:
-        inv, out = self.inventory, []
-        for function in inv.functions.values():
-            out += self._grants_on(function.policy, function.arn, "function", function)
-        for role in inv.roles.values():
-            out += self._grants_on(role.trust, role.arn, "role", role)
-        for resource in inv.resources.values():
-            out += self._grants_on(resource.policy, resource.arn, TARGET_TYPES.get(resource.type, "other"), resource)
+    def _grants(self, part: slice = slice(None)) -> list[facts.Grant]:
+        out = []
+        for policy, arn, target_type, owner in self.grant_holders[part]:
+            out += self._grants_on(policy, arn, target_type, owner)
         return out
+
+    @cached_property
+    def grant_holders(self) -> list[tuple[Policy | None, str, str, Function | Role | Resource]]:
+        """(policy, ARN, target type, holder) of every function policy, trust policy and resource
+        policy, in the order of the grants subject."""
+        inv = self.inventory
+        return [(function.policy, function.arn, "function", function) for function in inv.functions.values()] + \
+            [(role.trust, role.arn, "role", role) for role in inv.roles.values()] + \
+            [(resource.policy, resource.arn, TARGET_TYPES.get(resource.type, "other"), resource)
+             for resource in inv.resources.values()]
+
+    def grants_split(self, share: float) -> int:
+        """Where to cut `grant_holders` so that the first part holds about `share` of their statements
+        (what deciding grants costs grows with)."""
+        sizes = [len(policy.statements) if policy is not None else 0 for policy, _, _, _ in self.grant_holders]
+        goal, total = share * sum(sizes), 0
+        for index, size in enumerate(sizes):
+            if total >= goal:
+                return index
+            total += size
+        return len(sizes)
 
     def grants_on(self, target: str, target_type: str, only: str | None = None) -> list[facts.Grant]:
         """The grants of one function, role or resource (a fix suggestion re-checks only that), or

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from permcheck.graph.edges import Edges
 from permcheck.iam.decide import Decision
 from permcheck.model.entities import Function, FunctionUrl, Role
-from permcheck.model.policy import Clause, Effect, Policy
+from permcheck.model.policy import Clause, Effect, Policy, built
 from permcheck.rules import facts
 
 
@@ -53,27 +53,34 @@ def candidates(rule_id: str, grant: facts.Grant, org_id: str) -> list[Change]:
     """The narrowest changes worth trying for a flagged grant, best first."""
     own = grant.target_account
     org = [Change(f"add the condition StringEquals aws:PrincipalOrgID = {org_id}",
-                  Clause(operator="StringEquals", key="aws:PrincipalOrgID", values=(org_id,)))] if org_id else []
+                  _equals("aws:PrincipalOrgID", org_id))] if org_id else []
     if rule_id == "public-invoke" and grant.function_url_public:
         return [Change("set the function URL's AuthType to AWS_IAM", url_auth_type="AWS_IAM")]
     if rule_id == "public-invoke":  # AWS::Lambda::Permission takes PrincipalOrgID, not any condition
-        return [Change(f"add PrincipalOrgID: {org_id}", Clause(operator="StringEquals", key="aws:PrincipalOrgID",
-                                                                values=(org_id,)))] * bool(org_id) + \
+        return [Change(f"add PrincipalOrgID: {org_id}", _equals("aws:PrincipalOrgID", org_id))] * bool(org_id) + \
             [Change(f"name the account instead of anyone: Principal: '{own}'", principal=own)]
     if rule_id == "trust-any-principal":
         return org + [Change(f"add the condition StringEquals aws:PrincipalAccount = {own}",
-                             Clause(operator="StringEquals", key="aws:PrincipalAccount", values=(own,)))]
+                             _equals("aws:PrincipalAccount", own))]
     if rule_id == "service-invoke-without-source":
         return [Change(f"add SourceAccount: {own} (better still, SourceArn: the ARN of the bucket, topic, rule "
                        f"or API that invokes it)",
-                       Clause(operator="StringEquals", key="aws:SourceAccount", values=(own,)))]
+                       _equals("aws:SourceAccount", own))]
     if rule_id in ("cross-account-invoke", "cross-account-resource-policy"):
         return org
     if rule_id == "cross-account-trust":
         return org + [Change("add the condition StringEquals sts:ExternalId = <a secret agreed with the other "
                              "account> (lowers the severity; the grant stays cross-account)",
-                             Clause(operator="StringEquals", key="sts:ExternalId", values=("<external-id>",)))]
+                             _equals("sts:ExternalId", "<external-id>"))]
     return []
+
+
+def _equals(key: str, value: str) -> Clause:
+    """`StringEquals key = value` (built as the loaders build clauses: a string in each field)."""
+    return built(Clause, _CLAUSE_FIELDS, operator="StringEquals", key=key, values=(value,))
+
+
+_CLAUSE_FIELDS = {"operator", "key", "values"}
 
 
 def suggest(edges: Edges, rule, grant: facts.Grant, org_id: str, current, flagged) -> str | None:

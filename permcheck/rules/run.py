@@ -28,6 +28,7 @@ def run_check(edges: Edges, rules: list[Rule], config) -> CheckResult:
     from permcheck.rules.collect import Facts
     from permcheck.rules.engine import RuleFailure, bind, run_rule
     from permcheck.rules.fixes import with_suggestions
+    from permcheck.rules.two_processes import map_in_two
     from permcheck.rules.wants import field_tests
 
     known = {rule.id for rule in rules}
@@ -45,25 +46,81 @@ def run_check(edges: Edges, rules: list[Rule], config) -> CheckResult:
                 continue
             wants.setdefault(rule.spec.subject, []).append(want)
     facts = Facts(edges, tuple(constants["trusted_accounts"]), constants["org_id"], wants=wants)
-    findings, errors = [], []
-    for rule in rules:
-        if not rule.enabled:
-            continue
+
+    def outcome(piece: tuple[Rule, tuple[int, int] | None]) -> tuple[list[Finding], str | None]:
+        """One rule's findings (on a part of its subject's facts), or the error that stopped it."""
+        rule, part = piece
         if rule.id in failed:
-            errors.append(f"{rule.spec.file}: rule {rule.id} failed: {failed[rule.id]}")
-            continue
+            return [], f"{rule.spec.file}: rule {rule.id} failed: {failed[rule.id]}"
         spec = rule.spec if rule.id not in config.rules or "severity" not in config.rules[rule.id] \
             else replace(rule.spec, severities=[])  # a configured severity is the rule's only one
         try:
-            found = run_rule(spec, rule.severity, facts.subject(spec.subject), constants)
-            findings += with_suggestions(edges, rule, spec, found, constants, facts)
+            found = run_rule(spec, rule.severity, facts.subject(spec.subject, part), constants)
+            return with_suggestions(edges, rule, spec, found, constants, facts), None
         except InputError:
             raise
         except Exception as error:  # a bug in one rule: report it, keep the others' findings
-            errors.append(f"{rule.spec.file}: rule {rule.id} failed: {type(error).__name__}: {error}")
+            return [], f"{rule.spec.file}: rule {rule.id} failed: {type(error).__name__}: {error}"
+
+    in_force = [rule for rule in rules if rule.enabled]
+    split = _split(facts)
+    pieces = _pieces(in_force, facts) if split else [(rule, None) for rule in in_force]
+    outcomes = _joined(pieces, map_in_two(pieces, outcome, lambda piece: piece[1] is not None and piece[1][0] == 0,
+                                          _encode, _decode, split))
+    findings = [finding for found, _ in outcomes for finding in found]
+    errors = [error for _, error in outcomes if error]
     findings = [_suppress(f, edges.index.inventory, config) for f in dict.fromkeys(findings)]
     findings.sort(key=lambda f: (-f.severity.rank, f.file, f.line or 0, f.rule, f.resource, f.message))
     return CheckResult(findings, errors)
+
+
+AWAY_SHARE = 0.8
+"""The share of the grants (by the statements deciding them) a second process decides, with the fix
+proofs of what it flags, while this one takes the other subjects and the rest of the grants: half of
+each large check's time after loading (gen_org's snapshots; rules/two_processes.py)."""
+SPLIT_FROM = 1000
+"""Policies from which a check is worth a second process: a fork costs a few milliseconds, a
+template's check takes tens; a 2,000-role snapshot holds ~5,000 policies and its check ~1 s."""
+
+
+def _split(facts) -> bool:
+    from permcheck.rules.two_processes import can_split, jobs_wanted
+
+    jobs = jobs_wanted()
+    if jobs == 1 or not can_split():
+        return False
+    return jobs == 2 or len(facts.placed) >= SPLIT_FROM
+
+
+def _pieces(rules: list[Rule], facts) -> list[tuple[Rule, tuple[int, int] | None]]:
+    """Each rule with the part of its subject it runs on: a grant rule twice, on the grants of the
+    holders before the cut (a second process's) and after it; any other rule once, on all."""
+    cut, end = facts.grants_split(AWAY_SHARE), len(facts.grant_holders)
+    return [piece for rule in rules
+            for piece in ([(rule, (0, cut)), (rule, (cut, end))] if rule.spec.subject == "grants" else [(rule, None)])]
+
+
+def _joined(pieces: list, outcomes: list) -> list[tuple[list[Finding], str | None]]:
+    """One outcome a rule, as one process finds it: the parts' findings in order, or the first error
+    (a rule stops at its first)."""
+    joined: dict[str, tuple[list[Finding], str | None]] = {}
+    for (rule, _), (found, error) in zip(pieces, outcomes):
+        before = joined.get(rule.id)
+        if before is None:
+            joined[rule.id] = (found, error)
+        elif before[1] is None:
+            joined[rule.id] = ([], error) if error else (before[0] + found, None)
+    return list(joined.values())
+
+
+def _encode(outcome: tuple[list[Finding], str | None]) -> list:
+    found, error = outcome
+    return [[finding.as_values() for finding in found], error]
+
+
+def _decode(value: list) -> tuple[list[Finding], str | None]:
+    found, error = value
+    return [Finding.from_values(values) for values in found], error
 
 
 def run_checks(models: list, rules: list[Rule], config) -> CheckResult:
