@@ -202,7 +202,7 @@ def fan_out(tmp_path: Path, source_arn: str, body: str = "", publish: str = f"'{
     return TriggerPaths(paths.edges)
 
 
-FAN_OUT = [f"sns {TOPIC}", f"sns.amazonaws.com:sqs:SendMessage allowed", f"sqs {QUEUE}",
+FAN_OUT = [f"sns {TOPIC}", "sns.amazonaws.com:sqs:SendMessage allowed", f"sqs {QUEUE}",
            f"{ROLE % 'worker-role'}:sqs:ReceiveMessage allowed"]
 
 
@@ -309,11 +309,11 @@ def test_through_triggers_follows_a_role_that_a_conditional_star_lets_in(tmp_pat
     # caller's through it — who-can-trigger lists `*` there, --through-triggers names the caller
     from permcheck.graph.triggers import through_triggers
     body = (role("gate-role", f"{{Effect: Allow, Action: sns:Publish, Resource: '{TOPIC}'}}") +
-            function("gate", "gate-role") + role("caller") + function("caller-fn", "caller") + f"""
+            function("gate", "gate-role") + role("caller") + function("caller-fn", "caller") + """
   GateOpen:
     Type: AWS::Lambda::Permission
-    Properties: {{FunctionName: gate, Action: lambda:InvokeFunction, Principal: "*",
-                  PrincipalOrgID: o-abc}}""")
+    Properties: {FunctionName: gate, Action: lambda:InvokeFunction, Principal: "*",
+                  PrincipalOrgID: o-abc}""")
     paths = model(tmp_path, body)
     assert [t["principal"] for t in ask(paths, "gate")] == ["*"]  # the caller is not listed: `*` stands for it
     rows = through_triggers(paths.edges, ROLE % "caller")

@@ -13,7 +13,7 @@ from typing import Optional, Union
 
 from pydantic import BaseModel, ConfigDict
 
-from permcheck.model.arn import ACCOUNT_ID, parse_arn, root_arn
+from permcheck.model.arn import ACCOUNT_ID, root_arn
 from permcheck.model.location import Location
 from permcheck.model.values import Sym, Unknown
 

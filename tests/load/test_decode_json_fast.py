@@ -236,7 +236,7 @@ def test_random_documents_plain_json_is_the_reference_without_lines(value: objec
 
 # -- the node pattern's possessive quantifiers ------------------------------------------------------
 
-def _greedy(pattern: str) -> "re.Pattern":
+def _greedy(pattern: str) -> "re.Pattern":  # noqa: F821 (imported inside: a test helper)
     """The node pattern with each possessive quantifier made greedy again (`*+` → `*`, ...)."""
     import re
     return re.compile(re.sub(r"([*+?])\+", r"\1", pattern))

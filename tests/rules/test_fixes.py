@@ -143,7 +143,7 @@ def test_a_changed_copy_decides_as_a_fresh_model(seed, pick):
     from permcheck.model.entities import Role
     from permcheck.model.policy import Clause
     from permcheck.rules.fixes import Change, _changed_policy
-    from tests.property.test_graph_bruteforce import A, B, C, OUTSIDER, SERVICE, build, make_spec
+    from tests.property.test_graph_bruteforce import A, B, OUTSIDER, SERVICE, build, make_spec
 
     inventory, rng = build(make_spec(seed)), random.Random(pick)
     owners = [("functions", k, o.policy) for k, o in inventory.functions.items() if o.policy is not None] + \
