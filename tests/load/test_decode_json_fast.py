@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -236,9 +237,8 @@ def test_random_documents_plain_json_is_the_reference_without_lines(value: objec
 
 # -- the node pattern's possessive quantifiers ------------------------------------------------------
 
-def _greedy(pattern: str) -> "re.Pattern":  # noqa: F821 (imported inside: a test helper)
+def _greedy(pattern: str) -> re.Pattern:
     """The node pattern with each possessive quantifier made greedy again (`*+` → `*`, ...)."""
-    import re
     return re.compile(re.sub(r"([*+?])\+", r"\1", pattern))
 
 
