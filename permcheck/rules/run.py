@@ -87,9 +87,9 @@ def _split(facts) -> bool:
     from permcheck.rules.two_processes import can_split, jobs_wanted
 
     jobs = jobs_wanted()
-    if jobs == 1 or not can_split():
+    if jobs == 1 or (jobs is None and len(facts.placed) < SPLIT_FROM):
         return False
-    return jobs == 2 or len(facts.placed) >= SPLIT_FROM
+    return can_split()
 
 
 def _pieces(rules: list[Rule], facts) -> list[tuple[Rule, tuple[int, int] | None]]:
@@ -101,16 +101,17 @@ def _pieces(rules: list[Rule], facts) -> list[tuple[Rule, tuple[int, int] | None
 
 
 def _joined(pieces: list, outcomes: list) -> list[tuple[list[Finding], str | None]]:
-    """One outcome a rule, as one process finds it: the parts' findings in order, or the first error
-    (a rule stops at its first)."""
-    joined: dict[str, tuple[list[Finding], str | None]] = {}
+    """One outcome a rule, as one process finds it: the findings of its pieces (next to each other
+    in `pieces`) in order, or the first error (a rule stops at its first)."""
+    joined: list[tuple[list[Finding], str | None]] = []
+    previous = None
     for (rule, _), (found, error) in zip(pieces, outcomes):
-        before = joined.get(rule.id)
-        if before is None:
-            joined[rule.id] = (found, error)
-        elif before[1] is None:
-            joined[rule.id] = ([], error) if error else (before[0] + found, None)
-    return list(joined.values())
+        if rule is not previous:
+            joined.append((found, error))
+        elif joined[-1][1] is None:
+            joined[-1] = ([], error) if error else (joined[-1][0] + found, None)
+        previous = rule
+    return joined
 
 
 def _encode(outcome: tuple[list[Finding], str | None]) -> list:
