@@ -30,6 +30,17 @@ def model_cache_folder(tmp_path_factory, monkeypatch, request) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def org200(tmp_path_factory) -> Path:
+    """gen_org's organisation of 200 templates and an account snapshot (tests/data/org200), unpacked once."""
+    import tarfile
+
+    out = tmp_path_factory.mktemp("org200")
+    with tarfile.open(ROOT / "tests" / "data" / "org200" / "org200.tar.xz") as tar:
+        tar.extractall(out, filter="data")
+    return out
+
+
 @pytest.fixture
 def update_golden(request):
     return request.config.getoption("--update-golden")

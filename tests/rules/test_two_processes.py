@@ -8,8 +8,6 @@ input), the parent's answer must be complete — the child's rules are then run 
 from __future__ import annotations
 
 import os
-import tarfile
-from pathlib import Path
 
 import pytest
 
@@ -18,11 +16,9 @@ from permcheck.rules import two_processes
 from permcheck.rules.findings import Finding, Severity, Suppression
 from permcheck.rules.run import _joined
 from tests.cli_helpers import run
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(not two_processes.can_split(), reason="needs fork and two cores")
 
-ORG200 = ROOT / "tests" / "data" / "org200" / "org200.tar.xz"
 
 
 @pytest.fixture
@@ -38,14 +34,6 @@ def forks(monkeypatch) -> list[int]:
         return pid
     monkeypatch.setattr(two_processes.os, "fork", counted)
     return made
-
-
-@pytest.fixture(scope="module")
-def org200(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("org200")
-    with tarfile.open(ORG200) as tar:
-        tar.extractall(out, filter="data")
-    return out
 
 
 def _check(monkeypatch, jobs: str, *args: str):
