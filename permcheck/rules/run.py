@@ -47,9 +47,9 @@ def run_check(edges: Edges, rules: list[Rule], config) -> CheckResult:
             wants.setdefault(rule.spec.subject, []).append(want)
     facts = Facts(edges, tuple(constants["trusted_accounts"]), constants["org_id"], wants=wants)
 
-    def outcome(piece: tuple[Rule, tuple[int, int] | None]) -> tuple[list[Finding], str | None]:
+    def outcome(piece: Piece) -> tuple[list[Finding], str | None]:
         """One rule's findings (on a part of its subject's facts), or the error that stopped it."""
-        rule, part = piece
+        rule, part, _ = piece
         if rule.id in failed:
             return [], f"{rule.spec.file}: rule {rule.id} failed: {failed[rule.id]}"
         spec = rule.spec if rule.id not in config.rules or "severity" not in config.rules[rule.id] \
@@ -64,9 +64,8 @@ def run_check(edges: Edges, rules: list[Rule], config) -> CheckResult:
 
     in_force = [rule for rule in rules if rule.enabled]
     split = _split(facts)
-    pieces = _pieces(in_force, facts) if split else [(rule, None) for rule in in_force]
-    outcomes = _joined(pieces, map_in_two(pieces, outcome, lambda piece: piece[1] is not None and piece[1][0] == 0,
-                                          _encode, _decode, split))
+    pieces = _pieces(in_force, facts) if split else [(rule, None, False) for rule in in_force]
+    outcomes = _joined(pieces, map_in_two(pieces, outcome, lambda piece: piece[2], _encode, _decode, split))
     findings = [finding for found, _ in outcomes for finding in found]
     errors = [error for _, error in outcomes if error]
     findings = [_suppress(f, edges.index.inventory, config) for f in dict.fromkeys(findings)]
@@ -92,12 +91,17 @@ def _split(facts) -> bool:
     return can_split()
 
 
-def _pieces(rules: list[Rule], facts) -> list[tuple[Rule, tuple[int, int] | None]]:
+Piece = tuple[Rule, tuple[int, int] | None, bool]
+"""A rule, the part of its subject's facts it runs on (None: all), and whether a second process runs it."""
+
+
+def _pieces(rules: list[Rule], facts) -> list[Piece]:
     """Each rule with the part of its subject it runs on: a grant rule twice, on the grants of the
-    holders before the cut (a second process's) and after it; any other rule once, on all."""
+    holders before the cut (in the second process) and after it; any other rule once, on all."""
     cut, end = facts.grants_split(AWAY_SHARE), len(facts.grant_holders)
     return [piece for rule in rules
-            for piece in ([(rule, (0, cut)), (rule, (cut, end))] if rule.spec.subject == "grants" else [(rule, None)])]
+            for piece in ([(rule, (0, cut), True), (rule, (cut, end), False)] if rule.spec.subject == "grants"
+                          else [(rule, None, False)])]
 
 
 def _joined(pieces: list, outcomes: list) -> list[tuple[list[Finding], str | None]]:
@@ -105,7 +109,7 @@ def _joined(pieces: list, outcomes: list) -> list[tuple[list[Finding], str | Non
     in `pieces`) in order, or the first error (a rule stops at its first)."""
     joined: list[tuple[list[Finding], str | None]] = []
     previous = None
-    for (rule, _), (found, error) in zip(pieces, outcomes):
+    for (rule, _, _), (found, error) in zip(pieces, outcomes):
         if rule is not previous:
             joined.append((found, error))
         elif joined[-1][1] is None:

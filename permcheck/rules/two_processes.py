@@ -53,20 +53,21 @@ def map_in_two(items: list[T], work: Callable[[T], R], away: Callable[[T], bool]
     """`[work(item) for item in items]`; when `split`, the items `away` picks are worked in a forked
     child (their results crossing as `encode`'s JSON, read back by `decode`) while this process works
     the others. Whatever the child does, the list is the one a single process makes."""
-    far = [item for item in items if away(item)]
-    if not split or not far or len(far) == len(items):
+    at = {index for index, item in enumerate(items) if away(item)}
+    if not split or not at or len(at) == len(items):
         return [work(item) for item in items]
+    far = [items[index] for index in sorted(at)]
     child, pipe = _start(far, work, encode)
     try:
-        here = {id(item): work(item) for item in items if not away(item)}
+        near = [work(item) for index, item in enumerate(items) if index not in at]
         there = _results(child, pipe, len(far), decode)
     finally:
         pipe.close()
         _reap(child)
     if there is None:  # the child failed: its items are worked here, as they would have been
         there = [work(item) for item in far]
-    got = dict(zip(map(id, far), there))
-    return [here[id(item)] if id(item) in here else got[id(item)] for item in items]
+    near_results, far_results = iter(near), iter(there)
+    return [next(far_results) if index in at else next(near_results) for index in range(len(items))]
 
 
 def _start(far: list, work: Callable, encode: Callable) -> tuple[int, TextIO]:

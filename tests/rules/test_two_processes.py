@@ -186,7 +186,7 @@ class _Rule:
 def test_parts_are_joined_as_one_process_runs_a_rule():
     a, b = _Rule("a"), _Rule("b")
     f1, f2, f3 = (Finding("a", Severity.LOW, "f", n, "r", "m") for n in (1, 2, 3))
-    pieces = [(a, (0, 5)), (a, (5, 9)), (b, None)]
+    pieces = [(a, (0, 5), True), (a, (5, 9), False), (b, None, False)]
     assert _joined(pieces, [([f1], None), ([f2], None), ([f3], None)]) == [([f1, f2], None), ([f3], None)]
     # a rule stops at its first error: the first part's, else the second's, and flags nothing
     assert _joined(pieces, [([], "e1"), ([], "e2"), ([], None)])[0] == ([], "e1")
