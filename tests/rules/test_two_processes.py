@@ -17,13 +17,12 @@ from permcheck.rules.findings import Finding, Severity, Suppression
 from permcheck.rules.run import _joined
 from tests.cli_helpers import run
 
-pytestmark = pytest.mark.skipif(not two_processes.can_split(), reason="needs fork and two cores")
-
-
-
 @pytest.fixture
 def forks(monkeypatch) -> list[int]:
-    """The children forked while a test runs (so a test knows the split really happened)."""
+    """The children forked while a test runs (so a test knows the split really happened); a test
+    that takes it needs a second process, and is skipped where there cannot be one."""
+    if not two_processes.can_split():
+        pytest.skip("needs fork, two cores and one thread")
     made: list[int] = []
     fork = os.fork
 
@@ -41,6 +40,11 @@ def _check(monkeypatch, jobs: str, *args: str):
     return run("check", "--no-cache", *args, "--format", "json")
 
 
+def _paths(org200, inputs: tuple[str, ...]) -> list[str]:
+    """The inputs, `ORG200` standing for the unpacked organisation."""
+    return [str(org200) + a[len("ORG200"):] if a.startswith("ORG200") else a for a in inputs]
+
+
 @pytest.mark.parametrize("inputs", [
     ("fixtures/snapshots/app-account", "fixtures/snapshots/partner-account"),
     ("fixtures/example-app",),
@@ -48,7 +52,7 @@ def _check(monkeypatch, jobs: str, *args: str):
     ("ORG200",),  # 200 templates and the snapshot: many deployments, each split; two templates SAM refuses
 ], ids=["snapshots", "example-app", "org200-snapshot", "org200-all"])
 def test_two_processes_report_what_one_does(monkeypatch, forks, org200, inputs):
-    args = [str(org200) + a[len("ORG200"):] if a.startswith("ORG200") else a for a in inputs]
+    args = _paths(org200, inputs)
     one = _check(monkeypatch, "1", *args)
     assert forks == []
     two = _check(monkeypatch, "2", *args)
@@ -67,8 +71,7 @@ def test_the_grants_of_two_parts_are_the_grants_of_all_wherever_the_cut(org200, 
     from permcheck.load.inputs import Options
     from permcheck.rules.collect import Facts
 
-    paths = [str(org200) + a[len("ORG200"):] if a.startswith("ORG200") else a for a in inputs]
-    inventory = load_deployments(paths, Options(), None, errors=[])[0].inventory
+    inventory = load_deployments(_paths(org200, inputs), Options(), None, errors=[])[0].inventory
 
     def facts() -> Facts:
         return Facts(Edges(Index(inventory)), (inventory.default_account,))
@@ -140,7 +143,7 @@ def test_a_failed_child_changes_nothing_but_the_time(forks, how):
     assert len(forks) == 1
 
 
-def test_an_error_the_child_meets_is_met_again_here():
+def test_an_error_the_child_meets_is_met_again_here(forks):
     def work(n: int) -> int:
         if n == 3:
             raise InputError(None, "the input of item 3 cannot be read")
