@@ -16,7 +16,9 @@ from permcheck.iam.request import Caller, CallerKind, Target
 from permcheck.model.arn import ACCOUNT_ID, account_field, account_of, iam_name, parse_arn, root_arn, session_role_arn
 from permcheck.model.entities import Function, Inventory, Resource, Role, User
 from permcheck.model.location import InputError, Location
-from permcheck.model.policy import Effect, Policy, PolicyKind, Principal, PrincipalType, Statement, built
+from permcheck.model.policy import (
+    POLICY_FIELDS, PRINCIPAL_FIELDS, Effect, Policy, PolicyKind, Principal, PrincipalType, Statement, built,
+)
 from permcheck.model.values import Unknown, concat, unknowns_of
 
 ASSUME_ACTIONS = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:assumerolewithsaml", "sts:tagsession")
@@ -371,9 +373,9 @@ def default_key_policy(arn: str, account: str) -> Policy:
     https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
     """
     location = Location(f"default key policy of {arn}")
-    root = built(Principal, {"type", "value"}, type=PrincipalType.AWS, value=root_arn(account))
+    root = built(Principal, PRINCIPAL_FIELDS, type=PrincipalType.AWS, value=root_arn(account))
     statement = built(Statement, {"effect", "sid", "actions", "resources", "principals", "policy", "location"},
                       effect=Effect.ALLOW, sid="Enable IAM User Permissions", actions=("kms:*",), resources=("*",),
                       principals=(root,), policy="default key policy", location=location)
-    return built(Policy, {"name", "kind", "location", "statements"}, name="default key policy",
+    return built(Policy, POLICY_FIELDS, name="default key policy",
                  kind=PolicyKind.RESOURCE, location=location, statements=(statement,))

@@ -41,24 +41,21 @@ def who_can_invoke(edges: Edges, function: Function) -> Invokers:
     skip = set(asked)
     found = [(qualifier, action, edges.invokers.answers(function.policy, action, resource, skip))
              for resource, qualifier in targets for action in actions]
-    direct: dict[str, list[tuple[str | None, Answer, bool]]] = {}
-    if len(found) == 1 and found[0][2].block is not None:
-        # One target, one action (most functions): the block's rows are built (and sorted) once
-        # for every function of its class; this function leaves out the principals it treats
-        # apart and adds its own (graph/block_rows.py).
-        _, action, invokers = found[0]
-        shared = block_rows(invokers.block, action)
-        for caller, answer, shared_answer in invokers.extra:
-            asked.setdefault(caller.arn, (caller, []))[1].append((None, action, answer, shared_answer))
-        entries += _direct_entries(edges, asked, direct)
-        entries.sort(key=Invoker.order)
-        chains = _chains(edges, direct, block=(shared, invokers.excluded))
-        return Invokers(arn, shared.taken(invokers.excluded, entries) + sorted(chains, key=Invoker.order))
+    # One target, one action (most functions): the block's rows are built (and sorted) once for
+    # every function of its class; this function leaves out the principals it treats apart and
+    # adds its own (graph/block_rows.py).
+    one = found[0][2] if len(found) == 1 and found[0][2].block is not None else None
     for qualifier, action, invokers in found:
-        for caller, answer, shared_answer in invokers.all():
+        for caller, answer, shared_answer in (invokers.extra if one is not None else invokers.all()):
             asked.setdefault(caller.arn, (caller, []))[1].append((qualifier, action, answer, shared_answer))
+    direct: dict[str, list[tuple[str | None, Answer, bool]]] = {}
     entries += _direct_entries(edges, asked, direct)
-    return Invokers(arn, sorted(entries, key=Invoker.order) + sorted(_chains(edges, direct), key=Invoker.order))
+    entries.sort(key=Invoker.order)
+    if one is None:
+        return Invokers(arn, entries + sorted(_chains(edges, direct), key=Invoker.order))
+    shared = block_rows(one.block, found[0][1])
+    chains = _chains(edges, direct, block=(shared, one.excluded))
+    return Invokers(arn, shared.taken(one.excluded, entries) + sorted(chains, key=Invoker.order))
 
 
 def anyone_invokers(edges: Edges, function: Function) -> list[Invoker]:

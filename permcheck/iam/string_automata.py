@@ -254,4 +254,3 @@ def _distinct_letters(automata: list[tuple[Token, ...]], state: tuple, letters: 
                 named |= _klass_chars(t[i][1])
     other = next((c for c in letters if c not in named), None)
     return [c for c in letters if c in named or c == other]
-

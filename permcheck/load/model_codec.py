@@ -36,7 +36,6 @@ from permcheck.model.policy import Clause, Effect, Policy, PolicyKind, Principal
 from permcheck.model.triggers import Delivery, Invocation, Trigger, Write
 from permcheck.model.values import Sym, Unknown
 
-FORMAT = 1  # the payload's layout: change it whenever SPECS or the tables change
 
 @dataclass(frozen=True)
 class Ref:

@@ -19,6 +19,7 @@ from permcheck.load.model_codec import (INVENTORY_LISTS, INVENTORY_TABLES, MODEL
                                         exactly, optional, unpack)
 from permcheck.model.entities import Ignore, Inventory
 from permcheck.model.location import Location
+from permcheck.model.policy import built_all
 from permcheck.model.values import Sym, Unknown
 
 _new = object.__new__
@@ -138,8 +139,8 @@ class _Reader:
         return made
 
     def models(self, cls: type, stored: list) -> list:
-        """Rebuild a table's objects as `model_construct` does with every field given (the fields
-        set is shared: `model_copy` copies it before it adds to it)."""
+        """Rebuild a table's objects as `model_construct` does with every field given (`built_all`;
+        the fields set is shared: `model_copy` copies it before it adds to it)."""
         names = tuple(name for name, _ in SPECS[cls])
         if len(stored) != len(names):
             raise Malformed(f"a {cls.__name__} table of the wrong shape")
@@ -147,12 +148,7 @@ class _Reader:
         count = len(columns[0])
         if any(len(column) != count for column in columns):
             raise Malformed(f"a {cls.__name__} table of columns of different lengths")
-        made = list(map(_new, repeat(cls, count)))
-        deque(map(_set, made, repeat("__dict__"), map(dict, map(zip, repeat(names), zip(*columns)))), 0)
-        deque(map(_set, made, repeat("__pydantic_fields_set__"), repeat(set(names))), 0)
-        deque(map(_set, made, repeat("__pydantic_extra__"), repeat(None)), 0)
-        deque(map(_set, made, repeat("__pydantic_private__"), repeat(None)), 0)
-        return made
+        return built_all(cls, set(names), list(map(dict, map(zip, repeat(names), zip(*columns)))))
 
     def deployments(self) -> list[Deployment]:
         out = []

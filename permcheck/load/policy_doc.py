@@ -15,8 +15,8 @@ from permcheck.load.nodes import LineDict, LineList, line_of
 from permcheck.load.source_notes import sam_origin
 from permcheck.model.location import Location
 from permcheck.model.policy import (
-    ANYONE, TEXT_TYPES, VERSIONS, Clause, Effect, Policy, PolicyKind, Statement, built, built_from,
-    normalise_principal,
+    ANYONE, CLAUSE_FIELDS, POLICY_FIELDS, TEXT_TYPES, VERSIONS, Clause, Effect, Policy, PolicyKind, Statement, built,
+    built_from, normalise_principal,
 )
 from permcheck.model.values import Sym, Unknown
 
@@ -57,11 +57,8 @@ def parse_policy(document: object, *, name: str, kind: PolicyKind, location: Loc
     except _UnknownContent as unknown:
         return Policy(name=name, kind=kind, location=location, unknown=unknown.value)
     if type(name) is str and type(kind) is PolicyKind and type(location) is Location:  # as validation keeps them
-        return built(Policy, _POLICY_FIELDS, name=name, kind=kind, location=location, statements=statements)
+        return built(Policy, POLICY_FIELDS, name=name, kind=kind, location=location, statements=statements)
     return Policy(name=name, kind=kind, location=location, statements=statements)
-
-
-_POLICY_FIELDS = {"name", "kind", "location", "statements"}
 
 
 def parse_alike(document: LineDict, *, name: str, kind: PolicyKind, location: Location, seen: dict) -> Policy:
@@ -88,7 +85,7 @@ def parse_alike(document: LineDict, *, name: str, kind: PolicyKind, location: Lo
         built(Statement, s.__pydantic_fields_set__, **{**s.__dict__, "policy": name, "location": Location(
             location.file, line_of(item, lines[index] if index < len(lines) else here))})
         for index, (item, s) in enumerate(zip(items, first.statements)))
-    return built(Policy, _POLICY_FIELDS, name=name, kind=kind, location=location, statements=statements)
+    return built(Policy, POLICY_FIELDS, name=name, kind=kind, location=location, statements=statements)
 
 
 class _UnknownContent(Exception):
@@ -319,10 +316,7 @@ def _conditions(raw: object, at: tuple) -> tuple[Clause, ...]:
         for key, values in block.items():
             values = _texts(values, "Condition", (block, key, (raw, operator, at)))
             if type(operator) is str and set(map(type, values)) <= TEXT_TYPES:  # as validation would keep them
-                out.append(built(Clause, _CLAUSE_FIELDS, operator=operator, key=str(key), values=tuple(values)))
+                out.append(built(Clause, CLAUSE_FIELDS, operator=operator, key=str(key), values=tuple(values)))
             else:
                 out.append(Clause(operator=operator, key=str(key), values=tuple(values)))
     return tuple(out)
-
-
-_CLAUSE_FIELDS = {"operator", "key", "values"}

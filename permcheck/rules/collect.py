@@ -15,7 +15,7 @@ from permcheck.graph.outsiders import Outsiders, Zone, zone_of
 from permcheck.iam.answer import Answer, ConditionEntry, Decision, OnUnknown
 from permcheck.model.arn import account_of, parse_arn
 from permcheck.model.entities import Function, Resource, Role
-from permcheck.model.policy import Effect, Policy, Principal, PrincipalType, Statement
+from permcheck.model.policy import ANYONE, Effect, Policy, Principal, PrincipalType, Statement
 from permcheck.model.values import Sym, Unknown
 from permcheck.rules import facts, grant_outsiders, grant_shapes
 from permcheck.rules.asking import TARGET_TYPES, ask_or_unknown, holder_of
@@ -231,7 +231,7 @@ class Facts:
         named: dict[str, tuple[Principal, list[Statement]]] = {}
         for s in policy.statements:
             if s.effect is Effect.ALLOW and s.principals is not None:
-                for p in (s.principals if not s.not_principal else (Principal(type=PrincipalType.ANYONE, value="*"),)):
+                for p in (s.principals if not s.not_principal else (ANYONE,)):
                     named.setdefault(str(p.value), (p, []))[1].append(s)
         target = str(arn)
         url_public = isinstance(owner, Function) and any(str(u.auth_type) == "NONE" for u in owner.urls)

@@ -120,8 +120,7 @@ def _granted(caller: Caller, by_policy: dict) -> dict[str, list[object]]:
         if found is None or found[0] is not policy:
             found = by_policy[id(policy)] = (policy, _granted_by(policy))
         for action, resources in found[1].items():
-            have = out.setdefault(action, [])
-            have.extend(r for r in resources if r not in have)
+            _add(out, action, resources)
     return out
 
 
@@ -138,9 +137,14 @@ def _granted_by(policy: Policy) -> dict[str, list[object]]:
             continue  # most statements: no escalation action
         resources = ["*"] if s.not_resource or not s.resources else list(s.resources)
         for action in named:
-            have = out.setdefault(action, [])
-            have.extend(r for r in resources if r not in have)
+            _add(out, action, resources)
     return out
+
+
+def _add(granted: dict[str, list[object]], action: str, resources: list[object]) -> None:
+    """Add to an action's resource patterns those it does not hold yet, in order."""
+    have = granted.setdefault(action, [])
+    have.extend(r for r in resources if r not in have)
 
 
 @lru_cache(maxsize=16384)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from permcheck.graph.edges import Edges
 from permcheck.iam.decide import Decision
 from permcheck.model.entities import Function, FunctionUrl, Role
-from permcheck.model.policy import Clause, Effect, Policy, built
+from permcheck.model.policy import CLAUSE_FIELDS, Clause, Effect, Policy, built
 from permcheck.rules import facts
 
 
@@ -77,10 +77,7 @@ def candidates(rule_id: str, grant: facts.Grant, org_id: str) -> list[Change]:
 
 def _equals(key: str, value: str) -> Clause:
     """`StringEquals key = value` (built as the loaders build clauses: a string in each field)."""
-    return built(Clause, _CLAUSE_FIELDS, operator="StringEquals", key=key, values=(value,))
-
-
-_CLAUSE_FIELDS = {"operator", "key", "values"}
+    return built(Clause, CLAUSE_FIELDS, operator="StringEquals", key=key, values=(value,))
 
 
 def suggest(edges: Edges, rule, grant: facts.Grant, org_id: str, current, flagged) -> str | None:
@@ -157,4 +154,3 @@ def _changed_policy(policy: Policy, principal: str, change: Change) -> Policy:
                                      "not_principal": False})
         statements.append(s)
     return policy.model_copy(update={"statements": tuple(statements)})
-

@@ -9,7 +9,7 @@ So a rule on these facts names the door once, instead of once per function behin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from permcheck.graph.edges import Edges
 from permcheck.graph.outsiders import ACCOUNT, ANY_ACCOUNT, ANYONE, Outsiders
@@ -42,7 +42,8 @@ def trigger_paths(edges: Edges, outsiders: Outsiders, escalating: Callable[[], s
     flagged (the built-in rules), only `*`'s rows are asked for (`WaysIn.invoked`): the other
     principals' paths would each be dropped, and `*`'s rows are the same without them."""
     zone, wants = outsiders.zone, list(wants)
-    paths, out, powers, escalators = WaysIn(edges), [], {}, []
+    paths, out, powers = WaysIn(edges), [], {}
+    escalating = cache(escalating)  # asked once, when the first fact is built
     for function in edges.index.inventory.functions.values():
         role = str(function.role) if function.role is not None else ""
         base = {"function": str(function.arn), "role": role}
@@ -80,7 +81,7 @@ def trigger_paths(edges: Edges, outsiders: Outsiders, escalating: Callable[[], s
             if not may_flag(wants, known):
                 continue
             if role not in powers:
-                powers[role] = _power(edges, role, role in _escalating(escalating, escalators))
+                powers[role] = _power(edges, role, role in escalating())
             writes, manages, escalates, power = powers[role]
             holder, location = _where(path, first, function)
             out.append(facts.TriggerPath(
@@ -91,13 +92,6 @@ def trigger_paths(edges: Edges, outsiders: Outsiders, escalating: Callable[[], s
                 role_manages_permissions=manages, role_escalates=escalates, role_power=power, holder=holder,
                 location=location))
     return out
-
-
-def _escalating(escalating: Callable[[], set[str]], held: list) -> set[str]:
-    """The principals that can escalate, asked once (`held` keeps the answer)."""
-    if not held:
-        held.append(escalating())
-    return held[0]
 
 
 def _names_anyone(function) -> bool:
